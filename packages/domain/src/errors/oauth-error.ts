@@ -1,0 +1,70 @@
+/**
+ * The one OAuth error type. `description` is public and generic; `detail` and `cause` are for
+ * the log only.
+ *
+ * @see RFC 6749 §5.2, RFC 6750 §3.1, RFC 7591 §3.2.2, RFC 8707 §2
+ */
+export type OAuthErrorCode =
+  | 'invalid_request'
+  | 'invalid_client'
+  | 'invalid_grant'
+  | 'unauthorized_client'
+  | 'unsupported_grant_type'
+  | 'unsupported_response_type'
+  | 'invalid_scope'
+  | 'invalid_target'
+  | 'access_denied'
+  | 'invalid_token'
+  | 'invalid_client_metadata'
+  | 'invalid_redirect_uri'
+  | 'temporarily_unavailable'
+  | 'server_error';
+
+export interface OAuthError {
+  readonly _tag: 'OAuthError';
+  readonly code: OAuthErrorCode;
+  readonly description: string;
+  readonly status: number;
+  readonly detail?: string;
+  readonly cause?: unknown;
+}
+
+/** RFC 6749 §5.2 statuses, as CONTRACT §2 lists them. */
+export const oauthStatus = (code: OAuthErrorCode): number => {
+  switch (code) {
+    case 'invalid_client':
+    case 'invalid_token':
+      return 401;
+    case 'temporarily_unavailable':
+      return 429;
+    case 'server_error':
+      return 500;
+    case 'invalid_request':
+    case 'invalid_grant':
+    case 'unauthorized_client':
+    case 'unsupported_grant_type':
+    case 'unsupported_response_type':
+    case 'invalid_scope':
+    case 'invalid_target':
+    case 'access_denied':
+    case 'invalid_client_metadata':
+    case 'invalid_redirect_uri':
+      return 400;
+  }
+};
+
+export const oauthError = (
+  code: OAuthErrorCode,
+  description: string,
+  extra: { detail?: string; cause?: unknown; status?: number } = {},
+): OAuthError => ({
+  _tag: 'OAuthError',
+  code,
+  description,
+  status: extra.status ?? oauthStatus(code),
+  ...(extra.detail === undefined ? {} : { detail: extra.detail }),
+  ...(extra.cause === undefined ? {} : { cause: extra.cause }),
+});
+
+export const isOAuthError = (u: unknown): u is OAuthError =>
+  typeof u === 'object' && u !== null && (u as { _tag?: unknown })._tag === 'OAuthError';

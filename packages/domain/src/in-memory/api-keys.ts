@@ -1,0 +1,48 @@
+import type { ApiKey } from '../model/api-key.js';
+import type { CredentialDigest } from '../model/credential.js';
+import type { ApiKeyId } from '../model/ids.js';
+import type { ApiKeyRepository } from '../ports/api-key-repository.js';
+import type { InMemoryDatabase } from './database.js';
+
+/** Keyed by digest, as the unique index in PostgreSQL. */
+export class InMemoryApiKeyRepository implements ApiKeyRepository {
+  constructor(private readonly db: InMemoryDatabase) {}
+
+  insert(key: ApiKey): Promise<void> {
+    if (this.db.apiKeys.has(key.digest)) return Promise.reject(new Error('duplicate api key digest'));
+    this.db.put(this.db.apiKeys, key.digest, key);
+    return Promise.resolve();
+  }
+
+  findByDigest(digest: CredentialDigest): Promise<ApiKey | undefined> {
+    return Promise.resolve(this.db.apiKeys.get(digest));
+  }
+
+  delete(id: ApiKeyId): Promise<boolean> {
+    const key = this.byId(id);
+    return Promise.resolve(key !== undefined && this.db.remove(this.db.apiKeys, key.digest));
+  }
+
+  revoke(id: ApiKeyId, at: Date): Promise<boolean> {
+    const key = this.byId(id);
+    if (key === undefined || key.revokedAt !== undefined) return Promise.resolve(false);
+    this.db.put(this.db.apiKeys, key.digest, { ...key, revokedAt: at });
+    return Promise.resolve(true);
+  }
+
+  deleteExpired(before: Date): Promise<number> {
+    let count = 0;
+    for (const key of [...this.db.apiKeys.values()]) {
+      if (key.expiresAt.getTime() < before.getTime()) {
+        this.db.remove(this.db.apiKeys, key.digest);
+        count += 1;
+      }
+    }
+    return Promise.resolve(count);
+  }
+
+  private byId(id: ApiKeyId): ApiKey | undefined {
+    for (const key of this.db.apiKeys.values()) if (key.id === id) return key;
+    return undefined;
+  }
+}

@@ -1,0 +1,27 @@
+import type { AuditEntry, AuditQuery } from '../model/audit.js';
+import type { AuditLog } from '../ports/audit-log.js';
+import type { InMemoryDatabase } from './database.js';
+
+export class InMemoryAuditLog implements AuditLog {
+  constructor(private readonly db: InMemoryDatabase) {}
+
+  append(entry: AuditEntry): Promise<void> {
+    this.db.auditEntries.push(entry);
+    this.db.recordUndo(() => {
+      const at = this.db.auditEntries.lastIndexOf(entry);
+      if (at >= 0) this.db.auditEntries.splice(at, 1);
+    });
+    return Promise.resolve();
+  }
+
+  list(query: AuditQuery): Promise<{ entries: AuditEntry[]; count: number }> {
+    const matching = this.db.auditEntries
+      .filter((e) => query.resourceType === undefined || e.resourceType === query.resourceType)
+      .filter((e) => query.action === undefined || e.action === query.action)
+      .sort((a, b) => b.time.getTime() - a.time.getTime() || b.id.localeCompare(a.id));
+    return Promise.resolve({
+      entries: matching.slice(query.offset, query.offset + query.limit),
+      count: matching.length,
+    });
+  }
+}

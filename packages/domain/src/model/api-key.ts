@@ -1,0 +1,34 @@
+import type { CredentialDigest } from './credential.js';
+import type { ApiKeyId, UserId } from './ids.js';
+import type { User } from './user.js';
+
+/**
+ * An API key: a session token (from login) or an access token (from the token endpoint).
+ * Both authenticate `/api/*` within their scopes (CONTRACT §8).
+ */
+export type ApiKeyKind = 'session' | 'access';
+
+export interface ApiKey {
+  readonly id: ApiKeyId;
+  readonly kind: ApiKeyKind;
+  readonly digest: CredentialDigest;
+  readonly userId: UserId;
+  readonly scopes: readonly string[];
+  /** RFC 8707 resource the key is bound to; absent means the issuer. */
+  readonly audience?: string;
+  readonly clientId?: string;
+  readonly grantId?: string;
+  readonly createdAt: Date;
+  readonly expiresAt: Date;
+  readonly revokedAt?: Date;
+}
+
+/** Who is calling, as established by `authenticate`. */
+export interface Principal {
+  readonly user: User;
+  readonly apiKeyId: ApiKeyId;
+  readonly kind: ApiKeyKind;
+  readonly scopes: readonly string[];
+  readonly audience?: string;
+  readonly clientId?: string;
+}

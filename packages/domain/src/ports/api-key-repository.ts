@@ -1,0 +1,18 @@
+import type { ApiKey } from '../model/api-key.js';
+import type { CredentialDigest } from '../model/credential.js';
+import type { ApiKeyId } from '../model/ids.js';
+
+/**
+ * Session and access tokens, stored by SHA-256 digest only (CONTRACT §12).
+ */
+export interface ApiKeyRepository {
+  insert(key: ApiKey): Promise<void>;
+  /** The key with this digest, whether or not it is expired or revoked. */
+  findByDigest(digest: CredentialDigest): Promise<ApiKey | undefined>;
+  /** Removes a key; `false` when it was already gone. */
+  delete(id: ApiKeyId): Promise<boolean>;
+  /** Marks a key revoked at `at`; `false` when it was already revoked or gone. */
+  revoke(id: ApiKeyId, at: Date): Promise<boolean>;
+  /** Deletes keys that expired before `before`; returns how many. */
+  deleteExpired(before: Date): Promise<number>;
+}

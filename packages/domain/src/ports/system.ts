@@ -1,0 +1,24 @@
+/** The time, so that expiry can be tested with a controllable clock. */
+export interface Clock {
+  now(): Date;
+}
+
+/** Cryptographically secure randomness; credentials are minted from it. */
+export interface Random {
+  bytes(length: number): Uint8Array;
+  uuid(): string;
+}
+
+/** Password hashing (scrypt). Used for passwords only: high-entropy secrets use SHA-256. */
+export interface PasswordHasher {
+  hash(password: string): Promise<string>;
+  /** `false` for a wrong password and for a malformed hash; never throws for either. */
+  verify(hash: string, password: string): Promise<boolean>;
+  /** A valid hash of a random password, for equal-time checks of unknown accounts. */
+  readonly dummyHash: string;
+}
+
+/** Reports whether the database answers; for `/readyz`. */
+export interface HealthCheck {
+  ping(): Promise<boolean>;
+}

@@ -1,0 +1,25 @@
+import * as E from 'fp-ts/lib/Either.js';
+import { pipe } from 'fp-ts/lib/function.js';
+import * as TE from 'fp-ts/lib/TaskEither.js';
+import { ApiErrors, type ApiError } from '../errors/api-error.js';
+import { isStorageUnavailable } from '../errors/storage-error.js';
+import type { Repositories, Transactor } from '../ports/transactor.js';
+
+/** A port failure becomes a 503 when the database is down, else a 500 (cause logged, not sent). */
+export const portFailure = (error: unknown): ApiError =>
+  isStorageUnavailable(error) ? ApiErrors.unavailable(error) : ApiErrors.internal(error);
+
+/** Calls a port without letting a rejection escape the `TaskEither`. */
+export const fromPort = <A>(call: () => Promise<A>): TE.TaskEither<ApiError, A> => TE.tryCatch(call, portFailure);
+
+/** Runs `work` in one transaction (rolled back on `Left`). */
+export const inTransaction =
+  (transactor: Transactor) =>
+  <A>(work: (repositories: Repositories) => TE.TaskEither<ApiError, A>): TE.TaskEither<ApiError, A> =>
+    pipe(
+      TE.tryCatch(() => transactor.run(work), portFailure),
+      TE.flatMap(TE.fromEither),
+    );
+
+/** Lifts a pure decision into a use-case pipeline. */
+export const decide = <A>(decision: E.Either<ApiError, A>): TE.TaskEither<ApiError, A> => TE.fromEither(decision);

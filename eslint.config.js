@@ -8,7 +8,10 @@ const forbiddenInDomain = [
   { group: ['@mikro-orm/*', 'pg', 'knex'], message: 'The domain is storage-free: use a port.' },
   { group: ['inversify', 'reflect-metadata'], message: 'Inversify lives in packages/app only.' },
   { group: ['@latchkey/*'], message: 'The domain imports no other workspace package.' },
-  { group: ['node:http', 'node:https', 'http', 'https', 'node:net', 'node:fs', 'node:fs/*'], message: 'No I/O in the domain.' },
+  {
+    group: ['node:http', 'node:https', 'http', 'https', 'node:net', 'node:fs', 'node:fs/*'],
+    message: 'No I/O in the domain.',
+  },
   { group: ['pino', 'scrypt-kdf', '@electric-sql/*'], message: 'Adapters only.' },
 ];
 
@@ -36,7 +39,11 @@ export default tseslint.config(
   {
     files: ['**/*.cjs', '**/*.js', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
-    languageOptions: { globals: { require: 'readonly', module: 'writable', process: 'readonly', console: 'readonly' } },
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      globals: { require: 'readonly', module: 'writable', process: 'readonly', console: 'readonly' },
+    },
+    rules: { ...tseslint.configs.disableTypeChecked.rules, '@typescript-eslint/no-require-imports': 'off' },
   },
   {
     files: ['packages/domain/src/**/*.ts'],
@@ -47,7 +54,14 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['@latchkey/adapters-*', '@latchkey/app', '@mikro-orm/*'], message: 'An adapter does not import another adapter.' }] },
+        {
+          patterns: [
+            {
+              group: ['@latchkey/adapters-*', '@latchkey/app', '@mikro-orm/*'],
+              message: 'An adapter does not import another adapter.',
+            },
+          ],
+        },
       ],
     },
   },
@@ -56,7 +70,14 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['@latchkey/adapters-*', '@latchkey/app', 'koa', '@koa/*', 'koa-*'], message: 'An adapter does not import another adapter.' }] },
+        {
+          patterns: [
+            {
+              group: ['@latchkey/adapters-*', '@latchkey/app', 'koa', '@koa/*', 'koa-*'],
+              message: 'An adapter does not import another adapter.',
+            },
+          ],
+        },
       ],
     },
   },

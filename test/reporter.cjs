@@ -12,7 +12,9 @@ class SummaryReporter extends Mocha.reporters.Spec {
     runner.on(Mocha.Runner.constants.EVENT_TEST_FAIL, () => (failed += 1));
     runner.on(Mocha.Runner.constants.EVENT_TEST_PENDING, () => (skipped += 1));
     runner.once(Mocha.Runner.constants.EVENT_RUN_END, () => {
-      process.stdout.write(`\n${passed} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ''}\n`);
+      process.stdout.write(
+        `\n${passed} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ''}\n`,
+      );
     });
   }
 }

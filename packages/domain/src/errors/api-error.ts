@@ -24,7 +24,8 @@ export type ApiErrorKind =
   | 'unavailable';
 
 /** Why a credential was refused; drives the RFC 6750 `WWW-Authenticate` challenge. */
-export type CredentialProblem = 'missing' | 'malformed' | 'unknown' | 'expired' | 'revoked' | 'wrong_audience';
+export type CredentialProblem =
+  'missing' | 'malformed' | 'unknown' | 'expired' | 'revoked' | 'wrong_audience';
 
 export interface ApiError {
   readonly _tag: 'ApiError';

@@ -2,15 +2,21 @@ import type { ApiKey } from '../model/api-key.js';
 import type { CredentialDigest } from '../model/credential.js';
 import type { ApiKeyId } from '../model/ids.js';
 import type { ApiKeyRepository } from '../ports/api-key-repository.js';
-import type { InMemoryDatabase } from './database.js';
+import type { InMemoryDatabase, Journal } from './database.js';
 
 /** Keyed by digest, as the unique index in PostgreSQL. */
 export class InMemoryApiKeyRepository implements ApiKeyRepository {
-  constructor(private readonly db: InMemoryDatabase) {}
+  constructor(
+    private readonly db: InMemoryDatabase,
+    private readonly journal?: Journal,
+  ) {}
 
   insert(key: ApiKey): Promise<void> {
     if (this.db.apiKeys.has(key.digest)) return Promise.reject(new Error('duplicate api key digest'));
-    this.db.put(this.db.apiKeys, key.digest, key);
+    // Same as the foreign key in PostgreSQL.
+    if (!this.db.users.has(key.userId.toLowerCase()))
+      return Promise.reject(new Error('api key for an unknown user'));
+    this.db.put(this.journal, this.db.apiKeys, key.digest, key);
     return Promise.resolve();
   }
 
@@ -20,13 +26,13 @@ export class InMemoryApiKeyRepository implements ApiKeyRepository {
 
   delete(id: ApiKeyId): Promise<boolean> {
     const key = this.byId(id);
-    return Promise.resolve(key !== undefined && this.db.remove(this.db.apiKeys, key.digest));
+    return Promise.resolve(key !== undefined && this.db.remove(this.journal, this.db.apiKeys, key.digest));
   }
 
   revoke(id: ApiKeyId, at: Date): Promise<boolean> {
     const key = this.byId(id);
     if (key === undefined || key.revokedAt !== undefined) return Promise.resolve(false);
-    this.db.put(this.db.apiKeys, key.digest, { ...key, revokedAt: at });
+    this.db.put(this.journal, this.db.apiKeys, key.digest, { ...key, revokedAt: at });
     return Promise.resolve(true);
   }
 
@@ -34,7 +40,7 @@ export class InMemoryApiKeyRepository implements ApiKeyRepository {
     let count = 0;
     for (const key of [...this.db.apiKeys.values()]) {
       if (key.expiresAt.getTime() < before.getTime()) {
-        this.db.remove(this.db.apiKeys, key.digest);
+        this.db.remove(this.journal, this.db.apiKeys, key.digest);
         count += 1;
       }
     }

@@ -1,13 +1,16 @@
 import type { AuditEntry, AuditQuery } from '../model/audit.js';
 import type { AuditLog } from '../ports/audit-log.js';
-import type { InMemoryDatabase } from './database.js';
+import type { InMemoryDatabase, Journal } from './database.js';
 
 export class InMemoryAuditLog implements AuditLog {
-  constructor(private readonly db: InMemoryDatabase) {}
+  constructor(
+    private readonly db: InMemoryDatabase,
+    private readonly journal?: Journal,
+  ) {}
 
   append(entry: AuditEntry): Promise<void> {
     this.db.auditEntries.push(entry);
-    this.db.recordUndo(() => {
+    this.journal?.push(() => {
       const at = this.db.auditEntries.lastIndexOf(entry);
       if (at >= 0) this.db.auditEntries.splice(at, 1);
     });

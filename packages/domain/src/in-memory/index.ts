@@ -3,19 +3,25 @@ import type { Clock, HealthCheck } from '../ports/system.js';
 import type { Repositories, Transactor } from '../ports/transactor.js';
 import { InMemoryApiKeyRepository } from './api-keys.js';
 import { InMemoryAuditLog } from './audit-log.js';
-import { InMemoryDatabase } from './database.js';
+import { InMemoryDatabase, type Journal } from './database.js';
 import { InMemoryUserRepository } from './users.js';
 
 export { InMemoryApiKeyRepository, InMemoryAuditLog, InMemoryDatabase, InMemoryUserRepository };
 
-export class InMemoryTransactor implements Transactor {
-  constructor(
-    private readonly db: InMemoryDatabase,
-    private readonly repositories: Repositories,
-  ) {}
+/** The repositories over `db`, journaling into `journal` when inside a transaction. */
+export const inMemoryRepositories = (db: InMemoryDatabase, journal?: Journal): Repositories => ({
+  users: new InMemoryUserRepository(db, journal),
+  apiKeys: new InMemoryApiKeyRepository(db, journal),
+  audit: new InMemoryAuditLog(db, journal),
+});
 
-  run<Err, A>(work: (repositories: Repositories) => () => Promise<E.Either<Err, A>>): Promise<E.Either<Err, A>> {
-    return this.db.transaction(() => work(this.repositories)(), E.isRight);
+export class InMemoryTransactor implements Transactor {
+  constructor(private readonly db: InMemoryDatabase) {}
+
+  run<Err, A>(
+    work: (repositories: Repositories) => () => Promise<E.Either<Err, A>>,
+  ): Promise<E.Either<Err, A>> {
+    return this.db.transaction((journal) => work(inMemoryRepositories(this.db, journal))(), E.isRight);
   }
 }
 
@@ -35,11 +41,6 @@ export class FixedClock implements Clock {
 
 /** All in-memory repositories over one database, plus a transactor over them. */
 export const createInMemoryStorage = (db: InMemoryDatabase = new InMemoryDatabase()) => {
-  const repositories: Repositories = {
-    users: new InMemoryUserRepository(db),
-    apiKeys: new InMemoryApiKeyRepository(db),
-    audit: new InMemoryAuditLog(db),
-  };
   const health: HealthCheck = { ping: () => Promise.resolve(true) };
-  return { db, ...repositories, transactor: new InMemoryTransactor(db, repositories), health };
+  return { db, ...inMemoryRepositories(db), transactor: new InMemoryTransactor(db), health };
 };

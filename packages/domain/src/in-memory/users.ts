@@ -1,10 +1,13 @@
 import type { UserId } from '../model/ids.js';
 import { normaliseEmail, type User } from '../model/user.js';
 import type { InsertUserResult, Page, StoredUser, UserRepository } from '../ports/user-repository.js';
-import type { InMemoryDatabase } from './database.js';
+import type { InMemoryDatabase, Journal } from './database.js';
 
 export class InMemoryUserRepository implements UserRepository {
-  constructor(private readonly db: InMemoryDatabase) {}
+  constructor(
+    private readonly db: InMemoryDatabase,
+    private readonly journal?: Journal,
+  ) {}
 
   insert(user: User, passwordHash: string): Promise<InsertUserResult> {
     return Promise.resolve(this.insertNow(user, passwordHash));
@@ -42,7 +45,7 @@ export class InMemoryUserRepository implements UserRepository {
       if (normaliseEmail(other.email) === normaliseEmail(user.email)) return 'duplicate_email';
       if (other.username === user.username) return 'duplicate_username';
     }
-    this.db.put(this.db.users, user.id.toLowerCase(), { user, passwordHash });
+    this.db.put(this.journal, this.db.users, user.id.toLowerCase(), { user, passwordHash });
     return 'inserted';
   }
 }

@@ -2,14 +2,17 @@ import type { AuditEntryId, UserId } from './ids.js';
 
 /** @see CONTRACT §10 */
 export type AuditAction = 'create' | 'write' | 'delete' | 'login' | 'logout' | 'revoke';
-export const AUDIT_ACTIONS: readonly AuditAction[] = ['create', 'write', 'delete', 'login', 'logout', 'revoke'];
+export const AUDIT_ACTIONS: readonly AuditAction[] = [
+  'create',
+  'write',
+  'delete',
+  'login',
+  'logout',
+  'revoke',
+];
 
 export type AuditResourceType =
-  | 'user'
-  | 'api_key'
-  | 'oauth2_provider_app'
-  | 'oauth2_provider_app_secret'
-  | 'oauth2_grant';
+  'user' | 'api_key' | 'oauth2_provider_app' | 'oauth2_provider_app_secret' | 'oauth2_grant';
 export const AUDIT_RESOURCE_TYPES: readonly AuditResourceType[] = [
   'user',
   'api_key',

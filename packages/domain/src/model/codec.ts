@@ -10,8 +10,8 @@ export const refinedString = <B extends { readonly [K in keyof B]: symbol }>(
   name: string,
   predicate: (s: string) => boolean,
   reason: string,
-): t.Type<t.Branded<string, B>, string, unknown> =>
-  new t.Type<t.Branded<string, B>, string, unknown>(
+): t.Type<t.Branded<string, B>, string> =>
+  new t.Type<t.Branded<string, B>, string>(
     name,
     (u): u is t.Branded<string, B> => typeof u === 'string' && predicate(u),
     (u, c) =>
@@ -30,15 +30,12 @@ const describeType = (name: string): string => {
 export const toValidations = (errors: t.Errors): Validation[] => {
   const byField = new Map<string, string>();
   for (const error of errors) {
-    const path = error.context
-      .map((entry) => entry.key)
-      .filter((key) => key !== '' && !/^\d+$/.test(key));
+    const path = error.context.map((entry) => entry.key).filter((key) => key !== '' && !/^\d+$/.test(key));
     const field = path.join('.') || 'body';
     if (byField.has(field)) continue;
     const last = error.context[error.context.length - 1];
     const detail =
-      error.message ??
-      (error.value === undefined ? 'is required' : describeType(last?.type.name ?? 'value'));
+      error.message ?? (error.value === undefined ? 'is required' : describeType(last?.type.name ?? 'value'));
     byField.set(field, detail);
   }
   return [...byField].map(([field, detail]) => ({ field, detail }));

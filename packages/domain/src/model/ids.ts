@@ -3,7 +3,7 @@ import { refinedString } from './codec.js';
 
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-interface UuidBrand {
+export interface UuidBrand {
   readonly Uuid: unique symbol;
 }
 /** A UUID as text, case-insensitive on input. */

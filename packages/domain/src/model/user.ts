@@ -6,7 +6,7 @@ import type { UserId } from './ids.js';
 export const Role = t.keyof({ owner: null, member: null }, 'Role');
 export type Role = t.TypeOf<typeof Role>;
 
-interface EmailBrand {
+export interface EmailBrand {
   readonly Email: unique symbol;
 }
 /** A deliberately plain check (one `@`, a dot in the domain, no spaces); RFC 5322 is not the point. */
@@ -17,7 +17,7 @@ export const Email = refinedString<EmailBrand>(
 );
 export type Email = t.TypeOf<typeof Email>;
 
-interface UsernameBrand {
+export interface UsernameBrand {
   readonly Username: unique symbol;
 }
 /** @see CONTRACT §3 */
@@ -28,7 +28,7 @@ export const Username = refinedString<UsernameBrand>(
 );
 export type Username = t.TypeOf<typeof Username>;
 
-interface PasswordBrand {
+export interface PasswordBrand {
   readonly Password: unique symbol;
 }
 /** At least 8 characters; capped so that hashing cost stays bounded. */
@@ -39,7 +39,7 @@ export const Password = refinedString<PasswordBrand>(
 );
 export type Password = t.TypeOf<typeof Password>;
 
-interface DisplayNameBrand {
+export interface DisplayNameBrand {
   readonly DisplayName: unique symbol;
 }
 export const DisplayName = refinedString<DisplayNameBrand>(

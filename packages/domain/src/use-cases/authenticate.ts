@@ -3,7 +3,12 @@ import { pipe } from 'fp-ts/lib/function.js';
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import { ApiErrors, type ApiError } from '../errors/api-error.js';
 import type { ApiKey, ApiKeyKind, Principal } from '../model/api-key.js';
-import { credentialDigest, credentialKindOf, digestsEqual, type CredentialDigest } from '../model/credential.js';
+import {
+  credentialDigest,
+  credentialKindOf,
+  digestsEqual,
+  type CredentialDigest,
+} from '../model/credential.js';
 import type { User } from '../model/user.js';
 import type { Ports } from '../ports/index.js';
 import { decide, fromPort } from './support.js';
@@ -59,7 +64,9 @@ export const makeAuthenticate =
       TE.flatMap((digest) =>
         pipe(
           fromPort(() => deps.apiKeys.findByDigest(digest)),
-          TE.flatMap((key) => decide(checkApiKey(digest, credentialKindOf(token) as ApiKeyKind, deps.clock.now())(key))),
+          TE.flatMap((key) =>
+            decide(checkApiKey(digest, credentialKindOf(token) as ApiKeyKind, deps.clock.now())(key)),
+          ),
         ),
       ),
       TE.flatMap((key) =>

@@ -17,7 +17,10 @@ export interface CreateFirstUserSettings {
 
 const alreadySetUp = (): ApiError => ApiErrors.conflict('The first user has already been created.');
 
-const checkSetupToken = (settings: CreateFirstUserSettings, presented: string | undefined): TE.TaskEither<ApiError, void> =>
+const checkSetupToken = (
+  settings: CreateFirstUserSettings,
+  presented: string | undefined,
+): TE.TaskEither<ApiError, void> =>
   settings.setupToken === undefined ||
   (presented !== undefined && digestsEqual(presented, settings.setupToken))
     ? TE.right(undefined)
@@ -44,7 +47,9 @@ export const makeCreateFirstUser =
         inTransaction(deps.transactor)((tx) =>
           pipe(
             fromPort(() => tx.users.insertFirst(user, hash)),
-            TE.flatMap((result) => (result === 'not_first' ? TE.left(alreadySetUp()) : insertOutcome(result))),
+            TE.flatMap((result) =>
+              result === 'not_first' ? TE.left(alreadySetUp()) : insertOutcome(result),
+            ),
             TE.tap(() =>
               fromPort(() =>
                 tx.audit.append(
@@ -67,9 +72,8 @@ export const makeCreateFirstUser =
   };
 
 /** Whether `/setup` should still be offered. */
-export const makeNeedsSetup =
-  (deps: Pick<Ports, 'users'>) => (): TE.TaskEither<ApiError, boolean> =>
-    pipe(
-      fromPort(() => deps.users.any()),
-      TE.map((exists) => !exists),
-    );
+export const makeNeedsSetup = (deps: Pick<Ports, 'users'>) => (): TE.TaskEither<ApiError, boolean> =>
+  pipe(
+    fromPort(() => deps.users.any()),
+    TE.map((exists) => !exists),
+  );

@@ -10,7 +10,10 @@ import { decide, fromPort } from './support.js';
 /** Owners read the audit log, newest first (CONTRACT §10). */
 export const makeListAuditLogs =
   (deps: Pick<Ports, 'audit'>) =>
-  (principal: Principal, query: AuditQuery): TE.TaskEither<ApiError, { entries: AuditEntry[]; count: number }> =>
+  (
+    principal: Principal,
+    query: AuditQuery,
+  ): TE.TaskEither<ApiError, { entries: AuditEntry[]; count: number }> =>
     pipe(
       decide(requireOwner(principal)),
       TE.flatMap(() => fromPort(() => deps.audit.list(query))),

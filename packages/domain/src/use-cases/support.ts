@@ -10,7 +10,8 @@ export const portFailure = (error: unknown): ApiError =>
   isStorageUnavailable(error) ? ApiErrors.unavailable(error) : ApiErrors.internal(error);
 
 /** Calls a port without letting a rejection escape the `TaskEither`. */
-export const fromPort = <A>(call: () => Promise<A>): TE.TaskEither<ApiError, A> => TE.tryCatch(call, portFailure);
+export const fromPort = <A>(call: () => Promise<A>): TE.TaskEither<ApiError, A> =>
+  TE.tryCatch(call, portFailure);
 
 /** Runs `work` in one transaction (rolled back on `Left`). */
 export const inTransaction =
@@ -22,4 +23,5 @@ export const inTransaction =
     );
 
 /** Lifts a pure decision into a use-case pipeline. */
-export const decide = <A>(decision: E.Either<ApiError, A>): TE.TaskEither<ApiError, A> => TE.fromEither(decision);
+export const decide = <A>(decision: E.Either<ApiError, A>): TE.TaskEither<ApiError, A> =>
+  TE.fromEither(decision);

@@ -1,0 +1,40 @@
+import type { UseCases } from '@latchkey/domain';
+import Koa from 'koa';
+import type { HttpConfig } from './config.js';
+import { catchErrors } from './middleware/errors.js';
+import { LoginLimiter } from './middleware/login-limiter.js';
+import { requestContext } from './middleware/request-context.js';
+import { securityHeaders } from './middleware/security-headers.js';
+import { healthRoutes, pageRoutes } from './routes/pages.js';
+import { userRoutes } from './routes/users.js';
+import type { RequestState } from './state.js';
+
+/**
+ * The Koa application for Latchkey's HTTP contract. It receives plain use-case functions and
+ * knows nothing of storage or of the container that built them.
+ */
+export const createHttpApp = (useCases: UseCases, config: HttpConfig): Koa<RequestState> => {
+  const app = new Koa<RequestState>();
+  app.silent = true;
+  const limiter = new LoginLimiter(config.loginRateLimitPerMinute);
+
+  app.use(requestContext(config.logger, config.trustProxy));
+  app.use(catchErrors);
+  app.use(securityHeaders);
+
+  for (const router of [
+    healthRoutes(useCases),
+    userRoutes(useCases, config, limiter),
+    pageRoutes(useCases, config, limiter),
+  ]) {
+    app.use(router.routes());
+  }
+
+  app.use((ctx) => {
+    if (ctx.body === undefined && ctx.status === 404) {
+      ctx.status = 404;
+      ctx.body = { message: 'Route not found.' };
+    }
+  });
+  return app;
+};

@@ -1,0 +1,5 @@
+export { createHttpApp } from './create-http-app.js';
+export { resourceMetadataUrl, SESSION_COOKIE, type HttpConfig } from './config.js';
+export { safeRedirect } from './redirect.js';
+export { clientIp } from './middleware/request-context.js';
+export type { RequestState } from './state.js';

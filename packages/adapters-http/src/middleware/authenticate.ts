@@ -1,0 +1,64 @@
+import { ApiErrors, CREDENTIAL_PREFIXES, requireScope, type ApiError, type UseCases } from '@latchkey/domain';
+import * as E from 'fp-ts/lib/Either.js';
+import type { Next } from 'koa';
+import { SESSION_COOKIE } from '../config.js';
+import type { Ctx } from '../state.js';
+import { writeApiError, type ChallengeOptions } from './errors.js';
+
+const BEARER = /^Bearer[ ]+([A-Za-z0-9._~+/-]+=*)[ ]*$/i;
+
+/** A session token in the cookie; an access token there is not a credential (CONTRACT §8). */
+const sessionCookie = (ctx: Ctx): string | undefined => {
+  const value = ctx.cookies.get(SESSION_COOKIE);
+  return value?.startsWith(CREDENTIAL_PREFIXES.session) === true ? value : undefined;
+};
+
+/**
+ * Reads the API key of a request (RFC 6750 §2.1; CONTRACT §8): the `Authorization: Bearer`
+ * header, or, only when there is no such header and `allowCookie`, the session cookie. An
+ * `access_token` query parameter is never read (OAuth 2.1 §5.1.1). Two different credentials are
+ * a 400.
+ */
+export const readCredential = (ctx: Ctx, allowCookie: boolean): E.Either<ApiError, string | undefined> => {
+  const header = ctx.get('Authorization');
+  const cookie = allowCookie ? sessionCookie(ctx) : undefined;
+  if (header === '') return E.right(cookie);
+  const match = BEARER.exec(header);
+  if (match?.[1] === undefined) return E.left(ApiErrors.unauthorized('malformed'));
+  if (cookie !== undefined && cookie !== match[1]) {
+    return E.left(ApiErrors.badRequest('The request carries two different credentials.'));
+  }
+  return E.right(match[1]);
+};
+
+export interface AuthenticatedOptions extends ChallengeOptions {
+  readonly scope: string;
+  /** The session cookie counts (not on the MCP endpoint, CONTRACT §11). */
+  readonly allowCookie: boolean;
+}
+
+/**
+ * Route guard: authenticates the caller and checks the route's scope. Validity comes first, so a
+ * token that is not valid here gets the 401, never the 403 (CONTRACT §8).
+ */
+export const authenticated =
+  (useCases: Pick<UseCases, 'authenticate'>, options: AuthenticatedOptions) =>
+  async (ctx: Ctx, next: Next): Promise<void> => {
+    const credential = readCredential(ctx, options.allowCookie);
+    if (E.isLeft(credential)) {
+      writeApiError(ctx, credential.left, options);
+      return;
+    }
+    if (credential.right === undefined) {
+      writeApiError(ctx, ApiErrors.unauthorized('missing'), options);
+      return;
+    }
+    const principal = await useCases.authenticate(credential.right)();
+    const allowed = E.flatMap(principal, requireScope(options.scope));
+    if (E.isLeft(allowed)) {
+      writeApiError(ctx, allowed.left, options);
+      return;
+    }
+    ctx.state.principal = allowed.right;
+    await next();
+  };

@@ -1,0 +1,121 @@
+import {
+  ApiErrors,
+  isApiError,
+  isOAuthError,
+  type ApiError,
+  type CredentialProblem,
+  type OAuthError,
+} from '@latchkey/domain';
+import type { Next } from 'koa';
+import type { Ctx } from '../state.js';
+
+/** RFC 6750 §3 error descriptions: no `=` or `"`, nothing secret. */
+const CREDENTIAL_DESCRIPTIONS: Record<Exclude<CredentialProblem, 'missing'>, string> = {
+  malformed: 'The access token is malformed.',
+  unknown: 'The access token is unknown.',
+  expired: 'The access token has expired.',
+  revoked: 'The access token has been revoked.',
+  wrong_audience: 'The access token is not valid for this resource.',
+};
+
+export interface ChallengeOptions {
+  /** RFC 9728 metadata URL for the resource the route belongs to. */
+  readonly resourceMetadata: string;
+  /** The scope the route needs; sent on the credential-less 401 and on 403 insufficient_scope. */
+  readonly scope?: string;
+}
+
+/** The RFC 6750 §3 `WWW-Authenticate` value for a 401 or an insufficient-scope 403. */
+export const bearerChallenge = (error: ApiError, options: ChallengeOptions): string | undefined => {
+  const parts = ['Bearer realm="latchkey"'];
+  if (error.status === 401) {
+    if (error.credential === undefined || error.credential === 'missing') {
+      parts.push(`resource_metadata="${options.resourceMetadata}"`);
+      if (options.scope !== undefined) parts.push(`scope="${options.scope}"`);
+    } else {
+      parts.push('error="invalid_token"');
+      parts.push(`error_description="${CREDENTIAL_DESCRIPTIONS[error.credential]}"`);
+      parts.push(`resource_metadata="${options.resourceMetadata}"`);
+    }
+    return parts.join(', ');
+  }
+  if (error.status === 403 && error.requiredScope !== undefined) {
+    return `Bearer error="insufficient_scope", scope="${error.requiredScope}", resource_metadata="${options.resourceMetadata}"`;
+  }
+  return undefined;
+};
+
+/**
+ * The one place that writes API errors (CONTRACT §2). A 500 names the request id and nothing
+ * else; its cause goes to the log.
+ */
+export const writeApiError = (ctx: Ctx, error: ApiError, challenge?: ChallengeOptions): void => {
+  if (error.status >= 500) {
+    ctx.state.log.error({ err: error.cause, kind: error.kind }, 'request failed');
+  }
+  ctx.status = error.status;
+  if (error.retryAfterSeconds !== undefined)
+    ctx.set('Retry-After', String(Math.max(1, Math.ceil(error.retryAfterSeconds))));
+  if (challenge !== undefined) {
+    const value = bearerChallenge(error, challenge);
+    if (value !== undefined) ctx.set('WWW-Authenticate', value);
+  }
+  ctx.body =
+    error.kind === 'internal'
+      ? { message: error.message, detail: `Request id ${ctx.state.requestId}.` }
+      : {
+          message: error.message,
+          ...(error.detail === undefined ? {} : { detail: error.detail }),
+          ...(error.validations === undefined ? {} : { validations: error.validations }),
+        };
+};
+
+/**
+ * The one place that writes OAuth errors (RFC 6749 §5.2), always with `Cache-Control: no-store`.
+ */
+export const writeOAuthError = (
+  ctx: Ctx,
+  error: OAuthError,
+  options: { basicChallenge?: boolean } = {},
+): void => {
+  if (error.status >= 500)
+    ctx.state.log.error({ err: error.cause, detail: error.detail }, 'oauth request failed');
+  else if (error.detail !== undefined)
+    ctx.state.log.info({ code: error.code, detail: error.detail }, 'oauth error');
+  ctx.status = error.status;
+  ctx.set('Cache-Control', 'no-store');
+  ctx.set('Pragma', 'no-cache');
+  if (error.code === 'invalid_client' && options.basicChallenge === true) {
+    ctx.set('WWW-Authenticate', 'Basic realm="latchkey"');
+  }
+  ctx.body = { error: error.code, error_description: error.description };
+};
+
+/** Body-parser failures (co-body) as API errors: 413, 415, or 400 for malformed JSON. */
+export const parserError = (error: unknown): ApiError | undefined => {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const { status, type } = error as { status?: unknown; type?: unknown };
+  if (status === 413 || type === 'entity.too.large') return ApiErrors.payloadTooLarge();
+  if (status === 415) return ApiErrors.unsupportedMediaType('application/json');
+  if (type === 'entity.parse.failed' || (status === 400 && typeof type === 'string')) {
+    return ApiErrors.badRequest('The request body is not valid JSON.');
+  }
+  if (status === 400) return ApiErrors.badRequest('The request body could not be read.');
+  return undefined;
+};
+
+/**
+ * Last line of defence: whatever escapes a route becomes an API error (a 500 names the request
+ * id only). Routes normally write their own errors through `writeApiError`/`writeOAuthError`.
+ */
+export const catchErrors = async (ctx: Ctx, next: Next): Promise<void> => {
+  try {
+    await next();
+  } catch (error) {
+    if (isOAuthError(error)) {
+      writeOAuthError(ctx, error);
+      return;
+    }
+    writeApiError(ctx, isApiError(error) ? error : (parserError(error) ?? ApiErrors.internal(error)));
+  }
+};

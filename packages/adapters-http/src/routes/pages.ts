@@ -1,0 +1,225 @@
+import Router from '@koa/router';
+import {
+  ApiErrors,
+  CREDENTIAL_PREFIXES,
+  decodeFields,
+  INVALID_LOGIN_MESSAGE,
+  NewFirstUser,
+  type Principal,
+  type UseCases,
+} from '@latchkey/domain';
+import * as E from 'fp-ts/lib/Either.js';
+import { isSecureIssuer, SESSION_COOKIE, type HttpConfig } from '../config.js';
+import { formBody, formFields, requestMeta } from '../middleware/body.js';
+import { setSessionCookie } from '../middleware/cookies.js';
+import { checkFormCsrf, issueFormCsrf } from '../middleware/csrf.js';
+import { writeApiError } from '../middleware/errors.js';
+import type { LoginLimiter } from '../middleware/login-limiter.js';
+import { safeRedirect } from '../redirect.js';
+import type { Ctx, RequestState } from '../state.js';
+import { homePage, loginPage, messagePage, setupPage } from '../views/pages.js';
+
+/** HTML answers carry the page headers of CONTRACT §2 (the rest come from `securityHeaders`). */
+export const renderPage = (ctx: Ctx, status: number, body: string): void => {
+  ctx.status = status;
+  ctx.set('Cache-Control', 'no-store');
+  ctx.type = 'text/html; charset=utf-8';
+  ctx.body = body;
+};
+
+/**
+ * The browser's signed-in user: a session token in the cookie, nothing else (CONTRACT §1).
+ * An expired or unknown session counts as signed out.
+ */
+export const browserSession = async (
+  useCases: Pick<UseCases, 'authenticate'>,
+  ctx: Ctx,
+): Promise<Principal | undefined> => {
+  const token = ctx.cookies.get(SESSION_COOKIE);
+  if (token?.startsWith(CREDENTIAL_PREFIXES.session) !== true) return undefined;
+  const principal = await useCases.authenticate(token, ['session'])();
+  return E.isRight(principal) ? principal.right : undefined;
+};
+
+const optionalField = (fields: URLSearchParams, name: string): string | undefined => {
+  const value = fields.get(name);
+  return value === null || value === '' ? undefined : value;
+};
+
+/** `/`, `/login`, `/setup`: plain server-rendered forms with CSRF tokens (CONTRACT §3). */
+export const pageRoutes = (
+  useCases: UseCases,
+  config: HttpConfig,
+  limiter: LoginLimiter,
+): Router<RequestState> => {
+  const router = new Router<RequestState>();
+  const secure = isSecureIssuer(config.issuer);
+  const form = formBody(config.bodyLimitBytes);
+
+  const forbiddenForm = (ctx: Ctx): void => {
+    renderPage(
+      ctx,
+      403,
+      messagePage('Form expired', 'The form was stale or not sent from this site. Please try again.'),
+    );
+  };
+
+  const rateLimited = (ctx: Ctx, retryAfterSeconds: number): void => {
+    ctx.set('Retry-After', String(retryAfterSeconds));
+  };
+
+  router.get('/', async (ctx) => {
+    const principal = await browserSession(useCases, ctx);
+    renderPage(ctx, 200, homePage(principal?.user));
+  });
+
+  router.get('/login', async (ctx) => {
+    const redirect = safeRedirect(
+      typeof ctx.query.redirect === 'string' ? ctx.query.redirect : undefined,
+      config.issuer,
+    );
+    if ((await browserSession(useCases, ctx)) !== undefined) {
+      ctx.status = 303;
+      ctx.redirect(redirect);
+      return;
+    }
+    renderPage(ctx, 200, loginPage({ csrfToken: issueFormCsrf(ctx, secure), redirect }));
+  });
+
+  router.post('/login', form, async (ctx) => {
+    const fields = formFields(ctx);
+    const redirect = safeRedirect(fields.get('redirect'), config.issuer);
+    if (!checkFormCsrf(ctx, fields.get('csrf_token'))) {
+      forbiddenForm(ctx);
+      return;
+    }
+    const email = fields.get('email') ?? '';
+    const view = { csrfToken: issueFormCsrf(ctx, secure), redirect, email };
+    const decision = await limiter.beforePasswordCheck(ctx.state.clientIp, email);
+    if (!decision.allowed) {
+      rateLimited(ctx, decision.retryAfterSeconds);
+      renderPage(
+        ctx,
+        429,
+        loginPage({ ...view, error: 'Too many attempts. Please wait a minute and try again.' }),
+      );
+      return;
+    }
+    if (decision.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, decision.delayMs));
+    const result = await useCases.login(
+      { email, password: fields.get('password') ?? '' },
+      requestMeta(ctx),
+    )();
+    if (E.isLeft(result)) {
+      if (result.left.status !== 401) {
+        writeApiError(ctx, result.left);
+        return;
+      }
+      await limiter.afterFailure(email);
+      renderPage(ctx, 401, loginPage({ ...view, error: INVALID_LOGIN_MESSAGE }));
+      return;
+    }
+    limiter.afterSuccess(email, ctx.state.clientIp);
+    setSessionCookie(ctx, result.right.token, secure);
+    ctx.status = 303;
+    ctx.redirect(redirect);
+  });
+
+  const setupAvailable = async (ctx: Ctx): Promise<boolean> => {
+    const needed = await useCases.needsSetup()();
+    if (E.isLeft(needed)) {
+      writeApiError(ctx, needed.left);
+      return false;
+    }
+    if (!needed.right) {
+      renderPage(
+        ctx,
+        404,
+        messagePage('Already set up', 'Latchkey already has an owner.', { href: '/login', text: 'Sign in' }),
+      );
+      return false;
+    }
+    return true;
+  };
+
+  router.get('/setup', async (ctx) => {
+    if (!(await setupAvailable(ctx))) return;
+    renderPage(
+      ctx,
+      200,
+      setupPage({ csrfToken: issueFormCsrf(ctx, secure), setupTokenRequired: config.setupTokenRequired }),
+    );
+  });
+
+  router.post('/setup', form, async (ctx) => {
+    const fields = formFields(ctx);
+    if (!checkFormCsrf(ctx, fields.get('csrf_token'))) {
+      forbiddenForm(ctx);
+      return;
+    }
+    if (!(await setupAvailable(ctx))) return;
+    const values = {
+      email: optionalField(fields, 'email'),
+      username: optionalField(fields, 'username'),
+      name: optionalField(fields, 'name'),
+    };
+    const view = {
+      csrfToken: issueFormCsrf(ctx, secure),
+      setupTokenRequired: config.setupTokenRequired,
+      values,
+    };
+    const decision = await limiter.beforePasswordCheck(ctx.state.clientIp, undefined);
+    if (!decision.allowed) {
+      rateLimited(ctx, decision.retryAfterSeconds);
+      renderPage(
+        ctx,
+        429,
+        setupPage({ ...view, error: 'Too many attempts. Please wait a minute and try again.' }),
+      );
+      return;
+    }
+    const input = decodeFields(NewFirstUser, { ...values, password: optionalField(fields, 'password') });
+    if (E.isLeft(input)) {
+      const problems = input.left.map((v) => `${v.field} ${v.detail}`).join('; ');
+      renderPage(ctx, 400, setupPage({ ...view, error: `Please correct: ${problems}.` }));
+      return;
+    }
+    const created = await useCases.createFirstUser(
+      input.right,
+      optionalField(fields, 'setup_token'),
+      requestMeta(ctx),
+    )();
+    if (E.isLeft(created)) {
+      const { status } = created.left;
+      if (status >= 500) {
+        writeApiError(ctx, created.left);
+        return;
+      }
+      renderPage(ctx, status, setupPage({ ...view, error: created.left.message }));
+      return;
+    }
+    const session = await useCases.login(
+      { email: input.right.email, password: input.right.password },
+      requestMeta(ctx),
+    )();
+    if (E.isRight(session)) setSessionCookie(ctx, session.right.token, secure);
+    ctx.status = 303;
+    ctx.redirect('/');
+  });
+
+  return router;
+};
+
+/** Liveness and readiness (CONTRACT §1). */
+export const healthRoutes = (useCases: UseCases): Router<RequestState> => {
+  const router = new Router<RequestState>();
+  router.get('/healthz', (ctx) => {
+    ctx.body = { status: 'ok' };
+  });
+  router.get('/readyz', async (ctx) => {
+    const ready = await useCases.ping().catch(() => false);
+    if (ready) ctx.body = { status: 'ok' };
+    else writeApiError(ctx, ApiErrors.unavailable(undefined));
+  });
+  return router;
+};

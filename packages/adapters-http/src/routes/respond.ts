@@ -1,0 +1,27 @@
+import type { ApiError } from '@latchkey/domain';
+import * as E from 'fp-ts/lib/Either.js';
+import type { TaskEither } from 'fp-ts/lib/TaskEither.js';
+import { writeApiError, type ChallengeOptions } from '../middleware/errors.js';
+import type { Ctx } from '../state.js';
+
+/** Runs a use case and writes its result: `onSuccess` for `Right`, the API error mapper for `Left`. */
+export const respond = async <A>(
+  ctx: Ctx,
+  task: TaskEither<ApiError, A>,
+  onSuccess: (value: A) => void,
+  challenge?: ChallengeOptions,
+): Promise<void> => {
+  const result = await task();
+  if (E.isLeft(result)) writeApiError(ctx, result.left, challenge);
+  else onSuccess(result.right);
+};
+
+/** Writes a decode failure, or continues with the decoded value. */
+export const withDecoded = async <A>(
+  ctx: Ctx,
+  decoded: E.Either<ApiError, A>,
+  onValid: (value: A) => Promise<void>,
+): Promise<void> => {
+  if (E.isLeft(decoded)) writeApiError(ctx, decoded.left);
+  else await onValid(decoded.right);
+};

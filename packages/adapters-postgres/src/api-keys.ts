@@ -1,0 +1,50 @@
+import type { ApiKey, ApiKeyId, ApiKeyRepository, CredentialDigest } from '@latchkey/domain';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { ApiKeySchema, type ApiKeyRow } from './entities.js';
+import { toApiKey, toApiKeyRow } from './mappers.js';
+import { guarded } from './storage-errors.js';
+
+/**
+ * Session and access tokens in `api_keys`, stored and looked up by SHA-256 digest only, through
+ * the unique index `api_keys_digest_key` (CONTRACT §12). This sits on the path of every
+ * authenticated request and of the token endpoint, so each method is one native statement:
+ * no unit of work, no identity map.
+ *
+ * @see CONTRACT §8, §12
+ */
+export class PostgresApiKeyRepository implements ApiKeyRepository {
+  constructor(private readonly em: EntityManager) {}
+
+  /** A second key with the same digest is rejected by the unique index, as in memory. */
+  insert(key: ApiKey): Promise<void> {
+    return guarded(async () => {
+      await this.em.insert(ApiKeySchema, toApiKeyRow(key));
+    });
+  }
+
+  findByDigest(digest: CredentialDigest): Promise<ApiKey | undefined> {
+    return guarded(async () => {
+      const row = await this.em
+        .createQueryBuilder(ApiKeySchema)
+        .select('*')
+        .where({ digest })
+        .execute<ApiKeyRow | null>('get');
+      return row ? toApiKey(row) : undefined;
+    });
+  }
+
+  delete(id: ApiKeyId): Promise<boolean> {
+    return guarded(async () => (await this.em.nativeDelete(ApiKeySchema, { id })) > 0);
+  }
+
+  /** One conditional update, so that two concurrent revocations cannot both report `true`. */
+  revoke(id: ApiKeyId, at: Date): Promise<boolean> {
+    return guarded(
+      async () => (await this.em.nativeUpdate(ApiKeySchema, { id, revokedAt: null }, { revokedAt: at })) > 0,
+    );
+  }
+
+  deleteExpired(before: Date): Promise<number> {
+    return guarded(() => this.em.nativeDelete(ApiKeySchema, { expiresAt: { $lt: before } }));
+  }
+}

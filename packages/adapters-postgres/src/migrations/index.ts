@@ -1,0 +1,11 @@
+import type { MigrationObject } from '@mikro-orm/core';
+import { Migration20261127000001Init } from './migration-20261127000001-init.js';
+
+/**
+ * Every migration, oldest first. Listed explicitly rather than globbed from disk so that the set
+ * that runs is exactly the set that was compiled, wherever `dist` is deployed. Names are spelled
+ * out because they are stored in `mikro_orm_migrations` and must survive a minifier.
+ */
+export const MIGRATIONS: MigrationObject[] = [
+  { name: 'Migration20261127000001Init', class: Migration20261127000001Init },
+];

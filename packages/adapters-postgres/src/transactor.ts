@@ -1,0 +1,51 @@
+import type { Repositories, Transactor } from '@latchkey/domain';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import * as E from 'fp-ts/lib/Either.js';
+import type { TaskEither } from 'fp-ts/lib/TaskEither.js';
+import { PostgresApiKeyRepository } from './api-keys.js';
+import { PostgresAuditLog } from './audit-log.js';
+import { toStorageError } from './storage-errors.js';
+import { PostgresUserRepository } from './users.js';
+
+/** The repositories of one EntityManager: the storage's own, or a transaction's. */
+export const repositoriesOn = (em: EntityManager): Repositories => ({
+  users: new PostgresUserRepository(em),
+  apiKeys: new PostgresApiKeyRepository(em),
+  audit: new PostgresAuditLog(em),
+});
+
+/** Carries a `Left` out of `em.transactional`, which rolls back only when its callback throws. */
+class RollbackSignal extends Error {
+  override readonly name = 'RollbackSignal';
+}
+
+/**
+ * One database transaction per `run`, on a fork of the storage's EntityManager: committed when
+ * the work ends `Right`, rolled back when it ends `Left` (the `Left` is returned) or throws (the
+ * error is rethrown, connection failures as `StorageUnavailableError`).
+ *
+ * The work gets repositories bound to the transaction's EntityManager, so every statement runs
+ * on the transaction's connection. That is a correctness requirement, not a nicety: the embedded
+ * database serves one connection (CONTRACT §13), so a statement sent through the pool while a
+ * transaction holds that connection would wait for it forever.
+ *
+ * @see CONTRACT §10 (the audit entry commits with its change), §13
+ */
+export class PostgresTransactor implements Transactor {
+  constructor(private readonly em: EntityManager) {}
+
+  async run<Err, A>(work: (repositories: Repositories) => TaskEither<Err, A>): Promise<E.Either<Err, A>> {
+    let rolledBack: E.Left<Err> | undefined;
+    try {
+      return await this.em.transactional(async (tx) => {
+        const outcome = await work(repositoriesOn(tx))();
+        if (E.isRight(outcome)) return outcome;
+        rolledBack = outcome;
+        throw new RollbackSignal();
+      });
+    } catch (error) {
+      if (error instanceof RollbackSignal && rolledBack !== undefined) return rolledBack;
+      throw toStorageError(error);
+    }
+  }
+}

@@ -1,0 +1,248 @@
+import { BUILT_IN_SCOPES, parseScope, SCOPE_ALL } from '@latchkey/domain';
+import * as E from 'fp-ts/lib/Either.js';
+import * as t from 'io-ts';
+
+/**
+ * Configuration from `LATCHKEY_*` environment variables (CONTRACT §13), decoded once at start-up.
+ * A bad value stops start-up with a message naming the variable.
+ */
+export interface Config {
+  readonly issuer: string;
+  readonly httpHost: string;
+  readonly httpPort: number;
+  readonly storage: 'postgres' | 'memory';
+  readonly databaseUrl?: string | undefined;
+  readonly dataDir: string;
+  readonly sessionTtlSeconds: number;
+  readonly codeTtlSeconds: number;
+  readonly accessTokenTtlSeconds: number;
+  readonly refreshTokenTtlSeconds: number;
+  readonly refreshReuseGraceSeconds: number;
+  readonly grantMaxTtlSeconds: number;
+  readonly dcrIdleTtlSeconds: number;
+  readonly defaultScope: readonly string[];
+  readonly extraScopes: readonly string[];
+  readonly dcrScopes: readonly string[];
+  readonly allowedResources: readonly string[];
+  readonly dcrEnabled: boolean;
+  readonly setupToken?: string | undefined;
+  readonly rateLimitLogin: number;
+  readonly rateLimitRegister: number;
+  readonly rateLimitToken: number;
+  readonly trustProxy: number;
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** scrypt cost for passwords (`LATCHKEY_SCRYPT_LOG_N`, 10-20, default 15). */
+  readonly scryptLogN: number;
+}
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** A variable's decoder: raw text (never empty here) to a value, or the reason it is refused. */
+type Field<A> = (raw: string) => E.Either<string, A>;
+
+const duration: Field<number> = (raw) => {
+  const match = /^(\d{1,9})([smhd]?)$/.exec(raw.trim());
+  if (match === null) return E.left('must be seconds, or a number followed by s, m, h or d');
+  const unit = { '': 1, s: 1, m: 60, h: 3600, d: 86_400 }[match[2] as '' | 's' | 'm' | 'h' | 'd'];
+  return E.right(Number(match[1]) * unit);
+};
+
+const positiveDuration: Field<number> = (raw) =>
+  E.flatMap(duration(raw), (s) => (s > 0 ? E.right(s) : E.left('must be greater than zero')));
+
+const nonNegativeInt: Field<number> = (raw) =>
+  /^\d{1,9}$/.test(raw.trim()) ? E.right(Number(raw.trim())) : E.left('must be a non-negative integer');
+
+const boolean: Field<boolean> = (raw) => {
+  const value = raw.trim().toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(value)) return E.right(true);
+  if (['false', '0', 'no', 'off'].includes(value)) return E.right(false);
+  return E.left('must be true or false');
+};
+
+const oneOf =
+  <T extends string>(...values: T[]): Field<T> =>
+  (raw) =>
+    (values as string[]).includes(raw.trim())
+      ? E.right(raw.trim() as T)
+      : E.left(`must be one of ${values.join(', ')}`);
+
+const text: Field<string> = (raw) => E.right(raw);
+
+/** An origin: no path, query or fragment; https unless the host is loopback. */
+const publicUrl: Field<string> = (raw) => {
+  let url: URL;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    return E.left('must be an absolute URL');
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return E.left('must be an http(s) URL');
+  if (
+    (url.pathname !== '/' && url.pathname !== '') ||
+    url.search !== '' ||
+    url.hash !== '' ||
+    /[?#]/.test(raw)
+  ) {
+    return E.left('must be an origin, without path, query or fragment');
+  }
+  if (url.username !== '' || url.password !== '') return E.left('must not contain credentials');
+  if (url.protocol === 'http:' && !LOOPBACK_HOSTS.has(url.hostname))
+    return E.left('must be https unless the host is loopback');
+  return E.right(url.origin);
+};
+
+const httpAddress: Field<{ host: string; port: number }> = (raw) => {
+  const match = /^(\[[0-9a-fA-F:.]+\]|[^:[\]]+):(\d{1,5})$/.exec(raw.trim());
+  const port = Number(match?.[2]);
+  if (match?.[1] === undefined || port > 65535) return E.left('must be host:port');
+  return E.right({ host: match[1].replace(/^\[|\]$/g, ''), port });
+};
+
+const databaseUrl: Field<string> = (raw) =>
+  /^postgres(ql)?:\/\//.test(raw.trim()) ? E.right(raw.trim()) : E.left('must be a postgres:// URL');
+
+const resources: Field<string[]> = (raw) => {
+  const list = raw.split(/[\s,]+/).filter((s) => s !== '');
+  for (const item of list) {
+    try {
+      const url = new URL(item);
+      if (url.protocol !== 'https:' && url.protocol !== 'http:')
+        return E.left(`${item} is not an http(s) URL`);
+      if (url.hash !== '') return E.left(`${item} must not have a fragment`);
+    } catch {
+      return E.left(`${item} is not an absolute URL`);
+    }
+  }
+  return E.right(list);
+};
+
+const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
+const scopeList: Field<string[]> = (raw) => {
+  const list = parseScope(raw.trim());
+  const bad = list.find((s) => !SCOPE_TOKEN.test(s));
+  return bad === undefined ? E.right(list) : E.left(`${bad} is not a valid scope token`);
+};
+
+/** An io-ts codec for one variable's text, failing with the reason it is refused. */
+const variable = <A>(name: string, field: Field<A>): t.Type<A, string> =>
+  new t.Type<A, string>(
+    name,
+    (_u): _u is A => false,
+    (u, c) => {
+      if (typeof u !== 'string') return t.failure(u, c, 'must be text');
+      const decoded = field(u);
+      return E.isLeft(decoded) ? t.failure(u, c, decoded.left) : t.success(decoded.right);
+    },
+    () => {
+      throw new Error(`${name} is decode-only`);
+    },
+  );
+
+const Environment = t.partial({
+  LATCHKEY_PUBLIC_URL: variable('PublicUrl', publicUrl),
+  LATCHKEY_HTTP_ADDRESS: variable('HttpAddress', httpAddress),
+  LATCHKEY_STORAGE: variable('Storage', oneOf('postgres', 'memory')),
+  LATCHKEY_DATABASE_URL: variable('DatabaseUrl', databaseUrl),
+  LATCHKEY_DATA_DIR: variable('DataDir', text),
+  LATCHKEY_SESSION_TTL: variable('Duration', positiveDuration),
+  LATCHKEY_CODE_TTL: variable<number>('CodeTtl', (raw) =>
+    E.flatMap(positiveDuration(raw), (s) => (s <= 600 ? E.right(s) : E.left('must be at most 10 minutes'))),
+  ),
+  LATCHKEY_ACCESS_TOKEN_TTL: variable('Duration', positiveDuration),
+  LATCHKEY_REFRESH_TOKEN_TTL: variable('Duration', positiveDuration),
+  LATCHKEY_REFRESH_REUSE_GRACE: variable('Duration', duration),
+  LATCHKEY_GRANT_MAX_TTL: variable('Duration', positiveDuration),
+  LATCHKEY_DCR_IDLE_TTL: variable('Duration', positiveDuration),
+  LATCHKEY_DEFAULT_SCOPE: variable('ScopeList', scopeList),
+  LATCHKEY_EXTRA_SCOPES: variable('ScopeList', scopeList),
+  LATCHKEY_DCR_SCOPES: variable('ScopeList', scopeList),
+  LATCHKEY_ALLOWED_RESOURCES: variable('Resources', resources),
+  LATCHKEY_DCR_ENABLED: variable('Boolean', boolean),
+  LATCHKEY_SETUP_TOKEN: variable<string>('SetupToken', (raw) =>
+    raw.length >= 16 ? E.right(raw) : E.left('must be at least 16 characters'),
+  ),
+  LATCHKEY_RATE_LIMIT_LOGIN: variable('RateLimit', nonNegativeInt),
+  LATCHKEY_RATE_LIMIT_REGISTER: variable('RateLimit', nonNegativeInt),
+  LATCHKEY_RATE_LIMIT_TOKEN: variable('RateLimit', nonNegativeInt),
+  LATCHKEY_TRUST_PROXY: variable('TrustProxy', nonNegativeInt),
+  LATCHKEY_LOG_LEVEL: variable(
+    'LogLevel',
+    oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'),
+  ),
+  LATCHKEY_SCRYPT_LOG_N: variable<number>('ScryptCost', (raw) =>
+    E.flatMap(nonNegativeInt(raw), (n) =>
+      n >= 10 && n <= 20 ? E.right(n) : E.left('must be between 10 and 20'),
+    ),
+  ),
+});
+
+/** Scopes settings may only name supported scopes; the DCR set never includes `all` (CONTRACT §7). */
+const checkScopes = (
+  name: string,
+  list: readonly string[],
+  supported: ReadonlySet<string>,
+  allowAll: boolean,
+): string[] =>
+  list
+    .filter((s) => !supported.has(s) || (!allowAll && s === SCOPE_ALL))
+    .map((s) => `${name} names ${s}, which is not a supported scope here`);
+
+/** Decodes every variable, collecting all failures so that an operator sees them at once. */
+export const decodeConfig = (env: Env): E.Either<string[], Config> => {
+  // An empty value counts as unset.
+  const present = Object.fromEntries(
+    Object.entries(env).filter(
+      ([key, value]) => key.startsWith('LATCHKEY_') && value !== undefined && value.trim() !== '',
+    ),
+  );
+  const decoded = Environment.decode(present);
+  if (E.isLeft(decoded)) {
+    return E.left(
+      decoded.left.map((error) => {
+        const key = error.context.find((entry) => entry.key.startsWith('LATCHKEY_'))?.key ?? 'LATCHKEY_*';
+        return `${key} ${error.message ?? 'is invalid'}`;
+      }),
+    );
+  }
+  const v = decoded.right;
+  const extraScopes = v.LATCHKEY_EXTRA_SCOPES ?? [];
+  const supported = new Set([...BUILT_IN_SCOPES, ...extraScopes]);
+  const defaultScope = v.LATCHKEY_DEFAULT_SCOPE ?? ['mcp', 'user:read'];
+  const dcrScopes = v.LATCHKEY_DCR_SCOPES ?? ['mcp', 'user:read'];
+  const scopeErrors = [
+    ...checkScopes('LATCHKEY_DEFAULT_SCOPE', defaultScope, supported, true),
+    ...checkScopes('LATCHKEY_DCR_SCOPES', dcrScopes, supported, false),
+  ];
+  if (scopeErrors.length > 0) return E.left(scopeErrors);
+  const address = v.LATCHKEY_HTTP_ADDRESS ?? { host: '127.0.0.1', port: 8080 };
+  return E.right({
+    issuer: v.LATCHKEY_PUBLIC_URL ?? 'http://localhost:8080',
+    httpHost: address.host,
+    httpPort: address.port,
+    storage: v.LATCHKEY_STORAGE ?? 'postgres',
+    databaseUrl: v.LATCHKEY_DATABASE_URL,
+    dataDir: v.LATCHKEY_DATA_DIR ?? './.latchkey',
+    sessionTtlSeconds: v.LATCHKEY_SESSION_TTL ?? 86_400,
+    codeTtlSeconds: v.LATCHKEY_CODE_TTL ?? 60,
+    accessTokenTtlSeconds: v.LATCHKEY_ACCESS_TOKEN_TTL ?? 3600,
+    refreshTokenTtlSeconds: v.LATCHKEY_REFRESH_TOKEN_TTL ?? 30 * 86_400,
+    refreshReuseGraceSeconds: v.LATCHKEY_REFRESH_REUSE_GRACE ?? 30,
+    grantMaxTtlSeconds: v.LATCHKEY_GRANT_MAX_TTL ?? 90 * 86_400,
+    dcrIdleTtlSeconds: v.LATCHKEY_DCR_IDLE_TTL ?? 30 * 86_400,
+    defaultScope,
+    extraScopes,
+    dcrScopes,
+    allowedResources: v.LATCHKEY_ALLOWED_RESOURCES ?? [],
+    dcrEnabled: v.LATCHKEY_DCR_ENABLED ?? true,
+    setupToken: v.LATCHKEY_SETUP_TOKEN,
+    rateLimitLogin: v.LATCHKEY_RATE_LIMIT_LOGIN ?? 10,
+    rateLimitRegister: v.LATCHKEY_RATE_LIMIT_REGISTER ?? 30,
+    rateLimitToken: v.LATCHKEY_RATE_LIMIT_TOKEN ?? 600,
+    trustProxy: v.LATCHKEY_TRUST_PROXY ?? 0,
+    logLevel: v.LATCHKEY_LOG_LEVEL ?? 'info',
+    scryptLogN: v.LATCHKEY_SCRYPT_LOG_N ?? 15,
+  });
+};

@@ -1,0 +1,146 @@
+import { createHttpApp, type HttpConfig } from '@latchkey/adapters-http';
+import { createPostgresStorage, migrate } from '@latchkey/adapters-postgres';
+import { makeUseCases, type Clock, type Ports, type Random, type UseCases } from '@latchkey/domain';
+import { createInMemoryStorage } from '@latchkey/domain/in-memory';
+import { Container, ContainerModule } from 'inversify';
+import type { Logger } from 'pino';
+import type { Config } from './config.js';
+import { startEmbeddedDatabase } from './embedded-database.js';
+import { cryptoRandom, systemClock } from './system/node-system.js';
+import { ScryptPasswordHasher } from './system/scrypt-password-hasher.js';
+
+/** The Koa application built by the HTTP adapter. */
+export type HttpApp = ReturnType<typeof createHttpApp>;
+
+/** Injection tokens. `container.get` is used only by `startLatchkey` and test harnesses. */
+export const TOKENS = {
+  Config: Symbol.for('latchkey.Config'),
+  Logger: Symbol.for('latchkey.Logger'),
+  Clock: Symbol.for('latchkey.Clock'),
+  Random: Symbol.for('latchkey.Random'),
+  Passwords: Symbol.for('latchkey.PasswordHasher'),
+  Storage: Symbol.for('latchkey.Storage'),
+  Ports: Symbol.for('latchkey.Ports'),
+  UseCases: Symbol.for('latchkey.UseCases'),
+  HttpApp: Symbol.for('latchkey.HttpApp'),
+} as const;
+
+/** The storage half of the ports, with a way to release it. */
+export type Storage = Pick<Ports, 'users' | 'apiKeys' | 'audit' | 'transactor' | 'health'> & {
+  close(): Promise<void>;
+};
+
+/** What tests may replace: the clock (for expiry) and the storage (to share a database). */
+export interface Overrides {
+  readonly clock?: Clock;
+  readonly random?: Random;
+  readonly storage?: Storage;
+}
+
+const systemModule = (config: Config, logger: Logger, overrides: Overrides) =>
+  new ContainerModule(({ bind }) => {
+    bind<Config>(TOKENS.Config).toConstantValue(config);
+    bind<Logger>(TOKENS.Logger).toConstantValue(logger);
+    bind<Clock>(TOKENS.Clock).toConstantValue(overrides.clock ?? systemClock);
+    bind<Random>(TOKENS.Random).toConstantValue(overrides.random ?? cryptoRandom);
+    bind(TOKENS.Passwords)
+      .toResolvedValue(() => ScryptPasswordHasher.create(config.scryptLogN))
+      .inSingletonScope();
+  });
+
+/**
+ * PostgreSQL at `LATCHKEY_DATABASE_URL`, else the embedded PGlite database (one connection, so a
+ * pool of 1), else with `LATCHKEY_STORAGE=memory` the in-memory adapters. Migrations run here.
+ */
+export const openStorage = async (config: Config, logger: Logger): Promise<Storage> => {
+  if (config.storage === 'memory') {
+    const memory = createInMemoryStorage();
+    return { ...memory, close: () => Promise.resolve() };
+  }
+  const embedded =
+    config.databaseUrl === undefined ? await startEmbeddedDatabase({ dataDir: config.dataDir }) : undefined;
+  if (embedded !== undefined)
+    logger.info({ dataDir: config.dataDir }, 'using the embedded PostgreSQL (PGlite)');
+  const storage = await createPostgresStorage({
+    clientUrl: embedded?.url ?? (config.databaseUrl as string),
+    poolMax: embedded === undefined ? 10 : 1,
+  });
+  try {
+    await migrate(storage.orm);
+  } catch (error) {
+    await storage.close();
+    await embedded?.stop();
+    throw error;
+  }
+  return {
+    ...storage,
+    close: async () => {
+      await storage.close();
+      await embedded?.stop();
+    },
+  };
+};
+
+const storageModule = (config: Config, overrides: Overrides) =>
+  new ContainerModule(({ bind }) => {
+    bind<Storage>(TOKENS.Storage)
+      .toResolvedValue((logger: Logger) => overrides.storage ?? openStorage(config, logger), [TOKENS.Logger])
+      .inSingletonScope();
+  });
+
+const domainModule = new ContainerModule(({ bind }) => {
+  bind<Ports>(TOKENS.Ports)
+    .toResolvedValue(
+      (storage: Storage, clock: Clock, random: Random, passwords: ScryptPasswordHasher): Ports => ({
+        users: storage.users,
+        apiKeys: storage.apiKeys,
+        audit: storage.audit,
+        transactor: storage.transactor,
+        health: storage.health,
+        clock,
+        random,
+        passwords,
+      }),
+      [TOKENS.Storage, TOKENS.Clock, TOKENS.Random, TOKENS.Passwords],
+    )
+    .inSingletonScope();
+  bind<UseCases>(TOKENS.UseCases)
+    .toResolvedValue(
+      (ports: Ports, config: Config) =>
+        makeUseCases(ports, { sessionTtlSeconds: config.sessionTtlSeconds, setupToken: config.setupToken }),
+      [TOKENS.Ports, TOKENS.Config],
+    )
+    .inSingletonScope();
+});
+
+const httpModule = new ContainerModule(({ bind }) => {
+  bind<HttpApp>(TOKENS.HttpApp)
+    .toResolvedValue(
+      (useCases: UseCases, config: Config, logger: Logger) => {
+        const httpConfig: HttpConfig = {
+          issuer: config.issuer,
+          trustProxy: config.trustProxy,
+          loginRateLimitPerMinute: config.rateLimitLogin,
+          sessionTtlSeconds: config.sessionTtlSeconds,
+          setupTokenRequired: config.setupToken !== undefined,
+          bodyLimitBytes: 64 * 1024,
+          logger,
+        };
+        return createHttpApp(useCases, httpConfig);
+      },
+      [TOKENS.UseCases, TOKENS.Config, TOKENS.Logger],
+    )
+    .inSingletonScope();
+});
+
+/** The composition root: the only place that knows which adapter implements which port. */
+export const buildContainer = (config: Config, logger: Logger, overrides: Overrides = {}): Container => {
+  const container = new Container();
+  container.load(
+    systemModule(config, logger, overrides),
+    storageModule(config, overrides),
+    domainModule,
+    httpModule,
+  );
+  return container;
+};

@@ -1,0 +1,7 @@
+export { decodeConfig, type Config, type Env } from './config.js';
+export { buildContainer, openStorage, TOKENS, type Overrides, type Storage } from './container.js';
+export { startEmbeddedDatabase, type EmbeddedDatabase } from './embedded-database.js';
+export { createLogger } from './logger.js';
+export { needsSetup, startLatchkey, type RunningLatchkey } from './server.js';
+export { ScryptPasswordHasher } from './system/scrypt-password-hasher.js';
+export { cryptoRandom, systemClock } from './system/node-system.js';

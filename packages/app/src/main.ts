@@ -1,0 +1,52 @@
+import * as E from 'fp-ts/lib/Either.js';
+import { decodeConfig } from './config.js';
+import { createLogger } from './logger.js';
+import { needsSetup, startLatchkey } from './server.js';
+
+/**
+ * `pnpm start`: decode the configuration, migrate, listen, and stop gracefully on SIGTERM/SIGINT.
+ */
+const main = async (): Promise<void> => {
+  const decoded = decodeConfig(process.env);
+  if (E.isLeft(decoded)) {
+    for (const problem of decoded.left) process.stderr.write(`latchkey: invalid configuration: ${problem}\n`);
+    process.exitCode = 78; // EX_CONFIG
+    return;
+  }
+  const config = decoded.right;
+  const logger = createLogger(config.logLevel);
+  const running = await startLatchkey(config, logger);
+  logger.info(
+    { url: running.url, issuer: config.issuer, storage: config.storage },
+    `Latchkey listening on ${running.url}`,
+  );
+  if (await needsSetup(running.useCases)) {
+    logger.info(`No users yet: open ${config.issuer}/setup to create the owner account.`);
+  }
+  const shutdown = (signal: string): void => {
+    logger.info({ signal }, 'shutting down');
+    running.stop().then(
+      () => {
+        logger.info('stopped');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => {
+    shutdown('SIGTERM');
+  });
+  process.once('SIGINT', () => {
+    shutdown('SIGINT');
+  });
+};
+
+main().catch((error: unknown) => {
+  process.stderr.write(
+    `latchkey: failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
+  );
+  process.exit(1);
+});

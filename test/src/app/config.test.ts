@@ -1,0 +1,89 @@
+import { decodeConfig } from '@latchkey/app';
+import { expect } from 'chai';
+import * as E from 'fp-ts/lib/Either.js';
+
+const problems = (env: Record<string, string>): string[] => {
+  const decoded = decodeConfig(env);
+  return E.isLeft(decoded) ? decoded.left : [];
+};
+
+describe('configuration from LATCHKEY_* variables (CONTRACT §13)', () => {
+  it('has the documented defaults', () => {
+    const decoded = decodeConfig({});
+    expect(E.isRight(decoded)).to.equal(true);
+    if (E.isLeft(decoded)) return;
+    expect(decoded.right).to.include({
+      issuer: 'http://localhost:8080',
+      httpHost: '127.0.0.1',
+      httpPort: 8080,
+      storage: 'postgres',
+      dataDir: './.latchkey',
+      sessionTtlSeconds: 86_400,
+      codeTtlSeconds: 60,
+      accessTokenTtlSeconds: 3600,
+      refreshReuseGraceSeconds: 30,
+      rateLimitLogin: 10,
+      rateLimitToken: 600,
+      rateLimitRegister: 30,
+      trustProxy: 0,
+      dcrEnabled: true,
+    });
+    expect(decoded.right.defaultScope).to.deep.equal(['mcp', 'user:read']);
+  });
+
+  it('reads durations with units', () => {
+    const decoded = decodeConfig({
+      LATCHKEY_SESSION_TTL: '2h',
+      LATCHKEY_CODE_TTL: '90',
+      LATCHKEY_GRANT_MAX_TTL: '7d',
+    });
+    expect(E.isRight(decoded) && decoded.right).to.include({
+      sessionTtlSeconds: 7200,
+      codeTtlSeconds: 90,
+      grantMaxTtlSeconds: 604_800,
+    });
+  });
+
+  it('strips a trailing slash from the public URL', () => {
+    const decoded = decodeConfig({ LATCHKEY_PUBLIC_URL: 'https://auth.example.com/' });
+    expect(E.isRight(decoded) && decoded.right.issuer).to.equal('https://auth.example.com');
+  });
+
+  const refusals: [string, string][] = [
+    ['LATCHKEY_PUBLIC_URL', 'http://auth.example.com'],
+    ['LATCHKEY_PUBLIC_URL', 'https://auth.example.com/path'],
+    ['LATCHKEY_PUBLIC_URL', 'https://auth.example.com/?q=1'],
+    ['LATCHKEY_PUBLIC_URL', 'not a url'],
+    ['LATCHKEY_HTTP_ADDRESS', 'localhost'],
+    ['LATCHKEY_STORAGE', 'sqlite'],
+    ['LATCHKEY_DATABASE_URL', 'mysql://x'],
+    ['LATCHKEY_SESSION_TTL', '1 week'],
+    ['LATCHKEY_CODE_TTL', '11m'],
+    ['LATCHKEY_RATE_LIMIT_LOGIN', '-1'],
+    ['LATCHKEY_TRUST_PROXY', 'yes'],
+    ['LATCHKEY_DCR_ENABLED', 'maybe'],
+    ['LATCHKEY_LOG_LEVEL', 'loud'],
+    ['LATCHKEY_DCR_SCOPES', 'mcp all'],
+    ['LATCHKEY_DEFAULT_SCOPE', 'nonsense'],
+    ['LATCHKEY_ALLOWED_RESOURCES', 'not-a-url'],
+    ['LATCHKEY_SETUP_TOKEN', 'short'],
+    ['LATCHKEY_SCRYPT_LOG_N', '4'],
+  ];
+  for (const [name, value] of refusals) {
+    it(`refuses ${name}=${value} with a message naming the variable`, () => {
+      const found = problems({ [name]: value });
+      expect(found).to.have.length(1);
+      expect(found[0]?.startsWith(`${name} `)).to.equal(true);
+    });
+  }
+
+  it('accepts extra scopes in the DCR set once they are declared', () => {
+    expect(
+      problems({ LATCHKEY_EXTRA_SCOPES: 'reports:read', LATCHKEY_DCR_SCOPES: 'mcp reports:read' }),
+    ).to.deep.equal([]);
+  });
+
+  it('treats an empty value as unset', () => {
+    expect(problems({ LATCHKEY_PUBLIC_URL: '', LATCHKEY_STORAGE: ' ' })).to.deep.equal([]);
+  });
+});

@@ -1,0 +1,156 @@
+import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createPostgresStorage, migrate, type PostgresStorage } from '@latchkey/adapters-postgres';
+import { startEmbeddedDatabase } from '@latchkey/app';
+
+/** A PostgreSQL server to create throw-away databases on; unset means the embedded database. */
+export const TEST_DATABASE_URL_VARIABLE = 'LATCHKEY_TEST_DATABASE_URL';
+
+export type EmbeddedDatabase = Awaited<ReturnType<typeof startEmbeddedDatabase>>;
+
+export interface PostgresHarness {
+  /** Migrated, empty, and private to this harness. */
+  readonly storage: PostgresStorage;
+  /** The database behind `storage` when it is the embedded one, for outage tests. */
+  readonly embedded: EmbeddedDatabase | undefined;
+  /** The pool's warnings, kept rather than printed: outage tests cause them on purpose. */
+  readonly warnings: string[];
+  /** Empties every table; call it between tests that share the harness. */
+  truncate(): Promise<void>;
+  /** Closes the storage and drops its database (embedded: stops it and deletes its files). */
+  cleanup(): Promise<void>;
+}
+
+export interface WithPostgresOptions {
+  /** Use the embedded database even when `LATCHKEY_TEST_DATABASE_URL` is set. */
+  readonly embedded?: boolean;
+  /** Pool size on a real server (the embedded database always gets 1). */
+  readonly poolMax?: number;
+}
+
+const TABLES = ['api_keys', 'audit_logs', 'users'];
+
+const connect = async (clientUrl: string, poolMax: number, warnings: string[]): Promise<PostgresStorage> =>
+  createPostgresStorage({
+    clientUrl,
+    poolMax,
+    onWarning: (message) => warnings.push(message),
+  });
+
+/** Runs one statement on a short-lived connection to the server's maintenance URL. */
+const onServer = async (serverUrl: string, sql: string): Promise<void> => {
+  const admin = await connect(serverUrl, 1, []);
+  try {
+    await admin.orm.em.getConnection().execute(sql);
+  } finally {
+    await admin.close();
+  }
+};
+
+const onServerDatabase = async (serverUrl: string, options: WithPostgresOptions) => {
+  // Only [a-z0-9_], so the name needs no quoting.
+  const name = `latchkey_test_${randomBytes(6).toString('hex')}`;
+  await onServer(serverUrl, `create database ${name}`);
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    poolMax: options.poolMax ?? 5,
+    embedded: undefined,
+    dispose: () => onServer(serverUrl, `drop database if exists ${name} with (force)`),
+  };
+};
+
+/**
+ * An initialised (initdb'd) data directory, made once per test process and copied for each
+ * harness: initdb takes seconds, a copy a fraction of one.
+ */
+let template: Promise<string> | undefined;
+
+const initialisedDataDir = (): Promise<string> => {
+  template ??= (async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'latchkey-pglite-template-'));
+    process.once('exit', () => {
+      rmSync(dir, { recursive: true, force: true });
+    });
+    const dataDir = join(dir, 'pgdata');
+    const database = await startEmbeddedDatabase({ dataDir });
+    await database.stop();
+    return dataDir;
+  })();
+  return template;
+};
+
+const onEmbeddedDatabase = async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'latchkey-pglite-'));
+  try {
+    const dataDir = join(dir, 'pgdata');
+    await cp(await initialisedDataDir(), dataDir, { recursive: true });
+    const embedded = await startEmbeddedDatabase({ dataDir });
+    return {
+      url: embedded.url,
+      poolMax: 1,
+      embedded,
+      dispose: async () => {
+        await embedded.stop();
+        await rm(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
+};
+
+/**
+ * A fresh, migrated PostgreSQL database and the storage over it. With
+ * `LATCHKEY_TEST_DATABASE_URL` set, a new database is created on that server and dropped by
+ * `cleanup`; otherwise the embedded database (PGlite) runs in a temporary directory.
+ *
+ * ```ts
+ * let pg: PostgresHarness;
+ * before(async () => { pg = await withPostgres(); });
+ * beforeEach(() => pg.truncate());
+ * after(() => pg.cleanup());
+ * ```
+ */
+export const withPostgres = async (options: WithPostgresOptions = {}): Promise<PostgresHarness> => {
+  const serverUrl = options.embedded === true ? undefined : process.env[TEST_DATABASE_URL_VARIABLE];
+  const database =
+    serverUrl === undefined || serverUrl === ''
+      ? await onEmbeddedDatabase()
+      : await onServerDatabase(serverUrl, options);
+  const warnings: string[] = [];
+  let storage: PostgresStorage;
+  try {
+    storage = await connect(database.url, database.poolMax, warnings);
+  } catch (error) {
+    await database.dispose();
+    throw error;
+  }
+  try {
+    await migrate(storage.orm);
+  } catch (error) {
+    await storage.close();
+    await database.dispose();
+    throw error;
+  }
+  return {
+    storage,
+    embedded: database.embedded,
+    warnings,
+    truncate: async () => {
+      await storage.orm.em.getConnection().execute(`truncate table ${TABLES.join(', ')}`);
+    },
+    cleanup: async () => {
+      try {
+        await storage.close();
+      } finally {
+        await database.dispose();
+      }
+    },
+  };
+};

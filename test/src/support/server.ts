@@ -1,0 +1,119 @@
+import { createServer } from 'node:net';
+import {
+  createLogger,
+  decodeConfig,
+  startLatchkey,
+  type Overrides,
+  type RunningLatchkey,
+} from '@latchkey/app';
+import * as E from 'fp-ts/lib/Either.js';
+
+export interface TestServer {
+  /** The issuer, which is also where the server listens. */
+  readonly url: string;
+  /** Every log line written so far, raw JSON text. */
+  readonly logs: string[];
+  readonly running: RunningLatchkey;
+  stop(): Promise<void>;
+}
+
+/** A free loopback port, so that the issuer can name the port the server will listen on. */
+export const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      probe.close(() => {
+        resolve(port);
+      });
+    });
+  });
+
+/**
+ * Starts the real composition (container, storage, Koa) on a loopback port. In-memory storage
+ * unless `overrides.storage` is given; cheap scrypt; login rate limit off unless `env` sets it.
+ */
+export const startTestServer = async (
+  env: Record<string, string> = {},
+  overrides: Overrides = {},
+): Promise<TestServer> => {
+  const port = await freePort();
+  const config = decodeConfig({
+    LATCHKEY_STORAGE: 'memory',
+    LATCHKEY_HTTP_ADDRESS: `127.0.0.1:${port}`,
+    LATCHKEY_PUBLIC_URL: `http://127.0.0.1:${port}`,
+    LATCHKEY_SCRYPT_LOG_N: '10',
+    LATCHKEY_RATE_LIMIT_LOGIN: '0',
+    LATCHKEY_LOG_LEVEL: 'info',
+    ...env,
+  });
+  if (E.isLeft(config)) throw new Error(`bad test configuration: ${config.left.join('; ')}`);
+  const logs: string[] = [];
+  const logger = createLogger(config.right.logLevel, {
+    write: (line: string) => {
+      logs.push(line);
+    },
+  });
+  const running = await startLatchkey(config.right, logger, overrides);
+  return { url: config.right.issuer, logs, running, stop: () => running.stop() };
+};
+
+export interface JsonResponse {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly text: string;
+  readonly body: unknown;
+}
+
+/** `fetch` without following redirects, with the body read as text and parsed when JSON. */
+export const request = async (url: string, init: RequestInit = {}): Promise<JsonResponse> => {
+  const response = await fetch(url, { redirect: 'manual', ...init });
+  const text = await response.text();
+  let body: unknown = undefined;
+  if ((response.headers.get('content-type') ?? '').includes('json') && text !== '')
+    body = JSON.parse(text) as unknown;
+  return { status: response.status, headers: response.headers, text, body };
+};
+
+export const postJson = (
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<JsonResponse> =>
+  request(url, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+
+export const bearer = (token: string): Record<string, string> => ({ Authorization: `Bearer ${token}` });
+
+export const OWNER = {
+  email: 'owner@example.com',
+  username: 'owner',
+  password: 'correct horse battery',
+  name: 'Olive Owner',
+};
+export const MEMBER = { email: 'member@example.com', username: 'member', password: 'member password 1' };
+
+/** Creates the owner and returns a session token for it. */
+export const setUpOwner = async (url: string): Promise<string> => {
+  const created = await postJson(`${url}/api/v2/users/first`, OWNER);
+  if (created.status !== 201) throw new Error(`first user: ${created.status} ${created.text}`);
+  return login(url, OWNER.email, OWNER.password);
+};
+
+export const login = async (url: string, email: string, password: string): Promise<string> => {
+  const response = await postJson(`${url}/api/v2/users/login`, { email, password });
+  if (response.status !== 201) throw new Error(`login: ${response.status} ${response.text}`);
+  return (response.body as { session_token: string }).session_token;
+};
+
+/** The `name=value` of a `Set-Cookie` header, for sending back. */
+export const cookieFrom = (headers: Headers, name: string): string | undefined =>
+  headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0] ?? '')
+    .find((c) => c.startsWith(`${name}=`));

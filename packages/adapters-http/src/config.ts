@@ -12,6 +12,8 @@ export interface HttpConfig {
   /** Whether `/setup` and `/api/v2/users/first` ask for a setup token. */
   readonly setupTokenRequired: boolean;
   readonly bodyLimitBytes: number;
+  /** Built-in scopes plus `LATCHKEY_EXTRA_SCOPES` (CONTRACT §8). */
+  readonly supportedScopes: readonly string[];
   readonly logger: Logger;
 }
 

@@ -5,6 +5,7 @@ import { catchErrors } from './middleware/errors.js';
 import { LoginLimiter } from './middleware/login-limiter.js';
 import { requestContext } from './middleware/request-context.js';
 import { securityHeaders } from './middleware/security-headers.js';
+import { appRoutes } from './routes/apps.js';
 import { healthRoutes, pageRoutes } from './routes/pages.js';
 import { userRoutes } from './routes/users.js';
 import type { RequestState } from './state.js';
@@ -25,6 +26,7 @@ export const createHttpApp = (useCases: UseCases, config: HttpConfig): Koa<Reque
   for (const router of [
     healthRoutes(useCases),
     userRoutes(useCases, config, limiter),
+    appRoutes(useCases, config),
     pageRoutes(useCases, config, limiter),
   ]) {
     app.use(router.routes());

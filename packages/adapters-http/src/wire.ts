@@ -1,4 +1,4 @@
-import type { AuditEntry, User } from '@latchkey/domain';
+import type { AuditEntry, ClientSecret, OAuthClient, User } from '@latchkey/domain';
 
 /** RFC 3339 UTC (CONTRACT §2). */
 export const timestamp = (date: Date): string => date.toISOString();
@@ -34,4 +34,31 @@ export const wireAuditEntry = (entry: AuditEntry): Record<string, unknown> => ({
   user_agent: entry.userAgent,
   status: entry.status,
   diff: entry.diff,
+});
+
+/** An app on the wire (CONTRACT §4); `scope` only when one is registered, never `null`. */
+export const wireApp = (client: OAuthClient, issuer: string): Record<string, unknown> => ({
+  id: client.id,
+  name: client.name,
+  callback_url: client.callbackUrl,
+  redirect_uris: client.redirectUris,
+  icon: client.icon,
+  client_type: client.clientType,
+  dynamically_registered: client.dynamicallyRegistered,
+  grant_types: client.grantTypes,
+  ...(client.scope === undefined ? {} : { scope: client.scope.join(' ') }),
+  introspect_any: client.introspectAny,
+  endpoints: {
+    authorization: `${issuer}/oauth2/authorize`,
+    token: `${issuer}/oauth2/tokens`,
+    device_authorization: '',
+  },
+});
+
+/** A secret in a list: never the secret, only its last 6 characters (CONTRACT §4). */
+export const wireSecret = (secret: ClientSecret): Record<string, unknown> => ({
+  id: secret.id,
+  created_at: timestamp(secret.createdAt),
+  ...(secret.lastUsedAt === undefined ? {} : { last_used_at: timestamp(secret.lastUsedAt) }),
+  client_secret_truncated: secret.displaySuffix,
 });

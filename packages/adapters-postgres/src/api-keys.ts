@@ -1,8 +1,9 @@
-import type { ApiKey, ApiKeyId, ApiKeyRepository, CredentialDigest } from '@latchkey/domain';
+import type { ApiKey, ApiKeyId, ApiKeyRepository, ClientSecretId, CredentialDigest } from '@latchkey/domain';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ApiKeySchema, type ApiKeyRow } from './entities.js';
 import { toApiKey, toApiKeyRow } from './mappers.js';
 import { guarded } from './storage-errors.js';
+import { isUuid } from './uuid.js';
 
 /**
  * Session and access tokens in `api_keys`, stored and looked up by SHA-256 digest only, through
@@ -41,6 +42,14 @@ export class PostgresApiKeyRepository implements ApiKeyRepository {
   revoke(id: ApiKeyId, at: Date): Promise<boolean> {
     return guarded(
       async () => (await this.em.nativeUpdate(ApiKeySchema, { id, revokedAt: null }, { revokedAt: at })) > 0,
+    );
+  }
+
+  /** One update over the keys linked to the secret (`api_keys_secret_id_idx`) that are not yet revoked. */
+  revokeObtainedWithSecret(secretId: ClientSecretId, at: Date): Promise<number> {
+    if (!isUuid(secretId)) return Promise.resolve(0);
+    return guarded(() =>
+      this.em.nativeUpdate(ApiKeySchema, { secretId, revokedAt: null }, { revokedAt: at }),
     );
   }
 

@@ -41,6 +41,7 @@ export interface ApiKeyRow {
   audience?: string | null;
   clientId?: string | null;
   grantId?: string | null;
+  secretId?: string | null;
   createdAt: Date;
   expiresAt: Date;
   revokedAt?: Date | null;
@@ -56,8 +57,9 @@ export const ApiKeySchema = new EntitySchema<ApiKeyRow>({
     userId: { type: 'uuid', fieldName: 'user_id' },
     scopes: { type: 'string[]', columnType: 'text[]' },
     audience: { type: 'text', nullable: true },
-    clientId: { type: 'text', fieldName: 'client_id', nullable: true },
-    grantId: { type: 'text', fieldName: 'grant_id', nullable: true },
+    clientId: { type: 'uuid', fieldName: 'client_id', nullable: true },
+    grantId: { type: 'uuid', fieldName: 'grant_id', nullable: true },
+    secretId: { type: 'uuid', fieldName: 'secret_id', nullable: true },
     createdAt: { type: 'Date', columnType: 'timestamptz', fieldName: 'created_at' },
     expiresAt: { type: 'Date', columnType: 'timestamptz', fieldName: 'expires_at' },
     revokedAt: { type: 'Date', columnType: 'timestamptz', fieldName: 'revoked_at', nullable: true },
@@ -94,4 +96,105 @@ export const AuditLogSchema = new EntitySchema<AuditLogRow>({
   },
 });
 
-export const ENTITY_SCHEMAS = [UserSchema, ApiKeySchema, AuditLogSchema];
+export interface ClientRow {
+  id: string;
+  name: string;
+  callbackUrl: string;
+  redirectUris: string[];
+  icon: string;
+  clientType: string;
+  dynamicallyRegistered: boolean;
+  grantTypes: string[];
+  responseTypes: string[];
+  tokenEndpointAuthMethod: string;
+  /** `null`: no registered scope, which is not the same as an empty one. */
+  scope: string[] | null;
+  introspectAny: boolean;
+  /** RFC 7591 metadata under its RFC names (`client_name`, `logo_uri`, …). */
+  metadata: Record<string, unknown>;
+  registrationTokenDigest: string | null;
+  createdBy: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export const ClientSchema = new EntitySchema<ClientRow>({
+  name: 'OAuth2Client',
+  tableName: 'oauth2_clients',
+  properties: {
+    id: { type: 'uuid', primary: true },
+    name: { type: 'text' },
+    callbackUrl: { type: 'text', fieldName: 'callback_url' },
+    redirectUris: { type: 'string[]', columnType: 'text[]', fieldName: 'redirect_uris' },
+    icon: { type: 'text' },
+    clientType: { type: 'text', fieldName: 'client_type' },
+    dynamicallyRegistered: { type: 'boolean', fieldName: 'dynamically_registered' },
+    grantTypes: { type: 'string[]', columnType: 'text[]', fieldName: 'grant_types' },
+    responseTypes: { type: 'string[]', columnType: 'text[]', fieldName: 'response_types' },
+    tokenEndpointAuthMethod: { type: 'text', fieldName: 'token_endpoint_auth_method' },
+    scope: { type: 'string[]', columnType: 'text[]', nullable: true },
+    introspectAny: { type: 'boolean', fieldName: 'introspect_any' },
+    metadata: { type: 'json', columnType: 'jsonb' },
+    registrationTokenDigest: { type: 'text', fieldName: 'registration_token_digest', nullable: true },
+    createdBy: { type: 'uuid', fieldName: 'created_by', nullable: true },
+    createdAt: { type: 'Date', columnType: 'timestamptz', fieldName: 'created_at' },
+    updatedAt: { type: 'Date', columnType: 'timestamptz', fieldName: 'updated_at' },
+  },
+});
+
+export interface ClientSecretRow {
+  id: string;
+  clientId: string;
+  digest: string;
+  displaySuffix: string;
+  createdAt: Date;
+  lastUsedAt?: Date | null;
+}
+
+export const ClientSecretSchema = new EntitySchema<ClientSecretRow>({
+  name: 'OAuth2ClientSecret',
+  tableName: 'oauth2_client_secrets',
+  properties: {
+    id: { type: 'uuid', primary: true },
+    clientId: { type: 'uuid', fieldName: 'client_id' },
+    digest: { type: 'text' },
+    displaySuffix: { type: 'text', fieldName: 'display_suffix' },
+    createdAt: { type: 'Date', columnType: 'timestamptz', fieldName: 'created_at' },
+    lastUsedAt: { type: 'Date', columnType: 'timestamptz', fieldName: 'last_used_at', nullable: true },
+  },
+});
+
+export interface GrantRow {
+  id: string;
+  clientId: string;
+  userId: string;
+  scopes: string[];
+  resource: string;
+  createdAt: Date;
+  expiresAt: Date;
+  revokedAt?: Date | null;
+}
+
+export const GrantSchema = new EntitySchema<GrantRow>({
+  name: 'OAuth2Grant',
+  tableName: 'oauth2_grants',
+  properties: {
+    id: { type: 'uuid', primary: true },
+    clientId: { type: 'uuid', fieldName: 'client_id' },
+    userId: { type: 'uuid', fieldName: 'user_id' },
+    scopes: { type: 'string[]', columnType: 'text[]' },
+    resource: { type: 'text' },
+    createdAt: { type: 'Date', columnType: 'timestamptz', fieldName: 'created_at' },
+    expiresAt: { type: 'Date', columnType: 'timestamptz', fieldName: 'expires_at' },
+    revokedAt: { type: 'Date', columnType: 'timestamptz', fieldName: 'revoked_at', nullable: true },
+  },
+});
+
+export const ENTITY_SCHEMAS = [
+  UserSchema,
+  ApiKeySchema,
+  AuditLogSchema,
+  ClientSchema,
+  ClientSecretSchema,
+  GrantSchema,
+];

@@ -1,17 +1,25 @@
 export { PostgresApiKeyRepository } from './api-keys.js';
 export { PostgresAuditLog } from './audit-log.js';
+export { PostgresClientRepository, PostgresClientSecretRepository } from './clients.js';
 export {
   ApiKeySchema,
   AuditLogSchema,
+  ClientSchema,
+  ClientSecretSchema,
+  GrantSchema,
   UserSchema,
   type ApiKeyRow,
   type AuditLogRow,
+  type ClientRow,
+  type ClientSecretRow,
+  type GrantRow,
   type UserRow,
 } from './entities.js';
 export { PostgresHealthCheck } from './health-check.js';
-export { UnexpectedRowError } from './mappers.js';
+export { toGrant, toGrantRow, UnexpectedRowError } from './mappers.js';
 export { MIGRATIONS } from './migrations/index.js';
 export { Migration20261127000001Init } from './migrations/migration-20261127000001-init.js';
+export { Migration20261127000002OAuth2Clients } from './migrations/migration-20261127000002-oauth2-clients.js';
 export {
   createPostgresStorage,
   migrate,

@@ -10,14 +10,25 @@ import {
   type AuditEntry,
   type AuditEntryId,
   type AuditResourceType,
+  type ClientId,
+  type ClientMetadata,
+  type ClientSecret,
+  type ClientSecretId,
+  type ClientType,
   type CredentialDigest,
   type Email,
+  type Grant,
+  type GrantId,
+  type GrantType,
+  type OAuthClient,
   type StoredUser,
   type User,
   type UserId,
+  type TokenEndpointAuthMethod,
   type Username,
+  TOKEN_ENDPOINT_AUTH_METHODS,
 } from '@latchkey/domain';
-import type { ApiKeyRow, AuditLogRow, UserRow } from './entities.js';
+import type { ApiKeyRow, AuditLogRow, ClientRow, ClientSecretRow, GrantRow, UserRow } from './entities.js';
 
 /*
  * Rows <-> domain values. Reading checks the closed vocabularies (role, kind, action, resource
@@ -77,6 +88,7 @@ export const toApiKeyRow = (key: ApiKey): ApiKeyRow => ({
   audience: key.audience,
   clientId: key.clientId,
   grantId: key.grantId,
+  secretId: key.secretId,
   createdAt: key.createdAt,
   expiresAt: key.expiresAt,
   revokedAt: key.revokedAt,
@@ -84,8 +96,9 @@ export const toApiKeyRow = (key: ApiKey): ApiKeyRow => ({
 
 export const toApiKey = (row: ApiKeyRow): ApiKey => {
   const audience = optional(row.audience);
-  const clientId = optional(row.clientId);
-  const grantId = optional(row.grantId);
+  const clientId = optional(row.clientId) as ClientId | undefined;
+  const grantId = optional(row.grantId) as GrantId | undefined;
+  const secretId = optional(row.secretId) as ClientSecretId | undefined;
   const revokedAt = optional(row.revokedAt);
   return {
     id: row.id as ApiKeyId,
@@ -96,6 +109,7 @@ export const toApiKey = (row: ApiKeyRow): ApiKey => {
     ...(audience === undefined ? {} : { audience }),
     ...(clientId === undefined ? {} : { clientId }),
     ...(grantId === undefined ? {} : { grantId }),
+    ...(secretId === undefined ? {} : { secretId }),
     createdAt: row.createdAt,
     expiresAt: row.expiresAt,
     ...(revokedAt === undefined ? {} : { revokedAt }),
@@ -133,5 +147,149 @@ export const toAuditEntry = (row: AuditLogRow): AuditEntry => {
     userAgent: row.userAgent,
     status: row.status,
     diff: row.diff as AuditDiff,
+  };
+};
+
+const CLIENT_TYPES: readonly ClientType[] = ['confidential', 'public'];
+const GRANT_TYPES: readonly GrantType[] = ['authorization_code', 'refresh_token'];
+const RESPONSE_TYPES: readonly 'code'[] = ['code'];
+const APPLICATION_TYPES: readonly NonNullable<ClientMetadata['applicationType']>[] = ['web', 'native'];
+
+/**
+ * Where each metadata field is kept in `oauth2_clients.metadata`: under its RFC 7591 §2 name, so
+ * that the stored JSON does not change when a domain field is renamed. Typed over every key, so a
+ * field added to `ClientMetadata` does not compile until it has a name here.
+ */
+const METADATA_NAMES: { readonly [K in keyof Required<ClientMetadata>]: string } = {
+  clientName: 'client_name',
+  clientUri: 'client_uri',
+  logoUri: 'logo_uri',
+  tosUri: 'tos_uri',
+  policyUri: 'policy_uri',
+  jwksUri: 'jwks_uri',
+  jwks: 'jwks',
+  contacts: 'contacts',
+  softwareId: 'software_id',
+  softwareVersion: 'software_version',
+  applicationType: 'application_type',
+};
+
+const METADATA_KEYS = Object.keys(METADATA_NAMES) as (keyof ClientMetadata)[];
+
+const toMetadataJson = (metadata: ClientMetadata): Record<string, unknown> => {
+  const json: Record<string, unknown> = {};
+  for (const key of METADATA_KEYS) {
+    const value = metadata[key];
+    if (value !== undefined) json[METADATA_NAMES[key]] = value;
+  }
+  return json;
+};
+
+const toMetadata = (json: Record<string, unknown>): ClientMetadata => {
+  const metadata: Record<string, unknown> = {};
+  for (const key of METADATA_KEYS) {
+    const value = json[METADATA_NAMES[key]];
+    if (value !== undefined && value !== null) metadata[key] = value;
+  }
+  const { applicationType } = metadata;
+  if (applicationType !== undefined && !(APPLICATION_TYPES as readonly unknown[]).includes(applicationType))
+    throw new UnexpectedRowError('oauth2_clients', 'metadata.application_type', applicationType);
+  return metadata;
+};
+
+/** Every optional field becomes an explicit `null`, so that `update` clears what is absent. */
+export const toClientRow = (client: OAuthClient): ClientRow => ({
+  id: client.id,
+  name: client.name,
+  callbackUrl: client.callbackUrl,
+  redirectUris: [...client.redirectUris],
+  icon: client.icon,
+  clientType: client.clientType,
+  dynamicallyRegistered: client.dynamicallyRegistered,
+  grantTypes: [...client.grantTypes],
+  responseTypes: [...client.responseTypes],
+  tokenEndpointAuthMethod: client.tokenEndpointAuthMethod,
+  scope: client.scope === undefined ? null : [...client.scope],
+  introspectAny: client.introspectAny,
+  metadata: toMetadataJson(client.metadata),
+  registrationTokenDigest: client.registrationTokenDigest ?? null,
+  createdBy: client.createdBy ?? null,
+  createdAt: client.createdAt,
+  updatedAt: client.updatedAt,
+});
+
+export const toClient = (row: ClientRow): OAuthClient => {
+  const scope = optional(row.scope);
+  const registrationTokenDigest = optional(row.registrationTokenDigest) as CredentialDigest | undefined;
+  const createdBy = optional(row.createdBy) as UserId | undefined;
+  return {
+    id: row.id as ClientId,
+    name: row.name,
+    callbackUrl: row.callbackUrl,
+    redirectUris: row.redirectUris,
+    icon: row.icon,
+    clientType: oneOf(CLIENT_TYPES, 'oauth2_clients', 'client_type', row.clientType),
+    dynamicallyRegistered: row.dynamicallyRegistered,
+    grantTypes: row.grantTypes.map((g) => oneOf(GRANT_TYPES, 'oauth2_clients', 'grant_types', g)),
+    responseTypes: row.responseTypes.map((r) => oneOf(RESPONSE_TYPES, 'oauth2_clients', 'response_types', r)),
+    tokenEndpointAuthMethod: oneOf<TokenEndpointAuthMethod>(
+      TOKEN_ENDPOINT_AUTH_METHODS,
+      'oauth2_clients',
+      'token_endpoint_auth_method',
+      row.tokenEndpointAuthMethod,
+    ),
+    ...(scope === undefined ? {} : { scope }),
+    introspectAny: row.introspectAny,
+    metadata: toMetadata(row.metadata),
+    ...(registrationTokenDigest === undefined ? {} : { registrationTokenDigest }),
+    ...(createdBy === undefined ? {} : { createdBy }),
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  };
+};
+
+export const toClientSecretRow = (secret: ClientSecret): ClientSecretRow => ({
+  id: secret.id,
+  clientId: secret.clientId,
+  digest: secret.digest,
+  displaySuffix: secret.displaySuffix,
+  createdAt: secret.createdAt,
+  lastUsedAt: secret.lastUsedAt,
+});
+
+export const toClientSecret = (row: ClientSecretRow): ClientSecret => {
+  const lastUsedAt = optional(row.lastUsedAt);
+  return {
+    id: row.id as ClientSecretId,
+    clientId: row.clientId as ClientId,
+    digest: row.digest as CredentialDigest,
+    displaySuffix: row.displaySuffix,
+    createdAt: row.createdAt,
+    ...(lastUsedAt === undefined ? {} : { lastUsedAt }),
+  };
+};
+
+export const toGrantRow = (grant: Grant): GrantRow => ({
+  id: grant.id,
+  clientId: grant.clientId,
+  userId: grant.userId,
+  scopes: [...grant.scopes],
+  resource: grant.resource,
+  createdAt: grant.createdAt,
+  expiresAt: grant.expiresAt,
+  revokedAt: grant.revokedAt,
+});
+
+export const toGrant = (row: GrantRow): Grant => {
+  const revokedAt = optional(row.revokedAt);
+  return {
+    id: row.id as GrantId,
+    clientId: row.clientId as ClientId,
+    userId: row.userId as UserId,
+    scopes: row.scopes,
+    resource: row.resource,
+    createdAt: row.createdAt,
+    expiresAt: row.expiresAt,
+    ...(revokedAt === undefined ? {} : { revokedAt }),
   };
 };

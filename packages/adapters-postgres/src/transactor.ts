@@ -4,6 +4,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import type { TaskEither } from 'fp-ts/lib/TaskEither.js';
 import { PostgresApiKeyRepository } from './api-keys.js';
 import { PostgresAuditLog } from './audit-log.js';
+import { PostgresClientRepository, PostgresClientSecretRepository } from './clients.js';
 import { toStorageError } from './storage-errors.js';
 import { PostgresUserRepository } from './users.js';
 
@@ -12,6 +13,8 @@ export const repositoriesOn = (em: EntityManager): Repositories => ({
   users: new PostgresUserRepository(em),
   apiKeys: new PostgresApiKeyRepository(em),
   audit: new PostgresAuditLog(em),
+  clients: new PostgresClientRepository(em),
+  clientSecrets: new PostgresClientSecretRepository(em),
 });
 
 /** Carries a `Left` out of `em.transactional`, which rolls back only when its callback throws. */

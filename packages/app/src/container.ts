@@ -1,6 +1,13 @@
 import { createHttpApp, type HttpConfig } from '@latchkey/adapters-http';
 import { createPostgresStorage, migrate } from '@latchkey/adapters-postgres';
-import { makeUseCases, type Clock, type Ports, type Random, type UseCases } from '@latchkey/domain';
+import {
+  BUILT_IN_SCOPES,
+  makeUseCases,
+  type Clock,
+  type Ports,
+  type Random,
+  type UseCases,
+} from '@latchkey/domain';
 import { createInMemoryStorage } from '@latchkey/domain/in-memory';
 import { Container, ContainerModule } from 'inversify';
 import type { Logger } from 'pino';
@@ -26,7 +33,10 @@ export const TOKENS = {
 } as const;
 
 /** The storage half of the ports, with a way to release it. */
-export type Storage = Pick<Ports, 'users' | 'apiKeys' | 'audit' | 'transactor' | 'health'> & {
+export type Storage = Pick<
+  Ports,
+  'users' | 'apiKeys' | 'audit' | 'clients' | 'clientSecrets' | 'transactor' | 'health'
+> & {
   close(): Promise<void>;
 };
 
@@ -95,6 +105,8 @@ const domainModule = new ContainerModule(({ bind }) => {
         users: storage.users,
         apiKeys: storage.apiKeys,
         audit: storage.audit,
+        clients: storage.clients,
+        clientSecrets: storage.clientSecrets,
         transactor: storage.transactor,
         health: storage.health,
         clock,
@@ -107,7 +119,11 @@ const domainModule = new ContainerModule(({ bind }) => {
   bind<UseCases>(TOKENS.UseCases)
     .toResolvedValue(
       (ports: Ports, config: Config) =>
-        makeUseCases(ports, { sessionTtlSeconds: config.sessionTtlSeconds, setupToken: config.setupToken }),
+        makeUseCases(ports, {
+          sessionTtlSeconds: config.sessionTtlSeconds,
+          setupToken: config.setupToken,
+          supportedScopes: [...BUILT_IN_SCOPES, ...config.extraScopes],
+        }),
       [TOKENS.Ports, TOKENS.Config],
     )
     .inSingletonScope();
@@ -124,6 +140,7 @@ const httpModule = new ContainerModule(({ bind }) => {
           sessionTtlSeconds: config.sessionTtlSeconds,
           setupTokenRequired: config.setupToken !== undefined,
           bodyLimitBytes: 64 * 1024,
+          supportedScopes: [...BUILT_IN_SCOPES, ...config.extraScopes],
           logger,
         };
         return createHttpApp(useCases, httpConfig);

@@ -1,15 +1,23 @@
-import type { ApiKey, CredentialDigest } from '@latchkey/domain';
+import type { ApiKey, ClientSecretId, CredentialDigest } from '@latchkey/domain';
 import { expect } from 'chai';
-import { anApiKey, aUser, at, rejectionOf } from './fixtures.js';
+import { aClient, aClientSecret, aGrant, anApiKey, aUser, at, rejectionOf, uuid } from './fixtures.js';
 import { forEachStorage } from './storage-targets.js';
 
 const owner = aUser(1);
+const client = aClient(1);
+const secret = aClientSecret(1, client.id);
+const otherSecret = aClientSecret(2, client.id);
+const grant = aGrant(1, client.id, owner.id);
 const digestOf = (key: ApiKey): CredentialDigest => key.digest;
 
 describe('the ApiKeyRepository contract', () => {
-  forEachStorage((storage) => {
+  forEachStorage((storage, seed) => {
     beforeEach(async () => {
       await storage().users.insert(owner, 'h');
+      await storage().clients.insert(client);
+      await storage().clientSecrets.insert(secret);
+      await storage().clientSecrets.insert(otherSecret);
+      await seed().insertGrant(grant);
     });
 
     context('when keys have been inserted', () => {
@@ -18,8 +26,9 @@ describe('the ApiKeyRepository contract', () => {
         kind: 'access',
         scopes: ['user:read', 'mcp', 'odd,{scope}'],
         audience: 'https://api.example.com/mcp',
-        clientId: 'client-1',
-        grantId: 'grant-1',
+        clientId: client.id,
+        grantId: grant.id,
+        secretId: secret.id,
       });
 
       beforeEach(async () => {
@@ -39,6 +48,20 @@ describe('the ApiKeyRepository contract', () => {
       it('rejects a second key with the same digest', async () => {
         const clash = anApiKey(3, owner.id, { digest: session.digest });
         expect(await rejectionOf(storage().apiKeys.insert(clash))).to.be.instanceOf(Error);
+      });
+
+      it('rejects a key linked to an unknown client, grant or secret', async () => {
+        const unknown = uuid(0x9999);
+        const links = [
+          { clientId: unknown },
+          { grantId: unknown },
+          { secretId: unknown },
+        ] as Partial<ApiKey>[];
+        for (const [i, link] of links.entries()) {
+          const orphan = anApiKey(10 + i, owner.id, { kind: 'access', clientId: client.id, ...link });
+          expect(await rejectionOf(storage().apiKeys.insert(orphan))).to.be.instanceOf(Error);
+          expect(await storage().apiKeys.findByDigest(orphan.digest)).to.equal(undefined);
+        }
       });
 
       it('revokes a key once: true, then false', async () => {
@@ -61,6 +84,67 @@ describe('the ApiKeyRepository contract', () => {
         expect(await storage().apiKeys.delete(session.id)).to.equal(false);
         expect(await storage().apiKeys.findByDigest(session.digest)).to.equal(undefined);
         expect(await storage().apiKeys.findByDigest(access.digest)).to.deep.equal(access);
+      });
+    });
+
+    context('when access tokens were obtained with client secrets', () => {
+      const live = anApiKey(1, owner.id, {
+        kind: 'access',
+        clientId: client.id,
+        grantId: grant.id,
+        secretId: secret.id,
+      });
+      const alsoLive = anApiKey(2, owner.id, { kind: 'access', clientId: client.id, secretId: secret.id });
+      const alreadyRevoked = anApiKey(3, owner.id, {
+        kind: 'access',
+        clientId: client.id,
+        secretId: secret.id,
+        revokedAt: at(10),
+      });
+      const otherSecrets = anApiKey(4, owner.id, {
+        kind: 'access',
+        clientId: client.id,
+        secretId: otherSecret.id,
+      });
+      const noSecret = anApiKey(5, owner.id, { kind: 'access', clientId: client.id, grantId: grant.id });
+      const session = anApiKey(6, owner.id);
+
+      beforeEach(async () => {
+        for (const key of [live, alsoLive, alreadyRevoked, otherSecrets, noSecret, session])
+          await storage().apiKeys.insert(key);
+      });
+
+      it("revokes only that secret's unrevoked keys and counts them", async () => {
+        expect(await storage().apiKeys.revokeObtainedWithSecret(secret.id, at(60))).to.equal(2);
+        expect(await storage().apiKeys.findByDigest(live.digest)).to.deep.equal({
+          ...live,
+          revokedAt: at(60),
+        });
+        expect(await storage().apiKeys.findByDigest(alsoLive.digest)).to.deep.equal({
+          ...alsoLive,
+          revokedAt: at(60),
+        });
+        expect(await storage().apiKeys.findByDigest(alreadyRevoked.digest)).to.deep.equal(alreadyRevoked);
+        for (const untouched of [otherSecrets, noSecret, session])
+          expect(await storage().apiKeys.findByDigest(untouched.digest)).to.deep.equal(untouched);
+      });
+
+      it('counts nothing the second time', async () => {
+        await storage().apiKeys.revokeObtainedWithSecret(secret.id, at(60));
+        expect(await storage().apiKeys.revokeObtainedWithSecret(secret.id, at(120))).to.equal(0);
+        expect(await storage().apiKeys.findByDigest(live.digest)).to.deep.equal({
+          ...live,
+          revokedAt: at(60),
+        });
+      });
+
+      it('counts nothing for an unknown secret or an id that is not a UUID', async () => {
+        expect(
+          await storage().apiKeys.revokeObtainedWithSecret(uuid(0x4999) as ClientSecretId, at(60)),
+        ).to.equal(0);
+        expect(await storage().apiKeys.revokeObtainedWithSecret('nope' as ClientSecretId, at(60))).to.equal(
+          0,
+        );
       });
     });
 

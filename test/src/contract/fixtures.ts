@@ -3,8 +3,14 @@ import type {
   ApiKeyId,
   AuditEntry,
   AuditEntryId,
+  ClientId,
+  ClientSecret,
+  ClientSecretId,
   CredentialDigest,
   Email,
+  Grant,
+  GrantId,
+  OAuthClient,
   User,
   UserId,
   Username,
@@ -34,6 +40,54 @@ export const anApiKey = (n: number, userId: UserId, overrides: Partial<ApiKey> =
   scopes: ['all'],
   createdAt: T0,
   expiresAt: at(3600),
+  ...overrides,
+});
+
+/** An owner-created confidential app, as `createApp` builds one. */
+export const aClient = (n: number, overrides: Partial<OAuthClient> = {}): OAuthClient => ({
+  id: uuid(0x3000 + n) as ClientId,
+  name: `app-${n}`,
+  callbackUrl: `https://app${n}.example.com/callback`,
+  redirectUris: [`https://app${n}.example.com/callback`],
+  icon: '',
+  clientType: 'confidential',
+  dynamicallyRegistered: false,
+  grantTypes: ['authorization_code', 'refresh_token'],
+  responseTypes: ['code'],
+  tokenEndpointAuthMethod: 'client_secret_basic',
+  introspectAny: false,
+  metadata: {},
+  createdAt: at(n),
+  updatedAt: at(n),
+  ...overrides,
+});
+
+export const aClientSecret = (
+  n: number,
+  clientId: ClientId,
+  overrides: Partial<ClientSecret> = {},
+): ClientSecret => ({
+  id: uuid(0x4000 + n) as ClientSecretId,
+  clientId,
+  digest: `5ec${n.toString(16).padStart(61, '0')}` as CredentialDigest,
+  displaySuffix: `suf${n.toString().padStart(3, '0')}`,
+  createdAt: at(n),
+  ...overrides,
+});
+
+export const aGrant = (
+  n: number,
+  clientId: ClientId,
+  userId: UserId,
+  overrides: Partial<Grant> = {},
+): Grant => ({
+  id: uuid(0x5000 + n) as GrantId,
+  clientId,
+  userId,
+  scopes: ['user:read'],
+  resource: 'https://latchkey.example.com',
+  createdAt: T0,
+  expiresAt: at(86_400),
   ...overrides,
 });
 

@@ -1,4 +1,5 @@
-import type { HealthCheck, Repositories, Transactor } from '@latchkey/domain';
+import { GrantSchema, toGrantRow } from '@latchkey/adapters-postgres';
+import type { Grant, GrantId, HealthCheck, Repositories, Transactor } from '@latchkey/domain';
 import { createInMemoryStorage, type InMemoryDatabase } from '@latchkey/domain/in-memory';
 import { withPostgres } from '../support/postgres.js';
 
@@ -8,8 +9,19 @@ export interface Storage extends Repositories {
   readonly health: HealthCheck;
 }
 
+/**
+ * Writes the ports cannot make yet, made straight into each adapter's storage so that the
+ * contract suites can set up the state they read (there is no `GrantRepository` yet).
+ */
+export interface Seeder {
+  insertGrant(grant: Grant): Promise<void>;
+  /** Whether a grant with this id is stored, revoked or not. */
+  hasGrant(id: GrantId): Promise<boolean>;
+}
+
 interface OpenedStorage {
   readonly storage: Storage;
+  readonly seed: Seeder;
   reset(): Promise<void>;
   close(): Promise<void>;
 }
@@ -19,10 +31,12 @@ interface StorageTarget {
   open(): Promise<OpenedStorage>;
 }
 
+/** Clears every table of the in-memory database, including any added after this was written. */
 const emptied = (db: InMemoryDatabase): Promise<void> => {
-  db.users.clear();
-  db.apiKeys.clear();
-  db.auditEntries.length = 0;
+  for (const table of Object.values(db) as unknown[]) {
+    if (table instanceof Map) table.clear();
+    else if (Array.isArray(table)) table.length = 0;
+  }
   return Promise.resolve();
 };
 
@@ -30,7 +44,19 @@ const inMemory: StorageTarget = {
   name: 'in-memory',
   open: () => {
     const storage = createInMemoryStorage();
-    return Promise.resolve({ storage, reset: () => emptied(storage.db), close: () => Promise.resolve() });
+    const seed: Seeder = {
+      insertGrant: (grant) => {
+        storage.db.grants.set(grant.id, grant);
+        return Promise.resolve();
+      },
+      hasGrant: (id) => Promise.resolve(storage.db.grants.has(id)),
+    };
+    return Promise.resolve({
+      storage,
+      seed,
+      reset: () => emptied(storage.db),
+      close: () => Promise.resolve(),
+    });
   },
 };
 
@@ -38,7 +64,13 @@ const postgres: StorageTarget = {
   name: 'PostgreSQL',
   open: async () => {
     const pg = await withPostgres();
-    return { storage: pg.storage, reset: () => pg.truncate(), close: () => pg.cleanup() };
+    const seed: Seeder = {
+      insertGrant: async (grant) => {
+        await pg.storage.orm.em.fork().insert(GrantSchema, toGrantRow(grant));
+      },
+      hasGrant: async (id) => (await pg.storage.orm.em.fork().count(GrantSchema, { id })) > 0,
+    };
+    return { storage: pg.storage, seed, reset: () => pg.truncate(), close: () => pg.cleanup() };
   },
 };
 
@@ -47,16 +79,20 @@ export const STORAGE_TARGETS: readonly StorageTarget[] = [inMemory, postgres];
 
 /**
  * Declares the same cases once per adapter set, each set opened once for the suite and emptied
- * before every case. `define` receives an accessor because the storage only exists once the
+ * before every case. `define` receives accessors because the storage only exists once the
  * `before` hook has run.
  */
-export const forEachStorage = (define: (storage: () => Storage) => void): void => {
+export const forEachStorage = (define: (storage: () => Storage, seed: () => Seeder) => void): void => {
   for (const target of STORAGE_TARGETS) {
     context(`with the ${target.name} adapters`, function () {
       let opened: OpenedStorage | undefined;
       const storage = (): Storage => {
         if (opened === undefined) throw new Error(`the ${target.name} storage is not open`);
         return opened.storage;
+      };
+      const seed = (): Seeder => {
+        if (opened === undefined) throw new Error(`the ${target.name} storage is not open`);
+        return opened.seed;
       };
       before(async () => {
         opened = await target.open();
@@ -67,7 +103,7 @@ export const forEachStorage = (define: (storage: () => Storage) => void): void =
       after(async () => {
         await opened?.close();
       });
-      define(storage);
+      define(storage, seed);
     });
   }
 };

@@ -1,18 +1,22 @@
 import type { Repositories, UserId } from '@latchkey/domain';
 import { expect } from 'chai';
 import * as E from 'fp-ts/lib/Either.js';
-import { anApiKey, anAuditEntry, aUser, rejectionOf, uuid } from './fixtures.js';
+import { aClient, aClientSecret, anApiKey, anAuditEntry, aUser, at, rejectionOf, uuid } from './fixtures.js';
 import { forEachStorage } from './storage-targets.js';
 
 const user = aUser(1);
 const key = anApiKey(1, user.id);
 const entry = anAuditEntry(1);
+const client = aClient(1, { createdBy: user.id });
+const secret = aClientSecret(1, client.id);
 
 /** Writes through every repository of the transaction. */
 const writeEverything = async (tx: Repositories): Promise<void> => {
   await tx.users.insert(user, 'h');
   await tx.apiKeys.insert(key);
   await tx.audit.append(entry);
+  await tx.clients.insert(client);
+  await tx.clientSecrets.insert(secret);
 };
 
 describe('the Transactor contract', () => {
@@ -21,6 +25,8 @@ describe('the Transactor contract', () => {
       expect(await storage().users.findById(user.id)).to.equal(undefined);
       expect(await storage().apiKeys.findByDigest(key.digest)).to.equal(undefined);
       expect(await storage().audit.list({ limit: 10, offset: 0 })).to.deep.equal({ entries: [], count: 0 });
+      expect(await storage().clients.findById(client.id)).to.equal(undefined);
+      expect(await storage().clientSecrets.findByDigest(secret.digest)).to.equal(undefined);
     };
 
     context('when the work ends Right', () => {
@@ -33,6 +39,8 @@ describe('the Transactor contract', () => {
         expect(await storage().users.findById(user.id)).to.deep.equal(user);
         expect(await storage().apiKeys.findByDigest(key.digest)).to.deep.equal(key);
         expect((await storage().audit.list({ limit: 10, offset: 0 })).entries).to.deep.equal([entry]);
+        expect(await storage().clients.findById(client.id)).to.deep.equal(client);
+        expect(await storage().clientSecrets.findByDigest(secret.digest)).to.deep.equal(secret);
       });
 
       it('lets the work read its own writes', async () => {
@@ -52,6 +60,32 @@ describe('the Transactor contract', () => {
         });
         expect(outcome).to.deep.equal(E.left('refused'));
         await nothingWritten();
+      });
+    });
+
+    context('when the work changes existing clients and ends Left', () => {
+      const token = anApiKey(2, user.id, { kind: 'access', clientId: client.id, secretId: secret.id });
+      const other = aClient(2);
+
+      beforeEach(async () => {
+        await writeEverything(storage());
+        await storage().apiKeys.insert(token);
+        await storage().clients.insert(other);
+      });
+
+      it('restores the updated client, the deleted one and everything its deletion removed', async () => {
+        const outcome = await storage().transactor.run((tx) => async () => {
+          await tx.clients.update({ ...other, name: 'renamed', scope: ['mcp'] });
+          await tx.clientSecrets.recordUse(secret.id, at(100));
+          await tx.apiKeys.revokeObtainedWithSecret(secret.id, at(100));
+          await tx.clients.delete(client.id);
+          return E.left('refused');
+        });
+        expect(outcome).to.deep.equal(E.left('refused'));
+        expect(await storage().clients.findById(other.id)).to.deep.equal(other);
+        expect(await storage().clients.findById(client.id)).to.deep.equal(client);
+        expect(await storage().clientSecrets.listForClient(client.id)).to.deep.equal([secret]);
+        expect(await storage().apiKeys.findByDigest(token.digest)).to.deep.equal(token);
       });
     });
 

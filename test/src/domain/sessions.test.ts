@@ -43,7 +43,7 @@ describe('session use cases', () => {
     storage = createInMemoryStorage();
     useCases = makeUseCases(
       { ...storage, clock, random: cryptoRandom, passwords: hasher },
-      { sessionTtlSeconds: 3600 },
+      { sessionTtlSeconds: 3600, supportedScopes: ['all', 'user:read', 'mcp'] },
     );
     const created = await useCases.createFirstUser(OWNER, undefined, META)();
     expect(E.isRight(created)).to.equal(true);

@@ -2,7 +2,7 @@ import { isStorageUnavailable } from '@latchkey/domain';
 import { expect } from 'chai';
 import * as E from 'fp-ts/lib/Either.js';
 import * as TE from 'fp-ts/lib/TaskEither.js';
-import { anApiKey, aUser, rejectionOf } from '../contract/fixtures.js';
+import { aClient, aClientSecret, anApiKey, aUser, rejectionOf } from '../contract/fixtures.js';
 import { withPostgres, type EmbeddedDatabase, type PostgresHarness } from '../support/postgres.js';
 
 describe('the PostgreSQL storage when the database goes away', () => {
@@ -30,7 +30,10 @@ describe('the PostgreSQL storage when the database goes away', () => {
     });
 
     it('rejects repository calls with StorageUnavailableError', async () => {
-      const { users, apiKeys, audit } = pg.storage;
+      const { users, apiKeys, audit, clients, clientSecrets } = pg.storage;
+      const client = aClient(1);
+      const secret = aClientSecret(1, client.id);
+      const page = { limit: 10, offset: 0 };
       const calls = [
         () => users.any(),
         () => users.findById(aUser(1).id),
@@ -39,6 +42,18 @@ describe('the PostgreSQL storage when the database goes away', () => {
         () => apiKeys.findByDigest(anApiKey(1, aUser(1).id).digest),
         () => apiKeys.deleteExpired(new Date()),
         () => audit.list({ limit: 10, offset: 0 }),
+        () => apiKeys.revokeObtainedWithSecret(secret.id, new Date()),
+        () => clients.insert(client),
+        () => clients.update(client),
+        () => clients.delete(client.id),
+        () => clients.findById(client.id),
+        () => clients.list(page),
+        () => clients.listGrantedTo(aUser(1).id, new Date(), page),
+        () => clientSecrets.insert(secret),
+        () => clientSecrets.listForClient(client.id),
+        () => clientSecrets.findByDigest(secret.digest),
+        () => clientSecrets.delete(client.id, secret.id),
+        () => clientSecrets.recordUse(secret.id, new Date()),
       ];
       for (const call of calls) expect(isStorageUnavailable(await rejectionOf(call()))).to.equal(true);
     });

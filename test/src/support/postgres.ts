@@ -31,7 +31,15 @@ export interface WithPostgresOptions {
   readonly poolMax?: number;
 }
 
-const TABLES = ['api_keys', 'audit_logs', 'users'];
+/** Every table the migrations create, but their own bookkeeping; truncated together, so in any order. */
+const TABLES = [
+  'api_keys',
+  'oauth2_grants',
+  'oauth2_client_secrets',
+  'oauth2_clients',
+  'audit_logs',
+  'users',
+];
 
 const connect = async (clientUrl: string, poolMax: number, warnings: string[]): Promise<PostgresStorage> =>
   createPostgresStorage({

@@ -1,5 +1,6 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261127000001Init } from './migration-20261127000001-init.js';
+import { Migration20261127000002OAuth2Clients } from './migration-20261127000002-oauth2-clients.js';
 
 /**
  * Every migration, oldest first. Listed explicitly rather than globbed from disk so that the set
@@ -8,4 +9,5 @@ import { Migration20261127000001Init } from './migration-20261127000001-init.js'
  */
 export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261127000001Init', class: Migration20261127000001Init },
+  { name: 'Migration20261127000002OAuth2Clients', class: Migration20261127000002OAuth2Clients },
 ];

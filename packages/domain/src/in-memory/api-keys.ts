@@ -1,4 +1,5 @@
 import type { ApiKey } from '../model/api-key.js';
+import type { ClientSecretId } from '../model/client.js';
 import type { CredentialDigest } from '../model/credential.js';
 import type { ApiKeyId } from '../model/ids.js';
 import type { ApiKeyRepository } from '../ports/api-key-repository.js';
@@ -16,6 +17,12 @@ export class InMemoryApiKeyRepository implements ApiKeyRepository {
     // Same as the foreign key in PostgreSQL.
     if (!this.db.users.has(key.userId.toLowerCase()))
       return Promise.reject(new Error('api key for an unknown user'));
+    if (key.clientId !== undefined && !this.db.clients.has(key.clientId))
+      return Promise.reject(new Error('api key for an unknown client'));
+    if (key.grantId !== undefined && !this.db.grants.has(key.grantId))
+      return Promise.reject(new Error('api key for an unknown grant'));
+    if (key.secretId !== undefined && ![...this.db.clientSecrets.values()].some((s) => s.id === key.secretId))
+      return Promise.reject(new Error('api key for an unknown client secret'));
     this.db.put(this.journal, this.db.apiKeys, key.digest, key);
     return Promise.resolve();
   }
@@ -34,6 +41,17 @@ export class InMemoryApiKeyRepository implements ApiKeyRepository {
     if (key === undefined || key.revokedAt !== undefined) return Promise.resolve(false);
     this.db.put(this.journal, this.db.apiKeys, key.digest, { ...key, revokedAt: at });
     return Promise.resolve(true);
+  }
+
+  revokeObtainedWithSecret(secretId: ClientSecretId, at: Date): Promise<number> {
+    let count = 0;
+    for (const key of [...this.db.apiKeys.values()]) {
+      if (key.secretId === secretId && key.revokedAt === undefined) {
+        this.db.put(this.journal, this.db.apiKeys, key.digest, { ...key, revokedAt: at });
+        count += 1;
+      }
+    }
+    return Promise.resolve(count);
   }
 
   deleteExpired(before: Date): Promise<number> {

@@ -1,5 +1,8 @@
 import type { ApiKey } from '../model/api-key.js';
 import type { AuditEntry } from '../model/audit.js';
+import type { AuthorizationCode, PendingAuthorization, RefreshToken } from '../model/authorization.js';
+import type { ClientSecret, OAuthClient } from '../model/client.js';
+import type { Grant } from '../model/grant.js';
 import type { StoredUser } from '../ports/user-repository.js';
 
 /** How to undo the writes of one transaction, newest last; `undefined` outside a transaction. */
@@ -14,6 +17,14 @@ export class InMemoryDatabase {
   readonly users = new Map<string, StoredUser>();
   readonly apiKeys = new Map<string, ApiKey>();
   readonly auditEntries: AuditEntry[] = [];
+  readonly clients = new Map<string, OAuthClient>();
+  /** By digest. */
+  readonly clientSecrets = new Map<string, ClientSecret>();
+  readonly grants = new Map<string, Grant>();
+  /** By digest, like the rest below. */
+  readonly pendingAuthorizations = new Map<string, PendingAuthorization>();
+  readonly codes = new Map<string, AuthorizationCode>();
+  readonly refreshTokens = new Map<string, RefreshToken>();
   private queue: Promise<unknown> = Promise.resolve();
 
   /** Sets `key` in `map`, journaling the previous value for rollback. */

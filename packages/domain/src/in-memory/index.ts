@@ -3,16 +3,36 @@ import type { Clock, HealthCheck } from '../ports/system.js';
 import type { Repositories, Transactor } from '../ports/transactor.js';
 import { InMemoryApiKeyRepository } from './api-keys.js';
 import { InMemoryAuditLog } from './audit-log.js';
+import {
+  InMemoryAuthorizationCodeRepository,
+  InMemoryGrantRepository,
+  InMemoryPendingAuthorizationRepository,
+  InMemoryRefreshTokenRepository,
+} from './authorization.js';
+import { InMemoryClientRepository, InMemoryClientSecretRepository } from './clients.js';
 import { InMemoryDatabase, type Journal } from './database.js';
 import { InMemoryUserRepository } from './users.js';
 
-export { InMemoryApiKeyRepository, InMemoryAuditLog, InMemoryDatabase, InMemoryUserRepository };
+export {
+  InMemoryApiKeyRepository,
+  InMemoryAuthorizationCodeRepository,
+  InMemoryGrantRepository,
+  InMemoryPendingAuthorizationRepository,
+  InMemoryRefreshTokenRepository,
+  InMemoryAuditLog,
+  InMemoryClientRepository,
+  InMemoryClientSecretRepository,
+  InMemoryDatabase,
+  InMemoryUserRepository,
+};
 
 /** The repositories over `db`, journaling into `journal` when inside a transaction. */
 export const inMemoryRepositories = (db: InMemoryDatabase, journal?: Journal): Repositories => ({
   users: new InMemoryUserRepository(db, journal),
   apiKeys: new InMemoryApiKeyRepository(db, journal),
   audit: new InMemoryAuditLog(db, journal),
+  clients: new InMemoryClientRepository(db, journal),
+  clientSecrets: new InMemoryClientSecretRepository(db, journal),
 });
 
 export class InMemoryTransactor implements Transactor {

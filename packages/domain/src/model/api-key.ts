@@ -1,4 +1,6 @@
+import type { ClientId, ClientSecretId } from './client.js';
 import type { CredentialDigest } from './credential.js';
+import type { GrantId } from './grant.js';
 import type { ApiKeyId, UserId } from './ids.js';
 import type { User } from './user.js';
 
@@ -16,8 +18,10 @@ export interface ApiKey {
   readonly scopes: readonly string[];
   /** RFC 8707 resource the key is bound to; absent means the issuer. */
   readonly audience?: string;
-  readonly clientId?: string;
-  readonly grantId?: string;
+  readonly clientId?: ClientId;
+  readonly grantId?: GrantId;
+  /** The client secret the token was obtained with, while that secret exists. */
+  readonly secretId?: ClientSecretId;
   readonly createdAt: Date;
   readonly expiresAt: Date;
   readonly revokedAt?: Date;
@@ -30,5 +34,5 @@ export interface Principal {
   readonly kind: ApiKeyKind;
   readonly scopes: readonly string[];
   readonly audience?: string;
-  readonly clientId?: string;
+  readonly clientId?: ClientId;
 }

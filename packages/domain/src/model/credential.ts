@@ -11,6 +11,10 @@ export const CREDENTIAL_PREFIXES = {
   code: 'lk_code_',
   clientSecret: 'lk_secret_',
   registration: 'lk_reg_',
+  /** The single-use id of a consent form (CONTRACT §5 step 5). */
+  consent: 'lk_consent_',
+  /** The CSRF token of a consent form. */
+  csrf: 'lk_csrf_',
 } as const;
 export type CredentialKind = keyof typeof CREDENTIAL_PREFIXES;
 

@@ -1,6 +1,7 @@
 import type { ApiKey } from '../model/api-key.js';
 import type { CredentialDigest } from '../model/credential.js';
 import type { ApiKeyId } from '../model/ids.js';
+import type { ClientSecretId } from '../model/client.js';
 
 /**
  * Session and access tokens, stored by SHA-256 digest only (CONTRACT §12).
@@ -13,6 +14,8 @@ export interface ApiKeyRepository {
   delete(id: ApiKeyId): Promise<boolean>;
   /** Marks a key revoked at `at`; `false` when it was already revoked or gone. */
   revoke(id: ApiKeyId, at: Date): Promise<boolean>;
+  /** Revokes every live access token obtained with a client secret; returns how many (CONTRACT §4). */
+  revokeObtainedWithSecret(secretId: ClientSecretId, at: Date): Promise<number>;
   /** Deletes keys that expired before `before`; returns how many. */
   deleteExpired(before: Date): Promise<number>;
 }

@@ -2,6 +2,7 @@ import type { Either } from 'fp-ts/lib/Either.js';
 import type { TaskEither } from 'fp-ts/lib/TaskEither.js';
 import type { ApiKeyRepository } from './api-key-repository.js';
 import type { AuditLog } from './audit-log.js';
+import type { ClientRepository, ClientSecretRepository } from './client-repository.js';
 import type { UserRepository } from './user-repository.js';
 
 /** The repositories a transaction can write through. */
@@ -9,6 +10,8 @@ export interface Repositories {
   readonly users: UserRepository;
   readonly apiKeys: ApiKeyRepository;
   readonly audit: AuditLog;
+  readonly clients: ClientRepository;
+  readonly clientSecrets: ClientSecretRepository;
 }
 
 /**

@@ -2,6 +2,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import { ApiErrors, type ApiError } from '../errors/api-error.js';
+import { oauthError, type OAuthError } from '../errors/oauth-error.js';
 import { isStorageUnavailable } from '../errors/storage-error.js';
 import type { Repositories, Transactor } from '../ports/transactor.js';
 
@@ -25,3 +26,27 @@ export const inTransaction =
 /** Lifts a pure decision into a use-case pipeline. */
 export const decide = <A>(decision: E.Either<ApiError, A>): TE.TaskEither<ApiError, A> =>
   TE.fromEither(decision);
+
+/**
+ * The OAuth flavour of `portFailure`: a database outage is `temporarily_unavailable` with 503,
+ * anything else `server_error` (RFC 6749 §5.2); the cause is logged, never sent.
+ */
+export const oauthPortFailure = (error: unknown): OAuthError =>
+  isStorageUnavailable(error)
+    ? oauthError('temporarily_unavailable', 'The service is temporarily unavailable.', {
+        status: 503,
+        cause: error,
+      })
+    : oauthError('server_error', 'An internal error occurred.', { cause: error });
+
+export const fromPortOAuth = <A>(call: () => Promise<A>): TE.TaskEither<OAuthError, A> =>
+  TE.tryCatch(call, oauthPortFailure);
+
+/** Runs `work` in one transaction, for use cases that answer with OAuth errors. */
+export const inOAuthTransaction =
+  (transactor: Transactor) =>
+  <A>(work: (repositories: Repositories) => TE.TaskEither<OAuthError, A>): TE.TaskEither<OAuthError, A> =>
+    pipe(
+      TE.tryCatch(() => transactor.run(work), oauthPortFailure),
+      TE.flatMap(TE.fromEither),
+    );

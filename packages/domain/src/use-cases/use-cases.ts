@@ -1,4 +1,6 @@
 import type { Ports } from '../ports/index.js';
+import { makeCreateApp, makeDeleteApp, makeGetApp, makeListApps, makeUpdateApp } from './apps/manage-apps.js';
+import { makeCreateAppSecret, makeDeleteAppSecret, makeListAppSecrets } from './apps/manage-secrets.js';
 import { makeAuthenticate } from './authenticate.js';
 import { makeCreateFirstUser, makeNeedsSetup } from './create-first-user.js';
 import { makeCreateUser } from './create-user.js';
@@ -12,6 +14,8 @@ import { makeLogout } from './logout.js';
 export interface DomainSettings {
   readonly sessionTtlSeconds: number;
   readonly setupToken?: string | undefined;
+  /** Built-in scopes plus `LATCHKEY_EXTRA_SCOPES`. */
+  readonly supportedScopes: readonly string[];
 }
 
 /** Every use case, wired to its ports: what a transport (HTTP, MCP, CLI) is given. */
@@ -25,6 +29,14 @@ export const makeUseCases = (ports: Ports, settings: DomainSettings) => ({
   logout: makeLogout(ports),
   getMe: makeGetMe(),
   listAuditLogs: makeListAuditLogs(ports),
+  createApp: makeCreateApp(ports, settings),
+  updateApp: makeUpdateApp(ports, settings),
+  deleteApp: makeDeleteApp(ports),
+  getApp: makeGetApp(ports),
+  listApps: makeListApps(ports),
+  createAppSecret: makeCreateAppSecret(ports),
+  listAppSecrets: makeListAppSecrets(ports),
+  deleteAppSecret: makeDeleteAppSecret(ports),
   ping: () => ports.health.ping(),
 });
 

@@ -1,0 +1,69 @@
+import type { ClientId, ClientSecretId } from './client.js';
+import type { CredentialDigest } from './credential.js';
+import type { GrantId } from './grant.js';
+import type { UserId } from './ids.js';
+
+/**
+ * What the consent form carries (CONTRACT §5 step 5): a server-issued, single-use request valid
+ * for 10 minutes, binding everything the approval will use. The POST reads only these values.
+ */
+export interface PendingAuthorization {
+  /** Digest of the `request_id` in the form. */
+  readonly digest: CredentialDigest;
+  /** Digest of the form's CSRF token. */
+  readonly csrfDigest: CredentialDigest;
+  /** The session that saw the consent page; only it may answer. */
+  readonly sessionId: string;
+  readonly userId: UserId;
+  readonly clientId: ClientId;
+  /** The redirect URI the client sent, or the single registered one when it sent none. */
+  readonly redirectUri: string;
+  /** Whether the client sent `redirect_uri` (then the token request must match it if it sends one). */
+  readonly redirectUriSent: boolean;
+  readonly scopes: readonly string[];
+  /** Normalised RFC 8707 resource; the issuer when none was requested. */
+  readonly resource: string;
+  readonly resourceRequested: boolean;
+  readonly codeChallenge: string;
+  readonly state?: string;
+  readonly createdAt: Date;
+  readonly expiresAt: Date;
+}
+
+/** An authorization code: single use, short-lived, bound to everything of its request (CONTRACT §5). */
+export interface AuthorizationCode {
+  readonly id: string;
+  readonly digest: CredentialDigest;
+  readonly grantId: GrantId;
+  readonly clientId: ClientId;
+  readonly userId: UserId;
+  readonly redirectUri: string;
+  readonly redirectUriSent: boolean;
+  readonly scopes: readonly string[];
+  readonly resource: string;
+  readonly resourceRequested: boolean;
+  readonly codeChallenge: string;
+  readonly createdAt: Date;
+  readonly expiresAt: Date;
+  readonly consumedAt?: Date;
+}
+
+/** A refresh token; each use rotates it (CONTRACT §5, RFC 9700 §4.14.2). */
+export interface RefreshToken {
+  readonly id: string;
+  readonly digest: CredentialDigest;
+  readonly grantId: GrantId;
+  readonly clientId: ClientId;
+  readonly userId: UserId;
+  /** The client secret the token was obtained with, while that secret exists. */
+  readonly secretId?: ClientSecretId;
+  readonly scopes: readonly string[];
+  readonly resource: string;
+  readonly createdAt: Date;
+  readonly expiresAt: Date;
+  /** When it was exchanged for a new pair. */
+  readonly rotatedAt?: Date;
+  /** Whether its one replay within the grace window has been spent. */
+  readonly graceUsed: boolean;
+  readonly revokedAt?: Date;
+}

@@ -1,0 +1,131 @@
+import * as E from 'fp-ts/lib/Either.js';
+import * as t from 'io-ts';
+import { refinedString } from './codec.js';
+import type { CredentialDigest } from './credential.js';
+import type { UserId } from './ids.js';
+import { checkCallbackUrl } from './redirect-uri.js';
+
+/** `client_id`: a UUID, so it uses only `[A-Za-z0-9_-]` and form-decoding leaves it unchanged. */
+export type ClientId = string & { readonly ClientId: unique symbol };
+export type ClientSecretId = string & { readonly ClientSecretId: unique symbol };
+
+export type ClientType = 'confidential' | 'public';
+export const ClientTypeCodec = t.keyof({ confidential: null, public: null }, 'ClientType');
+
+/** RFC 7591 §2 token endpoint authentication methods Latchkey supports (CONTRACT §7). */
+export type TokenEndpointAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
+export const TOKEN_ENDPOINT_AUTH_METHODS: readonly TokenEndpointAuthMethod[] = [
+  'client_secret_basic',
+  'client_secret_post',
+  'none',
+];
+
+export type GrantType = 'authorization_code' | 'refresh_token';
+export const DEFAULT_GRANT_TYPES: readonly GrantType[] = ['authorization_code', 'refresh_token'];
+
+/**
+ * RFC 7591 §2 metadata kept for dynamically registered clients and echoed back (CONTRACT §7).
+ * Owner-created apps have none of these.
+ */
+export interface ClientMetadata {
+  readonly clientName?: string;
+  readonly clientUri?: string;
+  readonly logoUri?: string;
+  readonly tosUri?: string;
+  readonly policyUri?: string;
+  readonly jwksUri?: string;
+  readonly jwks?: Readonly<Record<string, unknown>>;
+  readonly contacts?: readonly string[];
+  readonly softwareId?: string;
+  readonly softwareVersion?: string;
+  readonly applicationType?: 'web' | 'native';
+}
+
+/**
+ * An OAuth2 client: an app created by an owner (CONTRACT §4) or a dynamically registered client
+ * (CONTRACT §7). `id` is the `client_id`.
+ */
+export interface OAuthClient {
+  readonly id: ClientId;
+  readonly name: string;
+  readonly callbackUrl: string;
+  /** Every registered redirect URI: `callbackUrl` first, then the others, without repeats. */
+  readonly redirectUris: readonly string[];
+  /** Icon URL, `''` when none. */
+  readonly icon: string;
+  readonly clientType: ClientType;
+  readonly dynamicallyRegistered: boolean;
+  readonly grantTypes: readonly GrantType[];
+  readonly responseTypes: readonly 'code'[];
+  readonly tokenEndpointAuthMethod: TokenEndpointAuthMethod;
+  /** The registered scope; absent means none (requests then default, CONTRACT §8). */
+  readonly scope?: readonly string[];
+  /** May introspect other clients' tokens (CONTRACT §6). */
+  readonly introspectAny: boolean;
+  readonly metadata: ClientMetadata;
+  /** Digest of the RFC 7592 registration access token; dynamically registered clients only. */
+  readonly registrationTokenDigest?: CredentialDigest;
+  readonly createdBy?: UserId;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
+
+/** A client secret; the secret itself is shown once and stored only as a digest (CONTRACT §12). */
+export interface ClientSecret {
+  readonly id: ClientSecretId;
+  readonly clientId: ClientId;
+  readonly digest: CredentialDigest;
+  /** The last 6 characters, for recognising a secret in a list (`client_secret_truncated`). */
+  readonly displaySuffix: string;
+  readonly createdAt: Date;
+  readonly lastUsedAt?: Date;
+}
+
+export interface AppNameBrand {
+  readonly AppName: unique symbol;
+}
+/** CONTRACT §4: 1–32 characters of letters and digits in hyphen-separated words, not a route word. */
+export const AppName = refinedString<AppNameBrand>(
+  'AppName',
+  (s) => s.length <= 32 && /^[a-zA-Z0-9]+(?:-[a-zA-Z0-9]+)*$/.test(s) && s !== 'new' && s !== 'create',
+  'must be 1-32 letters or digits in hyphen-separated words, and not "new" or "create"',
+);
+export type AppName = t.TypeOf<typeof AppName>;
+
+export interface CallbackUrlBrand {
+  readonly CallbackUrl: unique symbol;
+}
+export const CallbackUrl = refinedString<CallbackUrlBrand>(
+  'CallbackUrl',
+  (s) => E.isRight(checkCallbackUrl(s)),
+  'must be an absolute http or https URL with a host',
+);
+export type CallbackUrl = t.TypeOf<typeof CallbackUrl>;
+
+export interface IconUrlBrand {
+  readonly IconUrl: unique symbol;
+}
+/** An icon: empty, a relative path on this server, or an absolute http(s) URL. */
+export const IconUrl = refinedString<IconUrlBrand>(
+  'IconUrl',
+  (s) => s.length <= 2048 && (s === '' || /^\/[^/\\]/.test(s) || /^https?:\/\/[^/?#\s]+[^\s]*$/i.test(s)),
+  'must be empty, a path, or an absolute http or https URL',
+);
+export type IconUrl = t.TypeOf<typeof IconUrl>;
+
+/** What an owner sends to create or replace an app (CONTRACT §4), already decoded. */
+export interface AppInput {
+  readonly name: AppName;
+  readonly callbackUrl: CallbackUrl;
+  readonly icon?: IconUrl;
+  readonly redirectUris?: readonly string[];
+  readonly clientType?: ClientType;
+  readonly scope?: readonly string[];
+  readonly introspectAny?: boolean;
+}
+
+/** `callback_url` ∪ `redirect_uris`, callback first, in order, without repeats (CONTRACT §4). */
+export const registeredRedirectUris = (
+  callbackUrl: string,
+  redirectUris: readonly string[] | undefined,
+): string[] => [...new Set([callbackUrl, ...(redirectUris ?? [callbackUrl])])];

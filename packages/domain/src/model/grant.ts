@@ -1,0 +1,24 @@
+import type { ClientId } from './client.js';
+import type { UserId } from './ids.js';
+
+export type GrantId = string & { readonly GrantId: unique symbol };
+
+/**
+ * One user's consent to one client, with every code and token descended from it (CONTRACT §5).
+ * Replay of a code or a rotated refresh token revokes the grant whole (RFC 9700 §4.14.2).
+ */
+export interface Grant {
+  readonly id: GrantId;
+  readonly clientId: ClientId;
+  readonly userId: UserId;
+  readonly scopes: readonly string[];
+  /** The RFC 8707 resource the grant is bound to; the issuer when none was requested. */
+  readonly resource: string;
+  readonly createdAt: Date;
+  /** `LATCHKEY_GRANT_MAX_TTL` after consent. */
+  readonly expiresAt: Date;
+  readonly revokedAt?: Date;
+}
+
+export const isGrantLive = (grant: Grant, now: Date): boolean =>
+  grant.revokedAt === undefined && grant.expiresAt.getTime() > now.getTime();

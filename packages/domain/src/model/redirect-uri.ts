@@ -1,0 +1,112 @@
+import * as E from 'fp-ts/lib/Either.js';
+
+/**
+ * Redirect URIs: one set of rules for owner-registered apps (CONTRACT §4) and for dynamically
+ * registered clients (CONTRACT §7, RFC 7591 §2, RFC 8252 §7, RFC 9700 §2.1).
+ */
+export type RedirectUriPolicy =
+  /** An owner registers it: any absolute http(s) URL; a custom scheme only for a public app. */
+  | { readonly kind: 'owner'; readonly allowCustomScheme: boolean }
+  /** A client registers itself: https anywhere, http only on loopback, private-use schemes. */
+  | { readonly kind: 'dynamic' };
+
+/** Schemes that can never receive an authorization response (CONTRACT §7). */
+const FORBIDDEN_SCHEMES = new Set([
+  'javascript:',
+  'data:',
+  'file:',
+  'ftp:',
+  'vbscript:',
+  'about:',
+  'blob:',
+  'urn:',
+]);
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+export const isLoopbackHost = (hostname: string): boolean => LOOPBACK_HOSTS.has(hostname.toLowerCase());
+
+/** Longest redirect URI we store; generous for real clients (a 2 KB URI is fine). */
+export const MAX_REDIRECT_URI_LENGTH = 4096;
+
+/**
+ * Checks one redirect URI against a policy: `Right` with the URI unchanged (it is matched by exact
+ * string later), or `Left` with the reason.
+ */
+export const checkRedirectUri = (raw: string, policy: RedirectUriPolicy): E.Either<string, string> => {
+  if (raw.length === 0) return E.left('must not be empty');
+  if (raw.length > MAX_REDIRECT_URI_LENGTH)
+    return E.left(`must be at most ${MAX_REDIRECT_URI_LENGTH} characters`);
+  if (/[\s\u0000-\u001f\u007f]/.test(raw)) return E.left('must not contain whitespace or control characters');
+  if (!/^[A-Za-z][A-Za-z0-9+.-]*:/.test(raw)) return E.left('must be an absolute URI');
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return E.left('must be an absolute URI');
+  }
+  // RFC 6749 §3.1.2: the endpoint URI MUST NOT include a fragment component.
+  if (raw.includes('#')) return E.left('must not contain a fragment');
+  const scheme = url.protocol.toLowerCase();
+  if (FORBIDDEN_SCHEMES.has(scheme)) return E.left(`must not use the ${scheme.slice(0, -1)} scheme`);
+  if (scheme === 'http:' || scheme === 'https:') {
+    if (url.hostname === '' || !/^https?:\/\/[^/?#]/i.test(raw)) return E.left('must have a host');
+    if (url.username !== '' || url.password !== '') return E.left('must not contain credentials');
+    if (policy.kind === 'dynamic' && scheme === 'http:' && !isLoopbackHost(url.hostname)) {
+      return E.left('must use https unless the host is localhost, 127.0.0.1 or [::1]');
+    }
+    return E.right(raw);
+  }
+  // A private-use scheme (RFC 8252 §7.1), e.g. com.example.app:/cb or cursor://callback.
+  if (policy.kind === 'owner' && !policy.allowCustomScheme) {
+    return E.left('must use http or https (custom schemes are for public apps)');
+  }
+  return E.right(raw);
+};
+
+/** An app's callback URL (CONTRACT §4): an absolute http(s) URL with a host. */
+export const checkCallbackUrl = (raw: string): E.Either<string, string> => {
+  if (!/^https?:\/\/[^/?#\s]/i.test(raw)) return E.left('must be an absolute http or https URL with a host');
+  return checkRedirectUri(raw, { kind: 'owner', allowCustomScheme: false });
+};
+
+/**
+ * Whether a presented redirect URI matches one registered URI (CONTRACT §5 step 2): exact string
+ * match, except that for a registered loopback `http` URI the port may differ (RFC 8252 §7.3) and
+ * an empty path equals `/` (RFC 3986 §6.2.3).
+ */
+export const redirectUriMatches = (registered: string, presented: string): boolean => {
+  if (registered === presented) return true;
+  let r: URL;
+  let p: URL;
+  try {
+    r = new URL(registered);
+    p = new URL(presented);
+  } catch {
+    return false;
+  }
+  if (r.protocol !== 'http:' || !isLoopbackHost(r.hostname)) return false;
+  if (presented.includes('#') || p.username !== '' || p.password !== '') return false;
+  const rawPath = (uri: string): string => {
+    const afterAuthority = uri.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i, '');
+    const path = afterAuthority.split(/[?#]/, 1)[0] ?? '';
+    return path === '' ? '/' : path;
+  };
+  const rawQuery = (uri: string): string => {
+    const at = uri.indexOf('?');
+    return at < 0 ? '' : uri.slice(at);
+  };
+  // Scheme and host exactly as registered (the URL parser only lower-cases them, so compare raw).
+  const rawSchemeHost = (uri: string): string =>
+    /^([a-z][a-z0-9+.-]*:\/\/)([^/?#:]*|\[[^\]]*\])/i.exec(uri)?.[0] ?? '';
+  return (
+    rawSchemeHost(registered) === rawSchemeHost(presented) &&
+    rawPath(registered) === rawPath(presented) &&
+    rawQuery(registered) === rawQuery(presented)
+  );
+};
+
+/** The registered URI a presented one matches, if any. */
+export const findRegisteredRedirectUri = (
+  registered: readonly string[],
+  presented: string,
+): string | undefined => registered.find((uri) => redirectUriMatches(uri, presented));

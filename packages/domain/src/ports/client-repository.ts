@@ -1,0 +1,41 @@
+import type { ClientId, ClientSecret, ClientSecretId, OAuthClient } from '../model/client.js';
+import type { CredentialDigest } from '../model/credential.js';
+import type { UserId } from '../model/ids.js';
+import type { Page } from './user-repository.js';
+
+export interface ClientQuery extends Page {
+  readonly dynamicallyRegistered?: boolean;
+}
+
+/**
+ * OAuth2 clients (CONTRACT §4, §7). Deleting a client removes everything derived from it —
+ * secrets, grants, codes, tokens — in the same statement.
+ */
+export interface ClientRepository {
+  insert(client: OAuthClient): Promise<void>;
+  /** Replaces the stored client with the same id; `false` when there is none. */
+  update(client: OAuthClient): Promise<boolean>;
+  delete(id: ClientId): Promise<boolean>;
+  findById(id: ClientId): Promise<OAuthClient | undefined>;
+  /** Ordered by name, then id. */
+  list(query: ClientQuery): Promise<OAuthClient[]>;
+  /** Clients `userId` has a live grant for at `now`, ordered by name, then id. */
+  listGrantedTo(userId: UserId, now: Date, page: Page): Promise<OAuthClient[]>;
+}
+
+/** Client secrets, by digest (CONTRACT §4, §12). */
+export interface ClientSecretRepository {
+  /** `client_missing` when the client is gone (deleted concurrently): nothing is written. */
+  insert(secret: ClientSecret): Promise<'inserted' | 'client_missing'>;
+  /** Oldest first. */
+  listForClient(clientId: ClientId): Promise<ClientSecret[]>;
+  findByDigest(digest: CredentialDigest): Promise<ClientSecret | undefined>;
+  /** Deletes a secret of that client only; `false` when it has no such secret. */
+  delete(clientId: ClientId, id: ClientSecretId): Promise<boolean>;
+  /**
+   * Records that a secret authenticated at `at`, coarsely: a no-op when the stored time is less
+   * than a minute old, so that a busy client does not serialise on one hot row (CONTRACT §4).
+   * Called outside the token transaction.
+   */
+  recordUse(id: ClientSecretId, at: Date): Promise<void>;
+}

@@ -1,0 +1,143 @@
+import * as E from 'fp-ts/lib/Either.js';
+import { ApiErrors, type ApiError, type Validation } from '../../errors/api-error.js';
+import type { Principal } from '../../model/api-key.js';
+import { auditDiff, type AuditDiff } from '../../model/audit.js';
+import {
+  DEFAULT_GRANT_TYPES,
+  registeredRedirectUris,
+  type AppInput,
+  type ClientId,
+  type ClientType,
+  type OAuthClient,
+} from '../../model/client.js';
+import { checkRedirectUri } from '../../model/redirect-uri.js';
+import { parseScope } from '../../model/scope.js';
+import type { Clock } from '../../ports/system.js';
+
+export interface AppSettings {
+  /** Built-in scopes plus `LATCHKEY_EXTRA_SCOPES` (CONTRACT §8). */
+  readonly supportedScopes: readonly string[];
+}
+
+const scopeProblems = (scope: readonly string[] | undefined, settings: AppSettings): Validation[] => {
+  const unsupported = (scope ?? []).filter((s) => !settings.supportedScopes.includes(s));
+  return unsupported.length === 0
+    ? []
+    : [{ field: 'scope', detail: `unsupported scope values: ${unsupported.join(' ')}` }];
+};
+
+const redirectProblems = (input: AppInput, clientType: ClientType): Validation[] =>
+  (input.redirectUris ?? []).flatMap((uri, i) =>
+    E.match(
+      (reason: string) => [{ field: `redirect_uris[${i}]`, detail: reason }],
+      () => [],
+    )(checkRedirectUri(uri, { kind: 'owner', allowCustomScheme: clientType === 'public' })),
+  );
+
+/**
+ * Validates an owner's app body beyond its shape (CONTRACT §4): redirect URIs under the owner
+ * policy for the app's client type, scopes among the supported ones, and a client type that an
+ * update does not change.
+ */
+export const checkAppInput = (
+  input: AppInput,
+  settings: AppSettings,
+  existing: OAuthClient | undefined,
+): E.Either<ApiError, ClientType> => {
+  const clientType = existing?.clientType ?? input.clientType ?? 'confidential';
+  const problems = [
+    ...(existing !== undefined && input.clientType !== undefined && input.clientType !== existing.clientType
+      ? [{ field: 'client_type', detail: 'cannot be changed after creation' }]
+      : []),
+    ...redirectProblems(input, clientType),
+    ...scopeProblems(input.scope, settings),
+  ];
+  return problems.length === 0
+    ? E.right(clientType)
+    : E.left(ApiErrors.badRequest('The request body is invalid.', problems));
+};
+
+/** The client an owner's body describes; an update keeps id, type, creator and creation time. */
+export const appFromInput = (
+  id: ClientId,
+  input: AppInput,
+  clientType: ClientType,
+  principal: Principal,
+  clock: Clock,
+  existing: OAuthClient | undefined,
+): OAuthClient => {
+  const now = clock.now();
+  const scope = input.scope !== undefined && input.scope.length > 0 ? { scope: input.scope } : {};
+  return {
+    id,
+    name: input.name,
+    callbackUrl: input.callbackUrl,
+    redirectUris: registeredRedirectUris(input.callbackUrl, input.redirectUris),
+    icon: input.icon ?? '',
+    clientType,
+    dynamicallyRegistered: false,
+    grantTypes: DEFAULT_GRANT_TYPES,
+    responseTypes: ['code'],
+    tokenEndpointAuthMethod: clientType === 'public' ? 'none' : 'client_secret_basic',
+    ...scope,
+    introspectAny: input.introspectAny ?? false,
+    metadata: {},
+    createdBy: existing?.createdBy ?? principal.user.id,
+    createdAt: existing?.createdAt ?? now,
+    updatedAt: now,
+  };
+};
+
+/** The audited view of an app: its public fields by their contract names. */
+export const appAuditView = (client: OAuthClient): Record<string, unknown> => ({
+  name: client.name,
+  callback_url: client.callbackUrl,
+  redirect_uris: client.redirectUris,
+  icon: client.icon,
+  client_type: client.clientType,
+  scope: client.scope?.join(' '),
+  introspect_any: client.introspectAny,
+  dynamically_registered: client.dynamicallyRegistered,
+});
+
+export const appDiff = (before: OAuthClient | undefined, after: OAuthClient | undefined): AuditDiff =>
+  auditDiff(
+    before === undefined ? undefined : appAuditView(before),
+    after === undefined ? undefined : appAuditView(after),
+  );
+
+export const appNotFound = (): ApiError => ApiErrors.notFound('OAuth2 application not found.');
+
+/** Owners manage dynamically registered clients through RFC 7592, not the admin API (CONTRACT §4). */
+export const requireOwnerManaged = (client: OAuthClient): E.Either<ApiError, OAuthClient> =>
+  client.dynamicallyRegistered
+    ? E.left(
+        ApiErrors.conflict(
+          'This client was registered dynamically.',
+          'Manage it through its client configuration endpoint (/oauth2/clients/{client_id}).',
+        ),
+      )
+    : E.right(client);
+
+/**
+ * The value checks of `checkAppInput` that need neither the stored app nor a well-typed body, so
+ * that a body failing its shape still gets every bad field named at once (CONTRACT §2). Custom
+ * schemes are judged later, when the client type is known.
+ */
+export const looseAppProblems = (
+  redirectUris: unknown,
+  scope: unknown,
+  settings: AppSettings,
+): Validation[] => [
+  ...(Array.isArray(redirectUris)
+    ? redirectUris.flatMap((uri: unknown, i) =>
+        typeof uri === 'string'
+          ? E.match(
+              (reason: string) => [{ field: `redirect_uris[${i}]`, detail: reason }],
+              () => [],
+            )(checkRedirectUri(uri, { kind: 'owner', allowCustomScheme: true }))
+          : [],
+      )
+    : []),
+  ...(typeof scope === 'string' ? scopeProblems(parseScope(scope), settings) : []),
+];

@@ -1,0 +1,50 @@
+import { migrate } from '@latchkey/adapters-postgres';
+import type { ApiKey } from '@latchkey/domain';
+import { expect } from 'chai';
+import { anApiKey, aUser } from '../contract/fixtures.js';
+import { withPostgres, type PostgresHarness } from '../support/postgres.js';
+
+const MIGRATION = 'Migration20261127000002OAuth2Clients';
+
+const user = aUser(1);
+const session = anApiKey(1, user.id);
+const legacy = anApiKey(2, user.id, { kind: 'access' });
+
+/** An api_keys row in the shape the first migration created, where client_id was free text. */
+const insertLegacyKey = (pg: PostgresHarness, key: ApiKey, clientId: string | null): Promise<unknown> =>
+  pg.storage.orm.em.getConnection().execute(
+    `insert into api_keys (id, kind, digest, user_id, scopes, client_id, grant_id, created_at, expires_at)
+        values (?, ?, ?, ?, '{all}', ?, ?, ?, ?)`,
+    [key.id, key.kind, key.digest, key.userId, clientId, clientId, key.createdAt, key.expiresAt],
+  );
+
+describe('the OAuth2 clients migration', () => {
+  let pg: PostgresHarness;
+
+  before(async () => {
+    pg = await withPostgres();
+  });
+  after(() => pg.cleanup());
+
+  context('when upgrading a database that already has keys', () => {
+    before(async () => {
+      await pg.storage.orm.migrator.down({ migrations: [MIGRATION] });
+      await pg.storage.users.insert(user, 'h');
+      await insertLegacyKey(pg, session, null);
+      await insertLegacyKey(pg, legacy, 'client-1');
+    });
+
+    it('applies, keeps session keys, and drops keys naming a client that cannot exist', async () => {
+      expect(await migrate(pg.storage.orm)).to.deep.equal([MIGRATION]);
+      expect(await pg.storage.apiKeys.findByDigest(session.digest)).to.deep.equal(session);
+      expect(await pg.storage.apiKeys.findByDigest(legacy.digest)).to.equal(undefined);
+    });
+  });
+
+  context('when reverted', () => {
+    it('goes down and up again', async () => {
+      await pg.storage.orm.migrator.down({ migrations: [MIGRATION] });
+      expect(await migrate(pg.storage.orm)).to.deep.equal([MIGRATION]);
+    });
+  });
+});

@@ -8,6 +8,12 @@ export interface HttpConfig {
   readonly trustProxy: number;
   /** Password checks per minute per client IP; 0 turns the limit off. */
   readonly loginRateLimitPerMinute: number;
+  /** Token requests per minute per client IP (a client gets ten times that); 0 turns it off. */
+  readonly tokenRateLimitPerMinute: number;
+  /** Registrations per minute per client IP (IPv6: per /64); 0 turns it off. */
+  readonly registerRateLimitPerMinute: number;
+  /** Whether dynamic client registration is on (`LATCHKEY_DCR_ENABLED`). */
+  readonly registrationEnabled: boolean;
   readonly sessionTtlSeconds: number;
   /** Whether `/setup` and `/api/v2/users/first` ask for a setup token. */
   readonly setupTokenRequired: boolean;

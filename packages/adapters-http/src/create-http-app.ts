@@ -1,11 +1,16 @@
-import type { UseCases } from '@latchkey/domain';
+import { MCP_PATH, type UseCases } from '@latchkey/domain';
 import Koa from 'koa';
 import type { HttpConfig } from './config.js';
 import { catchErrors } from './middleware/errors.js';
 import { LoginLimiter } from './middleware/login-limiter.js';
+import { purgeAbandonedClients } from './middleware/maintenance.js';
 import { requestContext } from './middleware/request-context.js';
-import { securityHeaders } from './middleware/security-headers.js';
+import { noStoreForOAuth, securityHeaders } from './middleware/security-headers.js';
+import { corsPolicy } from './middleware/cors.js';
 import { appRoutes } from './routes/apps.js';
+import { metadataRoutes } from './routes/metadata.js';
+import { oauthRoutes } from './routes/oauth.js';
+import { registrationRoutes } from './routes/registration.js';
 import { healthRoutes, pageRoutes } from './routes/pages.js';
 import { userRoutes } from './routes/users.js';
 import type { RequestState } from './state.js';
@@ -22,11 +27,21 @@ export const createHttpApp = (useCases: UseCases, config: HttpConfig): Koa<Reque
   app.use(requestContext(config.logger, config.trustProxy));
   app.use(catchErrors);
   app.use(securityHeaders);
+  app.use(corsPolicy(MCP_PATH));
+  app.use(noStoreForOAuth);
+  app.use(purgeAbandonedClients(useCases));
 
   for (const router of [
     healthRoutes(useCases),
     userRoutes(useCases, config, limiter),
     appRoutes(useCases, config),
+    metadataRoutes({
+      issuer: config.issuer,
+      supportedScopes: config.supportedScopes,
+      registrationEnabled: config.registrationEnabled,
+    }),
+    oauthRoutes(useCases, config),
+    registrationRoutes(useCases, config),
     pageRoutes(useCases, config, limiter),
   ]) {
     app.use(router.routes());

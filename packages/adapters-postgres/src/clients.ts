@@ -1,4 +1,5 @@
 import type {
+  AbandonedClientCriteria,
   ClientId,
   ClientQuery,
   ClientRepository,
@@ -87,6 +88,29 @@ export class PostgresClientRepository implements ClientRepository {
    * A semi-join rather than a join, so that a client with several live grants appears once.
    * "Live" as `isGrantLive`: not revoked and expiring strictly after `now`.
    */
+  /** One statement; the cascades remove the clients' secrets, grants, codes and tokens. */
+  deleteAbandoned(criteria: AbandonedClientCriteria): Promise<OAuthClient[]> {
+    return guarded(async () => {
+      const rows = await this.em.execute<Record<string, unknown>[]>(
+        `delete from oauth2_clients c
+          where c.dynamically_registered
+            and (
+              (c.created_at < ? and not exists (select 1 from oauth2_grants g where g.client_id = c.id))
+              or (
+                exists (select 1 from oauth2_grants g where g.client_id = c.id)
+                and not exists (
+                  select 1 from oauth2_grants g
+                   where g.client_id = c.id and g.revoked_at is null and g.expires_at > ?)
+                and (select max(coalesce(g.revoked_at, g.expires_at)) from oauth2_grants g where g.client_id = c.id) < ?
+              )
+            )
+          returning c.*`,
+        [criteria.registeredBefore, criteria.now, criteria.idleSince],
+      );
+      return rows.map((row) => toClient(this.em.map(ClientSchema, row)));
+    });
+  }
+
   listGrantedTo(userId: UserId, now: Date, page: Page): Promise<OAuthClient[]> {
     if (!isUuid(userId)) return Promise.resolve([]);
     return guarded(async () => {

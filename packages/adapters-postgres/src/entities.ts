@@ -190,6 +190,118 @@ export const GrantSchema = new EntitySchema<GrantRow>({
   },
 });
 
+export interface PendingAuthorizationRow {
+  digest: string;
+  csrfDigest: string;
+  sessionId: string;
+  userId: string;
+  clientId: string;
+  redirectUri: string;
+  redirectUriSent: boolean;
+  scopes: string[];
+  resource: string;
+  resourceRequested: boolean;
+  codeChallenge: string;
+  state?: string | null;
+  createdAt: Date;
+  expiresAt: Date;
+}
+
+export const PendingAuthorizationSchema = new EntitySchema<PendingAuthorizationRow>({
+  name: 'OAuth2PendingAuthorization',
+  tableName: 'oauth2_pending_authorizations',
+  properties: {
+    digest: { type: 'text', primary: true },
+    csrfDigest: { type: 'text', fieldName: 'csrf_digest' },
+    sessionId: { type: 'uuid', fieldName: 'session_id' },
+    userId: { type: 'uuid', fieldName: 'user_id' },
+    clientId: { type: 'uuid', fieldName: 'client_id' },
+    redirectUri: { type: 'text', fieldName: 'redirect_uri' },
+    redirectUriSent: { type: 'boolean', fieldName: 'redirect_uri_sent' },
+    scopes: { type: 'string[]', columnType: 'text[]' },
+    resource: { type: 'text' },
+    resourceRequested: { type: 'boolean', fieldName: 'resource_requested' },
+    codeChallenge: { type: 'text', fieldName: 'code_challenge' },
+    state: { type: 'text', nullable: true },
+    createdAt: { type: 'Date', columnType: 'timestamptz', fieldName: 'created_at' },
+    expiresAt: { type: 'Date', columnType: 'timestamptz', fieldName: 'expires_at' },
+  },
+});
+
+export interface AuthorizationCodeRow {
+  id: string;
+  digest: string;
+  grantId: string;
+  clientId: string;
+  userId: string;
+  redirectUri: string;
+  redirectUriSent: boolean;
+  scopes: string[];
+  resource: string;
+  resourceRequested: boolean;
+  codeChallenge: string;
+  createdAt: Date;
+  expiresAt: Date;
+  consumedAt?: Date | null;
+}
+
+export const AuthorizationCodeSchema = new EntitySchema<AuthorizationCodeRow>({
+  name: 'OAuth2AuthorizationCode',
+  tableName: 'oauth2_codes',
+  properties: {
+    id: { type: 'uuid', primary: true },
+    digest: { type: 'text' },
+    grantId: { type: 'uuid', fieldName: 'grant_id' },
+    clientId: { type: 'uuid', fieldName: 'client_id' },
+    userId: { type: 'uuid', fieldName: 'user_id' },
+    redirectUri: { type: 'text', fieldName: 'redirect_uri' },
+    redirectUriSent: { type: 'boolean', fieldName: 'redirect_uri_sent' },
+    scopes: { type: 'string[]', columnType: 'text[]' },
+    resource: { type: 'text' },
+    resourceRequested: { type: 'boolean', fieldName: 'resource_requested' },
+    codeChallenge: { type: 'text', fieldName: 'code_challenge' },
+    createdAt: { type: 'Date', columnType: 'timestamptz', fieldName: 'created_at' },
+    expiresAt: { type: 'Date', columnType: 'timestamptz', fieldName: 'expires_at' },
+    consumedAt: { type: 'Date', columnType: 'timestamptz', fieldName: 'consumed_at', nullable: true },
+  },
+});
+
+export interface RefreshTokenRow {
+  id: string;
+  digest: string;
+  grantId: string;
+  clientId: string;
+  userId: string;
+  secretId?: string | null;
+  scopes: string[];
+  resource: string;
+  createdAt: Date;
+  expiresAt: Date;
+  rotatedAt?: Date | null;
+  graceUsed: boolean;
+  revokedAt?: Date | null;
+}
+
+export const RefreshTokenSchema = new EntitySchema<RefreshTokenRow>({
+  name: 'OAuth2RefreshToken',
+  tableName: 'oauth2_refresh_tokens',
+  properties: {
+    id: { type: 'uuid', primary: true },
+    digest: { type: 'text' },
+    grantId: { type: 'uuid', fieldName: 'grant_id' },
+    clientId: { type: 'uuid', fieldName: 'client_id' },
+    userId: { type: 'uuid', fieldName: 'user_id' },
+    secretId: { type: 'uuid', fieldName: 'secret_id', nullable: true },
+    scopes: { type: 'string[]', columnType: 'text[]' },
+    resource: { type: 'text' },
+    createdAt: { type: 'Date', columnType: 'timestamptz', fieldName: 'created_at' },
+    expiresAt: { type: 'Date', columnType: 'timestamptz', fieldName: 'expires_at' },
+    rotatedAt: { type: 'Date', columnType: 'timestamptz', fieldName: 'rotated_at', nullable: true },
+    graceUsed: { type: 'boolean', fieldName: 'grace_used' },
+    revokedAt: { type: 'Date', columnType: 'timestamptz', fieldName: 'revoked_at', nullable: true },
+  },
+});
+
 export const ENTITY_SCHEMAS = [
   UserSchema,
   ApiKeySchema,
@@ -197,4 +309,7 @@ export const ENTITY_SCHEMAS = [
   ClientSchema,
   ClientSecretSchema,
   GrantSchema,
+  PendingAuthorizationSchema,
+  AuthorizationCodeSchema,
+  RefreshTokenSchema,
 ];

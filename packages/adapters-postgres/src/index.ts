@@ -1,18 +1,30 @@
 export { PostgresApiKeyRepository } from './api-keys.js';
 export { PostgresAuditLog } from './audit-log.js';
+export {
+  PostgresAuthorizationCodeRepository,
+  PostgresGrantRepository,
+  PostgresPendingAuthorizationRepository,
+  PostgresRefreshTokenRepository,
+} from './authorization.js';
 export { PostgresClientRepository, PostgresClientSecretRepository } from './clients.js';
 export {
   ApiKeySchema,
   AuditLogSchema,
+  AuthorizationCodeSchema,
   ClientSchema,
   ClientSecretSchema,
   GrantSchema,
+  PendingAuthorizationSchema,
+  RefreshTokenSchema,
   UserSchema,
   type ApiKeyRow,
   type AuditLogRow,
+  type AuthorizationCodeRow,
   type ClientRow,
   type ClientSecretRow,
   type GrantRow,
+  type PendingAuthorizationRow,
+  type RefreshTokenRow,
   type UserRow,
 } from './entities.js';
 export { PostgresHealthCheck } from './health-check.js';
@@ -20,6 +32,7 @@ export { toGrant, toGrantRow, UnexpectedRowError } from './mappers.js';
 export { MIGRATIONS } from './migrations/index.js';
 export { Migration20261127000001Init } from './migrations/migration-20261127000001-init.js';
 export { Migration20261127000002OAuth2Clients } from './migrations/migration-20261127000002-oauth2-clients.js';
+export { Migration20261127000003AuthorizationCodeFlow } from './migrations/migration-20261127000003-authorization-code-flow.js';
 export {
   createPostgresStorage,
   migrate,

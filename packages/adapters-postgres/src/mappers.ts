@@ -1,5 +1,8 @@
 import {
   AUDIT_ACTIONS,
+  type AuthorizationCode,
+  type PendingAuthorization,
+  type RefreshToken,
   AUDIT_RESOURCE_TYPES,
   Role,
   type ApiKey,
@@ -28,7 +31,17 @@ import {
   type Username,
   TOKEN_ENDPOINT_AUTH_METHODS,
 } from '@latchkey/domain';
-import type { ApiKeyRow, AuditLogRow, ClientRow, ClientSecretRow, GrantRow, UserRow } from './entities.js';
+import type {
+  ApiKeyRow,
+  AuditLogRow,
+  AuthorizationCodeRow,
+  ClientRow,
+  ClientSecretRow,
+  GrantRow,
+  PendingAuthorizationRow,
+  RefreshTokenRow,
+  UserRow,
+} from './entities.js';
 
 /*
  * Rows <-> domain values. Reading checks the closed vocabularies (role, kind, action, resource
@@ -290,6 +303,117 @@ export const toGrant = (row: GrantRow): Grant => {
     resource: row.resource,
     createdAt: row.createdAt,
     expiresAt: row.expiresAt,
+    ...(revokedAt === undefined ? {} : { revokedAt }),
+  };
+};
+
+export const toPendingAuthorizationRow = (pending: PendingAuthorization): PendingAuthorizationRow => ({
+  digest: pending.digest,
+  csrfDigest: pending.csrfDigest,
+  sessionId: pending.sessionId,
+  userId: pending.userId,
+  clientId: pending.clientId,
+  redirectUri: pending.redirectUri,
+  redirectUriSent: pending.redirectUriSent,
+  scopes: [...pending.scopes],
+  resource: pending.resource,
+  resourceRequested: pending.resourceRequested,
+  codeChallenge: pending.codeChallenge,
+  state: pending.state,
+  createdAt: pending.createdAt,
+  expiresAt: pending.expiresAt,
+});
+
+export const toPendingAuthorization = (row: PendingAuthorizationRow): PendingAuthorization => {
+  const state = optional(row.state);
+  return {
+    digest: row.digest as CredentialDigest,
+    csrfDigest: row.csrfDigest as CredentialDigest,
+    sessionId: row.sessionId,
+    userId: row.userId as UserId,
+    clientId: row.clientId as ClientId,
+    redirectUri: row.redirectUri,
+    redirectUriSent: row.redirectUriSent,
+    scopes: row.scopes,
+    resource: row.resource,
+    resourceRequested: row.resourceRequested,
+    codeChallenge: row.codeChallenge,
+    ...(state === undefined ? {} : { state }),
+    createdAt: row.createdAt,
+    expiresAt: row.expiresAt,
+  };
+};
+
+export const toAuthorizationCodeRow = (code: AuthorizationCode): AuthorizationCodeRow => ({
+  id: code.id,
+  digest: code.digest,
+  grantId: code.grantId,
+  clientId: code.clientId,
+  userId: code.userId,
+  redirectUri: code.redirectUri,
+  redirectUriSent: code.redirectUriSent,
+  scopes: [...code.scopes],
+  resource: code.resource,
+  resourceRequested: code.resourceRequested,
+  codeChallenge: code.codeChallenge,
+  createdAt: code.createdAt,
+  expiresAt: code.expiresAt,
+  consumedAt: code.consumedAt,
+});
+
+export const toAuthorizationCode = (row: AuthorizationCodeRow): AuthorizationCode => {
+  const consumedAt = optional(row.consumedAt);
+  return {
+    id: row.id,
+    digest: row.digest as CredentialDigest,
+    grantId: row.grantId as GrantId,
+    clientId: row.clientId as ClientId,
+    userId: row.userId as UserId,
+    redirectUri: row.redirectUri,
+    redirectUriSent: row.redirectUriSent,
+    scopes: row.scopes,
+    resource: row.resource,
+    resourceRequested: row.resourceRequested,
+    codeChallenge: row.codeChallenge,
+    createdAt: row.createdAt,
+    expiresAt: row.expiresAt,
+    ...(consumedAt === undefined ? {} : { consumedAt }),
+  };
+};
+
+export const toRefreshTokenRow = (token: RefreshToken): RefreshTokenRow => ({
+  id: token.id,
+  digest: token.digest,
+  grantId: token.grantId,
+  clientId: token.clientId,
+  userId: token.userId,
+  secretId: token.secretId,
+  scopes: [...token.scopes],
+  resource: token.resource,
+  createdAt: token.createdAt,
+  expiresAt: token.expiresAt,
+  rotatedAt: token.rotatedAt,
+  graceUsed: token.graceUsed,
+  revokedAt: token.revokedAt,
+});
+
+export const toRefreshToken = (row: RefreshTokenRow): RefreshToken => {
+  const secretId = optional(row.secretId) as ClientSecretId | undefined;
+  const rotatedAt = optional(row.rotatedAt);
+  const revokedAt = optional(row.revokedAt);
+  return {
+    id: row.id,
+    digest: row.digest as CredentialDigest,
+    grantId: row.grantId as GrantId,
+    clientId: row.clientId as ClientId,
+    userId: row.userId as UserId,
+    ...(secretId === undefined ? {} : { secretId }),
+    scopes: row.scopes,
+    resource: row.resource,
+    createdAt: row.createdAt,
+    expiresAt: row.expiresAt,
+    ...(rotatedAt === undefined ? {} : { rotatedAt }),
+    graceUsed: row.graceUsed,
     ...(revokedAt === undefined ? {} : { revokedAt }),
   };
 };

@@ -4,6 +4,12 @@ import * as E from 'fp-ts/lib/Either.js';
 import type { TaskEither } from 'fp-ts/lib/TaskEither.js';
 import { PostgresApiKeyRepository } from './api-keys.js';
 import { PostgresAuditLog } from './audit-log.js';
+import {
+  PostgresAuthorizationCodeRepository,
+  PostgresGrantRepository,
+  PostgresPendingAuthorizationRepository,
+  PostgresRefreshTokenRepository,
+} from './authorization.js';
 import { PostgresClientRepository, PostgresClientSecretRepository } from './clients.js';
 import { toStorageError } from './storage-errors.js';
 import { PostgresUserRepository } from './users.js';
@@ -15,6 +21,10 @@ export const repositoriesOn = (em: EntityManager): Repositories => ({
   audit: new PostgresAuditLog(em),
   clients: new PostgresClientRepository(em),
   clientSecrets: new PostgresClientSecretRepository(em),
+  grants: new PostgresGrantRepository(em),
+  pendingAuthorizations: new PostgresPendingAuthorizationRepository(em),
+  codes: new PostgresAuthorizationCodeRepository(em),
+  refreshTokens: new PostgresRefreshTokenRepository(em),
 });
 
 /** Carries a `Left` out of `em.transactional`, which rolls back only when its callback throws. */

@@ -1,6 +1,7 @@
 import { createHttpApp, type HttpConfig } from '@latchkey/adapters-http';
 import { createPostgresStorage, migrate } from '@latchkey/adapters-postgres';
 import {
+  allowedResources,
   BUILT_IN_SCOPES,
   makeUseCases,
   type Clock,
@@ -32,10 +33,22 @@ export const TOKENS = {
   HttpApp: Symbol.for('latchkey.HttpApp'),
 } as const;
 
+const supportedScopes = (config: Config): string[] => [...BUILT_IN_SCOPES, ...config.extraScopes];
+
 /** The storage half of the ports, with a way to release it. */
 export type Storage = Pick<
   Ports,
-  'users' | 'apiKeys' | 'audit' | 'clients' | 'clientSecrets' | 'transactor' | 'health'
+  | 'users'
+  | 'apiKeys'
+  | 'audit'
+  | 'clients'
+  | 'clientSecrets'
+  | 'grants'
+  | 'pendingAuthorizations'
+  | 'codes'
+  | 'refreshTokens'
+  | 'transactor'
+  | 'health'
 > & {
   close(): Promise<void>;
 };
@@ -107,6 +120,10 @@ const domainModule = new ContainerModule(({ bind }) => {
         audit: storage.audit,
         clients: storage.clients,
         clientSecrets: storage.clientSecrets,
+        grants: storage.grants,
+        pendingAuthorizations: storage.pendingAuthorizations,
+        codes: storage.codes,
+        refreshTokens: storage.refreshTokens,
         transactor: storage.transactor,
         health: storage.health,
         clock,
@@ -122,7 +139,17 @@ const domainModule = new ContainerModule(({ bind }) => {
         makeUseCases(ports, {
           sessionTtlSeconds: config.sessionTtlSeconds,
           setupToken: config.setupToken,
-          supportedScopes: [...BUILT_IN_SCOPES, ...config.extraScopes],
+          issuer: config.issuer,
+          codeTtlSeconds: config.codeTtlSeconds,
+          accessTokenTtlSeconds: config.accessTokenTtlSeconds,
+          refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
+          refreshReuseGraceSeconds: config.refreshReuseGraceSeconds,
+          grantMaxTtlSeconds: config.grantMaxTtlSeconds,
+          defaultScope: config.defaultScope,
+          supportedScopes: supportedScopes(config),
+          dcrScopes: config.dcrScopes,
+          allowedResources: allowedResources(config.issuer, config.allowedResources),
+          dcrIdleTtlSeconds: config.dcrIdleTtlSeconds,
         }),
       [TOKENS.Ports, TOKENS.Config],
     )
@@ -140,7 +167,10 @@ const httpModule = new ContainerModule(({ bind }) => {
           sessionTtlSeconds: config.sessionTtlSeconds,
           setupTokenRequired: config.setupToken !== undefined,
           bodyLimitBytes: 64 * 1024,
-          supportedScopes: [...BUILT_IN_SCOPES, ...config.extraScopes],
+          supportedScopes: supportedScopes(config),
+          tokenRateLimitPerMinute: config.rateLimitToken,
+          registerRateLimitPerMinute: config.rateLimitRegister,
+          registrationEnabled: config.dcrEnabled,
           logger,
         };
         return createHttpApp(useCases, httpConfig);

@@ -22,6 +22,21 @@ const CLEANUP_INTERVAL_MS = 10 * 60 * 1000;
 const DRAIN_TIMEOUT_MS = 10_000;
 
 /**
+ * Deletes expired sessions, access tokens, codes, refresh tokens, consent requests and grants.
+ * One statement each, outside any transaction, one after another: with the embedded database's
+ * single connection the requests in between still get their turn.
+ */
+export const deleteExpired = async (storage: Storage, now = new Date()): Promise<number> => {
+  let count = 0;
+  count += await storage.pendingAuthorizations.deleteExpired(now);
+  count += await storage.codes.deleteExpired(now);
+  count += await storage.refreshTokens.deleteExpired(now);
+  count += await storage.apiKeys.deleteExpired(now);
+  count += await storage.grants.deleteExpired(now);
+  return count;
+};
+
+/**
  * Builds the container, opens storage (running migrations) and listens. Used by `main` and by
  * the test suites, so that tests exercise the real composition.
  */
@@ -53,7 +68,8 @@ export const startLatchkey = async (
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
 
   const cleanup = setInterval(() => {
-    storage.apiKeys.deleteExpired(new Date()).then(
+    void useCases.abandonedClients.purgeNow()();
+    deleteExpired(storage).then(
       (count) => {
         if (count > 0) logger.info({ count }, 'deleted expired credentials');
       },

@@ -11,13 +11,13 @@ const grant = aGrant(1, client.id, owner.id);
 const digestOf = (key: ApiKey): CredentialDigest => key.digest;
 
 describe('the ApiKeyRepository contract', () => {
-  forEachStorage((storage, seed) => {
+  forEachStorage((storage) => {
     beforeEach(async () => {
       await storage().users.insert(owner, 'h');
       await storage().clients.insert(client);
       await storage().clientSecrets.insert(secret);
       await storage().clientSecrets.insert(otherSecret);
-      await seed().insertGrant(grant);
+      await storage().grants.insert(grant);
     });
 
     context('when keys have been inserted', () => {

@@ -1,6 +1,19 @@
 import type { ClientId, CredentialDigest, OAuthClient, UserId } from '@latchkey/domain';
 import { expect } from 'chai';
-import { aClient, aClientSecret, aGrant, anApiKey, aUser, at, rejectionOf, T0, uuid } from './fixtures.js';
+import {
+  aClient,
+  aClientSecret,
+  aCode,
+  aGrant,
+  anApiKey,
+  aPendingAuthorization,
+  aRefreshToken,
+  aUser,
+  at,
+  rejectionOf,
+  T0,
+  uuid,
+} from './fixtures.js';
 import { forEachStorage } from './storage-targets.js';
 
 const owner = aUser(1, { role: 'owner' });
@@ -40,7 +53,7 @@ const registered = aClient(2, {
 const ids = (clients: readonly OAuthClient[]): string[] => clients.map((c) => c.id);
 
 describe('the ClientRepository contract', () => {
-  forEachStorage((storage, seed) => {
+  forEachStorage((storage) => {
     beforeEach(async () => {
       await storage().users.insert(owner, 'h');
       await storage().users.insert(member, 'h');
@@ -198,7 +211,7 @@ describe('the ClientRepository contract', () => {
           aGrant(7, expired.id, member.id, { expiresAt: now }),
           aGrant(8, othersOnly.id, owner.id),
         ];
-        for (const grant of grants) await seed().insertGrant(grant);
+        for (const grant of grants) await storage().grants.insert(grant);
       });
 
       it('lists each client with a live grant once, by name then id', async () => {
@@ -247,34 +260,55 @@ describe('the ClientRepository contract', () => {
         secretId: keptSecret.id,
       });
       const session = anApiKey(4, member.id);
+      const doomedCode = aCode(1, doomedGrant);
+      const keptCode = aCode(2, keptGrant);
+      const doomedRefresh = aRefreshToken(1, doomedGrant, { secretId: doomedSecret.id });
+      const keptRefresh = aRefreshToken(2, keptGrant, { secretId: keptSecret.id });
+      const doomedPending = aPendingAuthorization(1, session.id, member.id, doomed.id);
+      const keptPending = aPendingAuthorization(2, session.id, member.id, kept.id);
 
       beforeEach(async () => {
         await storage().clients.insert(doomed);
         await storage().clients.insert(kept);
         await storage().clientSecrets.insert(doomedSecret);
         await storage().clientSecrets.insert(keptSecret);
-        await seed().insertGrant(doomedGrant);
-        await seed().insertGrant(keptGrant);
+        await storage().grants.insert(doomedGrant);
+        await storage().grants.insert(keptGrant);
         for (const key of [doomedToken, doomedBareToken, keptToken, session])
           await storage().apiKeys.insert(key);
+        await storage().codes.insert(doomedCode);
+        await storage().codes.insert(keptCode);
+        await storage().refreshTokens.insert(doomedRefresh);
+        await storage().refreshTokens.insert(keptRefresh);
+        await storage().pendingAuthorizations.insert(doomedPending);
+        await storage().pendingAuthorizations.insert(keptPending);
       });
 
-      it('removes its secrets, grants and tokens in the same call', async () => {
+      it('removes its secrets, grants, codes, tokens and consent requests in the same call', async () => {
         expect(await storage().clients.delete(doomed.id)).to.equal(true);
         expect(await storage().clientSecrets.findByDigest(doomedSecret.digest)).to.equal(undefined);
         expect(await storage().clientSecrets.listForClient(doomed.id)).to.deep.equal([]);
-        expect(await seed().hasGrant(doomedGrant.id)).to.equal(false);
+        expect(await storage().grants.findById(doomedGrant.id)).to.equal(undefined);
         expect(await storage().apiKeys.findByDigest(doomedToken.digest)).to.equal(undefined);
         expect(await storage().apiKeys.findByDigest(doomedBareToken.digest)).to.equal(undefined);
+        expect(await storage().codes.findByDigest(doomedCode.digest)).to.equal(undefined);
+        expect(await storage().refreshTokens.findByDigest(doomedRefresh.digest)).to.equal(undefined);
+        expect(await storage().pendingAuthorizations.findByDigest(doomedPending.digest)).to.equal(undefined);
+        expect(await storage().grants.hasApproved(member.id, doomed.id)).to.equal(false);
       });
 
-      it("leaves other clients' secrets, grants and tokens, and sessions, alone", async () => {
+      it("leaves other clients' secrets, grants, codes, tokens and requests, and sessions, alone", async () => {
         await storage().clients.delete(doomed.id);
         expect(await storage().clients.findById(kept.id)).to.deep.equal(kept);
         expect(await storage().clientSecrets.findByDigest(keptSecret.digest)).to.deep.equal(keptSecret);
-        expect(await seed().hasGrant(keptGrant.id)).to.equal(true);
+        expect(await storage().grants.findById(keptGrant.id)).to.deep.equal(keptGrant);
         expect(await storage().apiKeys.findByDigest(keptToken.digest)).to.deep.equal(keptToken);
         expect(await storage().apiKeys.findByDigest(session.digest)).to.deep.equal(session);
+        expect(await storage().codes.findByDigest(keptCode.digest)).to.deep.equal(keptCode);
+        expect(await storage().refreshTokens.findByDigest(keptRefresh.digest)).to.deep.equal(keptRefresh);
+        expect(await storage().pendingAuthorizations.findByDigest(keptPending.digest)).to.deep.equal(
+          keptPending,
+        );
         const page = { limit: 10, offset: 0 };
         expect(await storage().clients.listGrantedTo(member.id, T0, page)).to.deep.equal([kept]);
       });

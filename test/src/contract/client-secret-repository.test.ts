@@ -11,7 +11,7 @@ const other = aClient(2);
 const MINUTE = 60;
 
 describe('the ClientSecretRepository contract', () => {
-  forEachStorage((storage, seed) => {
+  forEachStorage((storage) => {
     beforeEach(async () => {
       await storage().users.insert(user, 'h');
       await storage().clients.insert(app);
@@ -130,7 +130,7 @@ describe('the ClientSecretRepository contract', () => {
 
       beforeEach(async () => {
         await storage().clientSecrets.insert(secret);
-        await seed().insertGrant(grant);
+        await storage().grants.insert(grant);
         await storage().apiKeys.insert(token);
       });
 

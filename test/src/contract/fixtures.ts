@@ -3,6 +3,7 @@ import type {
   ApiKeyId,
   AuditEntry,
   AuditEntryId,
+  AuthorizationCode,
   ClientId,
   ClientSecret,
   ClientSecretId,
@@ -11,6 +12,8 @@ import type {
   Grant,
   GrantId,
   OAuthClient,
+  PendingAuthorization,
+  RefreshToken,
   User,
   UserId,
   Username,
@@ -88,6 +91,75 @@ export const aGrant = (
   resource: 'https://latchkey.example.com',
   createdAt: T0,
   expiresAt: at(86_400),
+  ...overrides,
+});
+
+/** A digest of 64 hex digits, distinct per `kind` prefix and `n`. */
+const digest = (kind: string, n: number): CredentialDigest =>
+  `${kind}${n.toString(16).padStart(64 - kind.length, '0')}` as CredentialDigest;
+
+/** A consent request of `sessionId` (an API key id), every optional field unset. */
+export const aPendingAuthorization = (
+  n: number,
+  sessionId: ApiKeyId,
+  userId: UserId,
+  clientId: ClientId,
+  overrides: Partial<PendingAuthorization> = {},
+): PendingAuthorization => ({
+  digest: digest('beef', n),
+  csrfDigest: digest('c5f', n),
+  sessionId,
+  userId,
+  clientId,
+  redirectUri: 'https://app.example.com/callback',
+  redirectUriSent: true,
+  scopes: ['user:read'],
+  resource: 'https://latchkey.example.com',
+  resourceRequested: false,
+  codeChallenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+  createdAt: T0,
+  expiresAt: at(600),
+  ...overrides,
+});
+
+/** A code of `grant`, for its client and user, unconsumed. */
+export const aCode = (
+  n: number,
+  grant: Grant,
+  overrides: Partial<AuthorizationCode> = {},
+): AuthorizationCode => ({
+  id: uuid(0x6000 + n),
+  digest: digest('c0de', n),
+  grantId: grant.id,
+  clientId: grant.clientId,
+  userId: grant.userId,
+  redirectUri: 'https://app.example.com/callback',
+  redirectUriSent: false,
+  scopes: [...grant.scopes],
+  resource: grant.resource,
+  resourceRequested: false,
+  codeChallenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+  createdAt: T0,
+  expiresAt: at(60),
+  ...overrides,
+});
+
+/** A refresh token of `grant`, for its client and user, neither rotated nor revoked. */
+export const aRefreshToken = (
+  n: number,
+  grant: Grant,
+  overrides: Partial<RefreshToken> = {},
+): RefreshToken => ({
+  id: uuid(0x7000 + n),
+  digest: digest('ef', n),
+  grantId: grant.id,
+  clientId: grant.clientId,
+  userId: grant.userId,
+  scopes: [...grant.scopes],
+  resource: grant.resource,
+  createdAt: T0,
+  expiresAt: at(30 * 86_400),
+  graceUsed: false,
   ...overrides,
 });
 

@@ -1,5 +1,4 @@
-import { GrantSchema, toGrantRow } from '@latchkey/adapters-postgres';
-import type { Grant, GrantId, HealthCheck, Repositories, Transactor } from '@latchkey/domain';
+import type { HealthCheck, Repositories, Transactor } from '@latchkey/domain';
 import { createInMemoryStorage, type InMemoryDatabase } from '@latchkey/domain/in-memory';
 import { withPostgres } from '../support/postgres.js';
 
@@ -9,19 +8,8 @@ export interface Storage extends Repositories {
   readonly health: HealthCheck;
 }
 
-/**
- * Writes the ports cannot make yet, made straight into each adapter's storage so that the
- * contract suites can set up the state they read (there is no `GrantRepository` yet).
- */
-export interface Seeder {
-  insertGrant(grant: Grant): Promise<void>;
-  /** Whether a grant with this id is stored, revoked or not. */
-  hasGrant(id: GrantId): Promise<boolean>;
-}
-
 interface OpenedStorage {
   readonly storage: Storage;
-  readonly seed: Seeder;
   reset(): Promise<void>;
   close(): Promise<void>;
 }
@@ -44,16 +32,8 @@ const inMemory: StorageTarget = {
   name: 'in-memory',
   open: () => {
     const storage = createInMemoryStorage();
-    const seed: Seeder = {
-      insertGrant: (grant) => {
-        storage.db.grants.set(grant.id, grant);
-        return Promise.resolve();
-      },
-      hasGrant: (id) => Promise.resolve(storage.db.grants.has(id)),
-    };
     return Promise.resolve({
       storage,
-      seed,
       reset: () => emptied(storage.db),
       close: () => Promise.resolve(),
     });
@@ -64,13 +44,7 @@ const postgres: StorageTarget = {
   name: 'PostgreSQL',
   open: async () => {
     const pg = await withPostgres();
-    const seed: Seeder = {
-      insertGrant: async (grant) => {
-        await pg.storage.orm.em.fork().insert(GrantSchema, toGrantRow(grant));
-      },
-      hasGrant: async (id) => (await pg.storage.orm.em.fork().count(GrantSchema, { id })) > 0,
-    };
-    return { storage: pg.storage, seed, reset: () => pg.truncate(), close: () => pg.cleanup() };
+    return { storage: pg.storage, reset: () => pg.truncate(), close: () => pg.cleanup() };
   },
 };
 
@@ -82,17 +56,13 @@ export const STORAGE_TARGETS: readonly StorageTarget[] = [inMemory, postgres];
  * before every case. `define` receives accessors because the storage only exists once the
  * `before` hook has run.
  */
-export const forEachStorage = (define: (storage: () => Storage, seed: () => Seeder) => void): void => {
+export const forEachStorage = (define: (storage: () => Storage) => void): void => {
   for (const target of STORAGE_TARGETS) {
     context(`with the ${target.name} adapters`, function () {
       let opened: OpenedStorage | undefined;
       const storage = (): Storage => {
         if (opened === undefined) throw new Error(`the ${target.name} storage is not open`);
         return opened.storage;
-      };
-      const seed = (): Seeder => {
-        if (opened === undefined) throw new Error(`the ${target.name} storage is not open`);
-        return opened.seed;
       };
       before(async () => {
         opened = await target.open();
@@ -103,7 +73,7 @@ export const forEachStorage = (define: (storage: () => Storage, seed: () => Seed
       after(async () => {
         await opened?.close();
       });
-      define(storage, seed);
+      define(storage);
     });
   }
 };

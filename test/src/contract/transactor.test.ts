@@ -1,7 +1,20 @@
 import type { Repositories, UserId } from '@latchkey/domain';
 import { expect } from 'chai';
 import * as E from 'fp-ts/lib/Either.js';
-import { aClient, aClientSecret, anApiKey, anAuditEntry, aUser, at, rejectionOf, uuid } from './fixtures.js';
+import {
+  aClient,
+  aClientSecret,
+  aCode,
+  aGrant,
+  anApiKey,
+  anAuditEntry,
+  aPendingAuthorization,
+  aRefreshToken,
+  aUser,
+  at,
+  rejectionOf,
+  uuid,
+} from './fixtures.js';
 import { forEachStorage } from './storage-targets.js';
 
 const user = aUser(1);
@@ -9,6 +22,10 @@ const key = anApiKey(1, user.id);
 const entry = anAuditEntry(1);
 const client = aClient(1, { createdBy: user.id });
 const secret = aClientSecret(1, client.id);
+const grant = aGrant(1, client.id, user.id);
+const code = aCode(1, grant);
+const refresh = aRefreshToken(1, grant, { secretId: secret.id });
+const pending = aPendingAuthorization(1, key.id, user.id, client.id);
 
 /** Writes through every repository of the transaction. */
 const writeEverything = async (tx: Repositories): Promise<void> => {
@@ -17,6 +34,10 @@ const writeEverything = async (tx: Repositories): Promise<void> => {
   await tx.audit.append(entry);
   await tx.clients.insert(client);
   await tx.clientSecrets.insert(secret);
+  await tx.grants.insert(grant);
+  await tx.codes.insert(code);
+  await tx.refreshTokens.insert(refresh);
+  await tx.pendingAuthorizations.insert(pending);
 };
 
 describe('the Transactor contract', () => {
@@ -27,6 +48,10 @@ describe('the Transactor contract', () => {
       expect(await storage().audit.list({ limit: 10, offset: 0 })).to.deep.equal({ entries: [], count: 0 });
       expect(await storage().clients.findById(client.id)).to.equal(undefined);
       expect(await storage().clientSecrets.findByDigest(secret.digest)).to.equal(undefined);
+      expect(await storage().grants.findById(grant.id)).to.equal(undefined);
+      expect(await storage().codes.findByDigest(code.digest)).to.equal(undefined);
+      expect(await storage().refreshTokens.findByDigest(refresh.digest)).to.equal(undefined);
+      expect(await storage().pendingAuthorizations.findByDigest(pending.digest)).to.equal(undefined);
     };
 
     context('when the work ends Right', () => {
@@ -41,6 +66,10 @@ describe('the Transactor contract', () => {
         expect((await storage().audit.list({ limit: 10, offset: 0 })).entries).to.deep.equal([entry]);
         expect(await storage().clients.findById(client.id)).to.deep.equal(client);
         expect(await storage().clientSecrets.findByDigest(secret.digest)).to.deep.equal(secret);
+        expect(await storage().grants.findById(grant.id)).to.deep.equal(grant);
+        expect(await storage().codes.findByDigest(code.digest)).to.deep.equal(code);
+        expect(await storage().refreshTokens.findByDigest(refresh.digest)).to.deep.equal(refresh);
+        expect(await storage().pendingAuthorizations.findByDigest(pending.digest)).to.deep.equal(pending);
       });
 
       it('lets the work read its own writes', async () => {
@@ -86,6 +115,10 @@ describe('the Transactor contract', () => {
         expect(await storage().clients.findById(client.id)).to.deep.equal(client);
         expect(await storage().clientSecrets.listForClient(client.id)).to.deep.equal([secret]);
         expect(await storage().apiKeys.findByDigest(token.digest)).to.deep.equal(token);
+        expect(await storage().grants.findById(grant.id)).to.deep.equal(grant);
+        expect(await storage().codes.findByDigest(code.digest)).to.deep.equal(code);
+        expect(await storage().refreshTokens.findByDigest(refresh.digest)).to.deep.equal(refresh);
+        expect(await storage().pendingAuthorizations.findByDigest(pending.digest)).to.deep.equal(pending);
       });
     });
 

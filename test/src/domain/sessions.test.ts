@@ -10,6 +10,7 @@ import { createInMemoryStorage, FixedClock } from '@latchkey/domain/in-memory';
 import { expect } from 'chai';
 import * as E from 'fp-ts/lib/Either.js';
 import { cryptoRandom } from '@latchkey/app';
+import { testDomainSettings } from '../support/settings.js';
 
 /** A transparent hasher for pure use-case tests; it records which hashes were verified. */
 class RecordingHasher implements PasswordHasher {
@@ -43,7 +44,7 @@ describe('session use cases', () => {
     storage = createInMemoryStorage();
     useCases = makeUseCases(
       { ...storage, clock, random: cryptoRandom, passwords: hasher },
-      { sessionTtlSeconds: 3600, supportedScopes: ['all', 'user:read', 'mcp'] },
+      testDomainSettings({ sessionTtlSeconds: 3600 }),
     );
     const created = await useCases.createFirstUser(OWNER, undefined, META)();
     expect(E.isRight(created)).to.equal(true);

@@ -5,6 +5,14 @@ import { anApiKey, aUser } from '../contract/fixtures.js';
 import { withPostgres, type PostgresHarness } from '../support/postgres.js';
 
 const MIGRATION = 'Migration20261127000002OAuth2Clients';
+/** Depends on this one's tables, so it goes down first and comes back up after it. */
+const LATER = ['Migration20261127000003AuthorizationCodeFlow'];
+
+/** Reverts this migration, and the later ones first. */
+const revert = async (pg: PostgresHarness): Promise<void> => {
+  for (const name of [...LATER].reverse()) await pg.storage.orm.migrator.down({ migrations: [name] });
+  await pg.storage.orm.migrator.down({ migrations: [MIGRATION] });
+};
 
 const user = aUser(1);
 const session = anApiKey(1, user.id);
@@ -28,14 +36,14 @@ describe('the OAuth2 clients migration', () => {
 
   context('when upgrading a database that already has keys', () => {
     before(async () => {
-      await pg.storage.orm.migrator.down({ migrations: [MIGRATION] });
+      await revert(pg);
       await pg.storage.users.insert(user, 'h');
       await insertLegacyKey(pg, session, null);
       await insertLegacyKey(pg, legacy, 'client-1');
     });
 
     it('applies, keeps session keys, and drops keys naming a client that cannot exist', async () => {
-      expect(await migrate(pg.storage.orm)).to.deep.equal([MIGRATION]);
+      expect(await migrate(pg.storage.orm)).to.deep.equal([MIGRATION, ...LATER]);
       expect(await pg.storage.apiKeys.findByDigest(session.digest)).to.deep.equal(session);
       expect(await pg.storage.apiKeys.findByDigest(legacy.digest)).to.equal(undefined);
     });
@@ -43,8 +51,8 @@ describe('the OAuth2 clients migration', () => {
 
   context('when reverted', () => {
     it('goes down and up again', async () => {
-      await pg.storage.orm.migrator.down({ migrations: [MIGRATION] });
-      expect(await migrate(pg.storage.orm)).to.deep.equal([MIGRATION]);
+      await revert(pg);
+      expect(await migrate(pg.storage.orm)).to.deep.equal([MIGRATION, ...LATER]);
     });
   });
 });

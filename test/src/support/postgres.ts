@@ -33,6 +33,9 @@ export interface WithPostgresOptions {
 
 /** Every table the migrations create, but their own bookkeeping; truncated together, so in any order. */
 const TABLES = [
+  'oauth2_pending_authorizations',
+  'oauth2_codes',
+  'oauth2_refresh_tokens',
   'api_keys',
   'oauth2_grants',
   'oauth2_client_secrets',

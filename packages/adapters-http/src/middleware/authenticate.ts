@@ -33,6 +33,8 @@ export const readCredential = (ctx: Ctx, allowCookie: boolean): E.Either<ApiErro
 
 export interface AuthenticatedOptions extends ChallengeOptions {
   readonly scope: string;
+  /** The issuer, to name the route's URL for the RFC 8707 audience check. */
+  readonly issuer: string;
   /** The session cookie counts (not on the MCP endpoint, CONTRACT §11). */
   readonly allowCookie: boolean;
 }
@@ -53,7 +55,11 @@ export const authenticated =
       writeApiError(ctx, ApiErrors.unauthorized('missing'), options);
       return;
     }
-    const principal = await useCases.authenticate(credential.right)();
+    const principal = await useCases.authenticate(
+      credential.right,
+      ['session', 'access'],
+      `${options.issuer}${ctx.path}`,
+    )();
     const allowed = E.flatMap(principal, requireScope(options.scope));
     if (E.isLeft(allowed)) {
       writeApiError(ctx, allowed.left, options);

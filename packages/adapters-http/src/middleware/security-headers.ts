@@ -23,9 +23,11 @@ export const securityHeaders = helmet({
   crossOriginResourcePolicy: false,
 });
 
-/** `/oauth2/*` answers are never cached (CONTRACT §2). */
-export const noStore = async (ctx: Ctx, next: Next): Promise<void> => {
-  ctx.set('Cache-Control', 'no-store');
-  ctx.set('Pragma', 'no-cache');
+/** Every `/oauth2/*` answer, errors included, is uncacheable (CONTRACT §2). */
+export const noStoreForOAuth = async (ctx: Ctx, next: Next): Promise<void> => {
+  if (ctx.path.startsWith('/oauth2/')) {
+    ctx.set('Cache-Control', 'no-store');
+    ctx.set('Pragma', 'no-cache');
+  }
   await next();
 };

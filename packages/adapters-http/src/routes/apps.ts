@@ -122,7 +122,12 @@ export const appRoutes = (useCases: UseCases, config: HttpConfig): Router<Reques
   const challenge = { resourceMetadata: resourceMetadataUrl(config.issuer) };
   const json = jsonBody(config.bodyLimitBytes);
   const toWire = (client: Parameters<typeof wireApp>[0]) => wireApp(client, config.issuer);
-  const guard = authenticated(useCases, { ...challenge, scope: SCOPE_ALL, allowCookie: true });
+  const guard = authenticated(useCases, {
+    ...challenge,
+    scope: SCOPE_ALL,
+    allowCookie: true,
+    issuer: config.issuer,
+  });
 
   const principalOf = (ctx: Ctx): Principal => {
     if (ctx.state.principal === undefined) throw new Error('route reached without authentication');

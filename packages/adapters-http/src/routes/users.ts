@@ -44,7 +44,8 @@ export const userRoutes = (
 ): Router<RequestState> => {
   const router = new Router<RequestState>();
   const challenge = { resourceMetadata: resourceMetadataUrl(config.issuer) };
-  const guard = (scope: string) => authenticated(useCases, { ...challenge, scope, allowCookie: true });
+  const guard = (scope: string) =>
+    authenticated(useCases, { ...challenge, scope, allowCookie: true, issuer: config.issuer });
   const json = jsonBody(config.bodyLimitBytes);
   const secure = isSecureIssuer(config.issuer);
 

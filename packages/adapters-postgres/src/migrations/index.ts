@@ -1,6 +1,7 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261127000001Init } from './migration-20261127000001-init.js';
 import { Migration20261127000002OAuth2Clients } from './migration-20261127000002-oauth2-clients.js';
+import { Migration20261127000003AuthorizationCodeFlow } from './migration-20261127000003-authorization-code-flow.js';
 
 /**
  * Every migration, oldest first. Listed explicitly rather than globbed from disk so that the set
@@ -10,4 +11,8 @@ import { Migration20261127000002OAuth2Clients } from './migration-20261127000002
 export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261127000001Init', class: Migration20261127000001Init },
   { name: 'Migration20261127000002OAuth2Clients', class: Migration20261127000002OAuth2Clients },
+  {
+    name: 'Migration20261127000003AuthorizationCodeFlow',
+    class: Migration20261127000003AuthorizationCodeFlow,
+  },
 ];

@@ -33,7 +33,9 @@ export class InMemoryApiKeyRepository implements ApiKeyRepository {
 
   delete(id: ApiKeyId): Promise<boolean> {
     const key = this.byId(id);
-    return Promise.resolve(key !== undefined && this.db.remove(this.journal, this.db.apiKeys, key.digest));
+    if (key === undefined) return Promise.resolve(false);
+    this.removeNow(key);
+    return Promise.resolve(true);
   }
 
   revoke(id: ApiKeyId, at: Date): Promise<boolean> {
@@ -58,11 +60,19 @@ export class InMemoryApiKeyRepository implements ApiKeyRepository {
     let count = 0;
     for (const key of [...this.db.apiKeys.values()]) {
       if (key.expiresAt.getTime() < before.getTime()) {
-        this.db.remove(this.journal, this.db.apiKeys, key.digest);
+        this.removeNow(key);
         count += 1;
       }
     }
     return Promise.resolve(count);
+  }
+
+  /** Removes the key and, as `on delete cascade` does in PostgreSQL, the consent requests of its session. */
+  private removeNow(key: ApiKey): void {
+    this.db.remove(this.journal, this.db.apiKeys, key.digest);
+    for (const [digest, pending] of [...this.db.pendingAuthorizations]) {
+      if (pending.sessionId === key.id) this.db.remove(this.journal, this.db.pendingAuthorizations, digest);
+    }
   }
 
   private byId(id: ApiKeyId): ApiKey | undefined {

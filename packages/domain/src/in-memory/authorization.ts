@@ -19,6 +19,7 @@ export class InMemoryGrantRepository implements GrantRepository {
   ) {}
 
   insert(grant: Grant): Promise<void> {
+    if (this.db.grants.has(grant.id)) return Promise.reject(new Error('duplicate grant id'));
     if (!this.db.clients.has(grant.clientId)) return Promise.reject(new Error('grant for an unknown client'));
     if (!this.db.users.has(grant.userId)) return Promise.reject(new Error('grant for an unknown user'));
     this.db.put(this.journal, this.db.grants, grant.id, grant);
@@ -100,6 +101,13 @@ export class InMemoryPendingAuthorizationRepository implements PendingAuthorizat
   ) {}
 
   insert(pending: PendingAuthorization): Promise<void> {
+    if (this.db.pendingAuthorizations.has(pending.digest))
+      return Promise.reject(new Error('duplicate pending authorization digest'));
+    // Same as the foreign keys in PostgreSQL.
+    if (![...this.db.apiKeys.values()].some((key) => key.id === pending.sessionId))
+      return Promise.reject(new Error('pending authorization of an unknown session'));
+    if (!this.db.users.has(pending.userId) || !this.db.clients.has(pending.clientId))
+      return Promise.reject(new Error('pending authorization for an unknown user or client'));
     this.db.put(this.journal, this.db.pendingAuthorizations, pending.digest, pending);
     return Promise.resolve();
   }
@@ -133,7 +141,11 @@ export class InMemoryAuthorizationCodeRepository implements AuthorizationCodeRep
   ) {}
 
   insert(code: AuthorizationCode): Promise<void> {
+    if (this.db.codes.has(code.digest)) return Promise.reject(new Error('duplicate code digest'));
+    // Same as the foreign keys in PostgreSQL.
     if (!this.db.grants.has(code.grantId)) return Promise.reject(new Error('code for an unknown grant'));
+    if (!this.db.users.has(code.userId) || !this.db.clients.has(code.clientId))
+      return Promise.reject(new Error('code for an unknown user or client'));
     this.db.put(this.journal, this.db.codes, code.digest, code);
     return Promise.resolve();
   }
@@ -172,8 +184,18 @@ export class InMemoryRefreshTokenRepository implements RefreshTokenRepository {
   ) {}
 
   insert(token: RefreshToken): Promise<void> {
+    if (this.db.refreshTokens.has(token.digest))
+      return Promise.reject(new Error('duplicate refresh token digest'));
+    // Same as the foreign keys in PostgreSQL.
     if (!this.db.grants.has(token.grantId))
       return Promise.reject(new Error('refresh token for an unknown grant'));
+    if (!this.db.users.has(token.userId) || !this.db.clients.has(token.clientId))
+      return Promise.reject(new Error('refresh token for an unknown user or client'));
+    if (
+      token.secretId !== undefined &&
+      ![...this.db.clientSecrets.values()].some((s) => s.id === token.secretId)
+    )
+      return Promise.reject(new Error('refresh token for an unknown client secret'));
     this.db.put(this.journal, this.db.refreshTokens, token.digest, token);
     return Promise.resolve();
   }

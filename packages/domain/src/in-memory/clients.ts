@@ -2,7 +2,12 @@ import type { ClientId, ClientSecret, ClientSecretId, OAuthClient } from '../mod
 import type { CredentialDigest } from '../model/credential.js';
 import { isGrantLive } from '../model/grant.js';
 import type { UserId } from '../model/ids.js';
-import type { ClientQuery, ClientRepository, ClientSecretRepository } from '../ports/client-repository.js';
+import type {
+  AbandonedClientCriteria,
+  ClientQuery,
+  ClientRepository,
+  ClientSecretRepository,
+} from '../ports/client-repository.js';
 import type { Page } from '../ports/user-repository.js';
 import type { InMemoryDatabase, Journal } from './database.js';
 
@@ -66,6 +71,19 @@ export class InMemoryClientRepository implements ClientRepository {
       )
       .sort(byNameThenId);
     return Promise.resolve(clients.slice(query.offset, query.offset + query.limit));
+  }
+
+  async deleteAbandoned(criteria: AbandonedClientCriteria): Promise<OAuthClient[]> {
+    const abandoned = [...this.db.clients.values()].filter((client) => {
+      if (!client.dynamicallyRegistered) return false;
+      const grants = [...this.db.grants.values()].filter((g) => g.clientId === client.id);
+      if (grants.length === 0) return client.createdAt.getTime() < criteria.registeredBefore.getTime();
+      if (grants.some((g) => isGrantLive(g, criteria.now))) return false;
+      const lastLive = Math.max(...grants.map((g) => (g.revokedAt ?? g.expiresAt).getTime()));
+      return lastLive < criteria.idleSince.getTime();
+    });
+    for (const client of abandoned) await this.delete(client.id);
+    return abandoned;
   }
 
   listGrantedTo(userId: UserId, now: Date, page: Page): Promise<OAuthClient[]> {

@@ -33,6 +33,10 @@ export const inMemoryRepositories = (db: InMemoryDatabase, journal?: Journal): R
   audit: new InMemoryAuditLog(db, journal),
   clients: new InMemoryClientRepository(db, journal),
   clientSecrets: new InMemoryClientSecretRepository(db, journal),
+  grants: new InMemoryGrantRepository(db, journal),
+  pendingAuthorizations: new InMemoryPendingAuthorizationRepository(db, journal),
+  codes: new InMemoryAuthorizationCodeRepository(db, journal),
+  refreshTokens: new InMemoryRefreshTokenRepository(db, journal),
 });
 
 export class InMemoryTransactor implements Transactor {

@@ -3,6 +3,12 @@ import type { CredentialDigest } from '../model/credential.js';
 import type { UserId } from '../model/ids.js';
 import type { Page } from './user-repository.js';
 
+export interface AbandonedClientCriteria {
+  readonly registeredBefore: Date;
+  readonly idleSince: Date;
+  readonly now: Date;
+}
+
 export interface ClientQuery extends Page {
   readonly dynamicallyRegistered?: boolean;
 }
@@ -19,6 +25,12 @@ export interface ClientRepository {
   findById(id: ClientId): Promise<OAuthClient | undefined>;
   /** Ordered by name, then id. */
   list(query: ClientQuery): Promise<OAuthClient[]>;
+  /**
+   * Deletes abandoned dynamically registered clients (CONTRACT §7) and returns them: those
+   * registered before `registeredBefore` that never got a grant, and those with no live grant at
+   * `now` whose grants all ended (revoked or expired) before `idleSince`.
+   */
+  deleteAbandoned(criteria: AbandonedClientCriteria): Promise<OAuthClient[]>;
   /** Clients `userId` has a live grant for at `now`, ordered by name, then id. */
   listGrantedTo(userId: UserId, now: Date, page: Page): Promise<OAuthClient[]>;
 }

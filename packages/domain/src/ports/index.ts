@@ -8,6 +8,12 @@ export type * from './user-repository.js';
 
 import type { ApiKeyRepository } from './api-key-repository.js';
 import type { AuditLog } from './audit-log.js';
+import type {
+  AuthorizationCodeRepository,
+  GrantRepository,
+  PendingAuthorizationRepository,
+  RefreshTokenRepository,
+} from './authorization-repositories.js';
 import type { ClientRepository, ClientSecretRepository } from './client-repository.js';
 import type { Clock, HealthCheck, PasswordHasher, Random } from './system.js';
 import type { Transactor } from './transactor.js';
@@ -20,6 +26,10 @@ export interface Ports {
   readonly audit: AuditLog;
   readonly clients: ClientRepository;
   readonly clientSecrets: ClientSecretRepository;
+  readonly grants: GrantRepository;
+  readonly pendingAuthorizations: PendingAuthorizationRepository;
+  readonly codes: AuthorizationCodeRepository;
+  readonly refreshTokens: RefreshTokenRepository;
   readonly transactor: Transactor;
   readonly clock: Clock;
   readonly random: Random;

@@ -2,6 +2,12 @@ import type { Either } from 'fp-ts/lib/Either.js';
 import type { TaskEither } from 'fp-ts/lib/TaskEither.js';
 import type { ApiKeyRepository } from './api-key-repository.js';
 import type { AuditLog } from './audit-log.js';
+import type {
+  AuthorizationCodeRepository,
+  GrantRepository,
+  PendingAuthorizationRepository,
+  RefreshTokenRepository,
+} from './authorization-repositories.js';
 import type { ClientRepository, ClientSecretRepository } from './client-repository.js';
 import type { UserRepository } from './user-repository.js';
 
@@ -12,6 +18,10 @@ export interface Repositories {
   readonly audit: AuditLog;
   readonly clients: ClientRepository;
   readonly clientSecrets: ClientSecretRepository;
+  readonly grants: GrantRepository;
+  readonly pendingAuthorizations: PendingAuthorizationRepository;
+  readonly codes: AuthorizationCodeRepository;
+  readonly refreshTokens: RefreshTokenRepository;
 }
 
 /**

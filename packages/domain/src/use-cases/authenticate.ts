@@ -9,6 +9,7 @@ import {
   digestsEqual,
   type CredentialDigest,
 } from '../model/credential.js';
+import { audienceCovers } from '../model/resource.js';
 import type { User } from '../model/user.js';
 import type { Ports } from '../ports/index.js';
 import { decide, fromPort } from './support.js';
@@ -58,7 +59,11 @@ const toPrincipal =
  */
 export const makeAuthenticate =
   (deps: Pick<Ports, 'apiKeys' | 'users' | 'clock'>) =>
-  (token: string, accepted: AcceptedKinds = ['session', 'access']): TE.TaskEither<ApiError, Principal> =>
+  (
+    token: string,
+    accepted: AcceptedKinds = ['session', 'access'],
+    routeUrl?: string,
+  ): TE.TaskEither<ApiError, Principal> =>
     pipe(
       decide(presentedDigest(token, accepted)),
       TE.flatMap((digest) =>
@@ -68,6 +73,12 @@ export const makeAuthenticate =
             decide(checkApiKey(digest, credentialKindOf(token) as ApiKeyKind, deps.clock.now())(key)),
           ),
         ),
+      ),
+      // RFC 8707: a token bound to a resource is good only under it (the issuer covers everything).
+      TE.flatMap((key) =>
+        key.audience === undefined || routeUrl === undefined || audienceCovers(key.audience, routeUrl)
+          ? TE.right(key)
+          : TE.left(ApiErrors.unauthorized('wrong_audience')),
       ),
       TE.flatMap((key) =>
         pipe(

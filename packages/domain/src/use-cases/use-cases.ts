@@ -7,15 +7,26 @@ import { makeCreateUser } from './create-user.js';
 import { makeGetMe } from './get-me.js';
 import { makeListAuditLogs } from './list-audit-logs.js';
 import { makeListUsers } from './list-users.js';
+import { makeDecideAuthorization, makeStartAuthorization } from './oauth/authorize.js';
+import { makeIntrospectToken } from './oauth/introspect-token.js';
+import { makeRevokeToken } from './oauth/revoke-token.js';
+import { makeRevokeUserGrantsForClient } from './oauth/revoke-user-grants.js';
+import type { OAuthSettings } from './oauth/settings.js';
+import { makeTokenEndpoint } from './oauth/token-endpoint.js';
+import { makePurgeAbandonedClients, type PurgeSettings } from './registration/purge-abandoned-clients.js';
+import {
+  makeAuthenticateRegistration,
+  makeDeleteClientRegistration,
+  makeRegisterClient,
+  makeUpdateClientRegistration,
+} from './registration/registration.js';
 import { makeLogin } from './login.js';
 import { makeLogout } from './logout.js';
 
 /** Settings the use cases read; decoded from the environment by the app. */
-export interface DomainSettings {
+export interface DomainSettings extends OAuthSettings, PurgeSettings {
   readonly sessionTtlSeconds: number;
   readonly setupToken?: string | undefined;
-  /** Built-in scopes plus `LATCHKEY_EXTRA_SCOPES`. */
-  readonly supportedScopes: readonly string[];
 }
 
 /** Every use case, wired to its ports: what a transport (HTTP, MCP, CLI) is given. */
@@ -37,6 +48,17 @@ export const makeUseCases = (ports: Ports, settings: DomainSettings) => ({
   createAppSecret: makeCreateAppSecret(ports),
   listAppSecrets: makeListAppSecrets(ports),
   deleteAppSecret: makeDeleteAppSecret(ports),
+  startAuthorization: makeStartAuthorization(ports, settings),
+  decideAuthorization: makeDecideAuthorization(ports, settings),
+  token: makeTokenEndpoint(ports, settings),
+  revokeToken: makeRevokeToken(ports),
+  introspectToken: makeIntrospectToken(ports),
+  revokeUserGrantsForClient: makeRevokeUserGrantsForClient(ports),
+  registerClient: makeRegisterClient(ports, settings),
+  authenticateRegistration: makeAuthenticateRegistration(ports),
+  updateClientRegistration: makeUpdateClientRegistration(ports, settings),
+  deleteClientRegistration: makeDeleteClientRegistration(ports),
+  abandonedClients: makePurgeAbandonedClients(ports, settings),
   ping: () => ports.health.ping(),
 });
 

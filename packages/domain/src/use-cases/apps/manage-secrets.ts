@@ -113,7 +113,12 @@ export const makeDeleteAppSecret =
             // Revoke before deleting: deleting the secret unlinks the tokens from it.
             TE.flatMap(() =>
               revokeTokens
-                ? fromPort(() => tx.apiKeys.revokeObtainedWithSecret(secretId, deps.clock.now()))
+                ? fromPort(async () => {
+                    const now = deps.clock.now();
+                    const access = await tx.apiKeys.revokeObtainedWithSecret(secretId, now);
+                    const refresh = await tx.refreshTokens.revokeObtainedWithSecret(secretId, now);
+                    return access + refresh;
+                  })
                 : TE.right(0),
             ),
             TE.flatMap((revoked) =>

@@ -1,0 +1,43 @@
+import cors from '@koa/cors';
+import type { Next } from 'koa';
+import type { Ctx } from '../state.js';
+
+/**
+ * CORS exactly where CONTRACT §9 puts it: well-known documents, token, revocation and
+ * registration endpoints, and the MCP endpoint, for any origin, without credentials, exposing
+ * `WWW-Authenticate` (also on error answers). Nowhere else: not on authorize, the pages,
+ * introspection, client management or the rest of `/api`.
+ */
+const allowHeaders = ['Authorization', 'Content-Type', 'MCP-Protocol-Version', 'Mcp-Session-Id'];
+
+const open = (methods: string[]) =>
+  cors({
+    origin: '*',
+    allowMethods: methods,
+    allowHeaders,
+    exposeHeaders: ['WWW-Authenticate'],
+    credentials: false,
+    keepHeadersOnError: true,
+  });
+
+export const corsPolicy = (mcpPath: string) => {
+  const standard = open(['GET', 'POST', 'OPTIONS']);
+  const mcp = open(['GET', 'POST', 'DELETE', 'OPTIONS']);
+  const isOpen = (path: string): boolean =>
+    path.startsWith('/.well-known/') ||
+    path === '/oauth2/tokens' ||
+    path === '/oauth2/revoke' ||
+    path === '/oauth2/register';
+  return async (ctx: Ctx, next: Next): Promise<void> => {
+    if (ctx.path === mcpPath) {
+      await mcp(ctx, next);
+      return;
+    }
+    // `DELETE /oauth2/tokens` is a user's action, not a client's: no CORS for it.
+    if (isOpen(ctx.path) && !(ctx.path === '/oauth2/tokens' && ctx.method === 'DELETE')) {
+      await standard(ctx, next);
+      return;
+    }
+    await next();
+  };
+};

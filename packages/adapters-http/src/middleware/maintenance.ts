@@ -1,0 +1,23 @@
+import type { UseCases } from '@latchkey/domain';
+import * as E from 'fp-ts/lib/Either.js';
+import type { Next } from 'koa';
+import type { Ctx } from '../state.js';
+
+/**
+ * Before OAuth and API requests, deletes abandoned registrations when due (at most once a
+ * minute), so a registration past its deadline is gone for the request that would use it
+ * (CONTRACT §7). A failure is logged and does not fail the request.
+ */
+export const purgeAbandonedClients =
+  (useCases: Pick<UseCases, 'abandonedClients'>) =>
+  async (ctx: Ctx, next: Next): Promise<void> => {
+    if (ctx.path.startsWith('/oauth2/') || ctx.path.startsWith('/api/')) {
+      const result = await useCases.abandonedClients.purgeIfDue()();
+      if (E.isLeft(result) && result.left.status >= 500 && result.left.status !== 503) {
+        ctx.state.log.warn({ err: result.left.cause }, 'purging abandoned clients failed');
+      } else if (E.isRight(result) && result.right > 0) {
+        ctx.state.log.info({ count: result.right }, 'deleted abandoned dynamically registered clients');
+      }
+    }
+    await next();
+  };

@@ -1,0 +1,64 @@
+import { oauthError, type OAuthError, type PresentedClientCredentials } from '@latchkey/domain';
+import * as E from 'fp-ts/lib/Either.js';
+
+/** Every value of each parameter, empty values dropped (they count as omitted, CONTRACT §2). */
+export const multiParams = (search: URLSearchParams): Record<string, string[]> => {
+  const params: Record<string, string[]> = {};
+  for (const [name, value] of search) {
+    if (value === '') continue;
+    (params[name] ??= []).push(value);
+  }
+  return params;
+};
+
+/**
+ * Single-valued OAuth parameters: a parameter given twice is `invalid_request` (`resource`:
+ * `invalid_target`), RFC 6749 §3.1 / §3.2, CONTRACT §2.
+ */
+export const singleParams = (search: URLSearchParams): E.Either<OAuthError, Record<string, string>> => {
+  const params: Record<string, string> = {};
+  for (const [name, values] of Object.entries(multiParams(search))) {
+    if (values.length > 1) {
+      return E.left(
+        name === 'resource'
+          ? oauthError('invalid_target', 'Only one resource may be requested.')
+          : oauthError('invalid_request', `The ${name} parameter was given more than once.`),
+      );
+    }
+    params[name] = values[0] as string;
+  }
+  return E.right(params);
+};
+
+/** Form-decoding of one Basic credential part (RFC 6749 §2.3.1: `+` is a space, then %-decoding). */
+const formDecode = (part: string): string | undefined => {
+  try {
+    return decodeURIComponent(part.replace(/\+/g, ' '));
+  } catch {
+    return undefined;
+  }
+};
+
+export interface ParsedBasic {
+  /** Whether the request tried HTTP Basic at all (then a failure gets a Basic challenge). */
+  readonly attempted: boolean;
+  readonly credentials: E.Either<OAuthError, PresentedClientCredentials['basic']>;
+}
+
+/** Reads `Authorization: Basic` (RFC 7617) with form-decoded parts (RFC 6749 §2.3.1). */
+export const parseBasic = (header: string): ParsedBasic => {
+  // Another scheme (or none) is not client authentication: the body may carry it.
+  if (!/^Basic(?: |$)/i.test(header)) return { attempted: false, credentials: E.right(undefined) };
+  const match = /^Basic[ ]+([A-Za-z0-9+/=]+)[ ]*$/i.exec(header);
+  const malformed = oauthError('invalid_client', 'Client authentication failed.', {
+    detail: 'malformed Basic header',
+  });
+  if (match?.[1] === undefined) return { attempted: true, credentials: E.left(malformed) };
+  const decoded = Buffer.from(match[1], 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  const clientId = colon < 0 ? undefined : formDecode(decoded.slice(0, colon));
+  const clientSecret = colon < 0 ? undefined : formDecode(decoded.slice(colon + 1));
+  return clientId === undefined || clientSecret === undefined || clientId === ''
+    ? { attempted: true, credentials: E.left(malformed) }
+    : { attempted: true, credentials: E.right({ clientId, clientSecret }) };
+};

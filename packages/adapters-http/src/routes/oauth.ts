@@ -1,0 +1,326 @@
+import Router from '@koa/router';
+import {
+  ApiErrors,
+  oauthError,
+  redirectWith,
+  SCOPE_ALL,
+  Uuid,
+  type AuthorizeOutcome,
+  type ClientId,
+  type ConsentOutcome,
+  type OAuthError,
+  type PresentedClientCredentials,
+  type Principal,
+  type UntrustedRequestReason,
+  type UseCases,
+} from '@latchkey/domain';
+import * as E from 'fp-ts/lib/Either.js';
+import { resourceMetadataUrl, type HttpConfig } from '../config.js';
+import { authenticated } from '../middleware/authenticate.js';
+import { formBody, formFields, requestMeta } from '../middleware/body.js';
+import { writeApiError, writeOAuthError } from '../middleware/errors.js';
+import { multiParams, parseBasic, singleParams } from '../middleware/oauth-params.js';
+import { RequestLimiter } from '../middleware/token-limiter.js';
+import type { Ctx, RequestState } from '../state.js';
+import { authorizeErrorPage, consentPage, returnToClientPage } from '../views/consent.js';
+import { browserSession, renderPage } from './pages.js';
+
+const UNTRUSTED_MESSAGES: Record<UntrustedRequestReason, string> = {
+  missing_client_id: 'The request does not name a client (client_id is missing).',
+  duplicate_client_id: 'The request names client_id more than once.',
+  unknown_client: 'The client is not registered here.',
+  duplicate_redirect_uri: 'The request names redirect_uri more than once.',
+  unregistered_redirect_uri: 'The redirect URI is not registered for this client.',
+  redirect_uri_required: 'The client has several redirect URIs; the request must name one.',
+  expired_request:
+    'This authorization request has expired or was already answered. Start again from the application.',
+};
+
+const hostOf = (uri: string): string => {
+  try {
+    return new URL(uri).host || uri;
+  } catch {
+    return uri;
+  }
+};
+
+/** Reads client credentials from the Basic header and the form body; failures are OAuth errors. */
+const clientCredentials = (
+  ctx: Ctx,
+  params: Readonly<Record<string, string>>,
+): {
+  readonly basicAttempted: boolean;
+  readonly credentials: E.Either<OAuthError, PresentedClientCredentials>;
+} => {
+  const basic = parseBasic(ctx.get('Authorization'));
+  return {
+    basicAttempted: basic.attempted,
+    credentials: E.map((b: PresentedClientCredentials['basic']) => ({
+      ...(b === undefined ? {} : { basic: b }),
+      ...(params.client_id === undefined ? {} : { bodyClientId: params.client_id }),
+      ...(params.client_secret === undefined ? {} : { bodyClientSecret: params.client_secret }),
+    }))(basic.credentials),
+  };
+};
+
+/**
+ * The authorization server's endpoints (CONTRACT §5, §6): authorize (consent page and answer),
+ * token, revocation, introspection, and the user's own grant revocation. Every answer carries
+ * `Cache-Control: no-store` (set for `/oauth2/*` in `createHttpApp`).
+ */
+export const oauthRoutes = (useCases: UseCases, config: HttpConfig): Router<RequestState> => {
+  const router = new Router<RequestState>();
+  const form = formBody(config.bodyLimitBytes);
+  const limiter = new RequestLimiter(config.tokenRateLimitPerMinute, config.tokenRateLimitPerMinute * 10);
+
+  /** OAuth endpoints take forms; another content type is `invalid_request` in the OAuth format. */
+  const oauthForm = async (ctx: Ctx, next: () => Promise<unknown>): Promise<void> => {
+    if (ctx.is('application/x-www-form-urlencoded') === false || ctx.get('Content-Type') === '') {
+      writeOAuthError(
+        ctx,
+        oauthError('invalid_request', 'The body must be application/x-www-form-urlencoded.'),
+      );
+      return;
+    }
+    await form(ctx, next);
+  };
+
+  const renderAuthorize = (
+    ctx: Ctx,
+    outcome: AuthorizeOutcome | ConsentOutcome,
+    session: Principal | undefined,
+  ): void => {
+    switch (outcome.kind) {
+      case 'error_page':
+        renderPage(
+          ctx,
+          400,
+          authorizeErrorPage('Invalid authorization request', UNTRUSTED_MESSAGES[outcome.reason]),
+        );
+        return;
+      case 'login': {
+        const target = ctx.originalUrl;
+        ctx.status = 303;
+        ctx.redirect(`/login?redirect=${encodeURIComponent(target)}`);
+        return;
+      }
+      case 'client_error': {
+        const href = redirectWith(outcome.redirectUri, {
+          error: outcome.error,
+          error_description: outcome.description,
+          ...(outcome.state === undefined ? {} : { state: outcome.state }),
+          iss: config.issuer,
+        });
+        if (outcome.showPage) {
+          renderPage(
+            ctx,
+            400,
+            returnToClientPage({
+              clientName: outcome.client.name,
+              host: hostOf(outcome.redirectUri),
+              href,
+              description: outcome.description,
+            }),
+          );
+          return;
+        }
+        ctx.status = 302;
+        ctx.redirect(href);
+        return;
+      }
+      case 'consent': {
+        const icon =
+          !outcome.client.dynamicallyRegistered && outcome.client.icon !== ''
+            ? { iconUrl: outcome.client.icon }
+            : {};
+        renderPage(
+          ctx,
+          200,
+          consentPage({
+            clientName: outcome.client.name,
+            ...icon,
+            dynamicallyRegistered: outcome.client.dynamicallyRegistered,
+            redirectHost: hostOf(outcome.redirectUri),
+            scopes: outcome.scopes,
+            requestId: outcome.requestId,
+            csrfToken: outcome.csrfToken,
+            userName: session?.user.username ?? '',
+          }),
+        );
+        return;
+      }
+      case 'forbidden':
+        renderPage(
+          ctx,
+          403,
+          authorizeErrorPage('Request refused', 'The consent form was not valid for this session.'),
+        );
+        return;
+      case 'redirect':
+        ctx.status = 302;
+        ctx.redirect(redirectWith(outcome.redirectUri, outcome.params));
+        return;
+    }
+  };
+
+  router.get('/oauth2/authorize', async (ctx) => {
+    const session = await browserSession(useCases, ctx);
+    const outcome = await useCases.startAuthorization(
+      multiParams(new URLSearchParams(ctx.querystring)),
+      session,
+    )();
+    if (E.isLeft(outcome)) writeApiError(ctx, outcome.left);
+    else renderAuthorize(ctx, outcome.right, session);
+  });
+
+  router.post('/oauth2/authorize', form, async (ctx) => {
+    const session = await browserSession(useCases, ctx);
+    if (session === undefined) {
+      renderPage(ctx, 403, authorizeErrorPage('Request refused', 'You are not signed in.'));
+      return;
+    }
+    const fields = formFields(ctx);
+    const decision = fields.get('decision');
+    const outcome = await useCases.decideAuthorization(
+      {
+        requestId: fields.get('request_id') ?? undefined,
+        csrfToken: fields.get('csrf_token') ?? undefined,
+        approve: decision === 'allow',
+      },
+      session,
+    )();
+    if (E.isLeft(outcome)) writeApiError(ctx, outcome.left);
+    else renderAuthorize(ctx, outcome.right, session);
+  });
+
+  router.post('/oauth2/tokens', oauthForm, async (ctx) => {
+    const params = singleParams(formFields(ctx));
+    if (E.isLeft(params)) {
+      writeOAuthError(ctx, params.left);
+      return;
+    }
+    const { basicAttempted, credentials } = clientCredentials(ctx, params.right);
+    const clientId = E.isRight(credentials)
+      ? (credentials.right.basic?.clientId ?? credentials.right.bodyClientId)
+      : undefined;
+    const retryAfter = await limiter.consume(ctx.state.clientIp, clientId);
+    if (retryAfter !== undefined) {
+      ctx.set('Retry-After', String(retryAfter));
+      writeOAuthError(
+        ctx,
+        oauthError('temporarily_unavailable', 'Too many token requests; try again later.'),
+      );
+      return;
+    }
+    if (E.isLeft(credentials)) {
+      writeOAuthError(ctx, credentials.left, { basicChallenge: basicAttempted });
+      return;
+    }
+    const result = await useCases.token({
+      credentials: credentials.right,
+      params: params.right,
+      meta: requestMeta(ctx),
+    })();
+    if (E.isLeft(result)) {
+      writeOAuthError(ctx, result.left, { basicChallenge: basicAttempted });
+      return;
+    }
+    const tokens = result.right;
+    ctx.body = {
+      access_token: tokens.accessToken,
+      token_type: tokens.tokenType,
+      expires_in: tokens.expiresIn,
+      ...(tokens.refreshToken === undefined ? {} : { refresh_token: tokens.refreshToken }),
+      scope: tokens.scope,
+    };
+  });
+
+  router.post('/oauth2/revoke', oauthForm, async (ctx) => {
+    const params = singleParams(formFields(ctx));
+    if (E.isLeft(params)) {
+      writeOAuthError(ctx, params.left);
+      return;
+    }
+    const { basicAttempted, credentials } = clientCredentials(ctx, params.right);
+    if (E.isLeft(credentials)) {
+      writeOAuthError(ctx, credentials.left, { basicChallenge: basicAttempted });
+      return;
+    }
+    const result = await useCases.revokeToken({
+      credentials: credentials.right,
+      token: params.right.token,
+      meta: requestMeta(ctx),
+    })();
+    if (E.isLeft(result)) {
+      writeOAuthError(ctx, result.left, { basicChallenge: basicAttempted });
+      return;
+    }
+    ctx.status = 200;
+    ctx.body = '';
+  });
+
+  router.post('/oauth2/introspect', oauthForm, async (ctx) => {
+    const params = singleParams(formFields(ctx));
+    if (E.isLeft(params)) {
+      writeOAuthError(ctx, params.left);
+      return;
+    }
+    const { basicAttempted, credentials } = clientCredentials(ctx, params.right);
+    if (E.isLeft(credentials)) {
+      writeOAuthError(ctx, credentials.left, { basicChallenge: basicAttempted });
+      return;
+    }
+    const result = await useCases.introspectToken({
+      credentials: credentials.right,
+      token: params.right.token,
+    })();
+    if (E.isLeft(result)) {
+      writeOAuthError(ctx, result.left, { basicChallenge: basicAttempted });
+      return;
+    }
+    const found = result.right;
+    ctx.body = found.active
+      ? {
+          active: true,
+          client_id: found.clientId,
+          username: found.username,
+          sub: found.sub,
+          scope: found.scope,
+          ...(found.aud === undefined ? {} : { aud: found.aud }),
+          exp: found.exp,
+          iat: found.iat,
+          token_type: found.tokenType,
+        }
+      : { active: false };
+  });
+
+  const challenge = { resourceMetadata: resourceMetadataUrl(config.issuer) };
+  router.delete(
+    '/oauth2/tokens',
+    authenticated(useCases, { ...challenge, scope: SCOPE_ALL, allowCookie: true, issuer: config.issuer }),
+    async (ctx) => {
+      const values = ctx.query.client_id;
+      const clientId = Array.isArray(values) ? undefined : values;
+      if (clientId === undefined || clientId === '' || !Uuid.is(clientId)) {
+        writeApiError(
+          ctx,
+          ApiErrors.badRequest('Invalid query parameters.', [
+            { field: 'client_id', detail: 'must be one client id (a UUID)' },
+          ]),
+        );
+        return;
+      }
+      const principal = ctx.state.principal;
+      if (principal === undefined) throw new Error('route reached without authentication');
+      const result = await useCases.revokeUserGrantsForClient(
+        principal,
+        clientId.toLowerCase() as ClientId,
+        requestMeta(ctx),
+      )();
+      if (E.isLeft(result)) writeApiError(ctx, result.left, challenge);
+      else ctx.status = 204;
+    },
+  );
+
+  return router;
+};

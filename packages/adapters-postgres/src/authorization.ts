@@ -1,0 +1,317 @@
+import type {
+  AuthorizationCode,
+  AuthorizationCodeRepository,
+  ClientId,
+  ClientSecretId,
+  CredentialDigest,
+  Grant,
+  GrantId,
+  GrantRepository,
+  PendingAuthorization,
+  PendingAuthorizationRepository,
+  RefreshToken,
+  RefreshTokenRepository,
+  UserId,
+} from '@latchkey/domain';
+import { TransactionPropagation, type Dictionary } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import {
+  AuthorizationCodeSchema,
+  GrantSchema,
+  PendingAuthorizationSchema,
+  RefreshTokenSchema,
+  type AuthorizationCodeRow,
+  type GrantRow,
+  type PendingAuthorizationRow,
+  type RefreshTokenRow,
+} from './entities.js';
+import {
+  toAuthorizationCode,
+  toAuthorizationCodeRow,
+  toGrant,
+  toGrantRow,
+  toPendingAuthorization,
+  toPendingAuthorizationRow,
+  toRefreshToken,
+  toRefreshTokenRow,
+} from './mappers.js';
+import { guarded } from './storage-errors.js';
+import { isUuid } from './uuid.js';
+
+/** Whether a `… returning id` statement changed a row. */
+const changedOne = (rows: readonly unknown[]): boolean => rows.length > 0;
+
+/**
+ * Revokes the grants that `condition` selects and are not yet revoked, then everything descended
+ * from them, on `tx`; returns the ids of the grants it revoked, and touches nothing else when
+ * there are none.
+ *
+ * Several statements, in this order on purpose. The grant goes first: a concurrent second
+ * revocation waits on its row and then finds it revoked, so it reports `false` and does nothing.
+ * The codes go next: under READ COMMITTED an exchange that has consumed a code of the grant but
+ * not yet committed holds that row, so this statement waits for it; the two statements after it
+ * then take fresh snapshots that include the access and refresh tokens the exchange issued.
+ * Inserting a token only key-share-locks the grant row, which this update of a non-key column
+ * does not conflict with, so the two cannot deadlock.
+ */
+const revokeGrantsWhere = async (
+  tx: EntityManager,
+  condition: string,
+  params: readonly unknown[],
+  at: Date,
+): Promise<GrantId[]> => {
+  const revoked = await tx.execute<{ id: string }[]>(
+    `update oauth2_grants set revoked_at = ? where ${condition} and revoked_at is null returning id`,
+    [at, ...params],
+  );
+  const ids = revoked.map((row) => row.id as GrantId);
+  if (ids.length === 0) return ids;
+  // An array parameter is rendered as a comma-separated list of literals.
+  await tx.execute('update oauth2_codes set consumed_at = ? where grant_id in (?) and consumed_at is null', [
+    at,
+    ids,
+  ]);
+  await tx.execute(
+    'update oauth2_refresh_tokens set revoked_at = ? where grant_id in (?) and revoked_at is null',
+    [at, ids],
+  );
+  await tx.execute('update api_keys set revoked_at = ? where grant_id in (?) and revoked_at is null', [
+    at,
+    ids,
+  ]);
+  return ids;
+};
+
+/**
+ * Grants in `oauth2_grants` (CONTRACT §5). Their codes, refresh tokens and access tokens
+ * reference them with `on delete cascade`, so deleting a grant (or its client, or its user)
+ * deletes those too; revoking one revokes them in the same transaction.
+ */
+export class PostgresGrantRepository implements GrantRepository {
+  constructor(private readonly em: EntityManager) {}
+
+  /** A grant for an unknown client or user is refused by the foreign keys, as in memory. */
+  insert(grant: Grant): Promise<void> {
+    return guarded(async () => {
+      await this.em.insert(GrantSchema, toGrantRow(grant));
+    });
+  }
+
+  findById(id: GrantId): Promise<Grant | undefined> {
+    if (!isUuid(id)) return Promise.resolve(undefined);
+    return guarded(async () => {
+      const row = await this.em
+        .createQueryBuilder(GrantSchema)
+        .select('*')
+        .where({ id })
+        .execute<GrantRow | null>('get');
+      return row ? toGrant(row) : undefined;
+    });
+  }
+
+  /**
+   * Joins the caller's transaction, or runs its own, so that a grant is never left revoked with
+   * live tokens (RFC 9700 §4.14.2: replay revokes everything of the grant).
+   */
+  revoke(id: GrantId, at: Date): Promise<boolean> {
+    if (!isUuid(id)) return Promise.resolve(false);
+    return guarded(() =>
+      this.em.transactional(async (tx) => (await revokeGrantsWhere(tx, 'id = ?', [id], at)).length > 0, {
+        propagation: TransactionPropagation.REQUIRED,
+      }),
+    );
+  }
+
+  /** As `revoke`, for every unrevoked grant of the pair (`oauth2_grants_user_id_client_id_idx`). */
+  revokeForUserAndClient(userId: UserId, clientId: ClientId, at: Date): Promise<GrantId[]> {
+    if (!isUuid(userId) || !isUuid(clientId)) return Promise.resolve([]);
+    return guarded(() =>
+      this.em.transactional(
+        (tx) => revokeGrantsWhere(tx, 'user_id = ? and client_id = ?', [userId, clientId], at),
+        { propagation: TransactionPropagation.REQUIRED },
+      ),
+    );
+  }
+
+  hasApproved(userId: UserId, clientId: ClientId): Promise<boolean> {
+    if (!isUuid(userId) || !isUuid(clientId)) return Promise.resolve(false);
+    return guarded(async () => {
+      const [found] = await this.em.execute<{ approved: boolean }[]>(
+        'select exists (select 1 from oauth2_grants where user_id = ? and client_id = ?) as approved',
+        [userId, clientId],
+      );
+      return found?.approved === true;
+    });
+  }
+
+  /** One statement; the foreign keys delete the grants' codes and tokens with them. */
+  deleteExpired(before: Date): Promise<number> {
+    return guarded(() => this.em.nativeDelete(GrantSchema, { expiresAt: { $lt: before } }));
+  }
+}
+
+/**
+ * Consent requests in `oauth2_pending_authorizations`, keyed by the digest of their `request_id`
+ * (CONTRACT §5 step 5, §12). Each references the session that saw the consent page with
+ * `on delete cascade`: signing out discards it.
+ */
+export class PostgresPendingAuthorizationRepository implements PendingAuthorizationRepository {
+  constructor(private readonly em: EntityManager) {}
+
+  /** A digest already stored, or an unknown session, user or client, is refused by the database. */
+  insert(pending: PendingAuthorization): Promise<void> {
+    return guarded(async () => {
+      await this.em.insert(PendingAuthorizationSchema, toPendingAuthorizationRow(pending));
+    });
+  }
+
+  findByDigest(digest: CredentialDigest): Promise<PendingAuthorization | undefined> {
+    return guarded(async () => {
+      const row = await this.em
+        .createQueryBuilder(PendingAuthorizationSchema)
+        .select('*')
+        .where({ digest })
+        .execute<PendingAuthorizationRow | null>('get');
+      return row ? toPendingAuthorization(row) : undefined;
+    });
+  }
+
+  /**
+   * One statement, `delete … returning`: of concurrent takers exactly one gets the request, the
+   * others wait on its row and then find it gone.
+   */
+  take(digest: CredentialDigest): Promise<PendingAuthorization | undefined> {
+    return guarded(async () => {
+      const [raw] = await this.em.execute<Dictionary[]>(
+        'delete from oauth2_pending_authorizations where digest = ? returning *',
+        [digest],
+      );
+      if (raw === undefined) return undefined;
+      const meta = this.em
+        .getMetadata()
+        .get<PendingAuthorizationRow>(PendingAuthorizationSchema.meta.className);
+      const row = this.em.getDriver().mapResult<PendingAuthorizationRow>(raw, meta);
+      return row ? toPendingAuthorization(row as PendingAuthorizationRow) : undefined;
+    });
+  }
+
+  deleteExpired(before: Date): Promise<number> {
+    return guarded(() => this.em.nativeDelete(PendingAuthorizationSchema, { expiresAt: { $lt: before } }));
+  }
+}
+
+/**
+ * Authorization codes in `oauth2_codes`, looked up by digest through `oauth2_codes_digest_key`
+ * (CONTRACT §12).
+ */
+export class PostgresAuthorizationCodeRepository implements AuthorizationCodeRepository {
+  constructor(private readonly em: EntityManager) {}
+
+  /** A digest already stored, or an unknown grant, client or user, is refused by the database. */
+  insert(code: AuthorizationCode): Promise<void> {
+    return guarded(async () => {
+      await this.em.insert(AuthorizationCodeSchema, toAuthorizationCodeRow(code));
+    });
+  }
+
+  findByDigest(digest: CredentialDigest): Promise<AuthorizationCode | undefined> {
+    return guarded(async () => {
+      const row = await this.em
+        .createQueryBuilder(AuthorizationCodeSchema)
+        .select('*')
+        .where({ digest })
+        .execute<AuthorizationCodeRow | null>('get');
+      return row ? toAuthorizationCode(row) : undefined;
+    });
+  }
+
+  /**
+   * One conditional update (RFC 6749 §4.1.2: a code is used once). Concurrent callers queue on
+   * the row lock; each later one re-checks `consumed_at is null` against the committed row and
+   * changes nothing, so exactly one gets `true`.
+   */
+  consume(id: string, at: Date): Promise<boolean> {
+    if (!isUuid(id)) return Promise.resolve(false);
+    return guarded(async () =>
+      changedOne(
+        await this.em.execute<{ id: string }[]>(
+          'update oauth2_codes set consumed_at = ? where id = ? and consumed_at is null returning id',
+          [at, id],
+        ),
+      ),
+    );
+  }
+
+  deleteExpired(before: Date): Promise<number> {
+    return guarded(() => this.em.nativeDelete(AuthorizationCodeSchema, { expiresAt: { $lt: before } }));
+  }
+}
+
+/**
+ * Refresh tokens in `oauth2_refresh_tokens`, looked up by digest through
+ * `oauth2_refresh_tokens_digest_key` (CONTRACT §12). Rotation and the grace replay are each one
+ * conditional update, so that of concurrent callers exactly one wins either (CONTRACT §5,
+ * "Concurrency").
+ */
+export class PostgresRefreshTokenRepository implements RefreshTokenRepository {
+  constructor(private readonly em: EntityManager) {}
+
+  /** A digest already stored, or an unknown grant, client, user or secret, is refused by the database. */
+  insert(token: RefreshToken): Promise<void> {
+    return guarded(async () => {
+      await this.em.insert(RefreshTokenSchema, toRefreshTokenRow(token));
+    });
+  }
+
+  findByDigest(digest: CredentialDigest): Promise<RefreshToken | undefined> {
+    return guarded(async () => {
+      const row = await this.em
+        .createQueryBuilder(RefreshTokenSchema)
+        .select('*')
+        .where({ digest })
+        .execute<RefreshTokenRow | null>('get');
+      return row ? toRefreshToken(row) : undefined;
+    });
+  }
+
+  rotate(id: string, at: Date): Promise<boolean> {
+    if (!isUuid(id)) return Promise.resolve(false);
+    return guarded(async () =>
+      changedOne(
+        await this.em.execute<{ id: string }[]>(
+          `update oauth2_refresh_tokens set rotated_at = ?
+            where id = ? and rotated_at is null and revoked_at is null returning id`,
+          [at, id],
+        ),
+      ),
+    );
+  }
+
+  /** The window is closed at `rotatedSince` (inclusive), as in memory. */
+  useGrace(id: string, rotatedSince: Date): Promise<boolean> {
+    if (!isUuid(id)) return Promise.resolve(false);
+    return guarded(async () =>
+      changedOne(
+        await this.em.execute<{ id: string }[]>(
+          `update oauth2_refresh_tokens set grace_used = true
+            where id = ? and grace_used = false and revoked_at is null
+              and rotated_at is not null and rotated_at >= ?
+            returning id`,
+          [id, rotatedSince],
+        ),
+      ),
+    );
+  }
+
+  /** One update over the tokens linked to the secret (`oauth2_refresh_tokens_secret_id_idx`). */
+  revokeObtainedWithSecret(secretId: ClientSecretId, at: Date): Promise<number> {
+    if (!isUuid(secretId)) return Promise.resolve(0);
+    return guarded(() =>
+      this.em.nativeUpdate(RefreshTokenSchema, { secretId, revokedAt: null }, { revokedAt: at }),
+    );
+  }
+
+  deleteExpired(before: Date): Promise<number> {
+    return guarded(() => this.em.nativeDelete(RefreshTokenSchema, { expiresAt: { $lt: before } }));
+  }
+}

@@ -1,0 +1,140 @@
+import * as E from 'fp-ts/lib/Either.js';
+import { pipe } from 'fp-ts/lib/function.js';
+import * as TE from 'fp-ts/lib/TaskEither.js';
+import { oauthError, type OAuthError } from '../../errors/oauth-error.js';
+import type {
+  ClientId,
+  ClientSecret,
+  ClientSecretId,
+  OAuthClient,
+  TokenEndpointAuthMethod,
+} from '../../model/client.js';
+import { credentialDigest, digestsEqual } from '../../model/credential.js';
+import { Uuid } from '../../model/ids.js';
+import type { Ports } from '../../ports/index.js';
+import { fromPortOAuth } from '../support.js';
+
+/**
+ * The client credentials of a token, revocation or introspection request, as the HTTP adapter
+ * read them: the Basic header's parts (already form-decoded, RFC 6749 §2.3.1) and the body's.
+ */
+export interface PresentedClientCredentials {
+  readonly basic?: { readonly clientId: string; readonly clientSecret: string };
+  readonly bodyClientId?: string;
+  readonly bodyClientSecret?: string;
+}
+
+export interface AuthenticatedClient {
+  readonly client: OAuthClient;
+  readonly method: TokenEndpointAuthMethod;
+  /** The secret that authenticated, for confidential clients. */
+  readonly secretId?: ClientSecretId;
+}
+
+const invalidClient = (detail: string): OAuthError =>
+  oauthError('invalid_client', 'Client authentication failed.', { detail });
+
+interface Claim {
+  readonly method: TokenEndpointAuthMethod;
+  readonly clientId: string;
+  readonly secret?: string;
+}
+
+/**
+ * Which named strategy the request uses (RFC 6749 §2.3): `client_secret_basic`,
+ * `client_secret_post`, or `none`. More than one at once is `invalid_request`.
+ */
+export const claimedAuthentication = (presented: PresentedClientCredentials): E.Either<OAuthError, Claim> => {
+  const { basic, bodyClientId, bodyClientSecret } = presented;
+  if (basic !== undefined) {
+    if (bodyClientSecret !== undefined) {
+      return E.left(oauthError('invalid_request', 'Use one client authentication method, not several.'));
+    }
+    if (bodyClientId !== undefined && bodyClientId !== basic.clientId) {
+      return E.left(
+        oauthError('invalid_request', 'The client_id in the body does not match the authenticated client.'),
+      );
+    }
+    return E.right({ method: 'client_secret_basic', clientId: basic.clientId, secret: basic.clientSecret });
+  }
+  if (bodyClientId === undefined) return E.left(invalidClient('no client credentials'));
+  return E.right(
+    bodyClientSecret === undefined
+      ? { method: 'none', clientId: bodyClientId }
+      : { method: 'client_secret_post', clientId: bodyClientId, secret: bodyClientSecret },
+  );
+};
+
+const checkSecret = (
+  client: OAuthClient,
+  presented: string,
+  stored: ClientSecret | undefined,
+): E.Either<OAuthError, ClientSecret> =>
+  stored !== undefined &&
+  stored.clientId === client.id &&
+  digestsEqual(stored.digest, credentialDigest('clientSecret', presented) ?? '')
+    ? E.right(stored)
+    : E.left(invalidClient('wrong client secret'));
+
+/** Only every minute per secret, and never on the request's path (CONTRACT §4). */
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+/**
+ * Authenticates the client of a token-endpoint-style request. A confidential client must prove a
+ * secret of **that** client on every request; a public client sends only its id. Records the
+ * secret's use coarsely, outside any transaction.
+ *
+ * @see RFC 6749 §2.3, §3.2.1; CONTRACT §5
+ */
+export const makeAuthenticateClient = (deps: Pick<Ports, 'clients' | 'clientSecrets' | 'clock'>) => {
+  const lastRecorded = new Map<string, number>();
+  const recordUse = (secretId: ClientSecretId): void => {
+    const now = deps.clock.now();
+    const last = lastRecorded.get(secretId);
+    if (last !== undefined && now.getTime() - last < LAST_USED_RESOLUTION_MS) return;
+    lastRecorded.set(secretId, now.getTime());
+    if (lastRecorded.size > 10_000) lastRecorded.clear();
+    deps.clientSecrets.recordUse(secretId, now).catch(() => {
+      // Bookkeeping only: a failure here must not fail or slow the token request.
+    });
+  };
+
+  return (presented: PresentedClientCredentials): TE.TaskEither<OAuthError, AuthenticatedClient> =>
+    pipe(
+      TE.fromEither(claimedAuthentication(presented)),
+      TE.flatMap((claim) =>
+        pipe(
+          Uuid.is(claim.clientId)
+            ? fromPortOAuth(() => deps.clients.findById(claim.clientId.toLowerCase() as ClientId))
+            : TE.right(undefined),
+          TE.flatMap((client) =>
+            client === undefined ? TE.left(invalidClient('unknown client')) : TE.right(client),
+          ),
+          TE.flatMap((client): TE.TaskEither<OAuthError, AuthenticatedClient> => {
+            if (client.clientType === 'public') {
+              return claim.secret === undefined
+                ? TE.right({ client, method: 'none' })
+                : TE.left(invalidClient('a public client has no secret'));
+            }
+            const secret = claim.secret;
+            if (secret === undefined)
+              return TE.left(invalidClient('a confidential client must authenticate'));
+            const digest = credentialDigest('clientSecret', secret);
+            return pipe(
+              digest === undefined
+                ? TE.right(undefined)
+                : fromPortOAuth(() => deps.clientSecrets.findByDigest(digest)),
+              TE.flatMap((stored) => TE.fromEither(checkSecret(client, secret, stored))),
+              TE.map((stored) => ({ client, method: claim.method, secretId: stored.id })),
+            );
+          }),
+        ),
+      ),
+      TE.tap(({ secretId }) => {
+        if (secretId !== undefined) recordUse(secretId);
+        return TE.right(undefined);
+      }),
+    );
+};
+
+export type AuthenticateClient = ReturnType<typeof makeAuthenticateClient>;

@@ -1,0 +1,95 @@
+import { pipe } from 'fp-ts/lib/function.js';
+import * as TE from 'fp-ts/lib/TaskEither.js';
+import type { OAuthError } from '../../errors/oauth-error.js';
+import type { ApiKey } from '../../model/api-key.js';
+import type { RefreshToken } from '../../model/authorization.js';
+import type { ClientSecretId, OAuthClient } from '../../model/client.js';
+import { CREDENTIAL_BYTES, issueCredential } from '../../model/credential.js';
+import type { Grant } from '../../model/grant.js';
+import type { ApiKeyId } from '../../model/ids.js';
+import { formatScope } from '../../model/scope.js';
+import type { Ports } from '../../ports/index.js';
+import type { Repositories } from '../../ports/transactor.js';
+import { fromPortOAuth } from '../support.js';
+import { addSeconds, earliest, type OAuthSettings } from './settings.js';
+
+/** RFC 6749 §5.1 successful response, before it is put on the wire. */
+export interface TokenResponse {
+  readonly accessToken: string;
+  readonly tokenType: 'Bearer';
+  readonly expiresIn: number;
+  readonly refreshToken?: string;
+  readonly scope: string;
+}
+
+export interface TokenIssue {
+  readonly grant: Grant;
+  readonly client: OAuthClient;
+  readonly scopes: readonly string[];
+  readonly secretId: ClientSecretId | undefined;
+}
+
+/**
+ * Mints an access token (an API key bound to the grant's resource) and, for clients with the
+ * `refresh_token` grant, a refresh token, inside the caller's transaction. Neither outlives the
+ * grant (`LATCHKEY_GRANT_MAX_TTL`).
+ */
+export const issueTokens =
+  (
+    deps: Pick<Ports, 'clock' | 'random'>,
+    settings: OAuthSettings,
+    tx: Pick<Repositories, 'apiKeys' | 'refreshTokens'>,
+  ) =>
+  (issue: TokenIssue): TE.TaskEither<OAuthError, TokenResponse> => {
+    const now = deps.clock.now();
+    const access = issueCredential('access', deps.random.bytes(CREDENTIAL_BYTES));
+    const accessExpiresAt = earliest(addSeconds(now, settings.accessTokenTtlSeconds), issue.grant.expiresAt);
+    const key: ApiKey = {
+      id: deps.random.uuid() as ApiKeyId,
+      kind: 'access',
+      digest: access.digest,
+      userId: issue.grant.userId,
+      scopes: issue.scopes,
+      audience: issue.grant.resource,
+      clientId: issue.client.id,
+      grantId: issue.grant.id,
+      ...(issue.secretId === undefined ? {} : { secretId: issue.secretId }),
+      createdAt: now,
+      expiresAt: accessExpiresAt,
+    };
+    const wantsRefresh = issue.client.grantTypes.includes('refresh_token');
+    const refresh = wantsRefresh
+      ? issueCredential('refresh', deps.random.bytes(CREDENTIAL_BYTES))
+      : undefined;
+    const refreshRow: RefreshToken | undefined =
+      refresh === undefined
+        ? undefined
+        : {
+            id: deps.random.uuid(),
+            digest: refresh.digest,
+            grantId: issue.grant.id,
+            clientId: issue.client.id,
+            userId: issue.grant.userId,
+            ...(issue.secretId === undefined ? {} : { secretId: issue.secretId }),
+            scopes: issue.scopes,
+            resource: issue.grant.resource,
+            createdAt: now,
+            expiresAt: earliest(addSeconds(now, settings.refreshTokenTtlSeconds), issue.grant.expiresAt),
+            graceUsed: false,
+          };
+    return pipe(
+      fromPortOAuth(() => tx.apiKeys.insert(key)),
+      TE.flatMap(() =>
+        refreshRow === undefined
+          ? TE.right(undefined)
+          : fromPortOAuth(() => tx.refreshTokens.insert(refreshRow)),
+      ),
+      TE.map(() => ({
+        accessToken: access.token,
+        tokenType: 'Bearer' as const,
+        expiresIn: Math.max(0, Math.round((accessExpiresAt.getTime() - now.getTime()) / 1000)),
+        ...(refresh === undefined ? {} : { refreshToken: refresh.token }),
+        scope: formatScope(issue.scopes),
+      })),
+    );
+  };

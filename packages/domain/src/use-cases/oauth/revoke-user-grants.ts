@@ -1,0 +1,50 @@
+import { pipe } from 'fp-ts/lib/function.js';
+import * as TE from 'fp-ts/lib/TaskEither.js';
+import type { ApiError } from '../../errors/api-error.js';
+import type { Principal } from '../../model/api-key.js';
+import type { RequestMeta } from '../../model/audit.js';
+import type { ClientId } from '../../model/client.js';
+import { SCOPE_ALL } from '../../model/scope.js';
+import type { Ports } from '../../ports/index.js';
+import { loadClient } from '../apps/manage-apps.js';
+import { auditEntry } from '../audit-entry.js';
+import { requireScope } from '../policy.js';
+import { decide, fromPort, inTransaction } from '../support.js';
+
+/**
+ * `DELETE /oauth2/tokens?client_id=`: the signed-in user revokes every grant of theirs to one
+ * client, with all its codes and tokens; audited per grant (CONTRACT §5, §10).
+ */
+export const makeRevokeUserGrantsForClient =
+  (deps: Pick<Ports, 'clients' | 'transactor' | 'clock' | 'random'>) =>
+  (principal: Principal, clientId: ClientId, meta: RequestMeta): TE.TaskEither<ApiError, void> =>
+    pipe(
+      decide(requireScope(SCOPE_ALL)(principal)),
+      TE.flatMap(() => loadClient(deps)(clientId)),
+      TE.flatMap((client) =>
+        inTransaction(deps.transactor)((tx) =>
+          pipe(
+            fromPort(() => tx.grants.revokeForUserAndClient(principal.user.id, client.id, deps.clock.now())),
+            TE.flatMap((grantIds) =>
+              fromPort(async () => {
+                for (const grantId of grantIds) {
+                  await tx.audit.append(
+                    auditEntry(
+                      deps,
+                      meta,
+                    )({
+                      action: 'revoke',
+                      resourceType: 'oauth2_grant',
+                      resourceId: grantId,
+                      actorId: principal.user.id,
+                      status: 204,
+                      diff: { client_id: { old: client.id } },
+                    }),
+                  );
+                }
+              }),
+            ),
+          ),
+        ),
+      ),
+    );

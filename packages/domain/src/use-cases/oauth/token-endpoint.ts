@@ -1,0 +1,92 @@
+import { pipe } from 'fp-ts/lib/function.js';
+import * as TE from 'fp-ts/lib/TaskEither.js';
+import { oauthError, type OAuthError } from '../../errors/oauth-error.js';
+import type { RequestMeta } from '../../model/audit.js';
+import type { GrantType } from '../../model/client.js';
+import type { Ports } from '../../ports/index.js';
+import {
+  makeAuthenticateClient,
+  type AuthenticatedClient,
+  type PresentedClientCredentials,
+} from './authenticate-client.js';
+import { makeExchangeAuthorizationCode } from './exchange-authorization-code.js';
+import type { TokenResponse } from './issue-tokens.js';
+import { makeRefreshAccessToken } from './refresh-access-token.js';
+import type { OAuthSettings } from './settings.js';
+
+/** A token request as the HTTP adapter decoded it: single-valued parameters, empty ones dropped. */
+export interface TokenRequest {
+  readonly credentials: PresentedClientCredentials;
+  readonly params: Readonly<Partial<Record<string, string>>>;
+  readonly meta: RequestMeta;
+}
+
+const SUPPORTED_GRANTS: readonly GrantType[] = ['authorization_code', 'refresh_token'];
+
+/** RFC 6749 §5.2: missing → invalid_request, unknown → unsupported_grant_type, unregistered → unauthorized_client. */
+const pickGrant = (
+  client: AuthenticatedClient,
+  grantType: string | undefined,
+): TE.TaskEither<OAuthError, GrantType> => {
+  if (grantType === undefined)
+    return TE.left(oauthError('invalid_request', 'The grant_type parameter is missing.'));
+  if (!(SUPPORTED_GRANTS as readonly string[]).includes(grantType)) {
+    return TE.left(oauthError('unsupported_grant_type', 'The grant type is not supported.'));
+  }
+  const grant = grantType as GrantType;
+  return client.client.grantTypes.includes(grant)
+    ? TE.right(grant)
+    : TE.left(oauthError('unauthorized_client', 'The client is not registered for this grant type.'));
+};
+
+/**
+ * The token endpoint as named steps (RFC 6749 §3.2): authenticate the client, pick the grant,
+ * then let the grant validate its own parameters and issue.
+ */
+export const makeTokenEndpoint = (
+  deps: Pick<
+    Ports,
+    'clients' | 'clientSecrets' | 'codes' | 'refreshTokens' | 'grants' | 'transactor' | 'clock' | 'random'
+  >,
+  settings: OAuthSettings,
+) => {
+  const authenticateClient = makeAuthenticateClient(deps);
+  const exchangeCode = makeExchangeAuthorizationCode(deps, settings);
+  const refresh = makeRefreshAccessToken(deps, settings);
+  return (request: TokenRequest): TE.TaskEither<OAuthError, TokenResponse> => {
+    const { params } = request;
+    return pipe(
+      authenticateClient(request.credentials),
+      TE.flatMap((client) =>
+        pipe(
+          pickGrant(client, params.grant_type),
+          TE.flatMap((grant) => {
+            switch (grant) {
+              case 'authorization_code':
+                return exchangeCode(
+                  client,
+                  {
+                    code: params.code,
+                    codeVerifier: params.code_verifier,
+                    redirectUri: params.redirect_uri,
+                    resource: params.resource,
+                  },
+                  request.meta,
+                );
+              case 'refresh_token':
+                return refresh(
+                  client,
+                  {
+                    refreshToken: params.refresh_token,
+                    scope: params.scope,
+                    resource: params.resource,
+                  },
+                  request.meta,
+                );
+            }
+          }),
+        ),
+      ),
+    );
+  };
+};

@@ -1,0 +1,91 @@
+import { FixedClock } from '@latchkey/domain/in-memory';
+import { expect } from 'chai';
+import type { WireApp } from '../http/admin-api.js';
+import type { OAuthHarness } from '../oauth/flow-helpers.js';
+import { request } from '../support/server.js';
+import {
+  appAudit,
+  clientAuthentication,
+  expectInvalidRegistrationToken,
+  manage,
+  minimalMetadata,
+  obtainTokens,
+  registerClient,
+  startDcrServer,
+  type Registered,
+} from './helpers.js';
+
+const HOUR = 3600;
+
+/**
+ * CONTRACT §7: "A dynamically registered client that completed no token request within 24 h of
+ * registration, or has had no live grant for LATCHKEY_DCR_IDLE_TTL, is deleted (audited as
+ * delete)." The clock is the server's; the owner's session outlives the jumps.
+ */
+describe('abandoned registrations are deleted (CONTRACT §7)', () => {
+  let h: OAuthHarness;
+  let clock: FixedClock;
+  const start = async (env: Record<string, string> = {}) => {
+    clock = new FixedClock(new Date());
+    h = await startDcrServer({ LATCHKEY_SESSION_TTL: '30d', ...env }, { clock });
+  };
+  afterEach(() => h.server.stop());
+
+  const listed = async (client: Registered): Promise<boolean> =>
+    ((await h.api.list('?dynamically_registered=true')).body as WireApp[]).some(
+      (a) => a.id === client.clientId,
+    );
+
+  const expectDeleted = async (client: Registered): Promise<void> => {
+    expectInvalidRegistrationToken(await manage(h.url, client).get());
+    expect(await listed(client)).to.equal(false);
+    const { entries } = await appAudit(h, '&action=delete');
+    expect(entries.map((e) => e.resource_id)).to.include(client.clientId);
+  };
+
+  const revoke = (client: Registered, token: string) => {
+    const auth = clientAuthentication(client);
+    return request(`${h.url}/oauth2/revoke`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...auth.headers },
+      body: new URLSearchParams([...auth.form, ['token', token]]).toString(),
+    });
+  };
+
+  context('when a client completed no token request', () => {
+    beforeEach(() => start());
+
+    it('is still there just under 24 hours after registration', async () => {
+      const client = await registerClient(h.url, minimalMetadata());
+      clock.advance(24 * HOUR - 60);
+      expect((await manage(h.url, client).get()).status).to.equal(200);
+    });
+
+    it('is deleted, and the deletion audited, once 24 hours have passed', async () => {
+      const client = await registerClient(h.url, minimalMetadata());
+      clock.advance(24 * HOUR + 60);
+      await expectDeleted(client);
+    });
+  });
+
+  context('when a client completed a token request (LATCHKEY_DCR_IDLE_TTL=2h)', () => {
+    beforeEach(() => start({ LATCHKEY_DCR_IDLE_TTL: '2h' }));
+
+    it('outlives the first 24 hours and the idle time while it holds a live grant', async () => {
+      const client = await registerClient(h.url, minimalMetadata({ token_endpoint_auth_method: 'none' }));
+      await obtainTokens(h, client);
+      clock.advance(25 * HOUR);
+      expect((await manage(h.url, client).get()).status).to.equal(200);
+      expect(await listed(client)).to.equal(true);
+    });
+
+    it('is deleted once it has had no live grant for LATCHKEY_DCR_IDLE_TTL', async () => {
+      const client = await registerClient(h.url, minimalMetadata({ token_endpoint_auth_method: 'none' }));
+      const tokens = await obtainTokens(h, client);
+      const revoked = await revoke(client, tokens.refresh_token ?? '');
+      expect(revoked.status, revoked.text).to.equal(200);
+      clock.advance(2 * HOUR + 60);
+      await expectDeleted(client);
+    });
+  });
+});

@@ -8,6 +8,7 @@ import { requestContext } from './middleware/request-context.js';
 import { noStoreForOAuth, securityHeaders } from './middleware/security-headers.js';
 import { corsPolicy } from './middleware/cors.js';
 import { appRoutes } from './routes/apps.js';
+import { mcpRoutes } from './routes/mcp.js';
 import { metadataRoutes } from './routes/metadata.js';
 import { oauthRoutes } from './routes/oauth.js';
 import { registrationRoutes } from './routes/registration.js';
@@ -42,6 +43,7 @@ export const createHttpApp = (useCases: UseCases, config: HttpConfig): Koa<Reque
     }),
     oauthRoutes(useCases, config),
     registrationRoutes(useCases, config),
+    mcpRoutes(useCases, config),
     pageRoutes(useCases, config, limiter),
   ]) {
     app.use(router.routes());

@@ -24,6 +24,7 @@ export * from './use-cases/create-first-user.js';
 export * from './use-cases/create-user.js';
 export * from './use-cases/get-me.js';
 export * from './use-cases/list-audit-logs.js';
+export * from './use-cases/list-authorized-apps.js';
 export * from './use-cases/list-users.js';
 export * from './use-cases/login.js';
 export * from './use-cases/logout.js';

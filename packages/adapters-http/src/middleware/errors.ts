@@ -23,6 +23,8 @@ export interface ChallengeOptions {
   readonly resourceMetadata: string;
   /** The scope the route needs; sent on the credential-less 401 and on 403 insufficient_scope. */
   readonly scope?: string;
+  /** Also name the scope on `invalid_token` 401s (the MCP endpoint, MCP 2025-11-25 scope selection). */
+  readonly scopeOnEveryChallenge?: boolean;
 }
 
 /** The RFC 6750 §3 `WWW-Authenticate` value for a 401 or an insufficient-scope 403. */
@@ -36,6 +38,8 @@ export const bearerChallenge = (error: ApiError, options: ChallengeOptions): str
       parts.push('error="invalid_token"');
       parts.push(`error_description="${CREDENTIAL_DESCRIPTIONS[error.credential]}"`);
       parts.push(`resource_metadata="${options.resourceMetadata}"`);
+      if (options.scopeOnEveryChallenge === true && options.scope !== undefined)
+        parts.push(`scope="${options.scope}"`);
     }
     return parts.join(', ');
   }

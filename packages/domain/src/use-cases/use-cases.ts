@@ -6,6 +6,7 @@ import { makeCreateFirstUser, makeNeedsSetup } from './create-first-user.js';
 import { makeCreateUser } from './create-user.js';
 import { makeGetMe } from './get-me.js';
 import { makeListAuditLogs } from './list-audit-logs.js';
+import { makeListAuthorizedApps } from './list-authorized-apps.js';
 import { makeListUsers } from './list-users.js';
 import { makeDecideAuthorization, makeStartAuthorization } from './oauth/authorize.js';
 import { makeIntrospectToken } from './oauth/introspect-token.js';
@@ -59,6 +60,7 @@ export const makeUseCases = (ports: Ports, settings: DomainSettings) => ({
   updateClientRegistration: makeUpdateClientRegistration(ports, settings),
   deleteClientRegistration: makeDeleteClientRegistration(ports),
   abandonedClients: makePurgeAbandonedClients(ports, settings),
+  listAuthorizedApps: makeListAuthorizedApps(ports),
   ping: () => ports.health.ping(),
 });
 

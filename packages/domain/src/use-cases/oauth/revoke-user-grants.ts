@@ -17,9 +17,15 @@ import { decide, fromPort, inTransaction } from '../support.js';
  */
 export const makeRevokeUserGrantsForClient =
   (deps: Pick<Ports, 'clients' | 'transactor' | 'clock' | 'random'>) =>
-  (principal: Principal, clientId: ClientId, meta: RequestMeta): TE.TaskEither<ApiError, void> =>
+  (
+    principal: Principal,
+    clientId: ClientId,
+    meta: RequestMeta,
+    requiredScope = SCOPE_ALL,
+  ): TE.TaskEither<ApiError, void> =>
     pipe(
-      decide(requireScope(SCOPE_ALL)(principal)),
+      // `all` at DELETE /oauth2/tokens; the MCP tool asks for `mcp` (CONTRACT §8, §11).
+      decide(requireScope(requiredScope)(principal)),
       TE.flatMap(() => loadClient(deps)(clientId)),
       TE.flatMap((client) =>
         inTransaction(deps.transactor)((tx) =>
@@ -37,7 +43,7 @@ export const makeRevokeUserGrantsForClient =
                       resourceType: 'oauth2_grant',
                       resourceId: grantId,
                       actorId: principal.user.id,
-                      status: 204,
+                      status: requiredScope === SCOPE_ALL ? 204 : 200,
                       diff: { client_id: { old: client.id } },
                     }),
                   );

@@ -1,0 +1,214 @@
+import {
+  AUDIT_ACTIONS,
+  AUDIT_RESOURCE_TYPES,
+  SCOPE_ALL,
+  SCOPE_MCP,
+  Uuid,
+  type ApiError,
+  type ClientId,
+  type Principal,
+  type RequestMeta,
+  type UseCases,
+} from '@latchkey/domain';
+import * as E from 'fp-ts/lib/Either.js';
+import { pipe } from 'fp-ts/lib/function.js';
+import * as TE from 'fp-ts/lib/TaskEither.js';
+import { wireApp, wireAuditEntry, wireUser } from '../wire.js';
+
+/** A JSON Schema for a tool's arguments (MCP tools/list `inputSchema`). */
+export interface ToolInputSchema {
+  readonly type: 'object';
+  readonly properties: Readonly<Record<string, unknown>>;
+  readonly required?: readonly string[];
+  readonly additionalProperties: false;
+}
+
+/** Why a tool call failed, in words a model can act on. */
+export interface ToolFailure {
+  readonly message: string;
+}
+
+/**
+ * One MCP tool, built on the domain's use cases so that any transport (Streamable HTTP, stdio)
+ * can serve it (CONTRACT §11).
+ */
+export interface Tool {
+  readonly name: string;
+  readonly description: string;
+  readonly inputSchema: ToolInputSchema;
+  /** Whether the caller may see and call it. */
+  readonly availableTo: (principal: Principal) => boolean;
+  readonly call: (
+    principal: Principal,
+    args: Readonly<Record<string, unknown>>,
+    meta: RequestMeta,
+  ) => TE.TaskEither<ToolFailure, unknown>;
+}
+
+const isOwnerWithAll = (principal: Principal): boolean =>
+  principal.user.role === 'owner' && principal.scopes.includes(SCOPE_ALL);
+
+const hasMcp = (principal: Principal): boolean =>
+  principal.scopes.includes(SCOPE_MCP) || principal.scopes.includes(SCOPE_ALL);
+
+const failure = (error: ApiError): ToolFailure => ({
+  message:
+    error.validations === undefined
+      ? error.message
+      : `${error.message} ${error.validations.map((v) => `${v.field} ${v.detail}`).join('; ')}`,
+});
+
+const noArguments: ToolInputSchema = { type: 'object', properties: {}, additionalProperties: false };
+
+/** Reads an optional integer argument within bounds. */
+const integerArg = (
+  args: Readonly<Record<string, unknown>>,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+): E.Either<ToolFailure, number> => {
+  const value = args[name];
+  if (value === undefined) return E.right(fallback);
+  return typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max
+    ? E.right(value)
+    : E.left({ message: `${name} must be an integer from ${min} to ${max}.` });
+};
+
+const enumArg = <T extends string>(
+  args: Readonly<Record<string, unknown>>,
+  name: string,
+  allowed: readonly T[],
+): E.Either<ToolFailure, T | undefined> => {
+  const value = args[name];
+  if (value === undefined) return E.right(undefined);
+  return typeof value === 'string' && (allowed as readonly string[]).includes(value)
+    ? E.right(value as T)
+    : E.left({ message: `${name} must be one of: ${allowed.join(', ')}.` });
+};
+
+/** The tools of CONTRACT §11, acting as the token's user. */
+export const makeTools = (useCases: UseCases, issuer: string): readonly Tool[] => [
+  {
+    name: 'latchkey_get_authenticated_user',
+    description:
+      'Returns the Latchkey user this session acts for: id, email, username, display name, role (owner or member) and creation time. Use it to find out who is signed in.',
+    inputSchema: noArguments,
+    availableTo: hasMcp,
+    call: (principal) => TE.right(wireUser(principal.user)),
+  },
+  {
+    name: 'latchkey_list_authorized_apps',
+    description:
+      'Lists the OAuth2 applications the signed-in user has currently authorized (has live grants for), with their client ids, names and redirect URIs. Use it before revoking access.',
+    inputSchema: noArguments,
+    availableTo: hasMcp,
+    call: (principal) =>
+      pipe(
+        useCases.listAuthorizedApps(principal),
+        TE.map((apps) => apps.map((app) => wireApp(app, issuer))),
+        TE.mapError(failure),
+      ),
+  },
+  {
+    name: 'latchkey_revoke_app_access',
+    description:
+      "Revokes every grant the signed-in user gave one OAuth2 application: its authorization codes, access tokens and refresh tokens stop working at once. Takes the application's client_id (see latchkey_list_authorized_apps).",
+    inputSchema: {
+      type: 'object',
+      properties: {
+        client_id: {
+          type: 'string',
+          format: 'uuid',
+          description: 'The client_id of the application to revoke.',
+        },
+      },
+      required: ['client_id'],
+      additionalProperties: false,
+    },
+    availableTo: hasMcp,
+    call: (principal, args, meta) => {
+      const clientId = args.client_id;
+      if (typeof clientId !== 'string' || !Uuid.is(clientId)) {
+        return TE.left({ message: 'client_id must be the UUID of an application.' });
+      }
+      return pipe(
+        useCases.revokeUserGrantsForClient(principal, clientId.toLowerCase() as ClientId, meta, SCOPE_MCP),
+        TE.map(() => ({ revoked: true, client_id: clientId.toLowerCase() })),
+        TE.mapError(failure),
+      );
+    },
+  },
+  {
+    name: 'latchkey_list_oauth2_apps',
+    description:
+      'Owners only. Lists every OAuth2 application registered on this Latchkey server (owner-created and dynamically registered), ordered by name, with paging.',
+    inputSchema: {
+      type: 'object',
+      properties: {
+        limit: {
+          type: 'integer',
+          minimum: 1,
+          maximum: 500,
+          default: 100,
+          description: 'How many apps to return.',
+        },
+        offset: { type: 'integer', minimum: 0, default: 0, description: 'How many apps to skip.' },
+      },
+      additionalProperties: false,
+    },
+    availableTo: isOwnerWithAll,
+    call: (principal, args) =>
+      pipe(
+        TE.fromEither(
+          pipe(
+            E.Do,
+            E.bind('limit', () => integerArg(args, 'limit', 100, 1, 500)),
+            E.bind('offset', () => integerArg(args, 'offset', 0, 0, 1_000_000)),
+          ),
+        ),
+        TE.flatMap((page) => pipe(useCases.listApps(principal, page), TE.mapError(failure))),
+        TE.map((apps) => apps.map((app) => wireApp(app, issuer))),
+      ),
+  },
+  {
+    name: 'latchkey_get_audit_log',
+    description:
+      'Owners only. Reads the audit log newest first: logins, user and app changes, secret changes and grant revocations, with actor, IP and a diff. Filter by action or resource_type; page with limit and offset.',
+    inputSchema: {
+      type: 'object',
+      properties: {
+        limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
+        offset: { type: 'integer', minimum: 0, default: 0 },
+        action: { type: 'string', enum: AUDIT_ACTIONS },
+        resource_type: { type: 'string', enum: AUDIT_RESOURCE_TYPES },
+      },
+      additionalProperties: false,
+    },
+    availableTo: isOwnerWithAll,
+    call: (principal, args) =>
+      pipe(
+        TE.fromEither(
+          pipe(
+            E.Do,
+            E.bind('limit', () => integerArg(args, 'limit', 50, 1, 500)),
+            E.bind('offset', () => integerArg(args, 'offset', 0, 0, 1_000_000)),
+            E.bind('action', () => enumArg(args, 'action', AUDIT_ACTIONS)),
+            E.bind('resourceType', () => enumArg(args, 'resource_type', AUDIT_RESOURCE_TYPES)),
+          ),
+        ),
+        TE.flatMap(({ limit, offset, action, resourceType }) =>
+          pipe(
+            useCases.listAuditLogs(principal, {
+              limit,
+              offset,
+              ...(action === undefined ? {} : { action }),
+              ...(resourceType === undefined ? {} : { resourceType }),
+            }),
+            TE.mapError(failure),
+          ),
+        ),
+        TE.map(({ entries, count }) => ({ audit_logs: entries.map(wireAuditEntry), count })),
+      ),
+  },
+];

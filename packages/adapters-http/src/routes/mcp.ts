@@ -1,0 +1,73 @@
+import Router from '@koa/router';
+import { ApiErrors, MCP_PATH, SCOPE_MCP, type UseCases } from '@latchkey/domain';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import type { Next } from 'koa';
+import { resourceMetadataUrl, type HttpConfig } from '../config.js';
+import { authenticated } from '../middleware/authenticate.js';
+import { requestMeta } from '../middleware/body.js';
+import { writeApiError } from '../middleware/errors.js';
+import { createMcpServer } from '../mcp/server.js';
+import { makeTools } from '../mcp/tools.js';
+import type { Ctx, RequestState } from '../state.js';
+
+/**
+ * The MCP Streamable HTTP endpoint (CONTRACT §11): stateless (a transport per request, no
+ * `Mcp-Session-Id`), JSON answers, bearer tokens in the header only, scope `mcp`, audience the
+ * MCP endpoint or the issuer, and a `Host` check against DNS rebinding.
+ */
+export const mcpRoutes = (useCases: UseCases, config: HttpConfig): Router<RequestState> => {
+  const router = new Router<RequestState>();
+  const tools = makeTools(useCases, config.issuer);
+  const issuerHost = new URL(config.issuer).host.toLowerCase();
+
+  /** A page on another site that resolves its name to us must not reach the tools (DNS rebinding). */
+  const sameHost = async (ctx: Ctx, next: Next): Promise<void> => {
+    if (ctx.get('Host').toLowerCase() !== issuerHost) {
+      writeApiError(ctx, ApiErrors.forbidden('The Host header does not name this server.'));
+      return;
+    }
+    await next();
+  };
+
+  const guard = authenticated(useCases, {
+    resourceMetadata: resourceMetadataUrl(config.issuer, MCP_PATH),
+    scope: SCOPE_MCP,
+    scopeOnEveryChallenge: true,
+    allowCookie: false,
+    issuer: config.issuer,
+  });
+
+  const notAllowed = (ctx: Ctx): void => {
+    ctx.set('Allow', 'POST');
+    writeApiError(ctx, { ...ApiErrors.badRequest('Use POST: this endpoint is stateless.'), status: 405 });
+  };
+  router.get(MCP_PATH, sameHost, notAllowed);
+  router.delete(MCP_PATH, sameHost, notAllowed);
+
+  router.post(MCP_PATH, sameHost, guard, async (ctx) => {
+    if (ctx.is('application/json') === false || ctx.get('Content-Type') === '') {
+      writeApiError(ctx, ApiErrors.unsupportedMediaType('application/json'));
+      return;
+    }
+    if (Number(ctx.get('Content-Length') || '0') > config.bodyLimitBytes) {
+      writeApiError(ctx, ApiErrors.payloadTooLarge());
+      return;
+    }
+    const principal = ctx.state.principal;
+    if (principal === undefined) throw new Error('route reached without authentication');
+    const server = createMcpServer(tools, principal, requestMeta(ctx));
+    const transport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: undefined,
+      enableJsonResponse: true,
+    });
+    ctx.res.on('close', () => {
+      void transport.close();
+      void server.close();
+    });
+    await server.connect(transport);
+    ctx.respond = false;
+    await transport.handleRequest(ctx.req, ctx.res);
+  });
+
+  return router;
+};

@@ -1,0 +1,69 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { createMcpServer, makeTools } from '@latchkey/adapters-http';
+import { MCP_PATH, SCOPE_MCP, scopeSatisfies, type UseCases } from '@latchkey/domain';
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import * as E from 'fp-ts/lib/Either.js';
+import { pino } from 'pino';
+import { decodeConfig } from './config.js';
+import { buildContainer, TOKENS, type Storage } from './container.js';
+
+const USAGE = `Usage: latchkey-mcp --token <access or session token>
+
+Serves Latchkey's MCP tools over stdio (for MCP hosts that launch a local process), acting as the
+token's user. The token needs scope mcp (or all). Configuration comes from the same LATCHKEY_*
+variables as the server. With the embedded database, stop the server first: only one process
+may open its data directory.
+`;
+
+/**
+ * The stdio transport for the same tools the HTTP endpoint serves: the domain's use cases behind
+ * another transport (CONTRACT §11). stdout carries the protocol, so logs go to stderr.
+ */
+const main = async (): Promise<void> => {
+  const { values } = parseArgs({ options: { token: { type: 'string' }, help: { type: 'boolean' } } });
+  const token = values.token ?? process.env.LATCHKEY_MCP_TOKEN;
+  if (values.help === true || token === undefined) {
+    process.stderr.write(USAGE);
+    process.exitCode = values.help === true ? 0 : 64;
+    return;
+  }
+  const decoded = decodeConfig(process.env);
+  if (E.isLeft(decoded)) {
+    for (const problem of decoded.left)
+      process.stderr.write(`latchkey-mcp: invalid configuration: ${problem}\n`);
+    process.exitCode = 78;
+    return;
+  }
+  const config = decoded.right;
+  const logger = pino({ level: config.logLevel }, pino.destination(2));
+  const container = buildContainer(config, logger);
+  const storage = await container.getAsync<Storage>(TOKENS.Storage);
+  const useCases = await container.getAsync<UseCases>(TOKENS.UseCases);
+
+  const principal = await useCases.authenticate(
+    token,
+    ['session', 'access'],
+    `${config.issuer}${MCP_PATH}`,
+  )();
+  if (E.isLeft(principal) || !scopeSatisfies(principal.right.scopes, SCOPE_MCP)) {
+    process.stderr.write('latchkey-mcp: the token is not valid for the MCP tools (it needs scope mcp).\n');
+    await storage.close();
+    process.exitCode = 77; // EX_NOPERM
+    return;
+  }
+  const server = createMcpServer(makeTools(useCases, config.issuer), principal.right, {
+    ip: 'stdio',
+    userAgent: 'latchkey-mcp',
+  });
+  server.onclose = () => {
+    void storage.close();
+  };
+  await server.connect(new StdioServerTransport());
+  logger.info({ user: principal.right.user.username }, 'serving MCP tools over stdio');
+};
+
+main().catch((error: unknown) => {
+  process.stderr.write(`latchkey-mcp: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,321 @@
+import { randomBytes } from 'node:crypto';
+import { FixedClock } from '@latchkey/domain/in-memory';
+import { expect } from 'chai';
+import { expectNoNull } from '../http/admin-api.js';
+import {
+  challengeOf,
+  createClient,
+  obtainTokens,
+  revoke,
+  sessionCookie,
+  startOAuthServer,
+  type OAuthClient,
+  type OAuthHarness,
+} from '../oauth/flow-helpers.js';
+import { bearer, postJson, request, type JsonResponse } from '../support/server.js';
+import {
+  INITIALIZED_NOTIFICATION,
+  initializeRequest,
+  MCP_ACCEPT,
+  mcpPost,
+  mcpResourceMetadataUrl,
+  mcpUrl,
+  rawRequest,
+  toolsListRequest,
+} from './helpers.js';
+
+/** Asserts the credential-less 401 of CONTRACT §8/§11: realm, resource_metadata and scope only. */
+const expectUnauthenticated = (h: OAuthHarness, response: JsonResponse): void => {
+  expect(response.status, response.text).to.equal(401);
+  const challenge = challengeOf(response.headers.get('www-authenticate'));
+  expect(challenge.scheme).to.equal('Bearer');
+  expect(challenge.params).to.deep.equal({
+    realm: 'latchkey',
+    resource_metadata: mcpResourceMetadataUrl(h.url),
+    scope: 'mcp',
+  });
+  expect(response.body).to.have.property('message').that.is.a('string');
+  expectNoNull(response, 'the 401');
+};
+
+/** Asserts a 401 `invalid_token` challenge pointing at the MCP resource metadata (CONTRACT §8). */
+const expectInvalidToken = (h: OAuthHarness, response: JsonResponse): void => {
+  expect(response.status, response.text).to.equal(401);
+  const header = response.headers.get('www-authenticate') ?? '';
+  const challenge = challengeOf(header);
+  expect(challenge.scheme).to.equal('Bearer');
+  expect(challenge.params).to.include({
+    realm: 'latchkey',
+    error: 'invalid_token',
+    resource_metadata: mcpResourceMetadataUrl(h.url),
+  });
+  expect(challenge.params.error_description).to.be.a('string').and.not.equal('');
+  expect(challenge.params.error_description).to.not.include('=');
+  expect(response.body).to.have.property('message').that.is.a('string');
+};
+
+/** Asserts a successful `initialize` answer (JSON, not SSE, no session). */
+const expectInitialized = (response: JsonResponse): void => {
+  expect(response.status, response.text).to.equal(200);
+  expect(response.headers.get('content-type') ?? '').to.match(/^application\/json\b/);
+  expect(response.headers.get('mcp-session-id')).to.equal(null);
+  const body = response.body as { jsonrpc: string; id: number; result?: Record<string, unknown> };
+  expect(body.jsonrpc).to.equal('2.0');
+  expect(body.id).to.equal(1);
+  expect(body.result, response.text).to.be.an('object');
+};
+
+const randomToken = (prefix: string): string => `${prefix}${randomBytes(32).toString('base64url')}`;
+
+describe('the MCP endpoint over raw HTTP (CONTRACT §11)', () => {
+  let clock: FixedClock;
+  let h: OAuthHarness;
+  let client: OAuthClient;
+  beforeEach(async () => {
+    clock = new FixedClock(new Date());
+    h = await startOAuthServer({ LATCHKEY_ALLOWED_RESOURCES: 'https://api.example.com' }, { clock });
+    client = await createClient(h);
+  });
+  afterEach(() => h.server.stop());
+
+  const mcpToken = async (params: Record<string, string> = {}): Promise<string> =>
+    (await obtainTokens(h, client, { params: { scope: 'mcp', ...params } })).access_token;
+
+  context('without a credential', () => {
+    it('answers 401 with exactly realm, resource_metadata of the MCP path variant, and scope="mcp"', async () => {
+      expectUnauthenticated(h, await mcpPost(h.url, undefined, initializeRequest()));
+    });
+
+    it('points at resource metadata that names the MCP endpoint, the issuer and scope mcp', async () => {
+      const response = await mcpPost(h.url, undefined, initializeRequest());
+      const metadataUrl = challengeOf(response.headers.get('www-authenticate')).params.resource_metadata ?? '';
+      const metadata = await request(metadataUrl);
+      expect(metadata.status, metadata.text).to.equal(200);
+      expect(metadata.body).to.deep.include({
+        resource: mcpUrl(h.url),
+        authorization_servers: [h.url],
+        scopes_supported: ['mcp'],
+        bearer_methods_supported: ['header'],
+      });
+      expectNoNull(metadata, 'the resource metadata');
+    });
+
+    it('treats a token in the access_token query parameter as no credential', async () => {
+      const token = await mcpToken();
+      const response = await postJson(
+        `${mcpUrl(h.url)}?access_token=${encodeURIComponent(token)}`,
+        initializeRequest(),
+        MCP_ACCEPT,
+      );
+      expectUnauthenticated(h, response);
+    });
+
+    it('never counts the session cookie', async () => {
+      const response = await mcpPost(h.url, undefined, initializeRequest(), {
+        Cookie: sessionCookie(h.session),
+      });
+      expectUnauthenticated(h, response);
+    });
+  });
+
+  context('with a token that is not valid here', () => {
+    it('answers a malformed Authorization header with 401 invalid_token', async () => {
+      const response = await postJson(mcpUrl(h.url), initializeRequest(), {
+        ...MCP_ACCEPT,
+        Authorization: 'Bearer not a token',
+      });
+      expectInvalidToken(h, response);
+    });
+
+    it('answers an unknown access token with 401 invalid_token', async () => {
+      expectInvalidToken(h, await mcpPost(h.url, randomToken('lk_at_'), initializeRequest()));
+    });
+
+    it('answers an unknown session token with 401 invalid_token', async () => {
+      expectInvalidToken(h, await mcpPost(h.url, randomToken('lk_sess_'), initializeRequest()));
+    });
+
+    it('answers an expired access token with 401 invalid_token', async () => {
+      const token = await mcpToken();
+      expect((await mcpPost(h.url, token, initializeRequest())).status).to.equal(200);
+      clock.advance(3601);
+      expectInvalidToken(h, await mcpPost(h.url, token, initializeRequest()));
+    });
+
+    it('answers a revoked access token with 401 invalid_token', async () => {
+      const token = await mcpToken();
+      expect((await revoke(h.url, client, token)).status).to.equal(200);
+      expectInvalidToken(h, await mcpPost(h.url, token, initializeRequest()));
+    });
+
+    it('answers a token bound to another allowed resource with 401 invalid_token', async () => {
+      const token = await mcpToken({ resource: 'https://api.example.com' });
+      expectInvalidToken(h, await mcpPost(h.url, token, initializeRequest()));
+    });
+
+    it('answers a token without mcp with 403 insufficient_scope scope="mcp"', async () => {
+      const token = (await obtainTokens(h, client, { params: { scope: 'user:read' } })).access_token;
+      const response = await mcpPost(h.url, token, initializeRequest());
+      expect(response.status, response.text).to.equal(403);
+      const challenge = challengeOf(response.headers.get('www-authenticate'));
+      expect(challenge.scheme).to.equal('Bearer');
+      expect(challenge.params).to.deep.include({
+        error: 'insufficient_scope',
+        scope: 'mcp',
+        resource_metadata: mcpResourceMetadataUrl(h.url),
+      });
+    });
+  });
+
+  context('with a valid credential', () => {
+    it('accepts an access token with scope mcp granted without resource (bound to the issuer)', async () => {
+      expectInitialized(await mcpPost(h.url, await mcpToken(), initializeRequest()));
+    });
+
+    it('accepts an access token bound to resource=<issuer>', async () => {
+      expectInitialized(await mcpPost(h.url, await mcpToken({ resource: h.url }), initializeRequest()));
+    });
+
+    it('accepts an access token bound to the MCP endpoint', async () => {
+      expectInitialized(await mcpPost(h.url, await mcpToken({ resource: mcpUrl(h.url) }), initializeRequest()));
+    });
+
+    it('accepts a session token (scope all)', async () => {
+      expectInitialized(await mcpPost(h.url, h.session, initializeRequest()));
+    });
+
+    it('accepts an access token with scope all', async () => {
+      const token = (await obtainTokens(h, client, { params: { scope: 'all' } })).access_token;
+      expectInitialized(await mcpPost(h.url, token, initializeRequest()));
+    });
+
+    it('names itself latchkey and offers tools on initialize', async () => {
+      const response = await mcpPost(h.url, await mcpToken(), initializeRequest());
+      expectInitialized(response);
+      const result = (response.body as { result: Record<string, unknown> }).result;
+      expect(result.serverInfo).to.have.property('name', 'latchkey');
+      expect(result.capabilities).to.have.property('tools').that.is.an('object');
+      expect(result.protocolVersion).to.be.a('string');
+    });
+
+    it('answers tools/list without a prior initialize, since it keeps no session', async () => {
+      const response = await mcpPost(h.url, await mcpToken(), toolsListRequest());
+      expect(response.status, response.text).to.equal(200);
+      expect(response.headers.get('mcp-session-id')).to.equal(null);
+      const body = response.body as { result: { tools: { name: string }[] } };
+      expect(body.result.tools.map((t) => t.name)).to.include('latchkey_get_authenticated_user');
+    });
+
+    it('answers a notification with 202 and no session', async () => {
+      const response = await mcpPost(h.url, await mcpToken(), INITIALIZED_NOTIFICATION);
+      expect(response.status, response.text).to.equal(202);
+      expect(response.headers.get('mcp-session-id')).to.equal(null);
+    });
+
+    it('accepts Content-Type application/json with a charset parameter', async () => {
+      const response = await mcpPost(h.url, await mcpToken(), initializeRequest(), {
+        'Content-Type': 'application/json; charset=utf-8',
+      });
+      expectInitialized(response);
+    });
+
+    it('answers a text/plain body with 415', async () => {
+      const response = await mcpPost(h.url, await mcpToken(), JSON.stringify(initializeRequest()), {
+        'Content-Type': 'text/plain',
+      });
+      expect(response.status, response.text).to.equal(415);
+    });
+  });
+
+  context('for other methods', () => {
+    for (const method of ['GET', 'DELETE']) {
+      it(`answers ${method} with 405 and Allow: POST`, async () => {
+        const response = await request(mcpUrl(h.url), {
+          method,
+          headers: { ...bearer(await mcpToken()), ...MCP_ACCEPT },
+        });
+        expect(response.status, response.text).to.equal(405);
+        expect(response.headers.get('allow')).to.equal('POST');
+        expect(response.headers.get('mcp-session-id')).to.equal(null);
+      });
+    }
+  });
+
+  context('against DNS rebinding', () => {
+    const post = (host: string, token: string) =>
+      rawRequest(mcpUrl(h.url), {
+        method: 'POST',
+        headers: {
+          Host: host,
+          'Content-Type': 'application/json',
+          ...MCP_ACCEPT,
+          ...bearer(token),
+        },
+        body: JSON.stringify(initializeRequest()),
+      });
+
+    it('answers a request whose Host is not the issuer host with 403', async () => {
+      const response = await post('evil.example', await mcpToken());
+      expect(response.status, response.text).to.equal(403);
+      expect(JSON.parse(response.text)).to.have.property('message').that.is.a('string');
+    });
+
+    it('serves the same request when Host names the issuer', async () => {
+      const response = await post(new URL(h.url).host, await mcpToken());
+      expect(response.status, response.text).to.equal(200);
+    });
+  });
+
+  context('for browser clients (CORS, CONTRACT §9)', () => {
+    const ORIGIN = 'https://inspector.example';
+
+    const expectOpenCors = (response: JsonResponse): void => {
+      expect(response.headers.get('access-control-allow-origin')).to.equal('*');
+      expect(response.headers.get('access-control-allow-credentials')).to.equal(null);
+      const exposed = (response.headers.get('access-control-expose-headers') ?? '')
+        .split(',')
+        .map((name) => name.trim().toLowerCase());
+      expect(exposed).to.include('www-authenticate');
+    };
+
+    it('answers a POST from any origin with Allow-Origin * and WWW-Authenticate exposed', async () => {
+      const response = await mcpPost(h.url, await mcpToken(), initializeRequest(), { Origin: ORIGIN });
+      expectInitialized(response);
+      expectOpenCors(response);
+    });
+
+    it('puts the CORS headers on the 401 too', async () => {
+      const response = await mcpPost(h.url, undefined, initializeRequest(), { Origin: ORIGIN });
+      expectUnauthenticated(h, response);
+      expectOpenCors(response);
+    });
+
+    it('allows GET, POST, DELETE, OPTIONS and the MCP headers in a preflight, without credentials', async () => {
+      const response = await request(mcpUrl(h.url), {
+        method: 'OPTIONS',
+        headers: {
+          Origin: ORIGIN,
+          'Access-Control-Request-Method': 'POST',
+          'Access-Control-Request-Headers': 'authorization, content-type, mcp-protocol-version, mcp-session-id',
+        },
+      });
+      expect(response.status).to.be.within(200, 204);
+      expect(response.headers.get('access-control-allow-origin')).to.equal('*');
+      expect(response.headers.get('access-control-allow-credentials')).to.equal(null);
+      const methods = (response.headers.get('access-control-allow-methods') ?? '')
+        .split(',')
+        .map((m) => m.trim())
+        .sort();
+      expect(methods).to.deep.equal(['DELETE', 'GET', 'OPTIONS', 'POST']);
+      const headers = (response.headers.get('access-control-allow-headers') ?? '')
+        .split(',')
+        .map((name) => name.trim().toLowerCase());
+      expect(headers).to.include.members([
+        'authorization',
+        'content-type',
+        'mcp-protocol-version',
+        'mcp-session-id',
+      ]);
+    });
+  });
+});

@@ -1,0 +1,156 @@
+import { request as httpRequest } from 'node:http';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { expect } from 'chai';
+import { bearer, postJson, type JsonResponse } from '../support/server.js';
+import { MCP_PATH } from '../oauth/flow-helpers.js';
+
+export { MCP_PATH };
+
+/** The MCP endpoint of a server (CONTRACT §11). */
+export const mcpUrl = (issuer: string): string => `${issuer}${MCP_PATH}`;
+
+/** The path variant of the protected resource metadata for the MCP endpoint (CONTRACT §9). */
+export const mcpResourceMetadataUrl = (issuer: string): string =>
+  `${issuer}/.well-known/oauth-protected-resource${MCP_PATH}`;
+
+/** The tools every user with scope `mcp` sees. */
+export const USER_TOOLS = [
+  'latchkey_get_authenticated_user',
+  'latchkey_list_authorized_apps',
+  'latchkey_revoke_app_access',
+];
+
+/** The tools only owners whose token has scope `all` see. */
+export const OWNER_TOOLS = ['latchkey_get_audit_log', 'latchkey_list_oauth2_apps'];
+
+export const ALL_TOOLS = [...USER_TOOLS, ...OWNER_TOOLS].sort();
+
+/** What an MCP client sends with every POST (Streamable HTTP: it must accept both). */
+export const MCP_ACCEPT = { Accept: 'application/json, text/event-stream' };
+
+export const PROTOCOL_VERSION = '2025-06-18';
+
+export const initializeRequest = (id: number | string = 1) => ({
+  jsonrpc: '2.0',
+  id,
+  method: 'initialize',
+  params: {
+    protocolVersion: PROTOCOL_VERSION,
+    capabilities: {},
+    clientInfo: { name: 'latchkey-test', version: '0.0.0' },
+  },
+});
+
+export const INITIALIZED_NOTIFICATION = { jsonrpc: '2.0', method: 'notifications/initialized' };
+
+export const toolsListRequest = (id: number | string = 2) => ({ jsonrpc: '2.0', id, method: 'tools/list' });
+
+/** POSTs one JSON-RPC message to the MCP endpoint as an MCP client would, with `token` unless undefined. */
+export const mcpPost = (
+  issuer: string,
+  token: string | undefined,
+  message: unknown,
+  headers: Record<string, string> = {},
+): Promise<JsonResponse> =>
+  postJson(mcpUrl(issuer), message, {
+    ...MCP_ACCEPT,
+    'MCP-Protocol-Version': PROTOCOL_VERSION,
+    ...(token === undefined ? {} : bearer(token)),
+    ...headers,
+  });
+
+export interface RawResponse {
+  readonly status: number;
+  readonly headers: Record<string, string | string[] | undefined>;
+  readonly text: string;
+}
+
+/**
+ * A request through `node:http`, which (unlike `fetch`) lets the test choose the `Host` header,
+ * as a browser tricked by DNS rebinding would send it.
+ */
+export const rawRequest = (
+  url: string,
+  options: { method: string; headers: Record<string, string>; body?: string },
+): Promise<RawResponse> =>
+  new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method: options.method, headers: options.headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => {
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          text: Buffer.concat(chunks).toString('utf8'),
+        });
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(options.body);
+  });
+
+/** An SDK client connected with a fixed bearer token (no OAuth provider). */
+export const connectWithToken = async (issuer: string, token: string): Promise<Client> => {
+  const client = new Client({ name: 'latchkey-test', version: '0.0.0' });
+  const transport = new StreamableHTTPClientTransport(new URL(mcpUrl(issuer)), {
+    requestInit: { headers: bearer(token) },
+  });
+  await client.connect(transport);
+  return client;
+};
+
+export interface ToolCall {
+  readonly isError: boolean;
+  /** The text of the single text content item. */
+  readonly text: string;
+  /** That text parsed as JSON, when it is JSON. */
+  readonly json: unknown;
+}
+
+/** Calls a tool and reads its single text content. */
+export const callTool = async (
+  client: Client,
+  name: string,
+  args: Record<string, unknown> = {},
+): Promise<ToolCall> => {
+  const result = await client.callTool({ name, arguments: args });
+  const content = result.content as { type: string; text?: string }[];
+  expect(content, JSON.stringify(result)).to.have.length(1);
+  expect(content[0]?.type).to.equal('text');
+  const text = content[0]?.text ?? '';
+  let json: unknown = undefined;
+  try {
+    json = JSON.parse(text) as unknown;
+  } catch {
+    json = undefined;
+  }
+  return { isError: result.isError === true, text, json };
+};
+
+/** Calls a tool and insists that it succeeded with a JSON result. */
+export const callToolOk = async (
+  client: Client,
+  name: string,
+  args: Record<string, unknown> = {},
+): Promise<unknown> => {
+  const call = await callTool(client, name, args);
+  expect(call.isError, call.text).to.equal(false);
+  expect(call.json, call.text).to.not.equal(undefined);
+  return call.json;
+};
+
+/** The sorted names of the tools a client is offered. */
+export const toolNames = async (client: Client): Promise<string[]> =>
+  (await client.listTools()).tools.map((tool) => tool.name).sort();
+
+/** The error a promise rejects with; fails the test when it resolves. */
+export const rejectionOf = async (promise: Promise<unknown>): Promise<unknown> => {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  expect.fail('expected the promise to reject');
+};

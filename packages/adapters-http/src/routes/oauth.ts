@@ -15,6 +15,7 @@ import {
   type UseCases,
 } from '@latchkey/domain';
 import * as E from 'fp-ts/lib/Either.js';
+import type { TaskEither } from 'fp-ts/lib/TaskEither.js';
 import { resourceMetadataUrl, type HttpConfig } from '../config.js';
 import { authenticated } from '../middleware/authenticate.js';
 import { formBody, formFields, requestMeta } from '../middleware/body.js';
@@ -193,106 +194,105 @@ export const oauthRoutes = (useCases: UseCases, config: HttpConfig): Router<Requ
     else renderAuthorize(ctx, outcome.right, session);
   });
 
-  router.post('/oauth2/tokens', oauthForm, async (ctx) => {
-    const params = singleParams(formFields(ctx));
-    if (E.isLeft(params)) {
-      writeOAuthError(ctx, params.left);
-      return;
-    }
-    const { basicAttempted, credentials } = clientCredentials(ctx, params.right);
-    const clientId = E.isRight(credentials)
-      ? (credentials.right.basic?.clientId ?? credentials.right.bodyClientId)
-      : undefined;
-    const retryAfter = await limiter.consume(ctx.state.clientIp, clientId);
-    if (retryAfter !== undefined) {
-      ctx.set('Retry-After', String(retryAfter));
-      writeOAuthError(
-        ctx,
-        oauthError('temporarily_unavailable', 'Too many token requests; try again later.'),
-      );
-      return;
-    }
-    if (E.isLeft(credentials)) {
-      writeOAuthError(ctx, credentials.left, { basicChallenge: basicAttempted });
-      return;
-    }
-    const result = await useCases.token({
-      credentials: credentials.right,
-      params: params.right,
-      meta: requestMeta(ctx),
-    })();
-    if (E.isLeft(result)) {
-      writeOAuthError(ctx, result.left, { basicChallenge: basicAttempted });
-      return;
-    }
-    const tokens = result.right;
-    ctx.body = {
-      access_token: tokens.accessToken,
-      token_type: tokens.tokenType,
-      expires_in: tokens.expiresIn,
-      ...(tokens.refreshToken === undefined ? {} : { refresh_token: tokens.refreshToken }),
-      scope: tokens.scope,
+  interface ClientRequest {
+    readonly params: Readonly<Record<string, string>>;
+    readonly credentials: PresentedClientCredentials;
+  }
+
+  /**
+   * The shared steps of the client-authenticated endpoints (token, revocation, introspection):
+   * single-valued form parameters, client credentials from Basic or the body, an optional
+   * throttle, the use case, and the one OAuth error writer (with a Basic challenge when Basic was
+   * tried).
+   */
+  const clientEndpoint =
+    <A>(
+      run: (request: ClientRequest, ctx: Ctx) => TaskEither<OAuthError, A>,
+      answer: (ctx: Ctx, value: A) => void,
+      throttled?: (ctx: Ctx, clientId: string | undefined) => Promise<boolean>,
+    ) =>
+    async (ctx: Ctx): Promise<void> => {
+      const params = singleParams(formFields(ctx));
+      if (E.isLeft(params)) {
+        writeOAuthError(ctx, params.left);
+        return;
+      }
+      const { basicAttempted, credentials } = clientCredentials(ctx, params.right);
+      const claimedId = E.isRight(credentials)
+        ? (credentials.right.basic?.clientId ?? credentials.right.bodyClientId)
+        : undefined;
+      if (throttled !== undefined && (await throttled(ctx, claimedId))) return;
+      if (E.isLeft(credentials)) {
+        writeOAuthError(ctx, credentials.left, { basicChallenge: basicAttempted });
+        return;
+      }
+      const result = await run({ params: params.right, credentials: credentials.right }, ctx)();
+      if (E.isLeft(result)) writeOAuthError(ctx, result.left, { basicChallenge: basicAttempted });
+      else answer(ctx, result.right);
     };
-  });
 
-  router.post('/oauth2/revoke', oauthForm, async (ctx) => {
-    const params = singleParams(formFields(ctx));
-    if (E.isLeft(params)) {
-      writeOAuthError(ctx, params.left);
-      return;
-    }
-    const { basicAttempted, credentials } = clientCredentials(ctx, params.right);
-    if (E.isLeft(credentials)) {
-      writeOAuthError(ctx, credentials.left, { basicChallenge: basicAttempted });
-      return;
-    }
-    const result = await useCases.revokeToken({
-      credentials: credentials.right,
-      token: params.right.token,
-      meta: requestMeta(ctx),
-    })();
-    if (E.isLeft(result)) {
-      writeOAuthError(ctx, result.left, { basicChallenge: basicAttempted });
-      return;
-    }
-    ctx.status = 200;
-    ctx.body = '';
-  });
+  /** Token requests per IP and per client (the claimed id: limiting happens before authentication). */
+  const tokenThrottle = async (ctx: Ctx, clientId: string | undefined): Promise<boolean> => {
+    const retryAfter = await limiter.consume(ctx.state.clientIp, clientId);
+    if (retryAfter === undefined) return false;
+    ctx.set('Retry-After', String(retryAfter));
+    writeOAuthError(ctx, oauthError('temporarily_unavailable', 'Too many token requests; try again later.'));
+    return true;
+  };
 
-  router.post('/oauth2/introspect', oauthForm, async (ctx) => {
-    const params = singleParams(formFields(ctx));
-    if (E.isLeft(params)) {
-      writeOAuthError(ctx, params.left);
-      return;
-    }
-    const { basicAttempted, credentials } = clientCredentials(ctx, params.right);
-    if (E.isLeft(credentials)) {
-      writeOAuthError(ctx, credentials.left, { basicChallenge: basicAttempted });
-      return;
-    }
-    const result = await useCases.introspectToken({
-      credentials: credentials.right,
-      token: params.right.token,
-    })();
-    if (E.isLeft(result)) {
-      writeOAuthError(ctx, result.left, { basicChallenge: basicAttempted });
-      return;
-    }
-    const found = result.right;
-    ctx.body = found.active
-      ? {
-          active: true,
-          client_id: found.clientId,
-          username: found.username,
-          sub: found.sub,
-          scope: found.scope,
-          ...(found.aud === undefined ? {} : { aud: found.aud }),
-          exp: found.exp,
-          iat: found.iat,
-          token_type: found.tokenType,
-        }
-      : { active: false };
-  });
+  router.post(
+    '/oauth2/tokens',
+    oauthForm,
+    clientEndpoint(
+      ({ params, credentials }, ctx) => useCases.token({ credentials, params, meta: requestMeta(ctx) }),
+      (ctx, tokens) => {
+        ctx.body = {
+          access_token: tokens.accessToken,
+          token_type: tokens.tokenType,
+          expires_in: tokens.expiresIn,
+          ...(tokens.refreshToken === undefined ? {} : { refresh_token: tokens.refreshToken }),
+          scope: tokens.scope,
+        };
+      },
+      tokenThrottle,
+    ),
+  );
+
+  router.post(
+    '/oauth2/revoke',
+    oauthForm,
+    clientEndpoint(
+      ({ params, credentials }, ctx) =>
+        useCases.revokeToken({ credentials, token: params.token, meta: requestMeta(ctx) }),
+      (ctx) => {
+        ctx.status = 200;
+        ctx.body = '';
+      },
+    ),
+  );
+
+  router.post(
+    '/oauth2/introspect',
+    oauthForm,
+    clientEndpoint(
+      ({ params, credentials }) => useCases.introspectToken({ credentials, token: params.token }),
+      (ctx, found) => {
+        ctx.body = found.active
+          ? {
+              active: true,
+              client_id: found.clientId,
+              username: found.username,
+              sub: found.sub,
+              scope: found.scope,
+              ...(found.aud === undefined ? {} : { aud: found.aud }),
+              exp: found.exp,
+              iat: found.iat,
+              token_type: found.tokenType,
+            }
+          : { active: false };
+      },
+    ),
+  );
 
   const challenge = { resourceMetadata: resourceMetadataUrl(config.issuer) };
   router.delete(

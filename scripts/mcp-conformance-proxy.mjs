@@ -105,7 +105,9 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const upstream = process.env.MCP_PROXY_UPSTREAM;
   const token = process.env.MCP_PROXY_TOKEN;
   if (upstream === undefined || token === undefined) {
-    process.stderr.write('Set MCP_PROXY_UPSTREAM (Latchkey origin) and MCP_PROXY_TOKEN (a token with scope mcp).\n');
+    process.stderr.write(
+      'Set MCP_PROXY_UPSTREAM (Latchkey origin) and MCP_PROXY_TOKEN (a token with scope mcp).\n',
+    );
     process.exit(2);
   }
   const proxy = await startAuthProxy({ upstream, token }, Number(process.env.MCP_PROXY_PORT ?? '0'));

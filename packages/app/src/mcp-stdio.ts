@@ -56,9 +56,20 @@ const main = async (): Promise<void> => {
     ip: 'stdio',
     userAgent: 'latchkey-mcp',
   });
-  server.onclose = () => {
-    void storage.close();
+  // MCP stdio lifecycle: the host closes our stdin (then may send SIGTERM); either way, close the
+  // database cleanly and exit.
+  let closing: Promise<void> | undefined;
+  const shutdown = (): void => {
+    closing ??= server
+      .close()
+      .catch(() => undefined)
+      .then(() => storage.close())
+      .then(() => process.exit(0));
   };
+  process.stdin.once('end', shutdown);
+  process.stdin.once('close', shutdown);
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
   await server.connect(new StdioServerTransport());
   logger.info({ user: principal.right.user.username }, 'serving MCP tools over stdio');
 };

@@ -17,6 +17,7 @@ import {
   INITIALIZED_NOTIFICATION,
   initializeRequest,
   MCP_ACCEPT,
+  MCP_PATH,
   mcpPost,
   mcpResourceMetadataUrl,
   mcpUrl,
@@ -65,6 +66,12 @@ const expectInitialized = (response: JsonResponse): void => {
   expect(body.result, response.text).to.be.an('object');
 };
 
+/** An `initialize` request padded past the 64 KiB body limit (CONTRACT §2). */
+const oversizedInitialize = () => {
+  const request = initializeRequest();
+  return { ...request, params: { ...request.params, padding: 'x'.repeat(70 * 1024) } };
+};
+
 const randomToken = (prefix: string): string => `${prefix}${randomBytes(32).toString('base64url')}`;
 
 describe('the MCP endpoint over raw HTTP (CONTRACT §11)', () => {
@@ -88,7 +95,8 @@ describe('the MCP endpoint over raw HTTP (CONTRACT §11)', () => {
 
     it('points at resource metadata that names the MCP endpoint, the issuer and scope mcp', async () => {
       const response = await mcpPost(h.url, undefined, initializeRequest());
-      const metadataUrl = challengeOf(response.headers.get('www-authenticate')).params.resource_metadata ?? '';
+      const metadataUrl =
+        challengeOf(response.headers.get('www-authenticate')).params.resource_metadata ?? '';
       const metadata = await request(metadataUrl);
       expect(metadata.status, metadata.text).to.equal(200);
       expect(metadata.body).to.deep.include({
@@ -153,6 +161,18 @@ describe('the MCP endpoint over raw HTTP (CONTRACT §11)', () => {
       expectInvalidToken(h, await mcpPost(h.url, token, initializeRequest()));
     });
 
+    it('answers an expired session token with 401 invalid_token', async () => {
+      clock.advance(86_401);
+      expectInvalidToken(h, await mcpPost(h.url, h.session, initializeRequest()));
+    });
+
+    it('checks the audience before the scope: a user:read token bound elsewhere gets 401, not 403', async () => {
+      const token = (
+        await obtainTokens(h, client, { params: { scope: 'user:read', resource: 'https://api.example.com' } })
+      ).access_token;
+      expectInvalidToken(h, await mcpPost(h.url, token, initializeRequest()));
+    });
+
     it('answers a token without mcp with 403 insufficient_scope scope="mcp"', async () => {
       const token = (await obtainTokens(h, client, { params: { scope: 'user:read' } })).access_token;
       const response = await mcpPost(h.url, token, initializeRequest());
@@ -177,7 +197,24 @@ describe('the MCP endpoint over raw HTTP (CONTRACT §11)', () => {
     });
 
     it('accepts an access token bound to the MCP endpoint', async () => {
-      expectInitialized(await mcpPost(h.url, await mcpToken({ resource: mcpUrl(h.url) }), initializeRequest()));
+      expectInitialized(
+        await mcpPost(h.url, await mcpToken({ resource: mcpUrl(h.url) }), initializeRequest()),
+      );
+    });
+
+    it('accepts the Bearer scheme in any case', async () => {
+      const response = await postJson(mcpUrl(h.url), initializeRequest(), {
+        ...MCP_ACCEPT,
+        Authorization: `bEaReR ${await mcpToken()}`,
+      });
+      expectInitialized(response);
+    });
+
+    it('ignores a session cookie beside the header, since cookies are no credential here', async () => {
+      const response = await mcpPost(h.url, await mcpToken(), initializeRequest(), {
+        Cookie: sessionCookie(h.session),
+      });
+      expectInitialized(response);
     });
 
     it('accepts a session token (scope all)', async () => {
@@ -219,11 +256,45 @@ describe('the MCP endpoint over raw HTTP (CONTRACT §11)', () => {
       expectInitialized(response);
     });
 
+    it('answers malformed JSON with 400', async () => {
+      const response = await mcpPost(h.url, await mcpToken(), '{"jsonrpc": "2.0", "id": 1,');
+      expect(response.status, response.text).to.equal(400);
+    });
+
+    it('answers a body over 64 KiB with 413 when it declares its length', async () => {
+      const response = await mcpPost(h.url, await mcpToken(), oversizedInitialize());
+      expect(response.status, response.text).to.equal(413);
+    });
+
+    it('answers a chunked body over 64 KiB with 413', async () => {
+      const response = await rawRequest(mcpUrl(h.url), {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', ...MCP_ACCEPT, ...bearer(await mcpToken()) },
+        body: JSON.stringify(oversizedInitialize()),
+        chunked: true,
+      });
+      expect(response.status, response.text.slice(0, 200)).to.equal(413);
+    });
+
     it('answers a text/plain body with 415', async () => {
       const response = await mcpPost(h.url, await mcpToken(), JSON.stringify(initializeRequest()), {
         'Content-Type': 'text/plain',
       });
       expect(response.status, response.text).to.equal(415);
+    });
+  });
+
+  context('in the logs', () => {
+    it('never writes the bearer token or a token sent in the query', async () => {
+      const headerToken = await mcpToken();
+      const queryToken = await mcpToken();
+      await mcpPost(h.url, headerToken, initializeRequest());
+      await postJson(`${mcpUrl(h.url)}?access_token=${queryToken}`, initializeRequest(), MCP_ACCEPT);
+      await mcpPost(h.url, randomToken('lk_at_'), initializeRequest());
+      const logs = h.server.logs.join('\n');
+      expect(logs).to.include(MCP_PATH);
+      expect(logs).to.not.include(headerToken);
+      expect(logs).to.not.include(queryToken);
     });
   });
 
@@ -254,10 +325,18 @@ describe('the MCP endpoint over raw HTTP (CONTRACT §11)', () => {
         body: JSON.stringify(initializeRequest()),
       });
 
+    const otherHosts = (): string[] => {
+      const port = new URL(h.url).port;
+      return ['evil.example', `evil.example:${port}`, `localhost:${port}`, '127.0.0.1'];
+    };
+
     it('answers a request whose Host is not the issuer host with 403', async () => {
-      const response = await post('evil.example', await mcpToken());
-      expect(response.status, response.text).to.equal(403);
-      expect(JSON.parse(response.text)).to.have.property('message').that.is.a('string');
+      const token = await mcpToken();
+      for (const host of otherHosts()) {
+        const response = await post(host, token);
+        expect(response.status, `${host}: ${response.text}`).to.equal(403);
+        expect(JSON.parse(response.text), host).to.have.property('message').that.is.a('string');
+      }
     });
 
     it('serves the same request when Host names the issuer', async () => {
@@ -290,13 +369,26 @@ describe('the MCP endpoint over raw HTTP (CONTRACT §11)', () => {
       expectOpenCors(response);
     });
 
+    it('puts the CORS headers on 403, 405 and 415 answers', async () => {
+      const userRead = (await obtainTokens(h, client, { params: { scope: 'user:read' } })).access_token;
+      const token = await mcpToken();
+      const answers = [
+        await mcpPost(h.url, userRead, initializeRequest(), { Origin: ORIGIN }),
+        await request(mcpUrl(h.url), { method: 'GET', headers: { ...bearer(token), Origin: ORIGIN } }),
+        await mcpPost(h.url, token, 'x', { 'Content-Type': 'text/plain', Origin: ORIGIN }),
+      ];
+      expect(answers.map((a) => a.status)).to.deep.equal([403, 405, 415]);
+      for (const answer of answers) expectOpenCors(answer);
+    });
+
     it('allows GET, POST, DELETE, OPTIONS and the MCP headers in a preflight, without credentials', async () => {
       const response = await request(mcpUrl(h.url), {
         method: 'OPTIONS',
         headers: {
           Origin: ORIGIN,
           'Access-Control-Request-Method': 'POST',
-          'Access-Control-Request-Headers': 'authorization, content-type, mcp-protocol-version, mcp-session-id',
+          'Access-Control-Request-Headers':
+            'authorization, content-type, mcp-protocol-version, mcp-session-id',
         },
       });
       expect(response.status).to.be.within(200, 204);

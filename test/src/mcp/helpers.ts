@@ -2,6 +2,7 @@ import { request as httpRequest } from 'node:http';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { expect } from 'chai';
+import { nullsIn } from '../http/admin-api.js';
 import { bearer, postJson, type JsonResponse } from '../support/server.js';
 import { MCP_PATH } from '../oauth/flow-helpers.js';
 
@@ -72,7 +73,7 @@ export interface RawResponse {
  */
 export const rawRequest = (
   url: string,
-  options: { method: string; headers: Record<string, string>; body?: string },
+  options: { method: string; headers: Record<string, string>; body?: string; chunked?: boolean },
 ): Promise<RawResponse> =>
   new Promise((resolve, reject) => {
     const req = httpRequest(url, { method: options.method, headers: options.headers }, (res) => {
@@ -88,7 +89,14 @@ export const rawRequest = (
       res.on('error', reject);
     });
     req.on('error', reject);
-    req.end(options.body);
+    const body = options.body ?? '';
+    if (options.chunked === true) {
+      // Two writes: Node then sends `Transfer-Encoding: chunked` and no `Content-Length`.
+      req.write(body.slice(0, body.length / 2));
+      req.end(body.slice(body.length / 2));
+    } else {
+      req.end(body);
+    }
   });
 
 /** An SDK client connected with a fixed bearer token (no OAuth provider). */
@@ -109,6 +117,14 @@ export interface ToolCall {
   readonly json: unknown;
 }
 
+const parsedOrUndefined = (text: string): unknown => {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+};
+
 /** Calls a tool and reads its single text content. */
 export const callTool = async (
   client: Client,
@@ -120,16 +136,10 @@ export const callTool = async (
   expect(content, JSON.stringify(result)).to.have.length(1);
   expect(content[0]?.type).to.equal('text');
   const text = content[0]?.text ?? '';
-  let json: unknown = undefined;
-  try {
-    json = JSON.parse(text) as unknown;
-  } catch {
-    json = undefined;
-  }
-  return { isError: result.isError === true, text, json };
+  return { isError: result.isError === true, text, json: parsedOrUndefined(text) };
 };
 
-/** Calls a tool and insists that it succeeded with a JSON result. */
+/** Calls a tool and insists that it succeeded with a JSON result without `null` (CONTRACT §2). */
 export const callToolOk = async (
   client: Client,
   name: string,
@@ -138,6 +148,7 @@ export const callToolOk = async (
   const call = await callTool(client, name, args);
   expect(call.isError, call.text).to.equal(false);
   expect(call.json, call.text).to.not.equal(undefined);
+  expect(nullsIn(call.json), `nulls in the result of ${name}: ${call.text}`).to.deep.equal([]);
   return call.json;
 };
 

@@ -59,6 +59,8 @@ export const mcpRoutes = (useCases: UseCases, config: HttpConfig): Router<Reques
     const transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: undefined,
       enableJsonResponse: true,
+      // The declared length is checked above; this also bounds a chunked body (CONTRACT §2).
+      maxRequestBodySize: config.bodyLimitBytes,
     });
     ctx.res.on('close', () => {
       void transport.close();

@@ -76,7 +76,7 @@ export class InMemoryApiKeyRepository implements ApiKeyRepository {
   }
 
   private byId(id: ApiKeyId): ApiKey | undefined {
-    for (const key of this.db.apiKeys.values()) if (key.id === id) return key;
-    return undefined;
+    const digest = this.db.keyOfId(this.db.apiKeys, id);
+    return digest === undefined ? undefined : this.db.apiKeys.get(digest);
   }
 }

@@ -104,7 +104,7 @@ export class InMemoryPendingAuthorizationRepository implements PendingAuthorizat
     if (this.db.pendingAuthorizations.has(pending.digest))
       return Promise.reject(new Error('duplicate pending authorization digest'));
     // Same as the foreign keys in PostgreSQL.
-    if (![...this.db.apiKeys.values()].some((key) => key.id === pending.sessionId))
+    if (this.db.keyOfId(this.db.apiKeys, pending.sessionId) === undefined)
       return Promise.reject(new Error('pending authorization of an unknown session'));
     if (!this.db.users.has(pending.userId) || !this.db.clients.has(pending.clientId))
       return Promise.reject(new Error('pending authorization for an unknown user or client'));
@@ -155,14 +155,12 @@ export class InMemoryAuthorizationCodeRepository implements AuthorizationCodeRep
   }
 
   consume(id: string, at: Date): Promise<boolean> {
-    for (const [digest, code] of this.db.codes) {
-      if (code.id === id) {
-        if (code.consumedAt !== undefined) return Promise.resolve(false);
-        this.db.put(this.journal, this.db.codes, digest, { ...code, consumedAt: at });
-        return Promise.resolve(true);
-      }
-    }
-    return Promise.resolve(false);
+    const digest = this.db.keyOfId(this.db.codes, id);
+    const code = digest === undefined ? undefined : this.db.codes.get(digest);
+    if (digest === undefined || code === undefined || code.consumedAt !== undefined)
+      return Promise.resolve(false);
+    this.db.put(this.journal, this.db.codes, digest, { ...code, consumedAt: at });
+    return Promise.resolve(true);
   }
 
   deleteExpired(before: Date): Promise<number> {
@@ -252,7 +250,8 @@ export class InMemoryRefreshTokenRepository implements RefreshTokenRepository {
   }
 
   private byId(id: string): [string, RefreshToken] | undefined {
-    for (const entry of this.db.refreshTokens) if (entry[1].id === id) return entry;
-    return undefined;
+    const digest = this.db.keyOfId(this.db.refreshTokens, id);
+    const token = digest === undefined ? undefined : this.db.refreshTokens.get(digest);
+    return digest === undefined || token === undefined ? undefined : [digest, token];
   }
 }

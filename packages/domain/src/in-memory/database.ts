@@ -26,21 +26,47 @@ export class InMemoryDatabase {
   readonly codes = new Map<string, AuthorizationCode>();
   readonly refreshTokens = new Map<string, RefreshToken>();
   private queue: Promise<unknown> = Promise.resolve();
+  /** id → key indexes of the tables whose rows are looked up by id but keyed by digest. */
+  readonly #idIndexes = new Map<Map<string, unknown>, Map<string, string>>([
+    [this.apiKeys, new Map()],
+    [this.codes, new Map()],
+    [this.refreshTokens, new Map()],
+  ]);
+
+  /** The key (digest) of the row with this id, in a table indexed by id. */
+  keyOfId(map: Map<string, unknown>, id: string): string | undefined {
+    return this.#idIndexes.get(map)?.get(id);
+  }
 
   /** Sets `key` in `map`, journaling the previous value for rollback. */
-  put<K, V>(journal: Journal, map: Map<K, V>, key: K, value: V): void {
+  put<V>(journal: Journal, map: Map<string, V>, key: string, value: V): void {
     const had = map.has(key);
     const previous = map.get(key);
     map.set(key, value);
-    journal?.push(() => (had ? map.set(key, previous as V) : map.delete(key)));
+    const index = this.#idIndexes.get(map);
+    const id = (value as { id?: unknown }).id;
+    if (index !== undefined && typeof id === 'string') index.set(id, key);
+    journal?.push(() => {
+      if (had) map.set(key, previous as V);
+      else {
+        map.delete(key);
+        if (index !== undefined && typeof id === 'string') index.delete(id);
+      }
+    });
   }
 
   /** Deletes `key` from `map`, journaling the value for rollback. */
-  remove<K, V>(journal: Journal, map: Map<K, V>, key: K): boolean {
+  remove<V>(journal: Journal, map: Map<string, V>, key: string): boolean {
     if (!map.has(key)) return false;
     const previous = map.get(key) as V;
     map.delete(key);
-    journal?.push(() => map.set(key, previous));
+    const index = this.#idIndexes.get(map);
+    const id = (previous as { id?: unknown }).id;
+    if (index !== undefined && typeof id === 'string') index.delete(id);
+    journal?.push(() => {
+      map.set(key, previous);
+      if (index !== undefined && typeof id === 'string') index.set(id, key);
+    });
     return true;
   }
 

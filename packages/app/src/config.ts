@@ -13,6 +13,8 @@ export interface Config {
   readonly storage: 'postgres' | 'memory';
   readonly databaseUrl?: string | undefined;
   readonly dataDir: string;
+  /** Connections to an external PostgreSQL (`LATCHKEY_DATABASE_POOL_SIZE`, default 20); the embedded database has one. */
+  readonly databasePoolSize: number;
   readonly sessionTtlSeconds: number;
   readonly codeTtlSeconds: number;
   readonly accessTokenTtlSeconds: number;
@@ -147,6 +149,11 @@ const Environment = t.partial({
   LATCHKEY_STORAGE: variable('Storage', oneOf('postgres', 'memory')),
   LATCHKEY_DATABASE_URL: variable('DatabaseUrl', databaseUrl),
   LATCHKEY_DATA_DIR: variable('DataDir', text),
+  LATCHKEY_DATABASE_POOL_SIZE: variable<number>('PoolSize', (raw) =>
+    E.flatMap(nonNegativeInt(raw), (n) =>
+      n >= 1 && n <= 200 ? E.right(n) : E.left('must be between 1 and 200'),
+    ),
+  ),
   LATCHKEY_SESSION_TTL: variable('Duration', positiveDuration),
   LATCHKEY_CODE_TTL: variable<number>('CodeTtl', (raw) =>
     E.flatMap(positiveDuration(raw), (s) => (s <= 600 ? E.right(s) : E.left('must be at most 10 minutes'))),
@@ -225,6 +232,7 @@ export const decodeConfig = (env: Env): E.Either<string[], Config> => {
     storage: v.LATCHKEY_STORAGE ?? 'postgres',
     databaseUrl: v.LATCHKEY_DATABASE_URL,
     dataDir: v.LATCHKEY_DATA_DIR ?? './.latchkey',
+    databasePoolSize: v.LATCHKEY_DATABASE_POOL_SIZE ?? 20,
     sessionTtlSeconds: v.LATCHKEY_SESSION_TTL ?? 86_400,
     codeTtlSeconds: v.LATCHKEY_CODE_TTL ?? 60,
     accessTokenTtlSeconds: v.LATCHKEY_ACCESS_TOKEN_TTL ?? 3600,

@@ -86,7 +86,7 @@ export const openStorage = async (config: Config, logger: Logger): Promise<Stora
     logger.info({ dataDir: config.dataDir }, 'using the embedded PostgreSQL (PGlite)');
   const storage = await createPostgresStorage({
     clientUrl: embedded?.url ?? (config.databaseUrl as string),
-    poolMax: embedded === undefined ? 10 : 1,
+    poolMax: embedded === undefined ? config.databasePoolSize : 1,
   });
   try {
     await migrate(storage.orm);

@@ -36,21 +36,30 @@ export const requestContext =
       ctx.get('X-Forwarded-For') || undefined,
       trustProxy,
     );
-    ctx.state.log = logger.child({ requestId });
+    // The per-request child logger is made only when something logs through it.
+    let child: Logger | undefined;
+    Object.defineProperty(ctx.state, 'log', {
+      get: () => (child ??= logger.child({ requestId })),
+      enumerable: true,
+      configurable: true,
+    });
     ctx.set('X-Request-Id', requestId);
     try {
       await next();
     } finally {
-      const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      ctx.state.log.info(
-        {
-          method: ctx.method,
-          path: ctx.path,
-          status: ctx.status,
-          ms: Math.round(ms * 10) / 10,
-          ip: ctx.state.clientIp,
-        },
-        'request',
-      );
+      if (logger.isLevelEnabled('info')) {
+        const ms = Number(process.hrtime.bigint() - started) / 1e6;
+        logger.info(
+          {
+            requestId,
+            method: ctx.method,
+            path: ctx.path,
+            status: ctx.status,
+            ms: Math.round(ms * 10) / 10,
+            ip: ctx.state.clientIp,
+          },
+          'request',
+        );
+      }
     }
   };

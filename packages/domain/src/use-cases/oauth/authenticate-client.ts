@@ -9,7 +9,7 @@ import type {
   OAuthClient,
   TokenEndpointAuthMethod,
 } from '../../model/client.js';
-import { credentialDigest, digestsEqual } from '../../model/credential.js';
+import { credentialDigest, digestsEqual, type CredentialDigest } from '../../model/credential.js';
 import { Uuid } from '../../model/ids.js';
 import type { Ports } from '../../ports/index.js';
 import { fromPortOAuth } from '../support.js';
@@ -67,12 +67,10 @@ export const claimedAuthentication = (presented: PresentedClientCredentials): E.
 
 const checkSecret = (
   client: OAuthClient,
-  presented: string,
+  presentedDigest: CredentialDigest,
   stored: ClientSecret | undefined,
 ): E.Either<OAuthError, ClientSecret> =>
-  stored !== undefined &&
-  stored.clientId === client.id &&
-  digestsEqual(stored.digest, credentialDigest('clientSecret', presented) ?? '')
+  stored !== undefined && stored.clientId === client.id && digestsEqual(stored.digest, presentedDigest)
     ? E.right(stored)
     : E.left(invalidClient('wrong client secret'));
 
@@ -124,7 +122,11 @@ export const makeAuthenticateClient = (deps: Pick<Ports, 'clients' | 'clientSecr
               digest === undefined
                 ? TE.right(undefined)
                 : fromPortOAuth(() => deps.clientSecrets.findByDigest(digest)),
-              TE.flatMap((stored) => TE.fromEither(checkSecret(client, secret, stored))),
+              TE.flatMap((stored) =>
+                digest === undefined
+                  ? TE.left(invalidClient('malformed client secret'))
+                  : TE.fromEither(checkSecret(client, digest, stored)),
+              ),
               TE.map((stored) => ({ client, method: claim.method, secretId: stored.id })),
             );
           }),

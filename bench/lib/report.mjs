@@ -1,0 +1,217 @@
+// Summaries, targets, and the Markdown report.
+
+export const SYSTEMS = {
+  memory: 'latchkey-memory',
+  oidc: 'oidc-provider',
+  postgres: 'latchkey-postgres',
+  pgbench: 'pgbench',
+};
+
+export const median = (values) => {
+  const sorted = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
+  if (sorted.length === 0) return null;
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+
+const ratio = (a, b) => (a === undefined || b === undefined || b.rps === 0 ? null : a.rps / b.rps);
+
+/** The per-round ratios of one round's results. */
+const cpuRatio = (latchkey, oidc) =>
+  latchkey?.serverCpuUs === undefined || oidc?.serverCpuUs === undefined
+    ? null
+    : oidc.serverCpuUs / latchkey.serverCpuUs;
+
+export const roundRatios = (results) => ({
+  memoryVsOidc: ratio(results[SYSTEMS.memory], results[SYSTEMS.oidc]),
+  /** oidc-provider's CPU per request ÷ Latchkey's: the throughput ratio if each had a core of its own. */
+  cpuMemoryVsOidc: cpuRatio(results[SYSTEMS.memory], results[SYSTEMS.oidc]),
+  postgresVsOidc: ratio(results[SYSTEMS.postgres], results[SYSTEMS.oidc]),
+  postgresVsPgbench: ratio(results[SYSTEMS.postgres], results[SYSTEMS.pgbench]),
+});
+
+/** Medians over rounds, per system and per ratio; errors are summed. */
+export const summarise = (rounds) => {
+  const systems = {};
+  for (const name of Object.values(SYSTEMS)) {
+    const runs = rounds.map((r) => r.results[name]).filter((r) => r !== undefined);
+    if (runs.length === 0) continue;
+    systems[name] = {
+      rps: median(runs.map((r) => r.rps)),
+      p50: median(runs.map((r) => r.p50)),
+      p99: median(runs.map((r) => r.p99)),
+      serverCpuUs: median(runs.map((r) => r.serverCpuUs)),
+      dbCpuUs: median(runs.map((r) => r.dbCpuUs)),
+      errors: runs.reduce((sum, r) => sum + r.errors, 0),
+    };
+  }
+  const ratios = {};
+  for (const key of ['memoryVsOidc', 'cpuMemoryVsOidc', 'postgresVsOidc', 'postgresVsPgbench']) {
+    ratios[key] = median(rounds.map((r) => r.ratios[key]).filter((v) => v !== null));
+  }
+  return { systems, ratios };
+};
+
+/** The issue's targets, evaluated on the medians. */
+export const evaluateTargets = (scenarios) => {
+  const targets = [];
+  for (const s of scenarios) {
+    if (['code', 'refresh', 'read', 'introspect'].includes(s.id)) {
+      const value = s.summary.ratios.memoryVsOidc;
+      targets.push({
+        target: `${s.title}: Latchkey (in-memory) ≥ 1.5× oidc-provider (median ratio)`,
+        value,
+        threshold: 1.5,
+        met: value !== null && value >= 1.5,
+      });
+    }
+    if (['code', 'refresh'].includes(s.id) && s.summary.systems[SYSTEMS.pgbench] !== undefined) {
+      const value = s.summary.ratios.postgresVsPgbench;
+      targets.push({
+        target: `${s.title}: Latchkey (PostgreSQL) ≥ 50% of pgbench for the same statements`,
+        value,
+        threshold: 0.5,
+        met: value !== null && value >= 0.5,
+      });
+    }
+  }
+  const errors = scenarios.reduce(
+    (sum, s) =>
+      sum + s.rounds.reduce((n, r) => n + Object.values(r.results).reduce((m, x) => m + x.errors, 0), 0),
+    0,
+  );
+  targets.push({ target: 'zero errors in every run', value: errors, threshold: 0, met: errors === 0 });
+  return targets;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Markdown
+
+const fmt = (value, digits = 0) =>
+  value === null || value === undefined || !Number.isFinite(value) ? '–' : value.toFixed(digits);
+const pct = (value) => (value === null || value === undefined ? '–' : `${(value * 100).toFixed(0)}%`);
+const times = (value) => (value === null || value === undefined ? '–' : `${value.toFixed(2)}×`);
+
+export const renderMarkdown = (results) => {
+  const { meta, scenarios, targets } = results;
+  const lines = [];
+  lines.push('# Latchkey benchmark results', '');
+  lines.push(
+    `${meta.date} · Node ${meta.node} · ${meta.cpus} CPUs · ${meta.connections} connections · ` +
+      `${meta.rounds} rounds of ${meta.duration} s per system (code exchange: as many requests as ` +
+      `codes minted for ~${meta.duration} s) · load average before/after ${meta.loadAverage.before} / ` +
+      `${meta.loadAverage.after}`,
+    '',
+  );
+  if (meta.git !== undefined) {
+    const dirty = meta.git.uncommittedPackageFiles;
+    lines.push(
+      `Packages built from \`${meta.git.commit.slice(0, 12)}\`` +
+        (dirty.length === 0
+          ? '.'
+          : ` with uncommitted changes to ${dirty.map((f) => `\`${f}\``).join(', ')}.`),
+      '',
+    );
+  }
+  if (meta.postgres.skipped) lines.push(`**PostgreSQL variant skipped:** ${meta.postgres.reason}`, '');
+  lines.push(
+    'Medians over rounds; ratios are computed per round (A B A B) and their median is shown. ' +
+      'req/s counts answers with the expected status; latency in ms; errors summed over all rounds. ' +
+      '"Same, by CPU per request" is oidc-provider\'s server CPU time per request ÷ Latchkey\'s: ' +
+      'the throughput ratio each would reach with a core to itself, steadier than req/s when the ' +
+      'load generator, the servers and the database share the machine.',
+    '',
+  );
+  lines.push(
+    '| scenario | Latchkey in-memory req/s | oidc-provider req/s | in-memory ÷ oidc-provider | ' +
+      'same, by CPU per request | Latchkey PostgreSQL req/s | PostgreSQL ÷ oidc-provider | ' +
+      'pgbench tx/s (same SQL) | Latchkey PostgreSQL ÷ pgbench | errors |',
+  );
+  lines.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const s of scenarios) {
+    const sys = s.summary.systems;
+    const errors = Object.values(sys).reduce((sum, x) => sum + x.errors, 0);
+    lines.push(
+      `| ${s.title} | ${fmt(sys[SYSTEMS.memory]?.rps)} | ${fmt(sys[SYSTEMS.oidc]?.rps)} | ` +
+        `${times(s.summary.ratios.memoryVsOidc)} | ${times(s.summary.ratios.cpuMemoryVsOidc)} | ` +
+        `${fmt(sys[SYSTEMS.postgres]?.rps)} | ` +
+        `${times(s.summary.ratios.postgresVsOidc)} | ${fmt(sys[SYSTEMS.pgbench]?.rps)} | ` +
+        `${pct(s.summary.ratios.postgresVsPgbench)} | ${errors} |`,
+    );
+  }
+  lines.push('', '## Latency and CPU per request (medians of rounds)', '');
+  lines.push(
+    'CPU: the server process, and every PostgreSQL process (the whole server, so other databases' +
+      "' load counts too), in µs of CPU time per successful request, from /proc.",
+    '',
+  );
+  lines.push(
+    '| scenario | system | p50 ms | p99 ms | server CPU µs/req | PostgreSQL CPU µs/req |',
+    '| --- | --- | ---: | ---: | ---: | ---: |',
+  );
+  for (const s of scenarios) {
+    for (const [name, x] of Object.entries(s.summary.systems)) {
+      lines.push(
+        `| ${s.title} | ${name} | ${fmt(x.p50, 2)} | ${fmt(x.p99, 2)} | ${fmt(x.serverCpuUs)} | ${fmt(x.dbCpuUs)} |`,
+      );
+    }
+  }
+  lines.push('', '## Targets', '');
+  lines.push('| target | value | met |', '| --- | ---: | :---: |');
+  for (const t of targets) {
+    const value = t.threshold === 0.5 ? pct(t.value) : t.threshold === 0 ? String(t.value) : times(t.value);
+    lines.push(`| ${t.target} | ${value} | ${t.met ? 'yes' : 'no'} |`);
+  }
+  lines.push('', '## Every round', '');
+  for (const s of scenarios) {
+    lines.push(`### ${s.title}`, '', s.description, '');
+    lines.push(
+      '| round | system | req/s | p50 ms | p99 ms | errors | requests | server CPU µs/req | PostgreSQL CPU µs/req | ratio |',
+      '| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+    );
+    for (const r of s.rounds) {
+      const ratios = [
+        r.ratios.memoryVsOidc === null ? null : `in-memory ÷ oidc-provider ${times(r.ratios.memoryVsOidc)}`,
+        r.ratios.postgresVsOidc === null
+          ? null
+          : `PostgreSQL ÷ oidc-provider ${times(r.ratios.postgresVsOidc)}`,
+        r.ratios.postgresVsPgbench === null
+          ? null
+          : `PostgreSQL ÷ pgbench ${pct(r.ratios.postgresVsPgbench)}`,
+      ].filter((x) => x !== null);
+      let first = true;
+      for (const [name, x] of Object.entries(r.results)) {
+        lines.push(
+          `| ${r.round} | ${name} | ${fmt(x.rps)} | ${fmt(x.p50, 2)} | ${fmt(x.p99, 2)} | ${x.errors} | ` +
+            `${x.ok} | ${fmt(x.serverCpuUs)} | ${fmt(x.dbCpuUs)} | ${first ? ratios.join('; ') : ''} |`,
+        );
+        first = false;
+      }
+    }
+    lines.push('');
+  }
+  if (results.pgbench !== undefined) {
+    lines.push('## The replayed statements', '');
+    lines.push(
+      'Captured from Latchkey (PostgreSQL) during one warmed-up request each, replayed by pgbench ' +
+        `(\`-M simple\`, ${meta.connections} clients, one thread) with the presented credential, its ` +
+        'grant and the inserted keys taken from prepared rows (`:bench_i`, `:bench_w`).',
+      '',
+    );
+    for (const [kind, replay] of Object.entries(results.pgbench.scripts)) {
+      lines.push(
+        `### ${kind === 'code' ? 'Code exchange' : 'Refresh'}`,
+        '',
+        '```sql',
+        replay.script.trim(),
+        '```',
+        '',
+      );
+    }
+    lines.push(
+      `Replay check: ${results.pgbench.check.map((c) => `${c.kind}: ${c.changed} of ${c.transactions} transactions found their prepared row unused`).join('; ')}.`,
+      '',
+    );
+  }
+  return `${lines.join('\n')}\n`;
+};

@@ -1,0 +1,74 @@
+// `node bench/query-cost.mjs` (after `pnpm exec tsc -b`): the CPU one statement costs Latchkey's
+// process, by the way it is sent: through the PostgreSQL adapter's repositories (MikroORM's
+// QueryBuilder, as on the token path), through MikroORM's `execute` with raw SQL, and through the
+// `pg` driver directly (parameterised, and as a named prepared statement). Also one empty
+// transaction through the adapter's `Transactor` against a bare BEGIN/COMMIT.
+//
+// One statement at a time on an otherwise idle process, on a fresh `latchkey_bench_*` database
+// (dropped afterwards); CPU is this process's user+system time per statement.
+import process from 'node:process';
+import { createPostgresStorage, migrate } from '@latchkey/adapters-postgres';
+import pg from 'pg';
+import { createBenchDatabase, postgresUnavailable } from './lib/systems.mjs';
+
+const COUNT = Number(process.argv[2] ?? 3000);
+
+const measure = async (name, statement) => {
+  for (let i = 0; i < Math.min(500, COUNT); i += 1) await statement(i);
+  const cpu0 = process.cpuUsage();
+  const started = process.hrtime.bigint();
+  for (let i = 0; i < COUNT; i += 1) await statement(i);
+  const cpu = process.cpuUsage(cpu0);
+  const wall = Number(process.hrtime.bigint() - started) / 1000 / COUNT;
+  const perStatement = (cpu.user + cpu.system) / COUNT;
+  process.stdout.write(
+    `${perStatement.toFixed(0).padStart(6)} µs CPU ${wall.toFixed(0).padStart(6)} µs wall  ${name}\n`,
+  );
+};
+
+const main = async () => {
+  const unavailable = postgresUnavailable();
+  if (unavailable !== undefined) {
+    process.stdout.write(`skipped: ${unavailable}\n`);
+    return;
+  }
+  const database = createBenchDatabase();
+  const storage = await createPostgresStorage({ clientUrl: database.url, poolMax: 10 });
+  const client = new pg.Client({ connectionString: database.url });
+  try {
+    await migrate(storage.orm);
+    await client.connect();
+    const digest = 'f'.repeat(64);
+    const id = '00000000-0000-4000-8000-000000000000';
+    const sql = 'select * from oauth2_refresh_tokens where digest = $1 limit 1';
+    process.stdout.write(`per statement, ${COUNT} times each:\n`);
+    await measure('repository refreshTokens.findByDigest (MikroORM QueryBuilder)', () =>
+      storage.refreshTokens.findByDigest(digest),
+    );
+    await measure('repository clients.findById (MikroORM QueryBuilder)', () => storage.clients.findById(id));
+    const connection = storage.orm.em.fork().getConnection();
+    await measure('MikroORM execute, raw SQL', () =>
+      connection.execute('select * from oauth2_refresh_tokens where digest = ? limit 1', [digest]),
+    );
+    await measure('pg, parameterised', () => client.query(sql, [digest]));
+    await measure('pg, named prepared statement', () =>
+      client.query({ name: 'by-digest', text: sql, values: [digest] }),
+    );
+    await measure('empty transaction through the Transactor (BEGIN, COMMIT)', () =>
+      storage.transactor.run(() => () => Promise.resolve({ _tag: 'Right', right: undefined })),
+    );
+    await measure('pg, BEGIN and COMMIT', async () => {
+      await client.query('begin');
+      await client.query('commit');
+    });
+  } finally {
+    await client.end();
+    await storage.close();
+    database.drop();
+  }
+};
+
+main().catch((error) => {
+  process.stderr.write(`query-cost: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});

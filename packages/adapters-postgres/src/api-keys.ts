@@ -1,7 +1,8 @@
 import type { ApiKey, ApiKeyId, ApiKeyRepository, ClientSecretId, CredentialDigest } from '@latchkey/domain';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { ApiKeySchema, type ApiKeyRow } from './entities.js';
+import { ApiKeySchema } from './entities.js';
 import { toApiKey, toApiKeyRow } from './mappers.js';
+import { findOne } from './find-one.js';
 import { guarded } from './storage-errors.js';
 import { isUuid } from './uuid.js';
 
@@ -25,11 +26,7 @@ export class PostgresApiKeyRepository implements ApiKeyRepository {
 
   findByDigest(digest: CredentialDigest): Promise<ApiKey | undefined> {
     return guarded(async () => {
-      const row = await this.em
-        .createQueryBuilder(ApiKeySchema)
-        .select('*')
-        .where({ digest })
-        .execute<ApiKeyRow | null>('get');
+      const row = await findOne(this.em, ApiKeySchema, 'digest', digest);
       return row ? toApiKey(row) : undefined;
     });
   }

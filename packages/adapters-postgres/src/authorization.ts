@@ -20,10 +20,7 @@ import {
   GrantSchema,
   PendingAuthorizationSchema,
   RefreshTokenSchema,
-  type AuthorizationCodeRow,
-  type GrantRow,
   type PendingAuthorizationRow,
-  type RefreshTokenRow,
 } from './entities.js';
 import {
   toAuthorizationCode,
@@ -35,6 +32,7 @@ import {
   toRefreshToken,
   toRefreshTokenRow,
 } from './mappers.js';
+import { findOne } from './find-one.js';
 import { guarded } from './storage-errors.js';
 import { isUuid } from './uuid.js';
 
@@ -100,11 +98,7 @@ export class PostgresGrantRepository implements GrantRepository {
   findById(id: GrantId): Promise<Grant | undefined> {
     if (!isUuid(id)) return Promise.resolve(undefined);
     return guarded(async () => {
-      const row = await this.em
-        .createQueryBuilder(GrantSchema)
-        .select('*')
-        .where({ id })
-        .execute<GrantRow | null>('get');
+      const row = await findOne(this.em, GrantSchema, 'id', id);
       return row ? toGrant(row) : undefined;
     });
   }
@@ -167,11 +161,7 @@ export class PostgresPendingAuthorizationRepository implements PendingAuthorizat
 
   findByDigest(digest: CredentialDigest): Promise<PendingAuthorization | undefined> {
     return guarded(async () => {
-      const row = await this.em
-        .createQueryBuilder(PendingAuthorizationSchema)
-        .select('*')
-        .where({ digest })
-        .execute<PendingAuthorizationRow | null>('get');
+      const row = await findOne(this.em, PendingAuthorizationSchema, 'digest', digest);
       return row ? toPendingAuthorization(row) : undefined;
     });
   }
@@ -216,11 +206,7 @@ export class PostgresAuthorizationCodeRepository implements AuthorizationCodeRep
 
   findByDigest(digest: CredentialDigest): Promise<AuthorizationCode | undefined> {
     return guarded(async () => {
-      const row = await this.em
-        .createQueryBuilder(AuthorizationCodeSchema)
-        .select('*')
-        .where({ digest })
-        .execute<AuthorizationCodeRow | null>('get');
+      const row = await findOne(this.em, AuthorizationCodeSchema, 'digest', digest);
       return row ? toAuthorizationCode(row) : undefined;
     });
   }
@@ -265,11 +251,7 @@ export class PostgresRefreshTokenRepository implements RefreshTokenRepository {
 
   findByDigest(digest: CredentialDigest): Promise<RefreshToken | undefined> {
     return guarded(async () => {
-      const row = await this.em
-        .createQueryBuilder(RefreshTokenSchema)
-        .select('*')
-        .where({ digest })
-        .execute<RefreshTokenRow | null>('get');
+      const row = await findOne(this.em, RefreshTokenSchema, 'digest', digest);
       return row ? toRefreshToken(row) : undefined;
     });
   }

@@ -15,6 +15,7 @@ import { raw } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ClientSchema, ClientSecretSchema, type ClientRow, type ClientSecretRow } from './entities.js';
 import { toClient, toClientRow, toClientSecret, toClientSecretRow } from './mappers.js';
+import { findOne } from './find-one.js';
 import { guarded } from './storage-errors.js';
 import { isUuid } from './uuid.js';
 
@@ -57,11 +58,7 @@ export class PostgresClientRepository implements ClientRepository {
   findById(id: ClientId): Promise<OAuthClient | undefined> {
     if (!isUuid(id)) return Promise.resolve(undefined);
     return guarded(async () => {
-      const row = await this.em
-        .createQueryBuilder(ClientSchema)
-        .select('*')
-        .where({ id })
-        .execute<ClientRow | null>('get');
+      const row = await findOne(this.em, ClientSchema, 'id', id);
       return row ? toClient(row) : undefined;
     });
   }
@@ -181,11 +178,7 @@ export class PostgresClientSecretRepository implements ClientSecretRepository {
 
   findByDigest(digest: CredentialDigest): Promise<ClientSecret | undefined> {
     return guarded(async () => {
-      const row = await this.em
-        .createQueryBuilder(ClientSecretSchema)
-        .select('*')
-        .where({ digest })
-        .execute<ClientSecretRow | null>('get');
+      const row = await findOne(this.em, ClientSecretSchema, 'digest', digest);
       return row ? toClientSecret(row) : undefined;
     });
   }

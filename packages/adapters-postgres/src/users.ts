@@ -3,6 +3,7 @@ import { TransactionPropagation } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { UserSchema, type UserRow } from './entities.js';
 import { toStoredUser, toUser, toUserRow } from './mappers.js';
+import { findOne } from './find-one.js';
 import { guarded, violatedUniqueConstraint } from './storage-errors.js';
 
 /**
@@ -97,11 +98,7 @@ export class PostgresUserRepository implements UserRepository {
 
   findById(id: UserId): Promise<User | undefined> {
     return guarded(async () => {
-      const row = await this.em
-        .createQueryBuilder(UserSchema)
-        .select('*')
-        .where({ id })
-        .execute<UserRow | null>('get');
+      const row = await findOne(this.em, UserSchema, 'id', id);
       return row ? toUser(row) : undefined;
     });
   }

@@ -2,6 +2,7 @@ import type {
   AuthorizationCode,
   AuthorizationCodeRepository,
   ClientId,
+  CodeWithGrant,
   ClientSecretId,
   CredentialDigest,
   Grant,
@@ -9,8 +10,12 @@ import type {
   GrantRepository,
   PendingAuthorization,
   PendingAuthorizationRepository,
+  Redemption,
+  RefreshExchange,
   RefreshToken,
   RefreshTokenRepository,
+  RefreshTokenWithGrant,
+  TokenRows,
   UserId,
 } from '@latchkey/domain';
 import { TransactionPropagation, type Dictionary } from '@mikro-orm/core';
@@ -33,11 +38,20 @@ import {
   toRefreshTokenRow,
 } from './mappers.js';
 import { findOne } from './find-one.js';
+import { query } from './sql.js';
+import {
+  EXCHANGE_REFRESH_TOKEN,
+  FIND_CODE_WITH_GRANT,
+  FIND_REFRESH_TOKEN_WITH_GRANT,
+  REDEEM_CODE,
+  redemptionOf,
+  refreshExchangeOf,
+  tokenValues,
+  toCodeWithGrant,
+  toRefreshTokenWithGrant,
+} from './token-path.js';
 import { guarded } from './storage-errors.js';
 import { isUuid } from './uuid.js';
-
-/** Whether a `… returning id` statement changed a row. */
-const changedOne = (rows: readonly unknown[]): boolean => rows.length > 0;
 
 /**
  * Revokes the grants that `condition` selects and are not yet revoked, then everything descended
@@ -211,21 +225,24 @@ export class PostgresAuthorizationCodeRepository implements AuthorizationCodeRep
     });
   }
 
-  /**
-   * One conditional update (RFC 6749 §4.1.2: a code is used once). Concurrent callers queue on
-   * the row lock; each later one re-checks `consumed_at is null` against the committed row and
-   * changes nothing, so exactly one gets `true`.
-   */
-  consume(id: string, at: Date): Promise<boolean> {
-    if (!isUuid(id)) return Promise.resolve(false);
-    return guarded(async () =>
-      changedOne(
-        await this.em.execute<{ id: string }[]>(
-          'update oauth2_codes set consumed_at = ? where id = ? and consumed_at is null returning id',
-          [at, id],
-        ),
-      ),
-    );
+  findWithGrant(digest: CredentialDigest): Promise<CodeWithGrant | undefined> {
+    return guarded(async () => {
+      const [raw] = await query<Record<string, unknown>>(this.em, FIND_CODE_WITH_GRANT, [digest]);
+      return raw === undefined ? undefined : toCodeWithGrant(raw);
+    });
+  }
+
+  /** One statement: consume and both inserts (see `REDEEM_CODE`). */
+  redeem(id: string, at: Date, tokens: TokenRows): Promise<Redemption> {
+    if (!isUuid(id)) return Promise.resolve('consumed');
+    return guarded(async () => {
+      const [row] = await query<{ changed: number; live: boolean | null }>(this.em, REDEEM_CODE, [
+        id,
+        at,
+        ...tokenValues(tokens),
+      ]);
+      return redemptionOf(row);
+    });
   }
 
   deleteExpired(before: Date): Promise<number> {
@@ -256,33 +273,24 @@ export class PostgresRefreshTokenRepository implements RefreshTokenRepository {
     });
   }
 
-  rotate(id: string, at: Date): Promise<boolean> {
-    if (!isUuid(id)) return Promise.resolve(false);
-    return guarded(async () =>
-      changedOne(
-        await this.em.execute<{ id: string }[]>(
-          `update oauth2_refresh_tokens set rotated_at = ?
-            where id = ? and rotated_at is null and revoked_at is null returning id`,
-          [at, id],
-        ),
-      ),
-    );
+  findWithGrant(digest: CredentialDigest): Promise<RefreshTokenWithGrant | undefined> {
+    return guarded(async () => {
+      const [raw] = await query<Record<string, unknown>>(this.em, FIND_REFRESH_TOKEN_WITH_GRANT, [digest]);
+      return raw === undefined ? undefined : toRefreshTokenWithGrant(raw);
+    });
   }
 
-  /** The window is closed at `rotatedSince` (inclusive), as in memory. */
-  useGrace(id: string, rotatedSince: Date): Promise<boolean> {
-    if (!isUuid(id)) return Promise.resolve(false);
-    return guarded(async () =>
-      changedOne(
-        await this.em.execute<{ id: string }[]>(
-          `update oauth2_refresh_tokens set grace_used = true
-            where id = ? and grace_used = false and revoked_at is null
-              and rotated_at is not null and rotated_at >= ?
-            returning id`,
-          [id, rotatedSince],
-        ),
-      ),
-    );
+  /** One statement: rotation or the grace replay, and both inserts (see `EXCHANGE_REFRESH_TOKEN`). */
+  exchange(id: string, at: Date, graceSince: Date | undefined, tokens: TokenRows): Promise<RefreshExchange> {
+    if (!isUuid(id)) return Promise.resolve('reused');
+    return guarded(async () => {
+      const [row] = await query<{ changed: number; rotated: boolean | null; live: boolean | null }>(
+        this.em,
+        EXCHANGE_REFRESH_TOKEN,
+        [id, at, ...tokenValues(tokens), graceSince ?? null],
+      );
+      return refreshExchangeOf(row);
+    });
   }
 
   /** One update over the tokens linked to the secret (`oauth2_refresh_tokens_secret_id_idx`). */

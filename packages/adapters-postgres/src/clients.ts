@@ -9,6 +9,7 @@ import type {
   CredentialDigest,
   OAuthClient,
   Page,
+  SecretWithClient,
   UserId,
 } from '@latchkey/domain';
 import { raw } from '@mikro-orm/core';
@@ -16,7 +17,9 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { ClientSchema, ClientSecretSchema, type ClientRow, type ClientSecretRow } from './entities.js';
 import { toClient, toClientRow, toClientSecret, toClientSecretRow } from './mappers.js';
 import { findOne } from './find-one.js';
+import { query } from './sql.js';
 import { guarded } from './storage-errors.js';
+import { FIND_SECRET_WITH_CLIENT, toSecretWithClient } from './token-path.js';
 import { isUuid } from './uuid.js';
 
 /**
@@ -173,6 +176,14 @@ export class PostgresClientSecretRepository implements ClientSecretRepository {
         .orderBy([{ createdAt: 'asc' }, { id: 'asc' }])
         .execute<ClientSecretRow[]>('all');
       return rows.map(toClientSecret);
+    });
+  }
+
+  /** One statement, through `pg` directly: it is on every confidential token request. */
+  findWithClient(digest: CredentialDigest): Promise<SecretWithClient | undefined> {
+    return guarded(async () => {
+      const [raw] = await query<Record<string, unknown>>(this.em, FIND_SECRET_WITH_CLIENT, [digest]);
+      return raw === undefined ? undefined : toSecretWithClient(raw);
     });
   }
 

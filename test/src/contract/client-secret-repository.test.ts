@@ -52,6 +52,39 @@ describe('the ClientSecretRepository contract', () => {
         );
       });
 
+      it('finds each by digest with the client it belongs to, every field as inserted', async () => {
+        expect(await storage().clientSecrets.findWithClient(newest.digest)).to.deep.equal({
+          secret: newest,
+          client: app,
+        });
+        expect(await storage().clientSecrets.findWithClient(tiedEarlier.digest)).to.deep.equal({
+          secret: tiedEarlier,
+          client: app,
+        });
+        expect(await storage().clientSecrets.findWithClient(othersSecret.digest)).to.deep.equal({
+          secret: othersSecret,
+          client: other,
+        });
+      });
+
+      it('finds none with its client for an unknown digest or a deleted secret', async () => {
+        expect(await storage().clientSecrets.findWithClient('f'.repeat(64) as CredentialDigest)).to.equal(
+          undefined,
+        );
+        await storage().clientSecrets.delete(app.id, newest.id);
+        expect(await storage().clientSecrets.findWithClient(newest.digest)).to.equal(undefined);
+      });
+
+      it('reads the client as it is now, and the secret as last used', async () => {
+        const renamed = { ...app, name: 'renamed', updatedAt: at(100) };
+        expect(await storage().clients.update(renamed)).to.equal(true);
+        await storage().clientSecrets.recordUse(newest.id, at(200));
+        expect(await storage().clientSecrets.findWithClient(newest.digest)).to.deep.equal({
+          secret: { ...newest, lastUsedAt: at(200) },
+          client: renamed,
+        });
+      });
+
       it('rejects a second secret with the same digest, even for another client', async () => {
         const clash = aClientSecret(5, other.id, { digest: newest.digest });
         expect(await rejectionOf(storage().clientSecrets.insert(clash))).to.be.instanceOf(Error);
@@ -79,6 +112,51 @@ describe('the ClientSecretRepository contract', () => {
         expect(await storage().clientSecrets.delete(app.id, uuid(0x4999) as ClientSecretId)).to.equal(false);
         expect(await storage().clientSecrets.delete(app.id, 'nope' as ClientSecretId)).to.equal(false);
         expect(await storage().clientSecrets.delete('nope' as ClientId, newest.id)).to.equal(false);
+      });
+    });
+
+    context('when a secret belongs to a registered client with every optional field set', () => {
+      const registered = aClient(3, {
+        name: 'Registered ✓',
+        callbackUrl: 'https://registered.example.com/cb',
+        redirectUris: ['https://registered.example.com/cb', 'myapp:/cb', 'https://example.com/cb?x=1,2'],
+        icon: 'https://example.com/icon.png',
+        dynamicallyRegistered: true,
+        grantTypes: ['authorization_code'],
+        tokenEndpointAuthMethod: 'client_secret_post',
+        scope: ['user:read', 'mcp', 'odd,{scope}'],
+        introspectAny: true,
+        metadata: {
+          clientName: 'Registered ✓',
+          clientUri: 'https://example.com',
+          jwks: { keys: [{ kty: 'EC', crv: 'P-256', x: 'abc', y: 'def' }] },
+          contacts: ['admin@example.com'],
+          softwareId: 'registered',
+          softwareVersion: '1.2.3',
+          applicationType: 'web',
+        },
+        registrationTokenDigest: 'ab'.repeat(32) as CredentialDigest,
+        createdBy: user.id,
+        createdAt: at(5),
+        updatedAt: at(6),
+      });
+      const secret = aClientSecret(7, registered.id, { lastUsedAt: at(40) });
+
+      beforeEach(async () => {
+        await storage().clients.insert(registered);
+        await storage().clientSecrets.insert(secret);
+      });
+
+      it('finds the secret with that client, every field as inserted', async () => {
+        expect(await storage().clientSecrets.findWithClient(secret.digest)).to.deep.equal({
+          secret,
+          client: registered,
+        });
+      });
+
+      it('finds none once the client is deleted', async () => {
+        expect(await storage().clients.delete(registered.id)).to.equal(true);
+        expect(await storage().clientSecrets.findWithClient(secret.digest)).to.equal(undefined);
       });
     });
 

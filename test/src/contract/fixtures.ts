@@ -46,6 +46,17 @@ export const anApiKey = (n: number, userId: UserId, overrides: Partial<ApiKey> =
   ...overrides,
 });
 
+/** An access token of `grant`, as the token endpoint issues one: bound to its client, scopes and resource. */
+export const anAccessToken = (n: number, grant: Grant, overrides: Partial<ApiKey> = {}): ApiKey =>
+  anApiKey(n, grant.userId, {
+    kind: 'access',
+    scopes: [...grant.scopes],
+    audience: grant.resource,
+    clientId: grant.clientId,
+    grantId: grant.id,
+    ...overrides,
+  });
+
 /** An owner-created confidential app, as `createApp` builds one. */
 export const aClient = (n: number, overrides: Partial<OAuthClient> = {}): OAuthClient => ({
   id: uuid(0x3000 + n) as ClientId,

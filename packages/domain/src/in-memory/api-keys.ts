@@ -5,6 +5,18 @@ import type { ApiKeyId } from '../model/ids.js';
 import type { ApiKeyRepository } from '../ports/api-key-repository.js';
 import type { InMemoryDatabase, Journal } from './database.js';
 
+/** Why `key` cannot be stored, as PostgreSQL's constraints would refuse it; `undefined` if it can. */
+export const apiKeyRowProblem = (db: InMemoryDatabase, key: ApiKey): string | undefined => {
+  if (db.apiKeys.has(key.digest)) return 'duplicate api key digest';
+  // Same as the foreign keys in PostgreSQL.
+  if (!db.users.has(key.userId.toLowerCase())) return 'api key for an unknown user';
+  if (key.clientId !== undefined && !db.clients.has(key.clientId)) return 'api key for an unknown client';
+  if (key.grantId !== undefined && !db.grants.has(key.grantId)) return 'api key for an unknown grant';
+  if (key.secretId !== undefined && db.keyOfId(db.clientSecrets, key.secretId) === undefined)
+    return 'api key for an unknown client secret';
+  return undefined;
+};
+
 /** Keyed by digest, as the unique index in PostgreSQL. */
 export class InMemoryApiKeyRepository implements ApiKeyRepository {
   constructor(
@@ -13,16 +25,8 @@ export class InMemoryApiKeyRepository implements ApiKeyRepository {
   ) {}
 
   insert(key: ApiKey): Promise<void> {
-    if (this.db.apiKeys.has(key.digest)) return Promise.reject(new Error('duplicate api key digest'));
-    // Same as the foreign key in PostgreSQL.
-    if (!this.db.users.has(key.userId.toLowerCase()))
-      return Promise.reject(new Error('api key for an unknown user'));
-    if (key.clientId !== undefined && !this.db.clients.has(key.clientId))
-      return Promise.reject(new Error('api key for an unknown client'));
-    if (key.grantId !== undefined && !this.db.grants.has(key.grantId))
-      return Promise.reject(new Error('api key for an unknown grant'));
-    if (key.secretId !== undefined && ![...this.db.clientSecrets.values()].some((s) => s.id === key.secretId))
-      return Promise.reject(new Error('api key for an unknown client secret'));
+    const problem = apiKeyRowProblem(this.db, key);
+    if (problem !== undefined) return Promise.reject(new Error(problem));
     this.db.put(this.journal, this.db.apiKeys, key.digest, key);
     return Promise.resolve();
   }

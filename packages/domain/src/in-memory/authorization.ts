@@ -1,15 +1,48 @@
 import type { AuthorizationCode, PendingAuthorization, RefreshToken } from '../model/authorization.js';
 import type { ClientId, ClientSecretId } from '../model/client.js';
 import type { CredentialDigest } from '../model/credential.js';
-import type { Grant, GrantId } from '../model/grant.js';
+import { isGrantLive, type Grant, type GrantId } from '../model/grant.js';
 import type { UserId } from '../model/ids.js';
 import type {
   AuthorizationCodeRepository,
+  CodeWithGrant,
   GrantRepository,
   PendingAuthorizationRepository,
+  Redemption,
+  RefreshExchange,
   RefreshTokenRepository,
+  RefreshTokenWithGrant,
+  TokenRows,
 } from '../ports/authorization-repositories.js';
+import { apiKeyRowProblem } from './api-keys.js';
 import type { InMemoryDatabase, Journal } from './database.js';
+
+/** Why `token` cannot be stored, as PostgreSQL's constraints would refuse it; `undefined` if it can. */
+const refreshTokenRowProblem = (db: InMemoryDatabase, token: RefreshToken): string | undefined => {
+  if (db.refreshTokens.has(token.digest)) return 'duplicate refresh token digest';
+  // Same as the foreign keys in PostgreSQL.
+  if (!db.grants.has(token.grantId)) return 'refresh token for an unknown grant';
+  if (!db.users.has(token.userId) || !db.clients.has(token.clientId))
+    return 'refresh token for an unknown user or client';
+  if (token.secretId !== undefined && db.keyOfId(db.clientSecrets, token.secretId) === undefined)
+    return 'refresh token for an unknown client secret';
+  return undefined;
+};
+
+/**
+ * Stores the tokens of one token request after checking both, so that a refused row leaves
+ * nothing behind (the PostgreSQL adapter inserts both in the statement that authorises them).
+ * Throws what the insert would have rejected with.
+ */
+const storeTokens = (db: InMemoryDatabase, journal: Journal, tokens: TokenRows): void => {
+  const { accessToken, refreshToken } = tokens;
+  const problem =
+    apiKeyRowProblem(db, accessToken) ??
+    (refreshToken === undefined ? undefined : refreshTokenRowProblem(db, refreshToken));
+  if (problem !== undefined) throw new Error(problem);
+  db.put(journal, db.apiKeys, accessToken.digest, accessToken);
+  if (refreshToken !== undefined) db.put(journal, db.refreshTokens, refreshToken.digest, refreshToken);
+};
 
 /** Grants; revoking one revokes its codes and tokens, as the PostgreSQL adapter does in one transaction. */
 export class InMemoryGrantRepository implements GrantRepository {
@@ -154,13 +187,27 @@ export class InMemoryAuthorizationCodeRepository implements AuthorizationCodeRep
     return Promise.resolve(this.db.codes.get(digest));
   }
 
-  consume(id: string, at: Date): Promise<boolean> {
+  findWithGrant(digest: CredentialDigest): Promise<CodeWithGrant | undefined> {
+    const code = this.db.codes.get(digest);
+    const grant = code === undefined ? undefined : this.db.grants.get(code.grantId);
+    return Promise.resolve(code === undefined || grant === undefined ? undefined : { code, grant });
+  }
+
+  /** Checks and writes without yielding, so that no other call interleaves. */
+  redeem(id: string, at: Date, tokens: TokenRows): Promise<Redemption> {
     const digest = this.db.keyOfId(this.db.codes, id);
     const code = digest === undefined ? undefined : this.db.codes.get(digest);
-    if (digest === undefined || code === undefined || code.consumedAt !== undefined)
-      return Promise.resolve(false);
+    if (digest === undefined || code === undefined) return Promise.resolve('consumed');
+    const grant = this.db.grants.get(code.grantId);
+    if (grant === undefined || !isGrantLive(grant, at)) return Promise.resolve('grant_ended');
+    if (code.consumedAt !== undefined) return Promise.resolve('consumed');
+    try {
+      storeTokens(this.db, this.journal, tokens);
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
     this.db.put(this.journal, this.db.codes, digest, { ...code, consumedAt: at });
-    return Promise.resolve(true);
+    return Promise.resolve('redeemed');
   }
 
   deleteExpired(before: Date): Promise<number> {
@@ -182,18 +229,8 @@ export class InMemoryRefreshTokenRepository implements RefreshTokenRepository {
   ) {}
 
   insert(token: RefreshToken): Promise<void> {
-    if (this.db.refreshTokens.has(token.digest))
-      return Promise.reject(new Error('duplicate refresh token digest'));
-    // Same as the foreign keys in PostgreSQL.
-    if (!this.db.grants.has(token.grantId))
-      return Promise.reject(new Error('refresh token for an unknown grant'));
-    if (!this.db.users.has(token.userId) || !this.db.clients.has(token.clientId))
-      return Promise.reject(new Error('refresh token for an unknown user or client'));
-    if (
-      token.secretId !== undefined &&
-      ![...this.db.clientSecrets.values()].some((s) => s.id === token.secretId)
-    )
-      return Promise.reject(new Error('refresh token for an unknown client secret'));
+    const problem = refreshTokenRowProblem(this.db, token);
+    if (problem !== undefined) return Promise.reject(new Error(problem));
     this.db.put(this.journal, this.db.refreshTokens, token.digest, token);
     return Promise.resolve();
   }
@@ -202,29 +239,36 @@ export class InMemoryRefreshTokenRepository implements RefreshTokenRepository {
     return Promise.resolve(this.db.refreshTokens.get(digest));
   }
 
-  rotate(id: string, at: Date): Promise<boolean> {
-    const found = this.byId(id);
-    if (found === undefined || found[1].rotatedAt !== undefined || found[1].revokedAt !== undefined) {
-      return Promise.resolve(false);
-    }
-    this.db.put(this.journal, this.db.refreshTokens, found[0], { ...found[1], rotatedAt: at });
-    return Promise.resolve(true);
+  findWithGrant(digest: CredentialDigest): Promise<RefreshTokenWithGrant | undefined> {
+    const token = this.db.refreshTokens.get(digest);
+    const grant = token === undefined ? undefined : this.db.grants.get(token.grantId);
+    return Promise.resolve(token === undefined || grant === undefined ? undefined : { token, grant });
   }
 
-  useGrace(id: string, rotatedSince: Date): Promise<boolean> {
+  /** Checks and writes without yielding, so that no other call interleaves. */
+  exchange(id: string, at: Date, graceSince: Date | undefined, tokens: TokenRows): Promise<RefreshExchange> {
     const found = this.byId(id);
-    if (found === undefined) return Promise.resolve(false);
+    if (found === undefined) return Promise.resolve('reused');
     const [digest, token] = found;
-    if (
-      token.graceUsed ||
-      token.revokedAt !== undefined ||
-      token.rotatedAt === undefined ||
-      token.rotatedAt.getTime() < rotatedSince.getTime()
-    ) {
-      return Promise.resolve(false);
+    const grant = this.db.grants.get(token.grantId);
+    if (grant === undefined || !isGrantLive(grant, at)) return Promise.resolve('grant_ended');
+    if (token.revokedAt !== undefined) return Promise.resolve('reused');
+    let next: RefreshToken;
+    if (token.rotatedAt === undefined) next = { ...token, rotatedAt: at };
+    else if (
+      graceSince !== undefined &&
+      !token.graceUsed &&
+      token.rotatedAt.getTime() >= graceSince.getTime()
+    )
+      next = { ...token, graceUsed: true };
+    else return Promise.resolve('reused');
+    try {
+      storeTokens(this.db, this.journal, tokens);
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
-    this.db.put(this.journal, this.db.refreshTokens, digest, { ...token, graceUsed: true });
-    return Promise.resolve(true);
+    this.db.put(this.journal, this.db.refreshTokens, digest, next);
+    return Promise.resolve(token.rotatedAt === undefined ? 'rotated' : 'grace');
   }
 
   revokeObtainedWithSecret(secretId: ClientSecretId, at: Date): Promise<number> {

@@ -7,6 +7,7 @@ import type {
   ClientQuery,
   ClientRepository,
   ClientSecretRepository,
+  SecretWithClient,
 } from '../ports/client-repository.js';
 import type { Page } from '../ports/user-repository.js';
 import type { InMemoryDatabase, Journal } from './database.js';
@@ -123,6 +124,12 @@ export class InMemoryClientSecretRepository implements ClientSecretRepository {
     return Promise.resolve(this.db.clientSecrets.get(digest));
   }
 
+  findWithClient(digest: CredentialDigest): Promise<SecretWithClient | undefined> {
+    const secret = this.db.clientSecrets.get(digest);
+    const client = secret === undefined ? undefined : this.db.clients.get(secret.clientId);
+    return Promise.resolve(secret === undefined || client === undefined ? undefined : { secret, client });
+  }
+
   delete(clientId: ClientId, id: ClientSecretId): Promise<boolean> {
     const secret = this.byId(id);
     if (secret?.clientId !== clientId) return Promise.resolve(false);
@@ -154,7 +161,7 @@ export class InMemoryClientSecretRepository implements ClientSecretRepository {
   }
 
   private byId(id: ClientSecretId): ClientSecret | undefined {
-    for (const secret of this.db.clientSecrets.values()) if (secret.id === id) return secret;
-    return undefined;
+    const digest = this.db.keyOfId(this.db.clientSecrets, id);
+    return digest === undefined ? undefined : this.db.clientSecrets.get(digest);
   }
 }

@@ -31,6 +31,7 @@ export class InMemoryDatabase {
     [this.apiKeys, new Map()],
     [this.codes, new Map()],
     [this.refreshTokens, new Map()],
+    [this.clientSecrets, new Map()],
   ]);
 
   /** The key (digest) of the row with this id, in a table indexed by id. */

@@ -1,3 +1,4 @@
+import type { ApiKey } from '../model/api-key.js';
 import type { AuthorizationCode, PendingAuthorization, RefreshToken } from '../model/authorization.js';
 import type { ClientId, ClientSecretId } from '../model/client.js';
 import type { CredentialDigest } from '../model/credential.js';
@@ -30,29 +31,69 @@ export interface PendingAuthorizationRepository {
   deleteExpired(before: Date): Promise<number>;
 }
 
+/** The tokens one successful token request mints, stored by the step that authorises them. */
+export interface TokenRows {
+  readonly accessToken: ApiKey;
+  readonly refreshToken?: RefreshToken;
+}
+
+/** An authorization code and the grant it belongs to, read together. */
+export interface CodeWithGrant {
+  readonly code: AuthorizationCode;
+  readonly grant: Grant;
+}
+
+/**
+ * How a redemption ended: the code was consumed and the tokens stored (`redeemed`); its grant was
+ * revoked (which consumes its codes too) or had expired (`grant_ended`, whatever the code's
+ * state); the code was already consumed by an earlier or a concurrent exchange, or is unknown
+ * (`consumed`). Only `redeemed` wrote.
+ */
+export type Redemption = 'redeemed' | 'consumed' | 'grant_ended';
+
 /** Authorization codes, by digest. */
 export interface AuthorizationCodeRepository {
   insert(code: AuthorizationCode): Promise<void>;
   findByDigest(digest: CredentialDigest): Promise<AuthorizationCode | undefined>;
+  /** The code with this digest and its grant, in one read. */
+  findWithGrant(digest: CredentialDigest): Promise<CodeWithGrant | undefined>;
   /**
-   * Marks the code consumed in one atomic statement (`UPDATE … WHERE consumed_at IS NULL
-   * RETURNING`): of concurrent callers exactly one gets `true`.
+   * Redeems the code `id` in one atomic step: if it is unconsumed and its grant is live at `at`,
+   * marks it consumed at `at` and stores `tokens`; otherwise writes nothing. Of concurrent
+   * callers at most one gets `redeemed` (RFC 6749 §4.1.2: a code is used once).
    */
-  consume(id: string, at: Date): Promise<boolean>;
+  redeem(id: string, at: Date, tokens: TokenRows): Promise<Redemption>;
   deleteExpired(before: Date): Promise<number>;
 }
+
+/** A refresh token and the grant it belongs to, read together. */
+export interface RefreshTokenWithGrant {
+  readonly token: RefreshToken;
+  readonly grant: Grant;
+}
+
+/**
+ * How an exchange of a refresh token ended: rotated on its first use (`rotated`); accepted as
+ * the single replay within the grace window (`grace`); refused because it was rotated before the
+ * window, its replay is spent, or it is revoked (`reused`); refused because its grant was revoked
+ * or had expired (`grant_ended`). Only `rotated` and `grace` wrote.
+ */
+export type RefreshExchange = 'rotated' | 'grace' | 'reused' | 'grant_ended';
 
 /** Refresh tokens, by digest, with atomic rotation (CONTRACT §5). */
 export interface RefreshTokenRepository {
   insert(token: RefreshToken): Promise<void>;
   findByDigest(digest: CredentialDigest): Promise<RefreshToken | undefined>;
-  /** Marks an unrotated, unrevoked token rotated at `at`; exactly one concurrent caller gets `true`. */
-  rotate(id: string, at: Date): Promise<boolean>;
+  /** The refresh token with this digest and its grant, in one read. */
+  findWithGrant(digest: CredentialDigest): Promise<RefreshTokenWithGrant | undefined>;
   /**
-   * Spends the single replay allowed within the grace window: `true` for exactly one caller, and
-   * only if the token was rotated at or after `rotatedSince` and is not revoked.
+   * Exchanges the refresh token `id` for `tokens` in one atomic step, while neither it nor its
+   * grant is revoked and the grant is live at `at`: an unrotated token is marked rotated at
+   * `at`; a rotated one, when `graceSince` is given and it was rotated at or after it, spends its
+   * single replay. Otherwise nothing is written. Of concurrent callers exactly one rotates and at
+   * most one more gets the replay.
    */
-  useGrace(id: string, rotatedSince: Date): Promise<boolean>;
+  exchange(id: string, at: Date, graceSince: Date | undefined, tokens: TokenRows): Promise<RefreshExchange>;
   /** Revokes every live refresh token obtained with a client secret (CONTRACT §4). */
   revokeObtainedWithSecret(secretId: ClientSecretId, at: Date): Promise<number>;
   deleteExpired(before: Date): Promise<number>;

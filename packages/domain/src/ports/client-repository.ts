@@ -35,6 +35,12 @@ export interface ClientRepository {
   listGrantedTo(userId: UserId, now: Date, page: Page): Promise<OAuthClient[]>;
 }
 
+/** A client secret and its client, read together. */
+export interface SecretWithClient {
+  readonly secret: ClientSecret;
+  readonly client: OAuthClient;
+}
+
 /** Client secrets, by digest (CONTRACT §4, §12). */
 export interface ClientSecretRepository {
   /** `client_missing` when the client is gone (deleted concurrently): nothing is written. */
@@ -42,6 +48,8 @@ export interface ClientSecretRepository {
   /** Oldest first. */
   listForClient(clientId: ClientId): Promise<ClientSecret[]>;
   findByDigest(digest: CredentialDigest): Promise<ClientSecret | undefined>;
+  /** The secret with this digest and the client it belongs to, in one read. */
+  findWithClient(digest: CredentialDigest): Promise<SecretWithClient | undefined>;
   /** Deletes a secret of that client only; `false` when it has no such secret. */
   delete(clientId: ClientId, id: ClientSecretId): Promise<boolean>;
   /**

@@ -1,5 +1,4 @@
 import * as E from 'fp-ts/lib/Either.js';
-import { pipe } from 'fp-ts/lib/function.js';
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import { oauthError, type OAuthError } from '../../errors/oauth-error.js';
 import type {
@@ -12,7 +11,7 @@ import type {
 import { credentialDigest, digestsEqual, type CredentialDigest } from '../../model/credential.js';
 import { Uuid } from '../../model/ids.js';
 import type { Ports } from '../../ports/index.js';
-import { fromPortOAuth } from '../support.js';
+import { callPortOAuth } from '../support.js';
 
 /**
  * The client credentials of a token, revocation or introspection request, as the HTTP adapter
@@ -97,46 +96,61 @@ export const makeAuthenticateClient = (deps: Pick<Ports, 'clients' | 'clientSecr
     });
   };
 
+  /** Why a request's client is not authenticated: the slow path, taken only on failure. */
+  const explainFailure = async (
+    claim: Claim,
+    secretProblem: string,
+  ): Promise<E.Either<OAuthError, never>> => {
+    const client = Uuid.is(claim.clientId)
+      ? await callPortOAuth(() => deps.clients.findById(claim.clientId.toLowerCase() as ClientId))
+      : E.right(undefined);
+    if (E.isLeft(client)) return client;
+    if (client.right === undefined) return E.left(invalidClient('unknown client'));
+    if (client.right.clientType === 'public') return E.left(invalidClient('a public client has no secret'));
+    return E.left(invalidClient(secretProblem));
+  };
+
+  const publicClient = async (claim: Claim): Promise<E.Either<OAuthError, AuthenticatedClient>> => {
+    const found = Uuid.is(claim.clientId)
+      ? await callPortOAuth(() => deps.clients.findById(claim.clientId.toLowerCase() as ClientId))
+      : E.right(undefined);
+    if (E.isLeft(found)) return found;
+    const client = found.right;
+    if (client === undefined) return E.left(invalidClient('unknown client'));
+    return client.clientType === 'public'
+      ? E.right({ client, method: 'none' })
+      : E.left(invalidClient('a confidential client must authenticate'));
+  };
+
+  /** One read: the presented secret with its client, which must be the claimed one. */
+  const confidentialClient = async (
+    claim: Claim,
+    secret: string,
+  ): Promise<E.Either<OAuthError, AuthenticatedClient>> => {
+    const digest = credentialDigest('clientSecret', secret);
+    if (digest === undefined) return explainFailure(claim, 'malformed client secret');
+    const found = await callPortOAuth(() => deps.clientSecrets.findWithClient(digest));
+    if (E.isLeft(found)) return found;
+    const match = found.right;
+    if (
+      match === undefined ||
+      match.client.id !== claim.clientId.toLowerCase() ||
+      match.client.clientType !== 'confidential' ||
+      E.isLeft(checkSecret(match.client, digest, match.secret))
+    ) {
+      return explainFailure(claim, 'wrong client secret');
+    }
+    recordUse(match.secret.id);
+    return E.right({ client: match.client, method: claim.method, secretId: match.secret.id });
+  };
+
   return (presented: PresentedClientCredentials): TE.TaskEither<OAuthError, AuthenticatedClient> =>
-    pipe(
-      TE.fromEither(claimedAuthentication(presented)),
-      TE.flatMap((claim) =>
-        pipe(
-          Uuid.is(claim.clientId)
-            ? fromPortOAuth(() => deps.clients.findById(claim.clientId.toLowerCase() as ClientId))
-            : TE.right(undefined),
-          TE.flatMap((client) =>
-            client === undefined ? TE.left(invalidClient('unknown client')) : TE.right(client),
-          ),
-          TE.flatMap((client): TE.TaskEither<OAuthError, AuthenticatedClient> => {
-            if (client.clientType === 'public') {
-              return claim.secret === undefined
-                ? TE.right({ client, method: 'none' })
-                : TE.left(invalidClient('a public client has no secret'));
-            }
-            const secret = claim.secret;
-            if (secret === undefined)
-              return TE.left(invalidClient('a confidential client must authenticate'));
-            const digest = credentialDigest('clientSecret', secret);
-            return pipe(
-              digest === undefined
-                ? TE.right(undefined)
-                : fromPortOAuth(() => deps.clientSecrets.findByDigest(digest)),
-              TE.flatMap((stored) =>
-                digest === undefined
-                  ? TE.left(invalidClient('malformed client secret'))
-                  : TE.fromEither(checkSecret(client, digest, stored)),
-              ),
-              TE.map((stored) => ({ client, method: claim.method, secretId: stored.id })),
-            );
-          }),
-        ),
-      ),
-      TE.tap(({ secretId }) => {
-        if (secretId !== undefined) recordUse(secretId);
-        return TE.right(undefined);
-      }),
-    );
+    () => {
+      const claimed = claimedAuthentication(presented);
+      if (E.isLeft(claimed)) return Promise.resolve(claimed);
+      const claim = claimed.right;
+      return claim.secret === undefined ? publicClient(claim) : confidentialClient(claim, claim.secret);
+    };
 };
 
 export type AuthenticateClient = ReturnType<typeof makeAuthenticateClient>;

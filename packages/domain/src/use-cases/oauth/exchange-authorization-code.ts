@@ -1,17 +1,16 @@
 import * as E from 'fp-ts/lib/Either.js';
-import { pipe } from 'fp-ts/lib/function.js';
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import { oauthError, type OAuthError } from '../../errors/oauth-error.js';
 import type { AuthorizationCode } from '../../model/authorization.js';
 import { credentialDigest } from '../../model/credential.js';
-import { isGrantLive, type Grant } from '../../model/grant.js';
+import { isGrantLive } from '../../model/grant.js';
 import { verifyCodeVerifier } from '../../model/pkce.js';
 import { normaliseResource } from '../../model/resource.js';
 import type { RequestMeta } from '../../model/audit.js';
 import type { Ports } from '../../ports/index.js';
-import { fromPortOAuth, inOAuthTransaction } from '../support.js';
+import { callPortOAuth } from '../support.js';
 import type { AuthenticatedClient } from './authenticate-client.js';
-import { issueTokens, type TokenResponse } from './issue-tokens.js';
+import { mintTokens, type TokenResponse } from './issue-tokens.js';
 import { revokeGrantAudited } from './revoke-grant.js';
 import type { OAuthSettings } from './settings.js';
 
@@ -21,8 +20,6 @@ export interface CodeGrantParams {
   readonly redirectUri?: string;
   readonly resource?: string;
 }
-
-type Exchange = { readonly kind: 'issued'; readonly tokens: TokenResponse } | { readonly kind: 'replayed' };
 
 const badCode = (detail: string): OAuthError =>
   oauthError('invalid_grant', 'The authorization code is invalid, expired or already used.', { detail });
@@ -58,68 +55,66 @@ export const checkCodeRequest = (
 };
 
 /**
- * `grant_type=authorization_code` (RFC 6749 §4.1.3, RFC 7636 §4.6). The code is consumed by one
- * atomic statement in the transaction that issues the tokens, so of N concurrent exchanges
- * exactly one succeeds. A code presented again revokes its grant: every token issued from it
- * (RFC 6749 §4.1.2, RFC 9700 §4.2.4).
+ * `grant_type=authorization_code` (RFC 6749 §4.1.3, RFC 7636 §4.6). The code and its grant are
+ * read together; once every check has passed, one atomic repository call consumes the code and
+ * stores the new tokens, so of N concurrent exchanges exactly one succeeds. A code presented
+ * again revokes its grant: every token issued from it (RFC 6749 §4.1.2, RFC 9700 §4.2.4).
  */
-export const makeExchangeAuthorizationCode =
-  (deps: Pick<Ports, 'codes' | 'grants' | 'transactor' | 'clock' | 'random'>, settings: OAuthSettings) =>
-  (
+export const makeExchangeAuthorizationCode = (
+  deps: Pick<Ports, 'codes' | 'grants' | 'transactor' | 'clock' | 'random'>,
+  settings: OAuthSettings,
+) => {
+  const mint = mintTokens(deps, settings);
+  const exchange = async (
     client: AuthenticatedClient,
     params: CodeGrantParams,
     meta: RequestMeta,
-  ): TE.TaskEither<OAuthError, TokenResponse> => {
+  ): Promise<E.Either<OAuthError, TokenResponse>> => {
     if (params.code === undefined) {
-      return TE.left(oauthError('invalid_request', 'The code parameter is missing.'));
+      return E.left(oauthError('invalid_request', 'The code parameter is missing.'));
     }
     const digest = credentialDigest('code', params.code);
     const now = deps.clock.now();
-    const replay = (code: AuthorizationCode): TE.TaskEither<OAuthError, never> =>
-      pipe(
-        revokeGrantAudited(
-          deps,
-          meta,
-        )({
-          grantId: code.grantId,
-          status: 400,
-          diff: { client_id: { old: code.clientId }, reason: { new: 'code_reuse' } },
-        }),
-        TE.flatMap(() => TE.left(badCode('code replayed; grant revoked'))),
-      );
-    return pipe(
-      digest === undefined ? TE.right(undefined) : fromPortOAuth(() => deps.codes.findByDigest(digest)),
-      TE.flatMap((code) => TE.fromEither(checkCodeRequest(client, params, code, now))),
-      TE.flatMap((code) => (code.consumedAt !== undefined ? replay(code) : TE.right(code))),
-      TE.flatMap((code) =>
-        pipe(
-          inOAuthTransaction(deps.transactor)((tx) =>
-            pipe(
-              fromPortOAuth(() => tx.codes.consume(code.id, now)),
-              TE.flatMap((consumed): TE.TaskEither<OAuthError, Exchange> => {
-                // Another exchange consumed it first: this one is a replay.
-                if (!consumed) return TE.right({ kind: 'replayed' });
-                return pipe(
-                  fromPortOAuth(() => tx.grants.findById(code.grantId)),
-                  TE.flatMap((grant): TE.TaskEither<OAuthError, Grant> =>
-                    grant !== undefined && isGrantLive(grant, now)
-                      ? TE.right(grant)
-                      : TE.left(badCode('grant ended')),
-                  ),
-                  TE.flatMap((grant) =>
-                    issueTokens(
-                      deps,
-                      settings,
-                      tx,
-                    )({ grant, client: client.client, scopes: code.scopes, secretId: client.secretId }),
-                  ),
-                  TE.map((tokens) => ({ kind: 'issued', tokens }) as const),
-                );
-              }),
-            ),
-          ),
-          TE.flatMap((exchange) => (exchange.kind === 'issued' ? TE.right(exchange.tokens) : replay(code))),
-        ),
-      ),
+    const found =
+      digest === undefined ? E.right(undefined) : await callPortOAuth(() => deps.codes.findWithGrant(digest));
+    if (E.isLeft(found)) return found;
+    const checked = checkCodeRequest(client, params, found.right?.code, now);
+    if (E.isLeft(checked) || found.right === undefined) return checked as E.Left<OAuthError>;
+    const { code, grant } = found.right;
+    const replay = async (): Promise<E.Either<OAuthError, never>> => {
+      const revoked = await revokeGrantAudited(
+        deps,
+        meta,
+      )({
+        grantId: code.grantId,
+        status: 400,
+        diff: { client_id: { old: code.clientId }, reason: { new: 'code_reuse' } },
+      })();
+      return E.isLeft(revoked) ? revoked : E.left(badCode('code replayed; grant revoked'));
+    };
+    if (code.consumedAt !== undefined) return replay();
+    if (!isGrantLive(grant, now)) return E.left(badCode('grant ended'));
+    const minted = mint(
+      { grant, client: client.client, scopes: code.scopes, secretId: client.secretId },
+      now,
     );
+    const redeemed = await callPortOAuth(() => deps.codes.redeem(code.id, now, minted.rows));
+    if (E.isLeft(redeemed)) return redeemed;
+    switch (redeemed.right) {
+      case 'redeemed':
+        return E.right(minted.response);
+      case 'grant_ended':
+        return E.left(badCode('grant ended'));
+      case 'consumed':
+        // Another exchange consumed it first: this one is a replay.
+        return replay();
+    }
   };
+  return (
+      client: AuthenticatedClient,
+      params: CodeGrantParams,
+      meta: RequestMeta,
+    ): TE.TaskEither<OAuthError, TokenResponse> =>
+    () =>
+      exchange(client, params, meta);
+};

@@ -1,6 +1,3 @@
-import { pipe } from 'fp-ts/lib/function.js';
-import * as TE from 'fp-ts/lib/TaskEither.js';
-import type { OAuthError } from '../../errors/oauth-error.js';
 import type { ApiKey } from '../../model/api-key.js';
 import type { RefreshToken } from '../../model/authorization.js';
 import type { ClientSecretId, OAuthClient } from '../../model/client.js';
@@ -8,9 +5,8 @@ import { CREDENTIAL_BYTES, issueCredential } from '../../model/credential.js';
 import type { Grant } from '../../model/grant.js';
 import type { ApiKeyId } from '../../model/ids.js';
 import { formatScope } from '../../model/scope.js';
+import type { TokenRows } from '../../ports/authorization-repositories.js';
 import type { Ports } from '../../ports/index.js';
-import type { Repositories } from '../../ports/transactor.js';
-import { fromPortOAuth } from '../support.js';
 import { addSeconds, earliest, type OAuthSettings } from './settings.js';
 
 /** RFC 6749 §5.1 successful response, before it is put on the wire. */
@@ -29,22 +25,24 @@ export interface TokenIssue {
   readonly secretId: ClientSecretId | undefined;
 }
 
+/** The rows to store and the response to send once they are stored. */
+export interface MintedTokens {
+  readonly rows: TokenRows;
+  readonly response: TokenResponse;
+}
+
 /**
  * Mints an access token (an API key bound to the grant's resource) and, for clients with the
- * `refresh_token` grant, a refresh token, inside the caller's transaction. Neither outlives the
- * grant (`LATCHKEY_GRANT_MAX_TTL`).
+ * `refresh_token` grant, a refresh token. Nothing is stored here: the caller hands the rows to
+ * the repository call that consumes the code or rotates the refresh token, so that the tokens
+ * exist exactly when that step succeeded. Neither outlives the grant (`LATCHKEY_GRANT_MAX_TTL`).
  */
-export const issueTokens =
-  (
-    deps: Pick<Ports, 'clock' | 'random'>,
-    settings: OAuthSettings,
-    tx: Pick<Repositories, 'apiKeys' | 'refreshTokens'>,
-  ) =>
-  (issue: TokenIssue): TE.TaskEither<OAuthError, TokenResponse> => {
-    const now = deps.clock.now();
+export const mintTokens =
+  (deps: Pick<Ports, 'clock' | 'random'>, settings: OAuthSettings) =>
+  (issue: TokenIssue, now: Date = deps.clock.now()): MintedTokens => {
     const access = issueCredential('access', deps.random.bytes(CREDENTIAL_BYTES));
     const accessExpiresAt = earliest(addSeconds(now, settings.accessTokenTtlSeconds), issue.grant.expiresAt);
-    const key: ApiKey = {
+    const accessToken: ApiKey = {
       id: deps.random.uuid() as ApiKeyId,
       kind: 'access',
       digest: access.digest,
@@ -57,11 +55,10 @@ export const issueTokens =
       createdAt: now,
       expiresAt: accessExpiresAt,
     };
-    const wantsRefresh = issue.client.grantTypes.includes('refresh_token');
-    const refresh = wantsRefresh
+    const refresh = issue.client.grantTypes.includes('refresh_token')
       ? issueCredential('refresh', deps.random.bytes(CREDENTIAL_BYTES))
       : undefined;
-    const refreshRow: RefreshToken | undefined =
+    const refreshToken: RefreshToken | undefined =
       refresh === undefined
         ? undefined
         : {
@@ -77,19 +74,14 @@ export const issueTokens =
             expiresAt: earliest(addSeconds(now, settings.refreshTokenTtlSeconds), issue.grant.expiresAt),
             graceUsed: false,
           };
-    return pipe(
-      fromPortOAuth(() => tx.apiKeys.insert(key)),
-      TE.flatMap(() =>
-        refreshRow === undefined
-          ? TE.right(undefined)
-          : fromPortOAuth(() => tx.refreshTokens.insert(refreshRow)),
-      ),
-      TE.map(() => ({
+    return {
+      rows: refreshToken === undefined ? { accessToken } : { accessToken, refreshToken },
+      response: {
         accessToken: access.token,
-        tokenType: 'Bearer' as const,
+        tokenType: 'Bearer',
         expiresIn: Math.max(0, Math.round((accessExpiresAt.getTime() - now.getTime()) / 1000)),
         ...(refresh === undefined ? {} : { refreshToken: refresh.token }),
         scope: formatScope(issue.scopes),
-      })),
-    );
+      },
+    };
   };

@@ -1,17 +1,16 @@
 import * as E from 'fp-ts/lib/Either.js';
-import { pipe } from 'fp-ts/lib/function.js';
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import { oauthError, type OAuthError } from '../../errors/oauth-error.js';
 import type { RefreshToken } from '../../model/authorization.js';
 import { credentialDigest } from '../../model/credential.js';
-import { isGrantLive, type Grant } from '../../model/grant.js';
+import { isGrantLive } from '../../model/grant.js';
 import { normaliseResource } from '../../model/resource.js';
 import { parseScope } from '../../model/scope.js';
 import type { RequestMeta } from '../../model/audit.js';
 import type { Ports } from '../../ports/index.js';
-import { fromPortOAuth, inOAuthTransaction } from '../support.js';
+import { callPortOAuth } from '../support.js';
 import type { AuthenticatedClient } from './authenticate-client.js';
-import { issueTokens, type TokenResponse } from './issue-tokens.js';
+import { mintTokens, type TokenResponse } from './issue-tokens.js';
 import { revokeGrantAudited } from './revoke-grant.js';
 import { addSeconds, type OAuthSettings } from './settings.js';
 
@@ -50,84 +49,71 @@ export const checkRefreshRequest = (
   return E.right({ token, scopes: requested.length > 0 ? requested : token.scopes });
 };
 
-type Rotation = { readonly kind: 'issued'; readonly tokens: TokenResponse } | { readonly kind: 'reused' };
-
 /**
  * `grant_type=refresh_token` with rotation (RFC 6749 §6, RFC 9700 §4.14.2, CONTRACT §5). The
- * presented token is rotated by one atomic statement in the transaction that issues the new pair.
- * A rotated token presented again by its client within the grace window is honoured once (so that
- * parallel refreshes of an MCP client do not sign the user out); any other reuse revokes the grant.
+ * token and its grant are read together; once every check has passed, one atomic repository call
+ * rotates the presented token and stores the new pair. A rotated token presented again by its
+ * client within the grace window is honoured once (so that parallel refreshes of an MCP client do
+ * not sign the user out); any other reuse revokes the grant.
  */
-export const makeRefreshAccessToken =
-  (
-    deps: Pick<Ports, 'refreshTokens' | 'grants' | 'transactor' | 'clock' | 'random'>,
-    settings: OAuthSettings,
-  ) =>
-  (
+export const makeRefreshAccessToken = (
+  deps: Pick<Ports, 'refreshTokens' | 'grants' | 'transactor' | 'clock' | 'random'>,
+  settings: OAuthSettings,
+) => {
+  const mint = mintTokens(deps, settings);
+  const refresh = async (
     client: AuthenticatedClient,
     params: RefreshGrantParams,
     meta: RequestMeta,
-  ): TE.TaskEither<OAuthError, TokenResponse> => {
+  ): Promise<E.Either<OAuthError, TokenResponse>> => {
     if (params.refreshToken === undefined) {
-      return TE.left(oauthError('invalid_request', 'The refresh_token parameter is missing.'));
+      return E.left(oauthError('invalid_request', 'The refresh_token parameter is missing.'));
     }
     const digest = credentialDigest('refresh', params.refreshToken);
     const now = deps.clock.now();
-    const graceStart = addSeconds(now, -settings.refreshReuseGraceSeconds);
-    const revokeGrant = (token: RefreshToken): TE.TaskEither<OAuthError, never> =>
-      pipe(
-        revokeGrantAudited(
+    const found =
+      digest === undefined
+        ? E.right(undefined)
+        : await callPortOAuth(() => deps.refreshTokens.findWithGrant(digest));
+    if (E.isLeft(found)) return found;
+    const checked = checkRefreshRequest(client, params, found.right?.token, now);
+    if (E.isLeft(checked) || found.right === undefined) return checked as E.Left<OAuthError>;
+    const { token, scopes } = checked.right;
+    const { grant } = found.right;
+    if (!isGrantLive(grant, now)) return E.left(badRefresh('grant ended'));
+    const graceSince =
+      settings.refreshReuseGraceSeconds > 0 ? addSeconds(now, -settings.refreshReuseGraceSeconds) : undefined;
+    const minted = mint({ grant, client: client.client, scopes, secretId: client.secretId }, now);
+    const exchanged = await callPortOAuth(() =>
+      deps.refreshTokens.exchange(token.id, now, graceSince, minted.rows),
+    );
+    if (E.isLeft(exchanged)) return exchanged;
+    switch (exchanged.right) {
+      case 'rotated':
+      case 'grace':
+        return E.right(minted.response);
+      case 'grant_ended':
+        return E.left(badRefresh('grant ended'));
+      case 'reused': {
+        const revoked = await revokeGrantAudited(
           deps,
           meta,
         )({
           grantId: token.grantId,
           status: 400,
           diff: { client_id: { old: token.clientId }, reason: { new: 'refresh_token_reuse' } },
-        }),
-        TE.flatMap(() => TE.left(badRefresh('rotated refresh token reused; grant revoked'))),
-      );
-    return pipe(
-      digest === undefined
-        ? TE.right(undefined)
-        : fromPortOAuth(() => deps.refreshTokens.findByDigest(digest)),
-      TE.flatMap((token) => TE.fromEither(checkRefreshRequest(client, params, token, now))),
-      TE.flatMap(({ token, scopes }) =>
-        pipe(
-          inOAuthTransaction(deps.transactor)((tx) =>
-            pipe(
-              // The first use rotates. A use that finds it rotated (earlier, or by a concurrent
-              // request that won) may spend the single grace replay while in the window.
-              fromPortOAuth(
-                async () =>
-                  (token.rotatedAt === undefined && (await tx.refreshTokens.rotate(token.id, now))) ||
-                  (settings.refreshReuseGraceSeconds > 0 &&
-                    (await tx.refreshTokens.useGrace(token.id, graceStart))),
-              ),
-              TE.flatMap((accepted): TE.TaskEither<OAuthError, Rotation> => {
-                if (!accepted) return TE.right({ kind: 'reused' });
-                return pipe(
-                  fromPortOAuth(() => tx.grants.findById(token.grantId)),
-                  TE.flatMap((grant): TE.TaskEither<OAuthError, Grant> =>
-                    grant !== undefined && isGrantLive(grant, now)
-                      ? TE.right(grant)
-                      : TE.left(badRefresh('grant ended')),
-                  ),
-                  TE.flatMap((grant) =>
-                    issueTokens(
-                      deps,
-                      settings,
-                      tx,
-                    )({ grant, client: client.client, scopes, secretId: client.secretId }),
-                  ),
-                  TE.map((tokens) => ({ kind: 'issued', tokens }) as const),
-                );
-              }),
-            ),
-          ),
-          TE.flatMap((rotation) =>
-            rotation.kind === 'issued' ? TE.right(rotation.tokens) : revokeGrant(token),
-          ),
-        ),
-      ),
-    );
+        })();
+        return E.isLeft(revoked)
+          ? revoked
+          : E.left(badRefresh('rotated refresh token reused; grant revoked'));
+      }
+    }
   };
+  return (
+      client: AuthenticatedClient,
+      params: RefreshGrantParams,
+      meta: RequestMeta,
+    ): TE.TaskEither<OAuthError, TokenResponse> =>
+    () =>
+      refresh(client, params, meta);
+};

@@ -1,4 +1,4 @@
-import { pipe } from 'fp-ts/lib/function.js';
+import * as E from 'fp-ts/lib/Either.js';
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import { oauthError, type OAuthError } from '../../errors/oauth-error.js';
 import type { RequestMeta } from '../../model/audit.js';
@@ -27,16 +27,16 @@ const SUPPORTED_GRANTS: readonly GrantType[] = ['authorization_code', 'refresh_t
 const pickGrant = (
   client: AuthenticatedClient,
   grantType: string | undefined,
-): TE.TaskEither<OAuthError, GrantType> => {
+): E.Either<OAuthError, GrantType> => {
   if (grantType === undefined)
-    return TE.left(oauthError('invalid_request', 'The grant_type parameter is missing.'));
+    return E.left(oauthError('invalid_request', 'The grant_type parameter is missing.'));
   if (!(SUPPORTED_GRANTS as readonly string[]).includes(grantType)) {
-    return TE.left(oauthError('unsupported_grant_type', 'The grant type is not supported.'));
+    return E.left(oauthError('unsupported_grant_type', 'The grant type is not supported.'));
   }
   const grant = grantType as GrantType;
   return client.client.grantTypes.includes(grant)
-    ? TE.right(grant)
-    : TE.left(oauthError('unauthorized_client', 'The client is not registered for this grant type.'));
+    ? E.right(grant)
+    : E.left(oauthError('unauthorized_client', 'The client is not registered for this grant type.'));
 };
 
 /**
@@ -53,40 +53,34 @@ export const makeTokenEndpoint = (
   const authenticateClient = makeAuthenticateClient(deps);
   const exchangeCode = makeExchangeAuthorizationCode(deps, settings);
   const refresh = makeRefreshAccessToken(deps, settings);
-  return (request: TokenRequest): TE.TaskEither<OAuthError, TokenResponse> => {
+  const handle = async (request: TokenRequest): Promise<E.Either<OAuthError, TokenResponse>> => {
     const { params } = request;
-    return pipe(
-      authenticateClient(request.credentials),
-      TE.flatMap((client) =>
-        pipe(
-          pickGrant(client, params.grant_type),
-          TE.flatMap((grant) => {
-            switch (grant) {
-              case 'authorization_code':
-                return exchangeCode(
-                  client,
-                  {
-                    code: params.code,
-                    codeVerifier: params.code_verifier,
-                    redirectUri: params.redirect_uri,
-                    resource: params.resource,
-                  },
-                  request.meta,
-                );
-              case 'refresh_token':
-                return refresh(
-                  client,
-                  {
-                    refreshToken: params.refresh_token,
-                    scope: params.scope,
-                    resource: params.resource,
-                  },
-                  request.meta,
-                );
-            }
-          }),
-        ),
-      ),
-    );
+    const authenticated = await authenticateClient(request.credentials)();
+    if (E.isLeft(authenticated)) return authenticated;
+    const client = authenticated.right;
+    const grant = pickGrant(client, params.grant_type);
+    if (E.isLeft(grant)) return grant;
+    switch (grant.right) {
+      case 'authorization_code':
+        return exchangeCode(
+          client,
+          {
+            code: params.code,
+            codeVerifier: params.code_verifier,
+            redirectUri: params.redirect_uri,
+            resource: params.resource,
+          },
+          request.meta,
+        )();
+      case 'refresh_token':
+        return refresh(
+          client,
+          { refreshToken: params.refresh_token, scope: params.scope, resource: params.resource },
+          request.meta,
+        )();
+    }
   };
+  return (request: TokenRequest): TE.TaskEither<OAuthError, TokenResponse> =>
+    () =>
+      handle(request);
 };

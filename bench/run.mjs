@@ -166,7 +166,7 @@ const benchmark = async () => {
       const target = await setUpLatchkey(postgres);
       targets.push(target);
       log('capturing the SQL of one code exchange and one refresh');
-      const captured = await captureStatements(postgres, target);
+      const captured = await captureStatements(postgres, target, database.url);
       const replays = {};
       for (const kind of ['code', 'refresh']) {
         if (!scenarios.some((s) => s.id === kind)) continue;
@@ -177,7 +177,7 @@ const benchmark = async () => {
         );
         const scriptFile = join(WORK, `pgbench-${kind}.sql`);
         writeScript(scriptFile, replay.script);
-        log(`preparing ${pgRows} rows for the ${kind} replay`);
+        log(`preparing ${pgRows} rows for the ${kind} replay (pgbench -M ${replay.protocol})`);
         psql(database.url, undefined, { input: replay.prepareSql(pgRows) });
         replays[kind] = { ...replay, scriptFile, used: 0, transactions: 0 };
       }
@@ -190,6 +190,7 @@ const benchmark = async () => {
       const result = runPgbench({
         databaseUrl: database.url,
         scriptFile: replay.scriptFile,
+        protocol: replay.protocol,
         clients: connections,
         duration: seconds,
         rows: pgRows,
@@ -270,7 +271,12 @@ const benchmark = async () => {
         scripts: Object.fromEntries(
           Object.entries(pg.replays).map(([kind, r]) => [
             kind,
-            { script: r.script, statements: r.statements },
+            {
+              protocol: r.protocol,
+              preparedNames: r.preparedNames,
+              script: r.script,
+              statements: r.statements,
+            },
           ]),
         ),
       };

@@ -119,7 +119,15 @@ export const renderMarkdown = (results) => {
       'req/s counts answers with the expected status; latency in ms; errors summed over all rounds. ' +
       '"Same, by CPU per request" is oidc-provider\'s server CPU time per request ÷ Latchkey\'s: ' +
       'the throughput ratio each would reach with a core to itself, steadier than req/s when the ' +
-      'load generator, the servers and the database share the machine.',
+      'load generator, the servers and the database share the machine.' +
+      (results.pgbench === undefined
+        ? ''
+        : ' "pgbench tx/s (same SQL)": the statements of one such request replayed by pgbench over ' +
+          'the protocol Latchkey used (' +
+          Object.entries(results.pgbench.scripts)
+            .map(([kind, replay]) => `${kind}: \`-M ${replay.protocol ?? 'simple'}\``)
+            .join(', ') +
+          '; see "The replayed statements").'),
     '',
   );
   lines.push(
@@ -193,14 +201,26 @@ export const renderMarkdown = (results) => {
   if (results.pgbench !== undefined) {
     lines.push('## The replayed statements', '');
     lines.push(
-      'Captured from Latchkey (PostgreSQL) during one warmed-up request each, replayed by pgbench ' +
-        `(\`-M simple\`, ${meta.connections} clients, one thread) with the presented credential, its ` +
-        'grant and the inserted keys taken from prepared rows (`:bench_i`, `:bench_w`).',
+      'Captured from Latchkey (PostgreSQL) at the `pg` driver during one warmed-up request each, ' +
+        'with the bound parameters written in as literals, and replayed by pgbench ' +
+        `(${meta.connections} clients, one thread) with the presented credential, its grant and the ` +
+        'keys the request created taken from prepared rows (`:bench_i`, `:bench_w`). pgbench uses ' +
+        'the protocol Latchkey used, so that the "pgbench tx/s" column pays the same parse and plan ' +
+        'costs: `-M prepared` when Latchkey sent named prepared statements (pgbench then prepares ' +
+        'each statement of the script once per connection and only binds and executes it ' +
+        'afterwards), `-M extended` for unnamed statements with parameters, `-M simple` when every ' +
+        'value was inlined in the SQL text.',
       '',
     );
     for (const [kind, replay] of Object.entries(results.pgbench.scripts)) {
+      const names = replay.preparedNames ?? [];
       lines.push(
         `### ${kind === 'code' ? 'Code exchange' : 'Refresh'}`,
+        '',
+        `Replayed with \`pgbench -M ${replay.protocol ?? 'simple'}\`` +
+          (names.length === 0
+            ? '.'
+            : `; Latchkey's named prepared statements: ${names.map((n) => `\`${n}\``).join(', ')}.`),
         '',
         '```sql',
         replay.script.trim(),

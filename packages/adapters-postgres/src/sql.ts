@@ -14,8 +14,6 @@ export interface Statement {
 /** The part of a `pg` client this module uses. */
 interface PgClient {
   query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
-  /** The client's protocol connection; internal to `pg`, so every use is guarded. */
-  readonly connection?: { readonly stream?: { cork?(): void; uncork?(): void } };
 }
 
 /** The part of knex's client (or a knex transaction's) that hands out connections. */
@@ -44,15 +42,7 @@ export const query = async <Row>(
   const source = connectionSourceOf(em);
   const connection = await source.acquireConnection();
   try {
-    // `pg` writes each message of the extended protocol (bind, describe, execute, sync) to the
-    // socket separately: up to four system calls per statement, which the benchmark's profile
-    // showed as the largest single cost of the PostgreSQL token path. An idle client sends them
-    // synchronously inside `query`, so corking the socket around the call sends them in one.
-    const stream = connection.connection?.stream;
-    stream?.cork?.();
-    const pending = connection.query({ name: statement.name, text: statement.text, values });
-    stream?.uncork?.();
-    const result = await pending;
+    const result = await connection.query({ name: statement.name, text: statement.text, values });
     return result.rows as Row[];
   } finally {
     await source.releaseConnection(connection);

@@ -41,6 +41,27 @@ export interface PostgresStorage extends Repositories {
   close(): Promise<void>;
 }
 
+/** What knex's pool hands `afterCreate`: a fresh `pg` client. */
+interface NewConnection {
+  query(sql: string, callback: (error: Error | undefined) => void): void;
+}
+
+/**
+ * Starts every new pooled connection with no prepared statements. `pg` remembers which named
+ * statements it prepared per client and assumes a new client has none; the embedded database
+ * serves every socket from one session, whose prepared statements outlive the socket that made
+ * them, so a connection opened after another died would otherwise be refused the statements of
+ * the token path ("prepared statement already exists"). On a PostgreSQL server this is a no-op.
+ */
+const forgetPreparedStatements = (
+  connection: NewConnection,
+  done: (error: Error | undefined, connection: NewConnection) => void,
+): void => {
+  connection.query('deallocate all', (error) => {
+    done(error, connection);
+  });
+};
+
 const DEFAULT_ACQUIRE_TIMEOUT_MS = 10_000;
 const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
 const DEFAULT_PING_TIMEOUT_MS = 2_000;
@@ -80,6 +101,7 @@ export const createPostgresStorage = async (options: PostgresStorageOptions): Pr
       max: options.poolMax,
       acquireTimeoutMillis: options.acquireTimeoutMs ?? DEFAULT_ACQUIRE_TIMEOUT_MS,
       createTimeoutMillis: connectTimeoutMs,
+      afterCreate: forgetPreparedStatements,
     },
     driverOptions: {
       connection: { connectionTimeoutMillis: connectTimeoutMs },

@@ -18,7 +18,7 @@ import type {
   TokenRows,
   UserId,
 } from '@latchkey/domain';
-import { TransactionPropagation, type Dictionary } from '@mikro-orm/core';
+import type { Dictionary } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import {
   AuthorizationCodeSchema,
@@ -39,6 +39,7 @@ import {
 } from './mappers.js';
 import { findOne } from './find-one.js';
 import { query } from './sql.js';
+import { withinTransaction } from './within-transaction.js';
 import {
   EXCHANGE_REFRESH_TOKEN,
   FIND_CODE_WITH_GRANT,
@@ -124,9 +125,7 @@ export class PostgresGrantRepository implements GrantRepository {
   revoke(id: GrantId, at: Date): Promise<boolean> {
     if (!isUuid(id)) return Promise.resolve(false);
     return guarded(() =>
-      this.em.transactional(async (tx) => (await revokeGrantsWhere(tx, 'id = ?', [id], at)).length > 0, {
-        propagation: TransactionPropagation.REQUIRED,
-      }),
+      withinTransaction(this.em, async (tx) => (await revokeGrantsWhere(tx, 'id = ?', [id], at)).length > 0),
     );
   }
 
@@ -134,9 +133,8 @@ export class PostgresGrantRepository implements GrantRepository {
   revokeForUserAndClient(userId: UserId, clientId: ClientId, at: Date): Promise<GrantId[]> {
     if (!isUuid(userId) || !isUuid(clientId)) return Promise.resolve([]);
     return guarded(() =>
-      this.em.transactional(
-        (tx) => revokeGrantsWhere(tx, 'user_id = ? and client_id = ?', [userId, clientId], at),
-        { propagation: TransactionPropagation.REQUIRED },
+      withinTransaction(this.em, (tx) =>
+        revokeGrantsWhere(tx, 'user_id = ? and client_id = ?', [userId, clientId], at),
       ),
     );
   }

@@ -12,6 +12,7 @@ import {
 } from './authorization.js';
 import { PostgresClientRepository, PostgresClientSecretRepository } from './clients.js';
 import { toStorageError } from './storage-errors.js';
+import { withinTransaction } from './within-transaction.js';
 import { PostgresUserRepository } from './users.js';
 
 /** The repositories of one EntityManager: the storage's own, or a transaction's. */
@@ -27,7 +28,7 @@ export const repositoriesOn = (em: EntityManager): Repositories => ({
   refreshTokens: new PostgresRefreshTokenRepository(em),
 });
 
-/** Carries a `Left` out of `em.transactional`, which rolls back only when its callback throws. */
+/** Carries a `Left` out of `withinTransaction`, which rolls back only when its work rejects. */
 class RollbackSignal extends Error {
   override readonly name = 'RollbackSignal';
 }
@@ -50,7 +51,7 @@ export class PostgresTransactor implements Transactor {
   async run<Err, A>(work: (repositories: Repositories) => TaskEither<Err, A>): Promise<E.Either<Err, A>> {
     let rolledBack: E.Left<Err> | undefined;
     try {
-      return await this.em.transactional(async (tx) => {
+      return await withinTransaction(this.em, async (tx) => {
         const outcome = await work(repositoriesOn(tx))();
         if (E.isRight(outcome)) return outcome;
         rolledBack = outcome;

@@ -1,10 +1,10 @@
 import type { InsertUserResult, Page, StoredUser, User, UserId, UserRepository } from '@latchkey/domain';
-import { TransactionPropagation } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { UserSchema, type UserRow } from './entities.js';
 import { toStoredUser, toUser, toUserRow } from './mappers.js';
 import { findOne } from './find-one.js';
 import { guarded, violatedUniqueConstraint } from './storage-errors.js';
+import { withinTransaction } from './within-transaction.js';
 
 /**
  * Key of the transaction-scoped advisory lock that serialises `insertFirst` (two-int form:
@@ -71,16 +71,13 @@ export class PostgresUserRepository implements UserRepository {
   insertFirst(user: User, passwordHash: string): Promise<InsertUserResult | 'not_first'> {
     const row = toUserRow(user, passwordHash);
     return guarded(() =>
-      this.em.transactional(
-        async (tx): Promise<InsertUserResult | 'not_first'> => {
-          await tx.execute('select pg_advisory_xact_lock(?, ?)', [...FIRST_USER_LOCK]);
-          const [found] = await tx.execute<{ taken: boolean }[]>(
-            'select exists (select 1 from users) as taken',
-          );
-          return found?.taken === true ? 'not_first' : insertUser(tx, row);
-        },
-        { propagation: TransactionPropagation.REQUIRED },
-      ),
+      withinTransaction(this.em, async (tx): Promise<InsertUserResult | 'not_first'> => {
+        await tx.execute('select pg_advisory_xact_lock(?, ?)', [...FIRST_USER_LOCK]);
+        const [found] = await tx.execute<{ taken: boolean }[]>(
+          'select exists (select 1 from users) as taken',
+        );
+        return found?.taken === true ? 'not_first' : insertUser(tx, row);
+      }),
     );
   }
 

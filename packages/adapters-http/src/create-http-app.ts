@@ -27,7 +27,7 @@ export const createHttpApp = (useCases: UseCases, config: HttpConfig): Koa<Reque
 
   app.use(requestContext(config.logger, config.trustProxy));
   app.use(catchErrors);
-  app.use(securityHeaders);
+  app.use(securityHeaders());
   app.use(corsPolicy(MCP_PATH));
   app.use(noStoreForOAuth);
   app.use(purgeAbandonedClients(useCases));

@@ -15,8 +15,11 @@ import type { Ctx, RequestState } from '../state.js';
  * `Mcp-Session-Id`), JSON answers, bearer tokens in the header only, scope `mcp`, audience the
  * MCP endpoint or the issuer, and a `Host` check against DNS rebinding.
  */
-export const mcpRoutes = (useCases: UseCases, config: HttpConfig): Router<RequestState> => {
-  const router = new Router<RequestState>();
+export const mcpRoutes = (
+  useCases: UseCases,
+  config: HttpConfig,
+  router = new Router<RequestState>(),
+): Router<RequestState> => {
   const tools = makeTools(useCases, config.issuer);
   const issuerHost = new URL(config.issuer).host.toLowerCase();
 

@@ -69,8 +69,11 @@ const clientCredentials = (
  * token, revocation, introspection, and the user's own grant revocation. Every answer carries
  * `Cache-Control: no-store` (set for `/oauth2/*` in `createHttpApp`).
  */
-export const oauthRoutes = (useCases: UseCases, config: HttpConfig): Router<RequestState> => {
-  const router = new Router<RequestState>();
+export const oauthRoutes = (
+  useCases: UseCases,
+  config: HttpConfig,
+  router = new Router<RequestState>(),
+): Router<RequestState> => {
   const form = formBody(config.bodyLimitBytes);
   const limiter = new RequestLimiter(config.tokenRateLimitPerMinute, config.tokenRateLimitPerMinute * 10);
 

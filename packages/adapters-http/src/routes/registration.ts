@@ -115,8 +115,11 @@ const writeTokenError = (ctx: Ctx, error: OAuthError): void => {
 };
 
 /** RFC 7591 registration and RFC 7592 management (CONTRACT §7). */
-export const registrationRoutes = (useCases: UseCases, config: HttpConfig): Router<RequestState> => {
-  const router = new Router<RequestState>();
+export const registrationRoutes = (
+  useCases: UseCases,
+  config: HttpConfig,
+  router = new Router<RequestState>(),
+): Router<RequestState> => {
   const body = registrationBody(config.bodyLimitBytes);
   const limiter =
     config.registerRateLimitPerMinute > 0

@@ -4,7 +4,7 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import type { Next } from 'koa';
 import { resourceMetadataUrl, type HttpConfig } from '../config.js';
 import { authenticated } from '../middleware/authenticate.js';
-import { requestMeta } from '../middleware/body.js';
+import { declaresType, requestMeta } from '../middleware/body.js';
 import { writeApiError } from '../middleware/errors.js';
 import { createMcpServer } from '../mcp/server.js';
 import { makeTools } from '../mcp/tools.js';
@@ -48,7 +48,7 @@ export const mcpRoutes = (
   router.delete(MCP_PATH, sameHost, notAllowed);
 
   router.post(MCP_PATH, sameHost, guard, async (ctx) => {
-    if (ctx.is('application/json') === false || ctx.get('Content-Type') === '') {
+    if (!declaresType(ctx, 'application/json')) {
       writeApiError(ctx, ApiErrors.unsupportedMediaType('application/json'));
       return;
     }

@@ -62,7 +62,7 @@ export const authenticated = (useCases: Pick<UseCases, 'authenticate'>, options:
       ['session', 'access'],
       `${options.issuer}${ctx.path}`,
     )();
-    const allowed = E.flatMap(principal, requireRouteScope);
+    const allowed = E.isLeft(principal) ? principal : requireRouteScope(principal.right);
     if (E.isLeft(allowed)) {
       writeApiError(ctx, allowed.left, options);
       return;

@@ -6,7 +6,7 @@ import { catchErrors } from './middleware/errors.js';
 import { LoginLimiter } from './middleware/login-limiter.js';
 import { purgeAbandonedClients } from './middleware/maintenance.js';
 import { requestContext } from './middleware/request-context.js';
-import { noStoreForOAuth, securityHeaders } from './middleware/security-headers.js';
+import { securityHeaders } from './middleware/security-headers.js';
 import { corsPolicy } from './middleware/cors.js';
 import { appRoutes } from './routes/apps.js';
 import { mcpRoutes } from './routes/mcp.js';
@@ -30,7 +30,6 @@ export const createHttpApp = (useCases: UseCases, config: HttpConfig): Koa<Reque
   app.use(catchErrors);
   app.use(securityHeaders());
   app.use(corsPolicy(MCP_PATH));
-  app.use(noStoreForOAuth);
   app.use(purgeAbandonedClients(useCases));
 
   // One router for every route: a request is matched once instead of by eight routers in turn.

@@ -49,20 +49,20 @@ export const helmetHeaders = (): ReadonlyArray<readonly [string, string]> => {
   return headers;
 };
 
+/**
+ * The per-request header policy in one middleware: helmet's headers on every answer, and on every
+ * `/oauth2/*` answer, errors included, `Cache-Control: no-store` and `Pragma: no-cache`
+ * (CONTRACT §2). Set before the route runs, so every answer has them.
+ */
 export const securityHeaders = (): ((ctx: Ctx, next: Next) => Promise<unknown>) => {
   const headers = helmetHeaders();
   return (ctx, next) => {
     const res = ctx.res;
     for (const [name, value] of headers) res.setHeader(name, value);
+    if (ctx.path.startsWith('/oauth2/')) {
+      res.setHeader('Cache-Control', 'no-store');
+      res.setHeader('Pragma', 'no-cache');
+    }
     return next();
   };
-};
-
-/** Every `/oauth2/*` answer, errors included, is uncacheable (CONTRACT §2). */
-export const noStoreForOAuth = (ctx: Ctx, next: Next): Promise<unknown> => {
-  if (ctx.path.startsWith('/oauth2/')) {
-    ctx.set('Cache-Control', 'no-store');
-    ctx.set('Pragma', 'no-cache');
-  }
-  return next();
 };

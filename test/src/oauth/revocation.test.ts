@@ -183,6 +183,23 @@ describeOnEachStorage('token introspection (CONTRACT §6, RFC 7662)', (storage) 
     await inactive(client, tokens.access_token);
   });
 
+  it('answers {"active":false} for a rotated refresh token, and describes its successor', async () => {
+    const tokens = await obtainTokens(h, client);
+    const rotated = await refresh(h.url, client, tokens.refresh_token);
+    expect(rotated.status, rotated.text).to.equal(200);
+    const next = rotated.body as { refresh_token: string };
+    await inactive(client, tokens.refresh_token);
+    const response = await introspect(h.url, client, next.refresh_token);
+    expect(response.body).to.include({ active: true, client_id: client.id });
+  });
+
+  it('answers {"active":false} for every token of a revoked grant', async () => {
+    const tokens = await obtainTokens(h, client);
+    await revoke(h.url, client, tokens.refresh_token);
+    await inactive(client, tokens.refresh_token);
+    await inactive(client, tokens.access_token);
+  });
+
   it('answers {"active":false} for an unknown or malformed token', async () => {
     await inactive(client, `lk_at_${'A'.repeat(43)}`);
     await inactive(client, 'nonsense');

@@ -9,6 +9,8 @@ const BEARER = /^Bearer[ ]+([A-Za-z0-9._~+/-]+=*)[ ]*$/i;
 
 /** A session token in the cookie; an access token there is not a credential (CONTRACT §8). */
 const sessionCookie = (ctx: Ctx): string | undefined => {
+  // No `Cookie` header (every API client): no need to set up Koa's cookie jar.
+  if (ctx.get('Cookie') === '') return undefined;
   const value = ctx.cookies.get(SESSION_COOKIE);
   return value?.startsWith(CREDENTIAL_PREFIXES.session) === true ? value : undefined;
 };
@@ -43,9 +45,9 @@ export interface AuthenticatedOptions extends ChallengeOptions {
  * Route guard: authenticates the caller and checks the route's scope. Validity comes first, so a
  * token that is not valid here gets the 401, never the 403 (CONTRACT §8).
  */
-export const authenticated =
-  (useCases: Pick<UseCases, 'authenticate'>, options: AuthenticatedOptions) =>
-  async (ctx: Ctx, next: Next): Promise<void> => {
+export const authenticated = (useCases: Pick<UseCases, 'authenticate'>, options: AuthenticatedOptions) => {
+  const requireRouteScope = requireScope(options.scope);
+  return async (ctx: Ctx, next: Next): Promise<void> => {
     const credential = readCredential(ctx, options.allowCookie);
     if (E.isLeft(credential)) {
       writeApiError(ctx, credential.left, options);
@@ -60,7 +62,7 @@ export const authenticated =
       ['session', 'access'],
       `${options.issuer}${ctx.path}`,
     )();
-    const allowed = E.flatMap(principal, requireScope(options.scope));
+    const allowed = E.isLeft(principal) ? principal : requireRouteScope(principal.right);
     if (E.isLeft(allowed)) {
       writeApiError(ctx, allowed.left, options);
       return;
@@ -68,3 +70,4 @@ export const authenticated =
     ctx.state.principal = allowed.right;
     await next();
   };
+};

@@ -6,7 +6,19 @@ import { HttpMethodEnum, koaBody } from 'koa-body';
 import type { Ctx } from '../state.js';
 import { writeApiError } from './errors.js';
 
+const FORM = 'application/x-www-form-urlencoded';
 const BODY_METHODS = [HttpMethodEnum.POST, HttpMethodEnum.PUT, HttpMethodEnum.PATCH, HttpMethodEnum.DELETE];
+
+/**
+ * Whether the request's body is declared as `type` (parameters allowed), or the request has no
+ * body at all while naming a content type. The common exact header is answered without parsing
+ * it; anything else goes through Koa's `ctx.is` (type-is).
+ */
+export const declaresType = (ctx: Ctx, type: string): boolean => {
+  const header = ctx.get('Content-Type');
+  if (header === type) return true;
+  return header !== '' && ctx.is(type) !== false;
+};
 
 /**
  * JSON request bodies: the content type is checked before anything else is read (415), then the
@@ -23,7 +35,7 @@ export const jsonBody = (limitBytes: number) => {
     parsedMethods: BODY_METHODS,
   });
   return async (ctx: Ctx, next: Next): Promise<void> => {
-    if (ctx.is('application/json') === false || ctx.get('Content-Type') === '') {
+    if (!declaresType(ctx, 'application/json')) {
       writeApiError(ctx, ApiErrors.unsupportedMediaType('application/json'));
       return;
     }
@@ -37,23 +49,27 @@ export const jsonBody = (limitBytes: number) => {
  * `a[b]` syntax means nothing; reading them as text also saves a second parse on the token path.
  */
 export const formBody = (limitBytes: number) => {
-  const parse = koaBody({
-    json: false,
-    urlencoded: false,
-    text: true,
-    textTypes: ['application/x-www-form-urlencoded'],
-    multipart: false,
-    textLimit: limitBytes,
-    parsedMethods: BODY_METHODS,
-  });
+  const parse = formParser(limitBytes);
   return async (ctx: Ctx, next: Next): Promise<void> => {
-    if (ctx.is('application/x-www-form-urlencoded') === false || ctx.get('Content-Type') === '') {
-      writeApiError(ctx, ApiErrors.unsupportedMediaType('application/x-www-form-urlencoded'));
+    if (!declaresType(ctx, FORM)) {
+      writeApiError(ctx, ApiErrors.unsupportedMediaType(FORM));
       return;
     }
     await parse(ctx, next);
   };
 };
+
+/** The parser of `formBody` alone, for callers that checked the content type themselves. */
+export const formParser = (limitBytes: number) =>
+  koaBody({
+    json: false,
+    urlencoded: false,
+    text: true,
+    textTypes: [FORM],
+    multipart: false,
+    textLimit: limitBytes,
+    parsedMethods: BODY_METHODS,
+  });
 
 /** The parsed form fields of a `formBody` request. */
 export const formFields = (ctx: Ctx): URLSearchParams => {

@@ -10,7 +10,7 @@ import type { Ctx } from '../state.js';
  */
 const allowHeaders = ['Authorization', 'Content-Type', 'MCP-Protocol-Version', 'Mcp-Session-Id'];
 
-const open = (methods: string[]) =>
+const open = (methods: string[]): ((ctx: Ctx, next: Next) => Promise<void>) =>
   cors({
     origin: '*',
     allowMethods: methods,
@@ -28,16 +28,11 @@ export const corsPolicy = (mcpPath: string) => {
     path === '/oauth2/tokens' ||
     path === '/oauth2/revoke' ||
     path === '/oauth2/register';
-  return async (ctx: Ctx, next: Next): Promise<void> => {
-    if (ctx.path === mcpPath) {
-      await mcp(ctx, next);
-      return;
-    }
+  return (ctx: Ctx, next: Next): Promise<unknown> => {
+    const path = ctx.path;
+    if (path === mcpPath) return mcp(ctx, next);
     // `DELETE /oauth2/tokens` is a user's action, not a client's: no CORS for it.
-    if (isOpen(ctx.path) && !(ctx.path === '/oauth2/tokens' && ctx.method === 'DELETE')) {
-      await standard(ctx, next);
-      return;
-    }
-    await next();
+    if (isOpen(path) && !(path === '/oauth2/tokens' && ctx.method === 'DELETE')) return standard(ctx, next);
+    return next();
   };
 };

@@ -32,6 +32,8 @@ export const singleParams = (search: URLSearchParams): E.Either<OAuthError, Reco
 
 /** Form-decoding of one Basic credential part (RFC 6749 §2.3.1: `+` is a space, then %-decoding). */
 const formDecode = (part: string): string | undefined => {
+  // Nothing to decode in the usual case: ids and secrets use only `[A-Za-z0-9_-]` (CONTRACT §5).
+  if (!part.includes('+') && !part.includes('%')) return part;
   try {
     return decodeURIComponent(part.replace(/\+/g, ' '));
   } catch {
@@ -45,20 +47,21 @@ export interface ParsedBasic {
   readonly credentials: E.Either<OAuthError, PresentedClientCredentials['basic']>;
 }
 
+const MALFORMED_BASIC = oauthError('invalid_client', 'Client authentication failed.', {
+  detail: 'malformed Basic header',
+});
+
 /** Reads `Authorization: Basic` (RFC 7617) with form-decoded parts (RFC 6749 §2.3.1). */
 export const parseBasic = (header: string): ParsedBasic => {
   // Another scheme (or none) is not client authentication: the body may carry it.
   if (!/^Basic(?: |$)/i.test(header)) return { attempted: false, credentials: E.right(undefined) };
   const match = /^Basic[ ]+([A-Za-z0-9+/=]+)[ ]*$/i.exec(header);
-  const malformed = oauthError('invalid_client', 'Client authentication failed.', {
-    detail: 'malformed Basic header',
-  });
-  if (match?.[1] === undefined) return { attempted: true, credentials: E.left(malformed) };
+  if (match?.[1] === undefined) return { attempted: true, credentials: E.left(MALFORMED_BASIC) };
   const decoded = Buffer.from(match[1], 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
   const clientId = colon < 0 ? undefined : formDecode(decoded.slice(0, colon));
   const clientSecret = colon < 0 ? undefined : formDecode(decoded.slice(colon + 1));
   return clientId === undefined || clientSecret === undefined || clientId === ''
-    ? { attempted: true, credentials: E.left(malformed) }
+    ? { attempted: true, credentials: E.left(MALFORMED_BASIC) }
     : { attempted: true, credentials: E.right({ clientId, clientSecret }) };
 };

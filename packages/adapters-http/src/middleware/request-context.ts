@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import type { Principal } from '@latchkey/domain';
 import type { Next } from 'koa';
 import type { Logger } from 'pino';
-import type { Ctx } from '../state.js';
+import type { Ctx, RequestState } from '../state.js';
+
+const IPV4_MAPPED = '::ffff:';
+const unmapped = (address: string): string =>
+  address.startsWith(IPV4_MAPPED) ? address.slice(IPV4_MAPPED.length) : address;
 
 /**
  * The client address: the socket's, or with `trustProxy` = N > 0 the N-th address from the right
@@ -12,14 +17,31 @@ export const clientIp = (
   forwardedFor: string | undefined,
   trustProxy: number,
 ): string => {
-  const socket = (socketAddress ?? '').replace(/^::ffff:/, '');
+  const socket = unmapped(socketAddress ?? '');
   if (trustProxy <= 0 || forwardedFor === undefined) return socket;
   const hops = forwardedFor
     .split(',')
     .map((s) => s.trim())
     .filter((s) => s !== '');
-  return hops[hops.length - trustProxy]?.replace(/^::ffff:/, '') ?? socket;
+  const hop = hops[hops.length - trustProxy];
+  return hop === undefined ? socket : unmapped(hop);
 };
+
+/** The request's state; the child logger is made only when something logs through it. */
+class State implements RequestState {
+  principal?: Principal;
+  #child: Logger | undefined;
+
+  constructor(
+    private readonly logger: Logger,
+    readonly requestId: string,
+    readonly clientIp: string,
+  ) {}
+
+  get log(): Logger {
+    return (this.#child ??= this.logger.child({ requestId: this.requestId }));
+  }
+}
 
 /**
  * Assigns a request id, works out the client IP and logs one line per request. The line has the
@@ -28,38 +50,34 @@ export const clientIp = (
 export const requestContext =
   (logger: Logger, trustProxy: number) =>
   async (ctx: Ctx, next: Next): Promise<void> => {
-    const started = process.hrtime.bigint();
     const requestId = randomUUID();
-    ctx.state.requestId = requestId;
-    ctx.state.clientIp = clientIp(
-      ctx.req.socket.remoteAddress,
-      ctx.get('X-Forwarded-For') || undefined,
-      trustProxy,
+    // `X-Forwarded-For` is only read when a proxy is trusted: otherwise it cannot matter.
+    const forwardedFor = trustProxy > 0 ? ctx.get('X-Forwarded-For') || undefined : undefined;
+    ctx.state = new State(
+      logger,
+      requestId,
+      clientIp(ctx.req.socket.remoteAddress, forwardedFor, trustProxy),
     );
-    // The per-request child logger is made only when something logs through it.
-    let child: Logger | undefined;
-    Object.defineProperty(ctx.state, 'log', {
-      get: () => (child ??= logger.child({ requestId })),
-      enumerable: true,
-      configurable: true,
-    });
-    ctx.set('X-Request-Id', requestId);
+    ctx.res.setHeader('X-Request-Id', requestId);
+    if (!logger.isLevelEnabled('info')) {
+      await next();
+      return;
+    }
+    const started = process.hrtime.bigint();
     try {
       await next();
     } finally {
-      if (logger.isLevelEnabled('info')) {
-        const ms = Number(process.hrtime.bigint() - started) / 1e6;
-        logger.info(
-          {
-            requestId,
-            method: ctx.method,
-            path: ctx.path,
-            status: ctx.status,
-            ms: Math.round(ms * 10) / 10,
-            ip: ctx.state.clientIp,
-          },
-          'request',
-        );
-      }
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      logger.info(
+        {
+          requestId,
+          method: ctx.method,
+          path: ctx.path,
+          status: ctx.status,
+          ms: Math.round(ms * 10) / 10,
+          ip: ctx.state.clientIp,
+        },
+        'request',
+      );
     }
   };

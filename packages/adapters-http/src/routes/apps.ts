@@ -116,8 +116,11 @@ const userIdParam = (ctx: Ctx): E.Either<ApiError, UserId | undefined> =>
   );
 
 /** OAuth2 apps and their client secrets, the owners' admin API (CONTRACT §4). */
-export const appRoutes = (useCases: UseCases, config: HttpConfig): Router<RequestState> => {
-  const router = new Router<RequestState>();
+export const appRoutes = (
+  useCases: UseCases,
+  config: HttpConfig,
+  router = new Router<RequestState>(),
+): Router<RequestState> => {
   const base = '/api/v2/oauth2-provider/apps';
   const challenge = { resourceMetadata: resourceMetadataUrl(config.issuer) };
   const json = jsonBody(config.bodyLimitBytes);

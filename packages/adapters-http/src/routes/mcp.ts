@@ -4,7 +4,7 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import type { Next } from 'koa';
 import { resourceMetadataUrl, type HttpConfig } from '../config.js';
 import { authenticated } from '../middleware/authenticate.js';
-import { requestMeta } from '../middleware/body.js';
+import { declaresType, requestMeta } from '../middleware/body.js';
 import { writeApiError } from '../middleware/errors.js';
 import { createMcpServer } from '../mcp/server.js';
 import { makeTools } from '../mcp/tools.js';
@@ -15,8 +15,11 @@ import type { Ctx, RequestState } from '../state.js';
  * `Mcp-Session-Id`), JSON answers, bearer tokens in the header only, scope `mcp`, audience the
  * MCP endpoint or the issuer, and a `Host` check against DNS rebinding.
  */
-export const mcpRoutes = (useCases: UseCases, config: HttpConfig): Router<RequestState> => {
-  const router = new Router<RequestState>();
+export const mcpRoutes = (
+  useCases: UseCases,
+  config: HttpConfig,
+  router = new Router<RequestState>(),
+): Router<RequestState> => {
   const tools = makeTools(useCases, config.issuer);
   const issuerHost = new URL(config.issuer).host.toLowerCase();
 
@@ -45,7 +48,7 @@ export const mcpRoutes = (useCases: UseCases, config: HttpConfig): Router<Reques
   router.delete(MCP_PATH, sameHost, notAllowed);
 
   router.post(MCP_PATH, sameHost, guard, async (ctx) => {
-    if (ctx.is('application/json') === false || ctx.get('Content-Type') === '') {
+    if (!declaresType(ctx, 'application/json')) {
       writeApiError(ctx, ApiErrors.unsupportedMediaType('application/json'));
       return;
     }

@@ -40,8 +40,10 @@ export const protectedResourceMetadata = (issuer: string, resource: string, scop
 });
 
 /** The three well-known documents (CONTRACT §1, §9). */
-export const metadataRoutes = (settings: MetadataSettings): Router<RequestState> => {
-  const router = new Router<RequestState>();
+export const metadataRoutes = (
+  settings: MetadataSettings,
+  router = new Router<RequestState>(),
+): Router<RequestState> => {
   const { issuer } = settings;
   router.get('/.well-known/oauth-authorization-server', (ctx) => {
     ctx.body = authorizationServerMetadata(settings);

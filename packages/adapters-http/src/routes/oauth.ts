@@ -18,7 +18,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import type { TaskEither } from 'fp-ts/lib/TaskEither.js';
 import { resourceMetadataUrl, type HttpConfig } from '../config.js';
 import { authenticated } from '../middleware/authenticate.js';
-import { formBody, formFields, requestMeta } from '../middleware/body.js';
+import { declaresType, formBody, formFields, formParser, requestMeta } from '../middleware/body.js';
 import { writeApiError, writeOAuthError } from '../middleware/errors.js';
 import { multiParams, parseBasic, singleParams } from '../middleware/oauth-params.js';
 import { RequestLimiter } from '../middleware/token-limiter.js';
@@ -69,21 +69,25 @@ const clientCredentials = (
  * token, revocation, introspection, and the user's own grant revocation. Every answer carries
  * `Cache-Control: no-store` (set for `/oauth2/*` in `createHttpApp`).
  */
-export const oauthRoutes = (useCases: UseCases, config: HttpConfig): Router<RequestState> => {
-  const router = new Router<RequestState>();
+export const oauthRoutes = (
+  useCases: UseCases,
+  config: HttpConfig,
+  router = new Router<RequestState>(),
+): Router<RequestState> => {
   const form = formBody(config.bodyLimitBytes);
+  const parseForm = formParser(config.bodyLimitBytes);
   const limiter = new RequestLimiter(config.tokenRateLimitPerMinute, config.tokenRateLimitPerMinute * 10);
 
   /** OAuth endpoints take forms; another content type is `invalid_request` in the OAuth format. */
   const oauthForm = async (ctx: Ctx, next: () => Promise<unknown>): Promise<void> => {
-    if (ctx.is('application/x-www-form-urlencoded') === false || ctx.get('Content-Type') === '') {
+    if (!declaresType(ctx, 'application/x-www-form-urlencoded')) {
       writeOAuthError(
         ctx,
         oauthError('invalid_request', 'The body must be application/x-www-form-urlencoded.'),
       );
       return;
     }
-    await form(ctx, next);
+    await parseForm(ctx, next);
   };
 
   const renderAuthorize = (

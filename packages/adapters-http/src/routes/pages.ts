@@ -51,8 +51,8 @@ export const pageRoutes = (
   useCases: UseCases,
   config: HttpConfig,
   limiter: LoginLimiter,
+  router = new Router<RequestState>(),
 ): Router<RequestState> => {
-  const router = new Router<RequestState>();
   const secure = isSecureIssuer(config.issuer);
   const form = formBody(config.bodyLimitBytes);
 
@@ -211,8 +211,10 @@ export const pageRoutes = (
 };
 
 /** Liveness and readiness (CONTRACT §1). */
-export const healthRoutes = (useCases: UseCases): Router<RequestState> => {
-  const router = new Router<RequestState>();
+export const healthRoutes = (
+  useCases: UseCases,
+  router = new Router<RequestState>(),
+): Router<RequestState> => {
   router.get('/healthz', (ctx) => {
     ctx.body = { status: 'ok' };
   });

@@ -11,7 +11,7 @@ import type { Next } from 'koa';
 import { koaBody } from 'koa-body';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import type { HttpConfig } from '../config.js';
-import { requestMeta } from '../middleware/body.js';
+import { declaresType, requestMeta } from '../middleware/body.js';
 import { parserError, writeOAuthError } from '../middleware/errors.js';
 import type { Ctx, RequestState } from '../state.js';
 
@@ -79,7 +79,7 @@ const registrationBody = (limitBytes: number) => {
     jsonLimit: limitBytes,
   });
   return async (ctx: Ctx, next: Next): Promise<void> => {
-    if (ctx.is('application/json') === false || ctx.get('Content-Type') === '') {
+    if (!declaresType(ctx, 'application/json')) {
       writeOAuthError(
         ctx,
         oauthError('invalid_client_metadata', 'The body must be application/json.', { status: 415 }),
@@ -115,8 +115,11 @@ const writeTokenError = (ctx: Ctx, error: OAuthError): void => {
 };
 
 /** RFC 7591 registration and RFC 7592 management (CONTRACT §7). */
-export const registrationRoutes = (useCases: UseCases, config: HttpConfig): Router<RequestState> => {
-  const router = new Router<RequestState>();
+export const registrationRoutes = (
+  useCases: UseCases,
+  config: HttpConfig,
+  router = new Router<RequestState>(),
+): Router<RequestState> => {
   const body = registrationBody(config.bodyLimitBytes);
   const limiter =
     config.registerRateLimitPerMinute > 0

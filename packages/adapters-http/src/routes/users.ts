@@ -41,8 +41,8 @@ export const userRoutes = (
   useCases: UseCases,
   config: HttpConfig,
   limiter: LoginLimiter,
+  router = new Router<RequestState>(),
 ): Router<RequestState> => {
-  const router = new Router<RequestState>();
   const challenge = { resourceMetadata: resourceMetadataUrl(config.issuer) };
   const guard = (scope: string) =>
     authenticated(useCases, { ...challenge, scope, allowCookie: true, issuer: config.issuer });

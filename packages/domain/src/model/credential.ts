@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 
 /**
  * Every credential Latchkey issues, with the prefix that names its kind so that secret scanners
@@ -31,8 +31,8 @@ export interface IssuedCredential {
   readonly digest: CredentialDigest;
 }
 
-const digestOf = (secret: string): CredentialDigest =>
-  createHash('sha256').update(secret, 'utf8').digest('hex') as CredentialDigest;
+/** One-shot `crypto.hash`: no `Hash` object per presented credential. */
+const digestOf = (secret: string): CredentialDigest => hash('sha256', secret, 'hex') as CredentialDigest;
 
 /** Mints a credential of `kind` from `CREDENTIAL_BYTES` of randomness. */
 export const issueCredential = (kind: CredentialKind, randomBytes: Uint8Array): IssuedCredential => {
@@ -52,11 +52,15 @@ export const credentialDigest = (kind: CredentialKind, presented: string): Crede
   return SECRET_PATTERN.test(secret) ? digestOf(secret) : undefined;
 };
 
+const PREFIX_ENTRIES = Object.entries(CREDENTIAL_PREFIXES) as ReadonlyArray<
+  readonly [CredentialKind, string]
+>;
+
 /** Which kind a presented credential claims to be, by prefix. */
 export const credentialKindOf = (presented: string): CredentialKind | undefined => {
   // Longest prefixes first would matter only if one prefix extended another; none does.
-  for (const [kind, prefix] of Object.entries(CREDENTIAL_PREFIXES)) {
-    if (presented.startsWith(prefix)) return kind as CredentialKind;
+  for (const [kind, prefix] of PREFIX_ENTRIES) {
+    if (presented.startsWith(prefix)) return kind;
   }
   return undefined;
 };

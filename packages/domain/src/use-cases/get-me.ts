@@ -1,17 +1,17 @@
-import { pipe } from 'fp-ts/lib/function.js';
-import * as TE from 'fp-ts/lib/TaskEither.js';
+import * as E from 'fp-ts/lib/Either.js';
+import type * as TE from 'fp-ts/lib/TaskEither.js';
 import type { ApiError } from '../errors/api-error.js';
 import type { Principal } from '../model/api-key.js';
 import { SCOPE_USER_READ } from '../model/scope.js';
 import type { User } from '../model/user.js';
 import { requireScope } from './policy.js';
-import { decide } from './support.js';
+
+const requireUserRead = requireScope(SCOPE_USER_READ);
+const userOf = (principal: Principal): User => principal.user;
 
 /** The authenticated user; needs `user:read` (CONTRACT §8). */
 export const makeGetMe =
   () =>
   (principal: Principal): TE.TaskEither<ApiError, User> =>
-    pipe(
-      decide(requireScope(SCOPE_USER_READ)(principal)),
-      TE.map((p) => p.user),
-    );
+  () =>
+    Promise.resolve(E.map(userOf)(requireUserRead(principal)));

@@ -14,6 +14,18 @@ export const portFailure = (error: unknown): ApiError =>
 export const fromPort = <A>(call: () => Promise<A>): TE.TaskEither<ApiError, A> =>
   TE.tryCatch(call, portFailure);
 
+/**
+ * `fromPort` for use cases written as `async` code over `Either`: the same failure mapping, with
+ * no `TaskEither` combinators on the way (the hot request paths use this).
+ */
+export const tryPort = async <A>(call: () => Promise<A>): Promise<E.Either<ApiError, A>> => {
+  try {
+    return E.right(await call());
+  } catch (error) {
+    return E.left(portFailure(error));
+  }
+};
+
 /** Runs `work` in one transaction (rolled back on `Left`). */
 export const inTransaction =
   (transactor: Transactor) =>
@@ -41,6 +53,15 @@ export const oauthPortFailure = (error: unknown): OAuthError =>
 
 export const fromPortOAuth = <A>(call: () => Promise<A>): TE.TaskEither<OAuthError, A> =>
   TE.tryCatch(call, oauthPortFailure);
+
+/** `fromPortOAuth` for use cases written as `async` code over `Either` (see `tryPort`). */
+export const tryPortOAuth = async <A>(call: () => Promise<A>): Promise<E.Either<OAuthError, A>> => {
+  try {
+    return E.right(await call());
+  } catch (error) {
+    return E.left(oauthPortFailure(error));
+  }
+};
 
 /** Runs `work` in one transaction, for use cases that answer with OAuth errors. */
 export const inOAuthTransaction =

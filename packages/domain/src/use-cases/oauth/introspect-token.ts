@@ -1,12 +1,13 @@
-import { pipe } from 'fp-ts/lib/function.js';
-import * as TE from 'fp-ts/lib/TaskEither.js';
+import * as E from 'fp-ts/lib/Either.js';
+import type * as TE from 'fp-ts/lib/TaskEither.js';
 import { oauthError, type OAuthError } from '../../errors/oauth-error.js';
 import type { ClientId } from '../../model/client.js';
 import { credentialDigest, credentialKindOf } from '../../model/credential.js';
 import { isGrantLive } from '../../model/grant.js';
 import type { UserId } from '../../model/ids.js';
+import type { User } from '../../model/user.js';
 import type { Ports } from '../../ports/index.js';
-import { fromPortOAuth } from '../support.js';
+import { tryPortOAuth } from '../support.js';
 import {
   makeAuthenticateClient,
   type AuthenticatedClient,
@@ -34,6 +35,8 @@ export type Introspection =
     };
 
 const INACTIVE: Introspection = { active: false };
+const ACTIVE_FALSE: E.Either<never, Introspection> = E.right(INACTIVE);
+const NOTHING: E.Either<never, undefined> = E.right(undefined);
 
 interface TokenFacts {
   readonly clientId: ClientId;
@@ -59,98 +62,92 @@ export const makeIntrospectToken = (
   const mayInspect = (caller: AuthenticatedClient, owner: ClientId): boolean =>
     owner === caller.client.id || (caller.client.introspectAny && !caller.client.dynamicallyRegistered);
 
-  const liveFacts = (token: string, now: Date): TE.TaskEither<OAuthError, TokenFacts | undefined> => {
+  /** The live facts of an access or refresh token, or `undefined` for anything else. */
+  const liveFacts = async (
+    token: string,
+    now: Date,
+  ): Promise<E.Either<OAuthError, TokenFacts | undefined>> => {
     const kind = credentialKindOf(token);
     if (kind === 'access') {
       const digest = credentialDigest('access', token);
-      if (digest === undefined) return TE.right(undefined);
-      return pipe(
-        fromPortOAuth(() => deps.apiKeys.findByDigest(digest)),
-        TE.map((key) =>
-          key?.kind === 'access' &&
-          key.clientId !== undefined &&
-          key.revokedAt === undefined &&
-          key.expiresAt.getTime() > now.getTime()
-            ? {
-                clientId: key.clientId,
-                userId: key.userId,
-                scopes: key.scopes,
-                audience: key.audience,
-                createdAt: key.createdAt,
-                expiresAt: key.expiresAt,
-              }
-            : undefined,
-        ),
-      );
+      if (digest === undefined) return NOTHING;
+      const found = await tryPortOAuth(() => deps.apiKeys.findByDigest(digest));
+      if (E.isLeft(found)) return found;
+      const key = found.right;
+      return key?.kind === 'access' &&
+        key.clientId !== undefined &&
+        key.revokedAt === undefined &&
+        key.expiresAt.getTime() > now.getTime()
+        ? E.right({
+            clientId: key.clientId,
+            userId: key.userId,
+            scopes: key.scopes,
+            audience: key.audience,
+            createdAt: key.createdAt,
+            expiresAt: key.expiresAt,
+          })
+        : NOTHING;
     }
     if (kind === 'refresh') {
       const digest = credentialDigest('refresh', token);
-      if (digest === undefined) return TE.right(undefined);
-      return pipe(
-        fromPortOAuth(() => deps.refreshTokens.findByDigest(digest)),
-        TE.flatMap((stored) =>
-          stored === undefined ||
-          stored.revokedAt !== undefined ||
-          stored.rotatedAt !== undefined ||
-          stored.expiresAt.getTime() <= now.getTime()
-            ? TE.right(undefined)
-            : pipe(
-                fromPortOAuth(() => deps.grants.findById(stored.grantId)),
-                TE.map((grant) =>
-                  grant !== undefined && isGrantLive(grant, now)
-                    ? {
-                        clientId: stored.clientId,
-                        userId: stored.userId,
-                        scopes: stored.scopes,
-                        audience: stored.resource,
-                        createdAt: stored.createdAt,
-                        expiresAt: stored.expiresAt,
-                      }
-                    : undefined,
-                ),
-              ),
-        ),
-      );
+      if (digest === undefined) return NOTHING;
+      const found = await tryPortOAuth(() => deps.refreshTokens.findByDigest(digest));
+      if (E.isLeft(found)) return found;
+      const stored = found.right;
+      if (
+        stored === undefined ||
+        stored.revokedAt !== undefined ||
+        stored.rotatedAt !== undefined ||
+        stored.expiresAt.getTime() <= now.getTime()
+      )
+        return NOTHING;
+      const grant = await tryPortOAuth(() => deps.grants.findById(stored.grantId));
+      if (E.isLeft(grant)) return grant;
+      return grant.right !== undefined && isGrantLive(grant.right, now)
+        ? E.right({
+            clientId: stored.clientId,
+            userId: stored.userId,
+            scopes: stored.scopes,
+            audience: stored.resource,
+            createdAt: stored.createdAt,
+            expiresAt: stored.expiresAt,
+          })
+        : NOTHING;
     }
-    return TE.right(undefined);
+    return NOTHING;
   };
 
+  /** The RFC 7662 answer for live facts and the user they belong to (gone: inactive). */
+  const describe = (facts: TokenFacts, user: User | undefined): Introspection =>
+    user === undefined
+      ? INACTIVE
+      : {
+          active: true,
+          clientId: facts.clientId,
+          username: user.username,
+          sub: user.id,
+          scope: facts.scopes.join(' '),
+          ...(facts.audience === undefined ? {} : { aud: facts.audience }),
+          exp: seconds(facts.expiresAt),
+          iat: seconds(facts.createdAt),
+          tokenType: 'Bearer',
+        };
+
+  // Plain `async` code over `Either` rather than a `TaskEither` pipeline: this runs on every
+  // introspection request, and the combinators cost more than the lookups themselves.
   return (request: IntrospectionRequest): TE.TaskEither<OAuthError, Introspection> =>
-    pipe(
-      authenticateClient(request.credentials),
-      TE.flatMap((caller) =>
-        caller.client.clientType === 'confidential'
-          ? TE.right(caller)
-          : TE.left(oauthError('invalid_client', 'Introspection is for confidential clients.')),
-      ),
-      TE.flatMap((caller) => {
-        if (request.token === undefined)
-          return TE.left(oauthError('invalid_request', 'The token parameter is missing.'));
-        return pipe(
-          liveFacts(request.token, deps.clock.now()),
-          TE.flatMap((facts) =>
-            facts === undefined || !mayInspect(caller, facts.clientId)
-              ? TE.right(INACTIVE)
-              : pipe(
-                  fromPortOAuth(() => deps.users.findById(facts.userId)),
-                  TE.map((user): Introspection =>
-                    user === undefined
-                      ? INACTIVE
-                      : {
-                          active: true,
-                          clientId: facts.clientId,
-                          username: user.username,
-                          sub: user.id,
-                          scope: facts.scopes.join(' '),
-                          ...(facts.audience === undefined ? {} : { aud: facts.audience }),
-                          exp: seconds(facts.expiresAt),
-                          iat: seconds(facts.createdAt),
-                          tokenType: 'Bearer',
-                        },
-                  ),
-                ),
-          ),
-        );
-      }),
-    );
+    async () => {
+      const caller = await authenticateClient(request.credentials)();
+      if (E.isLeft(caller)) return caller;
+      if (caller.right.client.clientType !== 'confidential')
+        return E.left(oauthError('invalid_client', 'Introspection is for confidential clients.'));
+      if (request.token === undefined)
+        return E.left(oauthError('invalid_request', 'The token parameter is missing.'));
+      const facts = await liveFacts(request.token, deps.clock.now());
+      if (E.isLeft(facts)) return facts;
+      if (facts.right === undefined || !mayInspect(caller.right, facts.right.clientId)) return ACTIVE_FALSE;
+      const found = facts.right;
+      const user = await tryPortOAuth(() => deps.users.findById(found.userId));
+      return E.isLeft(user) ? user : E.right(describe(found, user.right));
+    };
 };

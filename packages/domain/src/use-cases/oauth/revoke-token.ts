@@ -1,16 +1,18 @@
-import { pipe } from 'fp-ts/lib/function.js';
-import * as TE from 'fp-ts/lib/TaskEither.js';
+import * as E from 'fp-ts/lib/Either.js';
+import type * as TE from 'fp-ts/lib/TaskEither.js';
 import { oauthError, type OAuthError } from '../../errors/oauth-error.js';
 import type { RequestMeta } from '../../model/audit.js';
 import { credentialDigest, credentialKindOf } from '../../model/credential.js';
 import type { Ports } from '../../ports/index.js';
-import { fromPortOAuth } from '../support.js';
+import { tryPortOAuth } from '../support.js';
 import {
   makeAuthenticateClient,
   type AuthenticatedClient,
   type PresentedClientCredentials,
 } from './authenticate-client.js';
 import { revokeGrantAudited } from './revoke-grant.js';
+
+const DONE: E.Either<never, void> = E.right(undefined);
 
 export interface RevocationRequest {
   readonly credentials: PresentedClientCredentials;
@@ -32,55 +34,49 @@ export const makeRevokeToken = (
 ) => {
   const authenticateClient = makeAuthenticateClient(deps);
 
-  const revokeFor =
-    (client: AuthenticatedClient, meta: RequestMeta) =>
-    (token: string): TE.TaskEither<OAuthError, void> => {
-      const kind = credentialKindOf(token);
-      if (kind === 'access') {
-        const digest = credentialDigest('access', token);
-        return digest === undefined
-          ? TE.right(undefined)
-          : pipe(
-              fromPortOAuth(() => deps.apiKeys.findByDigest(digest)),
-              TE.flatMap((key) =>
-                key?.kind === 'access' && key.clientId === client.client.id
-                  ? fromPortOAuth(() => deps.apiKeys.revoke(key.id, deps.clock.now()))
-                  : TE.right(false),
-              ),
-              TE.map(() => undefined),
-            );
-      }
-      if (kind === 'refresh') {
-        const digest = credentialDigest('refresh', token);
-        return digest === undefined
-          ? TE.right(undefined)
-          : pipe(
-              fromPortOAuth(() => deps.refreshTokens.findByDigest(digest)),
-              TE.flatMap((stored) =>
-                stored?.clientId === client.client.id
-                  ? revokeGrantAudited(
-                      deps,
-                      meta,
-                    )({
-                      grantId: stored.grantId,
-                      status: 200,
-                      diff: { client_id: { old: stored.clientId }, reason: { new: 'refresh_token_revoked' } },
-                    })
-                  : TE.right(false),
-              ),
-              TE.map(() => undefined),
-            );
-      }
-      return TE.right(undefined);
-    };
+  /** Revokes `token` if it is an access or refresh token of `client`; anything else is a no-op. */
+  const revokeFor = async (
+    client: AuthenticatedClient,
+    meta: RequestMeta,
+    token: string,
+  ): Promise<E.Either<OAuthError, void>> => {
+    const kind = credentialKindOf(token);
+    if (kind === 'access') {
+      const digest = credentialDigest('access', token);
+      if (digest === undefined) return DONE;
+      const found = await tryPortOAuth(() => deps.apiKeys.findByDigest(digest));
+      if (E.isLeft(found)) return found;
+      const key = found.right;
+      if (key?.kind !== 'access' || key.clientId !== client.client.id) return DONE;
+      const revoked = await tryPortOAuth(() => deps.apiKeys.revoke(key.id, deps.clock.now()));
+      return E.isLeft(revoked) ? revoked : DONE;
+    }
+    if (kind === 'refresh') {
+      const digest = credentialDigest('refresh', token);
+      if (digest === undefined) return DONE;
+      const found = await tryPortOAuth(() => deps.refreshTokens.findByDigest(digest));
+      if (E.isLeft(found)) return found;
+      const stored = found.right;
+      if (stored?.clientId !== client.client.id) return DONE;
+      const revoked = await revokeGrantAudited(
+        deps,
+        meta,
+      )({
+        grantId: stored.grantId,
+        status: 200,
+        diff: { client_id: { old: stored.clientId }, reason: { new: 'refresh_token_revoked' } },
+      })();
+      return E.isLeft(revoked) ? revoked : DONE;
+    }
+    return DONE;
+  };
 
   return (request: RevocationRequest): TE.TaskEither<OAuthError, void> =>
-    pipe(
-      authenticateClient(request.credentials),
-      TE.flatMap((client) =>
-        request.token === undefined
-          ? TE.left(oauthError('invalid_request', 'The token parameter is missing.'))
-          : revokeFor(client, request.meta)(request.token),
-      ),
-    );
+    async () => {
+      const client = await authenticateClient(request.credentials)();
+      if (E.isLeft(client)) return client;
+      if (request.token === undefined)
+        return E.left(oauthError('invalid_request', 'The token parameter is missing.'));
+      return revokeFor(client.right, request.meta, request.token);
+    };
 };

@@ -67,12 +67,14 @@ export const makePurgeAbandonedClients = (
     );
   };
 
-  const purgeIfDue = (): TE.TaskEither<ApiError, number> => {
-    const now = deps.clock.now().getTime();
-    return lastRun !== undefined && now - lastRun >= 0 && now - lastRun < PURGE_INTERVAL_MS
-      ? TE.right(0)
-      : purgeNow();
+  /** Whether a purge is due: synchronous, so a caller in front of every request can skip cheaply. */
+  const isDue = (): boolean => {
+    if (lastRun === undefined) return true;
+    const elapsed = deps.clock.now().getTime() - lastRun;
+    return elapsed < 0 || elapsed >= PURGE_INTERVAL_MS;
   };
 
-  return { purgeNow, purgeIfDue };
+  const purgeIfDue = (): TE.TaskEither<ApiError, number> => (isDue() ? purgeNow() : TE.right(0));
+
+  return { purgeNow, purgeIfDue, isDue };
 };

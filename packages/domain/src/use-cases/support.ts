@@ -71,16 +71,3 @@ export const inOAuthTransaction =
       TE.tryCatch(() => transactor.run(work), oauthPortFailure),
       TE.flatMap(TE.fromEither),
     );
-
-/**
- * `fromPortOAuth` for plain async code: the hot token-endpoint paths are written as `async`
- * functions over `Either` with early returns, which costs far less per request than a chain of
- * `TaskEither` combinators.
- */
-export const callPortOAuth = async <A>(call: () => Promise<A>): Promise<E.Either<OAuthError, A>> => {
-  try {
-    return E.right(await call());
-  } catch (error) {
-    return E.left(oauthPortFailure(error));
-  }
-};

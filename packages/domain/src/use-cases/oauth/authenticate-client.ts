@@ -11,7 +11,7 @@ import type {
 import { credentialDigest, digestsEqual, type CredentialDigest } from '../../model/credential.js';
 import { Uuid } from '../../model/ids.js';
 import type { Ports } from '../../ports/index.js';
-import { callPortOAuth } from '../support.js';
+import { tryPortOAuth } from '../support.js';
 
 /**
  * The client credentials of a token, revocation or introspection request, as the HTTP adapter
@@ -102,7 +102,7 @@ export const makeAuthenticateClient = (deps: Pick<Ports, 'clients' | 'clientSecr
     secretProblem: string,
   ): Promise<E.Either<OAuthError, never>> => {
     const client = Uuid.is(claim.clientId)
-      ? await callPortOAuth(() => deps.clients.findById(claim.clientId.toLowerCase() as ClientId))
+      ? await tryPortOAuth(() => deps.clients.findById(claim.clientId.toLowerCase() as ClientId))
       : E.right(undefined);
     if (E.isLeft(client)) return client;
     if (client.right === undefined) return E.left(invalidClient('unknown client'));
@@ -112,7 +112,7 @@ export const makeAuthenticateClient = (deps: Pick<Ports, 'clients' | 'clientSecr
 
   const publicClient = async (claim: Claim): Promise<E.Either<OAuthError, AuthenticatedClient>> => {
     const found = Uuid.is(claim.clientId)
-      ? await callPortOAuth(() => deps.clients.findById(claim.clientId.toLowerCase() as ClientId))
+      ? await tryPortOAuth(() => deps.clients.findById(claim.clientId.toLowerCase() as ClientId))
       : E.right(undefined);
     if (E.isLeft(found)) return found;
     const client = found.right;
@@ -129,7 +129,7 @@ export const makeAuthenticateClient = (deps: Pick<Ports, 'clients' | 'clientSecr
   ): Promise<E.Either<OAuthError, AuthenticatedClient>> => {
     const digest = credentialDigest('clientSecret', secret);
     if (digest === undefined) return explainFailure(claim, 'malformed client secret');
-    const found = await callPortOAuth(() => deps.clientSecrets.findWithClient(digest));
+    const found = await tryPortOAuth(() => deps.clientSecrets.findWithClient(digest));
     if (E.isLeft(found)) return found;
     const match = found.right;
     if (

@@ -8,7 +8,7 @@ import { normaliseResource } from '../../model/resource.js';
 import { parseScope } from '../../model/scope.js';
 import type { RequestMeta } from '../../model/audit.js';
 import type { Ports } from '../../ports/index.js';
-import { callPortOAuth } from '../support.js';
+import { tryPortOAuth } from '../support.js';
 import type { AuthenticatedClient } from './authenticate-client.js';
 import { mintTokens, type TokenResponse } from './issue-tokens.js';
 import { revokeGrantAudited } from './revoke-grant.js';
@@ -74,7 +74,7 @@ export const makeRefreshAccessToken = (
     const found =
       digest === undefined
         ? E.right(undefined)
-        : await callPortOAuth(() => deps.refreshTokens.findWithGrant(digest));
+        : await tryPortOAuth(() => deps.refreshTokens.findWithGrant(digest));
     if (E.isLeft(found)) return found;
     const checked = checkRefreshRequest(client, params, found.right?.token, now);
     if (E.isLeft(checked) || found.right === undefined) return checked as E.Left<OAuthError>;
@@ -84,7 +84,7 @@ export const makeRefreshAccessToken = (
     const graceSince =
       settings.refreshReuseGraceSeconds > 0 ? addSeconds(now, -settings.refreshReuseGraceSeconds) : undefined;
     const minted = mint({ grant, client: client.client, scopes, secretId: client.secretId }, now);
-    const exchanged = await callPortOAuth(() =>
+    const exchanged = await tryPortOAuth(() =>
       deps.refreshTokens.exchange(token.id, now, graceSince, minted.rows),
     );
     if (E.isLeft(exchanged)) return exchanged;

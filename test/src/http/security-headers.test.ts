@@ -41,9 +41,17 @@ describe('security headers (CONTRACT §2)', () => {
     expectSecurityHeaders(response.headers);
   });
 
-  it('are on an HTML page', async () => {
+  it('are on an HTML page, with the document-only ones', async () => {
     const response = await request(`${server.url}/login`);
     expect(response.status).to.equal(200);
     expectSecurityHeaders(response.headers);
+    expect(response.headers.get('cross-origin-opener-policy')).to.equal('same-origin');
+    expect(response.headers.get('x-permitted-cross-domain-policies')).to.equal('none');
+  });
+
+  it('leave the document-only ones off JSON answers', async () => {
+    const response = await request(`${server.url}/healthz`);
+    expect(response.headers.get('cross-origin-opener-policy')).to.equal(null);
+    expect(response.headers.get('x-dns-prefetch-control')).to.equal(null);
   });
 });

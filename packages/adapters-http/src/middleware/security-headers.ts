@@ -50,12 +50,42 @@ export const helmetHeaders = (): ReadonlyArray<readonly [string, string]> => {
 };
 
 /**
- * The per-request header policy in one middleware: helmet's headers on every answer, and on every
- * `/oauth2/*` answer, errors included, `Cache-Control: no-store` and `Pragma: no-cache`
- * (CONTRACT §2). Set before the route runs, so every answer has them.
+ * The part of helmet's set that protects any answer, JSON included (OWASP's REST security
+ * headers): no framing, no sniffing, no referrer, a CSP that allows nothing to run. The rest of
+ * helmet's set (cross-origin opener policy, origin-agent cluster, DNS prefetch, download and
+ * cross-domain policy, the legacy XSS filter) only means something to a document a browser
+ * renders, so it goes on the HTML pages alone (`pageHeaders`): each header costs every answer
+ * its serialisation and validation, and the token endpoints answer thousands of times a second.
+ */
+const API_HEADER_NAMES = new Set([
+  'content-security-policy',
+  'x-content-type-options',
+  'x-frame-options',
+  'referrer-policy',
+]);
+
+const splitHeaders = () => {
+  const all = helmetHeaders();
+  return {
+    api: all.filter(([name]) => API_HEADER_NAMES.has(name.toLowerCase())),
+    page: all.filter(([name]) => !API_HEADER_NAMES.has(name.toLowerCase())),
+  };
+};
+
+const HEADERS = splitHeaders();
+
+/** Adds helmet's document-only headers to an HTML answer (CONTRACT §2 pages). */
+export const setPageHeaders = (res: ServerResponse): void => {
+  for (const [name, value] of HEADERS.page) res.setHeader(name, value);
+};
+
+/**
+ * The per-request header policy in one middleware: the API security headers on every answer,
+ * and on every `/oauth2/*` answer, errors included, `Cache-Control: no-store` and
+ * `Pragma: no-cache` (CONTRACT §2). Set before the route runs, so every answer has them.
  */
 export const securityHeaders = (): ((ctx: Ctx, next: Next) => Promise<unknown>) => {
-  const headers = helmetHeaders();
+  const headers = HEADERS.api;
   return (ctx, next) => {
     const res = ctx.res;
     for (const [name, value] of headers) res.setHeader(name, value);

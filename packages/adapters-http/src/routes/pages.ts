@@ -14,15 +14,20 @@ import { formBody, formFields, requestMeta } from '../middleware/body.js';
 import { setSessionCookie } from '../middleware/cookies.js';
 import { checkFormCsrf, issueFormCsrf } from '../middleware/csrf.js';
 import { writeApiError } from '../middleware/errors.js';
+import { setPageHeaders } from '../middleware/security-headers.js';
 import type { LoginLimiter } from '../middleware/login-limiter.js';
 import { safeRedirect } from '../redirect.js';
 import type { Ctx, RequestState } from '../state.js';
 import { homePage, loginPage, messagePage, setupPage } from '../views/pages.js';
 
-/** HTML answers carry the page headers of CONTRACT §2 (the rest come from `securityHeaders`). */
+/**
+ * HTML answers carry the page headers of CONTRACT §2 and helmet's document-only ones (the API
+ * security headers come from `securityHeaders`).
+ */
 export const renderPage = (ctx: Ctx, status: number, body: string): void => {
   ctx.status = status;
   ctx.set('Cache-Control', 'no-store');
+  setPageHeaders(ctx.res);
   ctx.type = 'text/html; charset=utf-8';
   ctx.body = body;
 };

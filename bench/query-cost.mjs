@@ -1,8 +1,9 @@
 // `node bench/query-cost.mjs` (after `pnpm exec tsc -b`): the CPU one statement costs Latchkey's
-// process, by the way it is sent: through the PostgreSQL adapter's repositories (MikroORM's
-// QueryBuilder, as on the token path), through MikroORM's `execute` with raw SQL, and through the
-// `pg` driver directly (parameterised, and as a named prepared statement). Also one empty
-// transaction through the adapter's `Transactor` against a bare BEGIN/COMMIT.
+// process, by the way it is sent: through the PostgreSQL adapter's repositories (lookups by a
+// unique column as named prepared statements through the pool, as on the token path; listing
+// through MikroORM's QueryBuilder), through MikroORM's `execute` with raw SQL, and through a bare
+// `pg` client (parameterised, and as a named prepared statement). Also one empty transaction
+// through the adapter's `Transactor` against a bare BEGIN/COMMIT.
 //
 // One statement at a time on an otherwise idle process, on a fresh `latchkey_bench_*` database
 // (dropped afterwards); CPU is this process's user+system time per statement.
@@ -42,10 +43,15 @@ const main = async () => {
     const id = '00000000-0000-4000-8000-000000000000';
     const sql = 'select * from oauth2_refresh_tokens where digest = $1 limit 1';
     process.stdout.write(`per statement, ${COUNT} times each:\n`);
-    await measure('repository refreshTokens.findByDigest (MikroORM QueryBuilder)', () =>
+    await measure('repository refreshTokens.findByDigest (prepared, through the pool, mapped)', () =>
       storage.refreshTokens.findByDigest(digest),
     );
-    await measure('repository clients.findById (MikroORM QueryBuilder)', () => storage.clients.findById(id));
+    await measure('repository clients.findById (prepared, through the pool, mapped)', () =>
+      storage.clients.findById(id),
+    );
+    await measure('repository clients.list (MikroORM QueryBuilder)', () =>
+      storage.clients.list({ limit: 1, offset: 0 }),
+    );
     const connection = storage.orm.em.fork().getConnection();
     await measure('MikroORM execute, raw SQL', () =>
       connection.execute('select * from oauth2_refresh_tokens where digest = ? limit 1', [digest]),

@@ -23,7 +23,7 @@ import { join } from 'node:path';
 import process from 'node:process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { cpuMeter } from './lib/cpu.mjs';
+import { cpuMeter, cpuSecondsOfAll } from './lib/cpu.mjs';
 import { runLoad } from './lib/load.mjs';
 import { buildReplay, captureStatements, runPgbench, writeScript } from './lib/pgbench.mjs';
 import { setUpLatchkey, setUpOidcProvider } from './lib/prepare.mjs';
@@ -107,8 +107,32 @@ const checkBuilt = () => {
  * One measured run of `scenario` against `target`: prepares its state, then drives it. For the
  * code exchange, `count` codes are minted and exactly that many requests are sent.
  */
+/** How idle PostgreSQL must be before a round starts, over what window, and for how long to wait. */
+const QUIET = { cpuShare: 0.05, windowMs: 500, maxMs: 20_000 };
+
+/**
+ * Waits until PostgreSQL's processes use under 5% of a core over half a second (at most 20 s), so
+ * that the database's background work after one system's round (dirty buffers being written,
+ * autovacuum after a burst of inserts) does not land in the next system's round (on two shared
+ * cores, both in-memory servers measured 25-40% more CPU per introspection in a full run than in
+ * a run of that scenario alone). Returns at once where /proc cannot be read or no PostgreSQL
+ * runs.
+ */
+const waitForQuietDatabase = async () => {
+  const deadline = Date.now() + QUIET.maxMs;
+  while (Date.now() < deadline) {
+    const before = cpuSecondsOfAll('postgres');
+    await sleep(QUIET.windowMs);
+    const after = cpuSecondsOfAll('postgres');
+    if (before === undefined || after === undefined) return;
+    if ((after - before) / (QUIET.windowMs / 1000) < QUIET.cpuShare) return;
+  }
+  log('warning: PostgreSQL stayed busy; starting the round anyway');
+};
+
 const measure = async (scenario, target, { seconds, count }) => {
   const state = await scenario.prepare(target, { connections, count });
+  await waitForQuietDatabase();
   const meter = cpuMeter({ pid: target.pid, database: target.name === SYSTEMS.postgres });
   const result = await runLoad({
     url: target.url,

@@ -17,7 +17,7 @@ const percentile = (sorted, p) => {
  *
  * Returns `{ok, rps, p50, p99, errors, duration, statuses}`: `ok` answers with the expected status
  * per second of the run, latency in ms over all answers, `errors` = other statuses + socket errors
- * + timeouts + scenario-detected failures.
+ * + timeouts + scenario-detected failures (+ one per connection when nothing was answered at all).
  */
 export const runLoad = ({ url, connections, duration, amount, request, expect, invalid }) =>
   new Promise((resolve, reject) => {
@@ -49,17 +49,22 @@ export const runLoad = ({ url, connections, duration, amount, request, expect, i
         .filter(([status]) => Number(status) !== expect)
         .reduce((sum, [, count]) => sum + count, 0);
       const scenarioErrors = invalid === undefined ? 0 : invalid();
+      // A server that answers nothing within the round (hung, or dead) leaves every connection's
+      // request in flight, which autocannon's 10 s timeout does not count in a 5 s round.
+      const answered = Object.values(statuses).reduce((sum, count) => sum + count, 0);
+      const unanswered = answered === 0 ? connections : 0;
       resolve({
         ok,
         rps: ok / seconds,
         p50: percentile(latencies, 50),
         p99: percentile(latencies, 99),
-        errors: wrongStatus + result.errors + result.timeouts + scenarioErrors,
+        errors: wrongStatus + result.errors + result.timeouts + scenarioErrors + unanswered,
         duration: seconds,
         statuses,
         socketErrors: result.errors,
         timeouts: result.timeouts,
         scenarioErrors,
+        unanswered,
         // The load generator's own CPU (this process) per successful request.
         loadgenCpuUs: ok === 0 ? undefined : (cpu.user + cpu.system) / ok,
       });

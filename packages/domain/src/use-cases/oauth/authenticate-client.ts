@@ -96,29 +96,31 @@ export const makeAuthenticateClient = (deps: Pick<Ports, 'clients' | 'clientSecr
     });
   };
 
+  /** The client the request names, by its id; `unknown client` when there is none. */
+  const claimedClient = async (claim: Claim): Promise<E.Either<OAuthError, OAuthClient>> => {
+    const found = Uuid.is(claim.clientId)
+      ? await tryPortOAuth(() => deps.clients.findById(claim.clientId.toLowerCase() as ClientId))
+      : E.right(undefined);
+    if (E.isLeft(found)) return found;
+    return found.right === undefined ? E.left(invalidClient('unknown client')) : E.right(found.right);
+  };
+
   /** Why a request's client is not authenticated: the slow path, taken only on failure. */
   const explainFailure = async (
     claim: Claim,
     secretProblem: string,
   ): Promise<E.Either<OAuthError, never>> => {
-    const client = Uuid.is(claim.clientId)
-      ? await tryPortOAuth(() => deps.clients.findById(claim.clientId.toLowerCase() as ClientId))
-      : E.right(undefined);
+    const client = await claimedClient(claim);
     if (E.isLeft(client)) return client;
-    if (client.right === undefined) return E.left(invalidClient('unknown client'));
     if (client.right.clientType === 'public') return E.left(invalidClient('a public client has no secret'));
     return E.left(invalidClient(secretProblem));
   };
 
   const publicClient = async (claim: Claim): Promise<E.Either<OAuthError, AuthenticatedClient>> => {
-    const found = Uuid.is(claim.clientId)
-      ? await tryPortOAuth(() => deps.clients.findById(claim.clientId.toLowerCase() as ClientId))
-      : E.right(undefined);
-    if (E.isLeft(found)) return found;
-    const client = found.right;
-    if (client === undefined) return E.left(invalidClient('unknown client'));
-    return client.clientType === 'public'
-      ? E.right({ client, method: 'none' })
+    const client = await claimedClient(claim);
+    if (E.isLeft(client)) return client;
+    return client.right.clientType === 'public'
+      ? E.right({ client: client.right, method: 'none' })
       : E.left(invalidClient('a confidential client must authenticate'));
   };
 

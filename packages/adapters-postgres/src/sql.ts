@@ -23,7 +23,7 @@ interface ConnectionSource {
 }
 
 const connectionSourceOf = (em: EntityManager): ConnectionSource => {
-  // Inside `em.transactional`, knex's transaction client hands out the transaction's own
+  // Inside a transaction (`withinTransaction`), knex's transaction client hands out its own
   // connection (and releasing it is a no-op); outside, the pool's client lends one.
   const knex = em.getTransactionContext<{ client: ConnectionSource }>() ?? em.getConnection().getKnex();
   return (knex as unknown as { client: ConnectionSource }).client;

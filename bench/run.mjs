@@ -15,6 +15,9 @@
 //                       (`slowest`: the Latchkey scenario and storage with the lowest req/s in
 //                       bench/results.json)
 //   --profile-system S  latchkey-memory (default), latchkey-postgres or oidc-provider
+//   --profile-after a,b before the profiled scenario, run these scenarios as a full run does
+//                       (a warm-up and --rounds rounds each, unprofiled window), so that the
+//                       server holds the state a full run leaves behind
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,7 +26,7 @@ import { join } from 'node:path';
 import process from 'node:process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { cpuMeter, cpuSecondsOfAll } from './lib/cpu.mjs';
+import { cpuMeter, cpuSecondsOfAll, residentMiBOf } from './lib/cpu.mjs';
 import { runLoad } from './lib/load.mjs';
 import { buildReplay, captureStatements, runPgbench, writeScript } from './lib/pgbench.mjs';
 import { setUpLatchkey, setUpOidcProvider } from './lib/prepare.mjs';
@@ -52,6 +55,7 @@ const { values: args } = parseArgs({
     'pg-rows': { type: 'string', default: '150000' },
     profile: { type: 'string' },
     'profile-system': { type: 'string' },
+    'profile-after': { type: 'string' },
   },
 });
 const duration = Number(args.duration);
@@ -380,6 +384,19 @@ const profile = async () => {
       throw new Error(`unknown system ${which}`);
     }
     const target = which === SYSTEMS.oidc ? await setUpOidcProvider(system) : await setUpLatchkey(system);
+    for (const before of (args['profile-after'] ?? '').split(',').filter((x) => x !== '')) {
+      const earlier = SCENARIOS.find((s) => s.id === before);
+      if (earlier === undefined) throw new Error(`unknown scenario ${before}`);
+      const calibration = await measure(earlier, target, { seconds: warmup, count: warmupCodes() });
+      for (let round = 1; round <= rounds; round += 1) {
+        const r = await measure(earlier, target, { seconds: duration, count: roundCodes(calibration.rps) });
+        const rss = residentMiBOf(target.pid);
+        log(
+          `before the profiled scenario, ${earlier.title} round ${round}: ${fmt(r)}` +
+            (rss === undefined ? '' : `, server resident ${rss.toFixed(0)} MiB`),
+        );
+      }
+    }
     const w = await measure(scenario, target, { seconds: warmup, count: warmupCodes() });
     log(`warm-up: ${fmt(w)}`);
     const count = roundCodes(w.rps);

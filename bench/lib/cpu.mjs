@@ -61,3 +61,13 @@ export const cpuMeter = ({ pid, database }) => {
     return { serverCpuUs: per(server0, server1), dbCpuUs: per(db0, db1) };
   };
 };
+
+/** Resident memory of `pid` in MiB (VmRSS from /proc), or undefined. */
+export const residentMiBOf = (pid) => {
+  try {
+    const match = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match === null ? undefined : Number(match[1]) / 1024;
+  } catch {
+    return undefined;
+  }
+};

@@ -3,5 +3,5 @@ export { resourceMetadataUrl, SESSION_COOKIE, type HttpConfig } from './config.j
 export { safeRedirect } from './redirect.js';
 export { clientIp } from './middleware/request-context.js';
 export type { RequestState } from './state.js';
-export { createMcpServer, MCP_SERVER_INFO } from './mcp/server.js';
+export { createMcpServer, MCP_SERVER_INFO, type McpCaller } from './mcp/server.js';
 export { makeTools, type Tool } from './mcp/tools.js';

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { createMcpServer, makeTools } from '@latchkey/adapters-http';
-import { MCP_PATH, SCOPE_MCP, scopeSatisfies, type UseCases } from '@latchkey/domain';
+import { MCP_PATH, SCOPE_MCP, scopeSatisfies, type Principal, type UseCases } from '@latchkey/domain';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import * as E from 'fp-ts/lib/Either.js';
 import { pino } from 'pino';
@@ -41,18 +41,29 @@ const main = async (): Promise<void> => {
   const storage = await container.getAsync<Storage>(TOKENS.Storage);
   const useCases = await container.getAsync<UseCases>(TOKENS.UseCases);
 
-  const principal = await useCases.authenticate(
-    token,
-    ['session', 'access'],
-    `${config.issuer}${MCP_PATH}`,
-  )();
-  if (E.isLeft(principal) || !scopeSatisfies(principal.right.scopes, SCOPE_MCP)) {
+  /**
+   * The token's principal now, or `undefined` once it no longer authenticates with scope mcp
+   * (revoked, expired, its user or grant gone). Asked at start-up and again before every MCP
+   * request, as the HTTP endpoint checks every request. A storage failure is thrown: the SDK
+   * answers that one request with an internal error, and the session goes on.
+   */
+  const currentPrincipal = async (): Promise<Principal | undefined> => {
+    const found = await useCases.authenticate(token, ['session', 'access'], `${config.issuer}${MCP_PATH}`)();
+    if (E.isLeft(found)) {
+      if (found.left.status === 401) return undefined;
+      throw new Error('Latchkey could not check the token just now; try again.');
+    }
+    return scopeSatisfies(found.right.scopes, SCOPE_MCP) ? found.right : undefined;
+  };
+
+  const principal = await currentPrincipal().catch(() => undefined);
+  if (principal === undefined) {
     process.stderr.write('latchkey-mcp: the token is not valid for the MCP tools (it needs scope mcp).\n');
     await storage.close();
     process.exitCode = 77; // EX_NOPERM
     return;
   }
-  const server = createMcpServer(makeTools(useCases, config.issuer), principal.right, {
+  const server = createMcpServer(makeTools(useCases, config.issuer), currentPrincipal, {
     ip: 'stdio',
     userAgent: 'latchkey-mcp',
   });
@@ -71,7 +82,7 @@ const main = async (): Promise<void> => {
   process.once('SIGTERM', shutdown);
   process.once('SIGINT', shutdown);
   await server.connect(new StdioServerTransport());
-  logger.info({ user: principal.right.user.username }, 'serving MCP tools over stdio');
+  logger.info({ user: principal.user.username }, 'serving MCP tools over stdio');
 };
 
 main().catch((error: unknown) => {

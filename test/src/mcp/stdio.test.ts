@@ -11,7 +11,8 @@ import { expect } from 'chai';
 import { adminApi } from '../http/admin-api.js';
 import { createClient, obtainTokens, type OAuthHarness } from '../oauth/flow-helpers.js';
 import { OWNER, setUpOwner, startTestServer } from '../support/server.js';
-import { ALL_TOOLS, callToolOk, mcpUrl, toolNames, USER_TOOLS } from './helpers.js';
+import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { ALL_TOOLS, callTool, callToolOk, mcpUrl, rejectionOf, toolNames, USER_TOOLS } from './helpers.js';
 
 /** `packages/app/dist/mcp-stdio.js`, beside the app package's entry point. */
 const STDIO_ENTRY = fileURLToPath(new URL('./mcp-stdio.js', import.meta.resolve('@latchkey/app')));
@@ -110,6 +111,8 @@ describe('the stdio MCP entry on the embedded database (CONTRACT §11, §13)', (
   let sessionToken: string;
   let mcpToken: string;
   let userReadToken: string;
+  /** A token of scope mcp from a client of its own, so that revoking that client spares the others. */
+  let revocable: { token: string; clientId: string };
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'latchkey-mcp-stdio-'));
@@ -132,6 +135,11 @@ describe('the stdio MCP entry on the embedded database (CONTRACT §11, §13)', (
           const resource = mcpUrl(server.url);
           mcpToken = (await obtainTokens(h, client, { params: { scope: 'mcp', resource } })).access_token;
           userReadToken = (await obtainTokens(h, client, { params: { scope: 'user:read' } })).access_token;
+          const own = await createClient(h);
+          revocable = {
+            token: (await obtainTokens(h, own, { params: { scope: 'mcp', resource } })).access_token,
+            clientId: own.id,
+          };
           env = {
             LATCHKEY_STORAGE: 'postgres',
             LATCHKEY_DATA_DIR: dataDir,
@@ -181,6 +189,23 @@ describe('the stdio MCP entry on the embedded database (CONTRACT §11, §13)', (
     expect(tools.map((t) => t.name).sort()).to.deep.equal(USER_TOOLS);
     expect(hangUp.signal, `still running ${hangUp.exitMs} ms after stdin closed`).to.equal(null);
     expect(hangUp.code).to.equal(0);
+  });
+
+  it('checks its token before every request: once revoked mid-session, listing and calls are refused', async () => {
+    await withStdioClient(revocable.token, async (client) => {
+      expect(await toolNames(client)).to.deep.equal(USER_TOOLS);
+      // The session revokes its own app: the grant and this very token with it.
+      const revoked = (await callToolOk(client, 'latchkey_revoke_app_access', {
+        client_id: revocable.clientId,
+      })) as Record<string, unknown>;
+      expect(revoked).to.deep.equal({ revoked: true, client_id: revocable.clientId });
+      const listing = await rejectionOf(client.listTools());
+      expect(listing).to.be.instanceOf(McpError);
+      expect((listing as McpError).code).to.equal(ErrorCode.InvalidRequest);
+      const call = await rejectionOf(callTool(client, 'latchkey_get_authenticated_user', {}));
+      expect(call).to.be.instanceOf(McpError);
+      expect((call as McpError).code).to.equal(ErrorCode.InvalidRequest);
+    });
   });
 
   it('exits non-zero without serving when the token is unknown', async () => {

@@ -36,6 +36,7 @@ export { Migration20261127000003AuthorizationCodeFlow } from './migrations/migra
 export {
   createPostgresStorage,
   migrate,
+  type MigrateOptions,
   type PostgresOrm,
   type PostgresStorage,
   type PostgresStorageOptions,

@@ -129,12 +129,46 @@ export const createPostgresStorage = async (options: PostgresStorageOptions): Pr
   };
 };
 
+/** A connection of its own, outside the pool, as knex opens one for its pool. */
+interface LockConnection {
+  query(text: string): Promise<unknown>;
+}
+
+interface RawConnectionSource {
+  acquireRawConnection(): Promise<LockConnection>;
+  destroyRawConnection(connection: LockConnection): Promise<unknown>;
+}
+
+export interface MigrateOptions {
+  /**
+   * Migrate under a PostgreSQL advisory lock, held on a connection of its own, so that instances
+   * starting at the same moment migrate one after the other: the first applies what is pending,
+   * the others wait and then find nothing to do. Default `true`. The embedded database passes
+   * `false`: it serves one connection at a time (a second one would wait for ever), and only one
+   * process can open its data directory anyway.
+   */
+  readonly exclusive?: boolean;
+}
+
 /**
  * Applies pending migrations, all in one transaction (`allOrNothing`), and returns the names of
- * those applied. Safe to run at every start-up: applied migrations are recorded in
- * `mikro_orm_migrations` and skipped.
+ * those applied. Safe to run at every start-up, and from several instances at once (see
+ * `MigrateOptions.exclusive`): applied migrations are recorded in `mikro_orm_migrations` and
+ * skipped.
  */
-export const migrate = async (orm: PostgresOrm): Promise<string[]> => {
-  const applied = await orm.migrator.up();
-  return applied.map((migration) => migration.name);
+export const migrate = async (orm: PostgresOrm, options: MigrateOptions = {}): Promise<string[]> => {
+  const applyPending = async (): Promise<string[]> => {
+    const applied = await orm.migrator.up();
+    return applied.map((migration) => migration.name);
+  };
+  if (options.exclusive === false) return applyPending();
+  const source = orm.em.getConnection().getKnex().client as unknown as RawConnectionSource;
+  const connection = await source.acquireRawConnection();
+  try {
+    // A session lock: it ends with the connection, so a crashed instance cannot leave it held.
+    await connection.query("select pg_advisory_lock(hashtextextended('latchkey migrations', 0))");
+    return await applyPending();
+  } finally {
+    await source.destroyRawConnection(connection);
+  }
 };

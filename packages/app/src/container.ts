@@ -89,7 +89,8 @@ export const openStorage = async (config: Config, logger: Logger): Promise<Stora
     poolMax: embedded === undefined ? config.databasePoolSize : 1,
   });
   try {
-    await migrate(storage.orm);
+    // Instances sharing a PostgreSQL server migrate one at a time; the embedded one is ours alone.
+    await migrate(storage.orm, { exclusive: embedded === undefined });
   } catch (error) {
     await storage.close();
     await embedded?.stop();

@@ -121,7 +121,7 @@ describe('the stdio MCP entry on the embedded database (CONTRACT §11, §13)', (
     try {
       const storage = await createPostgresStorage({ clientUrl: embedded.url, poolMax: 1 });
       try {
-        await migrate(storage.orm);
+        await migrate(storage.orm, { exclusive: false });
         const server = await startTestServer({}, { storage: { ...storage, close: () => Promise.resolve() } });
         try {
           sessionToken = await setUpOwner(server.url);

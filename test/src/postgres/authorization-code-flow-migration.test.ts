@@ -1,4 +1,3 @@
-import { migrate } from '@latchkey/adapters-postgres';
 import { expect } from 'chai';
 import { aClient, aGrant, aUser } from '../contract/fixtures.js';
 import { withPostgres, type PostgresHarness } from '../support/postgres.js';
@@ -36,7 +35,7 @@ describe('the authorization code flow migration', () => {
       await pg.storage.orm.migrator.down({ migrations: [MIGRATION] });
       expect(await existing(pg)).to.deep.equal([]);
       expect(await pg.storage.grants.findById(grant.id)).to.deep.equal(grant);
-      expect(await migrate(pg.storage.orm)).to.deep.equal([MIGRATION]);
+      expect(await pg.migrate()).to.deep.equal([MIGRATION]);
       expect(await existing(pg)).to.deep.equal([...TABLES].sort());
     });
   });

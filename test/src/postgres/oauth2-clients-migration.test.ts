@@ -1,4 +1,3 @@
-import { migrate } from '@latchkey/adapters-postgres';
 import type { ApiKey } from '@latchkey/domain';
 import { expect } from 'chai';
 import { anApiKey, aUser } from '../contract/fixtures.js';
@@ -43,7 +42,7 @@ describe('the OAuth2 clients migration', () => {
     });
 
     it('applies, keeps session keys, and drops keys naming a client that cannot exist', async () => {
-      expect(await migrate(pg.storage.orm)).to.deep.equal([MIGRATION, ...LATER]);
+      expect(await pg.migrate()).to.deep.equal([MIGRATION, ...LATER]);
       expect(await pg.storage.apiKeys.findByDigest(session.digest)).to.deep.equal(session);
       expect(await pg.storage.apiKeys.findByDigest(legacy.digest)).to.equal(undefined);
     });
@@ -52,7 +51,7 @@ describe('the OAuth2 clients migration', () => {
   context('when reverted', () => {
     it('goes down and up again', async () => {
       await revert(pg);
-      expect(await migrate(pg.storage.orm)).to.deep.equal([MIGRATION, ...LATER]);
+      expect(await pg.migrate()).to.deep.equal([MIGRATION, ...LATER]);
     });
   });
 });

@@ -18,6 +18,8 @@ export interface PostgresHarness {
   readonly embedded: EmbeddedDatabase | undefined;
   /** The pool's warnings, kept rather than printed: outage tests cause them on purpose. */
   readonly warnings: string[];
+  /** Applies pending migrations, as `migrate` does (locked against other instances on a server). */
+  migrate(): Promise<string[]>;
   /** Empties every table; call it between tests that share the harness. */
   truncate(): Promise<void>;
   /** Closes the storage and drops its database (embedded: stops it and deletes its files). */
@@ -61,7 +63,8 @@ const onServer = async (serverUrl: string, sql: string): Promise<void> => {
   }
 };
 
-const onServerDatabase = async (serverUrl: string, options: WithPostgresOptions) => {
+/** A new, empty database on the server at `serverUrl`; `dispose` drops it. */
+export const onServerDatabase = async (serverUrl: string, options: WithPostgresOptions = {}) => {
   // Only [a-z0-9_], so the name needs no quoting.
   const name = `latchkey_test_${randomBytes(6).toString('hex')}`;
   await onServer(serverUrl, `create database ${name}`);
@@ -142,8 +145,10 @@ export const withPostgres = async (options: WithPostgresOptions = {}): Promise<P
     await database.dispose();
     throw error;
   }
+  // The embedded database serves one connection at a time: no lock connection beside the pool.
+  const migrateNow = () => migrate(storage.orm, { exclusive: database.embedded === undefined });
   try {
-    await migrate(storage.orm);
+    await migrateNow();
   } catch (error) {
     await storage.close();
     await database.dispose();
@@ -153,6 +158,7 @@ export const withPostgres = async (options: WithPostgresOptions = {}): Promise<P
     storage,
     embedded: database.embedded,
     warnings,
+    migrate: migrateNow,
     truncate: async () => {
       await storage.orm.em.getConnection().execute(`truncate table ${TABLES.join(', ')}`);
     },

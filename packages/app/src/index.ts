@@ -4,4 +4,4 @@ export { startEmbeddedDatabase, type EmbeddedDatabase } from './embedded-databas
 export { createLogger } from './logger.js';
 export { needsSetup, startLatchkey, type RunningLatchkey } from './server.js';
 export { ScryptPasswordHasher } from './system/scrypt-password-hasher.js';
-export { cryptoRandom, systemClock } from './system/node-system.js';
+export { cryptoRandom, systemClock, timeOrderedUuids } from './system/node-system.js';

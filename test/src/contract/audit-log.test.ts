@@ -1,4 +1,5 @@
-import type { UserId } from '@latchkey/domain';
+import { cryptoRandom } from '@latchkey/app';
+import type { AuditEntry, UserId } from '@latchkey/domain';
 import { expect } from 'chai';
 import { anAuditEntry, uuid } from './fixtures.js';
 import { forEachStorage } from './storage-targets.js';
@@ -30,6 +31,17 @@ describe('the AuditLog contract', () => {
         const listed = await storage().audit.list({ limit: 50, offset: 0 });
         expect(ids(listed)).to.deep.equal([idOf(5), idOf(4), idOf(3), idOf(2), idOf(1)]);
         expect(listed.count).to.equal(5);
+      });
+
+      it('lists entries made within one millisecond newest first, by their time-ordered ids', async () => {
+        const time = anAuditEntry(9).time;
+        const made = Array.from({ length: 20 }, (_, i) =>
+          anAuditEntry(10 + i, { id: cryptoRandom.timeOrderedUuid() as AuditEntry['id'], time }),
+        );
+        for (const entry of made) await storage().audit.append(entry);
+        const listed = await storage().audit.list({ limit: 50, offset: 0 });
+        const sameTime = listed.entries.filter((e) => made.some((m) => m.id === e.id));
+        expect(ids({ entries: sameTime })).to.deep.equal(made.map((m) => m.id).reverse());
       });
 
       it('returns every field as appended, without an actor when there was none', async () => {

@@ -7,6 +7,12 @@ export interface Clock {
 export interface Random {
   bytes(length: number): Uint8Array;
   uuid(): string;
+  /**
+   * A UUIDv7 (RFC 9562 §5.7): each one made by this process sorts after the one before it, as
+   * bytes and as lowercase text, even within one millisecond. Orders records that share a
+   * timestamp (audit entries: newest first).
+   */
+  timeOrderedUuid(): string;
 }
 
 /** Password hashing (scrypt). Used for passwords only: high-entropy secrets use SHA-256. */

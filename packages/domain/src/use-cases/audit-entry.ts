@@ -15,7 +15,7 @@ export interface AuditFacts {
 export const auditEntry =
   (deps: { readonly clock: Clock; readonly random: Random }, meta: RequestMeta) =>
   (facts: AuditFacts): AuditEntry => ({
-    id: deps.random.uuid() as AuditEntry['id'],
+    id: deps.random.timeOrderedUuid() as AuditEntry['id'],
     time: deps.clock.now(),
     action: facts.action,
     resourceType: facts.resourceType,

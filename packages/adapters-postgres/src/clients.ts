@@ -45,11 +45,22 @@ export class PostgresClientRepository implements ClientRepository {
     });
   }
 
-  /** Every column but the id is replaced; absent optional fields are cleared (written as null). */
+  /**
+   * Every column but the id and `first_token_at` is replaced; absent optional fields are cleared
+   * (written as null). `first_token_at` is `recordFirstToken`'s alone, so that an update made
+   * from a read older than the first token request does not clear it.
+   */
   update(client: OAuthClient): Promise<boolean> {
     if (!isUuid(client.id)) return Promise.resolve(false);
-    const { id, ...columns } = toClientRow(client);
+    const { id, firstTokenAt: _recordedApart, ...columns } = toClientRow(client);
     return guarded(async () => (await this.em.nativeUpdate(ClientSchema, { id }, columns)) > 0);
+  }
+
+  recordFirstToken(id: ClientId, at: Date): Promise<void> {
+    if (!isUuid(id)) return Promise.resolve();
+    return guarded(async () => {
+      await this.em.nativeUpdate(ClientSchema, { id, firstTokenAt: null }, { firstTokenAt: at });
+    });
   }
 
   /** One statement: the cascades remove its secrets, grants and tokens (CONTRACT §4). */
@@ -95,13 +106,15 @@ export class PostgresClientRepository implements ClientRepository {
         `delete from oauth2_clients c
           where c.dynamically_registered
             and (
-              (c.created_at < ? and not exists (select 1 from oauth2_grants g where g.client_id = c.id))
+              (c.first_token_at is null and c.created_at < ?)
               or (
-                exists (select 1 from oauth2_grants g where g.client_id = c.id)
+                c.first_token_at is not null
                 and not exists (
                   select 1 from oauth2_grants g
                    where g.client_id = c.id and g.revoked_at is null and g.expires_at > ?)
-                and (select max(coalesce(g.revoked_at, g.expires_at)) from oauth2_grants g where g.client_id = c.id) < ?
+                and coalesce(
+                      (select max(coalesce(g.revoked_at, g.expires_at)) from oauth2_grants g where g.client_id = c.id),
+                      c.first_token_at) < ?
               )
             )
           returning c.*`,

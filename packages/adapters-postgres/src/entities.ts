@@ -116,6 +116,8 @@ export interface ClientRow {
   createdBy: string | null;
   createdAt: Date;
   updatedAt: Date;
+  /** When the client first completed a token request; `null` until then. */
+  firstTokenAt: Date | null;
 }
 
 export const ClientSchema = new EntitySchema<ClientRow>({
@@ -139,6 +141,7 @@ export const ClientSchema = new EntitySchema<ClientRow>({
     createdBy: { type: 'uuid', fieldName: 'created_by', nullable: true },
     createdAt: { type: 'Date', columnType: 'timestamptz', fieldName: 'created_at' },
     updatedAt: { type: 'Date', columnType: 'timestamptz', fieldName: 'updated_at' },
+    firstTokenAt: { type: 'Date', columnType: 'timestamptz', fieldName: 'first_token_at', nullable: true },
   },
 });
 

@@ -33,6 +33,7 @@ export { MIGRATIONS } from './migrations/index.js';
 export { Migration20261127000001Init } from './migrations/migration-20261127000001-init.js';
 export { Migration20261127000002OAuth2Clients } from './migrations/migration-20261127000002-oauth2-clients.js';
 export { Migration20261127000003AuthorizationCodeFlow } from './migrations/migration-20261127000003-authorization-code-flow.js';
+export { Migration20261127000004ClientFirstToken } from './migrations/migration-20261127000004-client-first-token.js';
 export {
   createPostgresStorage,
   migrate,

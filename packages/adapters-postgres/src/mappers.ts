@@ -229,12 +229,14 @@ export const toClientRow = (client: OAuthClient): ClientRow => ({
   createdBy: client.createdBy ?? null,
   createdAt: client.createdAt,
   updatedAt: client.updatedAt,
+  firstTokenAt: client.firstTokenAt ?? null,
 });
 
 export const toClient = (row: ClientRow): OAuthClient => {
   const scope = optional(row.scope);
   const registrationTokenDigest = optional(row.registrationTokenDigest) as CredentialDigest | undefined;
   const createdBy = optional(row.createdBy) as UserId | undefined;
+  const firstTokenAt = optional(row.firstTokenAt);
   return {
     id: row.id as ClientId,
     name: row.name,
@@ -258,6 +260,7 @@ export const toClient = (row: ClientRow): OAuthClient => {
     ...(createdBy === undefined ? {} : { createdBy }),
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
+    ...(firstTokenAt === undefined ? {} : { firstTokenAt }),
   };
 };
 

@@ -67,7 +67,8 @@ export const FIND_SECRET_WITH_CLIENT: Statement = {
            c.token_endpoint_auth_method as "tokenEndpointAuthMethod", c.scope,
            c.introspect_any as "introspectAny", c.metadata,
            c.registration_token_digest as "registrationTokenDigest", c.created_by as "createdBy",
-           c.created_at as "createdAt", c.updated_at as "updatedAt"
+           c.created_at as "createdAt", c.updated_at as "updatedAt",
+           c.first_token_at as "firstTokenAt"
       from oauth2_client_secrets s join oauth2_clients c on c.id = s.client_id
      where s.digest = $1`,
 };
@@ -153,6 +154,7 @@ export const toSecretWithClient = (raw: Raw): SecretWithClient => ({
     createdBy: raw.createdBy as string | null,
     createdAt: toDate(raw.createdAt as Timestamp),
     updatedAt: toDate(raw.updatedAt as Timestamp),
+    firstTokenAt: toOptionalDate(raw.firstTokenAt as Timestamp | null),
   } satisfies ClientRow),
 });
 

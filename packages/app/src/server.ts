@@ -25,14 +25,23 @@ const DRAIN_TIMEOUT_MS = 10_000;
  * Deletes expired sessions, access tokens, codes, refresh tokens, consent requests and grants.
  * One statement each, outside any transaction, one after another: with the embedded database's
  * single connection the requests in between still get their turn.
+ *
+ * A grant is kept for `grantRetentionSeconds` after it expires (`LATCHKEY_DCR_IDLE_TTL`): the
+ * purge of idle registrations measures a client's idle time from the end of its last grant
+ * (CONTRACT §7), so that end must still be on record. Its codes and tokens expire before it and
+ * go on their own schedule.
  */
-export const deleteExpired = async (storage: Storage, now = new Date()): Promise<number> => {
+export const deleteExpired = async (
+  storage: Storage,
+  now = new Date(),
+  grantRetentionSeconds = 0,
+): Promise<number> => {
   let count = 0;
   count += await storage.pendingAuthorizations.deleteExpired(now);
   count += await storage.codes.deleteExpired(now);
   count += await storage.refreshTokens.deleteExpired(now);
   count += await storage.apiKeys.deleteExpired(now);
-  count += await storage.grants.deleteExpired(now);
+  count += await storage.grants.deleteExpired(new Date(now.getTime() - grantRetentionSeconds * 1000));
   return count;
 };
 
@@ -69,7 +78,7 @@ export const startLatchkey = async (
 
   const cleanup = setInterval(() => {
     void useCases.abandonedClients.purgeNow()();
-    deleteExpired(storage).then(
+    deleteExpired(storage, new Date(), config.dcrIdleTtlSeconds).then(
       (count) => {
         if (count > 0) logger.info({ count }, 'deleted expired credentials');
       },

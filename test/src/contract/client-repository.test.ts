@@ -313,5 +313,109 @@ describe('the ClientRepository contract', () => {
         expect(await storage().clients.listGrantedTo(member.id, T0, page)).to.deep.equal([kept]);
       });
     });
+
+    context("when recording a client's first token request", () => {
+      const client = aClient(3, { dynamicallyRegistered: true });
+
+      beforeEach(() => storage().clients.insert(client));
+
+      it('keeps the first time: later calls change nothing', async () => {
+        await storage().clients.recordFirstToken(client.id, at(100));
+        await storage().clients.recordFirstToken(client.id, at(200));
+        expect(await storage().clients.findById(client.id)).to.deep.equal({
+          ...client,
+          firstTokenAt: at(100),
+        });
+      });
+
+      it('changes nothing for an unknown client or an id that is not a UUID', async () => {
+        await storage().clients.recordFirstToken(aClient(9).id, at(100));
+        await storage().clients.recordFirstToken('nope' as ClientId, at(100));
+        expect(await storage().clients.findById(client.id)).to.deep.equal(client);
+        expect(await storage().clients.findById(aClient(9).id)).to.equal(undefined);
+      });
+
+      it('survives an update made from a read older than it', async () => {
+        const read = await storage().clients.findById(client.id);
+        expect(read).to.deep.equal(client);
+        await storage().clients.recordFirstToken(client.id, at(100));
+        expect(await storage().clients.update({ ...client, name: 'renamed' })).to.equal(true);
+        expect(await storage().clients.findById(client.id)).to.deep.equal({
+          ...client,
+          name: 'renamed',
+          firstTokenAt: at(100),
+        });
+      });
+
+      it('is read with the client through one of its secrets', async () => {
+        const secret = aClientSecret(3, client.id);
+        await storage().clientSecrets.insert(secret);
+        await storage().clients.recordFirstToken(client.id, at(100));
+        expect(await storage().clientSecrets.findWithClient(secret.digest)).to.deep.equal({
+          secret,
+          client: { ...client, firstTokenAt: at(100) },
+        });
+      });
+    });
+
+    context('when abandoned registrations are deleted', () => {
+      // Registered before 1000 s and never a token request: abandoned. Otherwise idle since 5000 s
+      // with no live grant at 10000 s: abandoned.
+      const criteria = { registeredBefore: at(1_000), idleSince: at(5_000), now: at(10_000) };
+      const dcr = (n: number, overrides: Partial<OAuthClient> = {}) =>
+        aClient(10 + n, { dynamicallyRegistered: true, createdAt: at(10), updatedAt: at(10), ...overrides });
+
+      const neverUsed = dcr(1);
+      const consentedOnly = dcr(2);
+      const young = dcr(3, { createdAt: at(2_000), updatedAt: at(2_000) });
+      const live = dcr(4, { firstTokenAt: at(20) });
+      const revokedLongAgo = dcr(5, { firstTokenAt: at(20) });
+      const endedRecently = dcr(6, { firstTokenAt: at(20) });
+      const noGrantLeftOld = dcr(7, { firstTokenAt: at(20) });
+      const noGrantLeftRecent = dcr(8, { firstTokenAt: at(6_000) });
+      const ownerManaged = aClient(19, { createdAt: at(10), updatedAt: at(10) });
+      const grants = [
+        aGrant(11, consentedOnly.id, member.id, { expiresAt: at(99_000) }),
+        aGrant(12, young.id, member.id, { expiresAt: at(99_000) }),
+        aGrant(13, live.id, member.id, { expiresAt: at(99_000) }),
+        aGrant(14, live.id, member.id, { expiresAt: at(99_000), revokedAt: at(30) }),
+        aGrant(15, revokedLongAgo.id, member.id, { expiresAt: at(99_000), revokedAt: at(4_000) }),
+        aGrant(16, endedRecently.id, member.id, { expiresAt: at(6_000) }),
+        aGrant(17, endedRecently.id, member.id, { expiresAt: at(99_000), revokedAt: at(3_000) }),
+      ];
+      const all = [
+        neverUsed,
+        consentedOnly,
+        young,
+        live,
+        revokedLongAgo,
+        endedRecently,
+        noGrantLeftOld,
+        noGrantLeftRecent,
+        ownerManaged,
+      ];
+
+      beforeEach(async () => {
+        for (const client of all) await storage().clients.insert(client);
+        for (const grant of grants) await storage().grants.insert(grant);
+      });
+
+      it('deletes those with no token request in their first day, and those idle too long', async () => {
+        const deleted = await storage().clients.deleteAbandoned(criteria);
+        const expected = [neverUsed, consentedOnly, revokedLongAgo, noGrantLeftOld];
+        expect(ids(deleted).sort()).to.deep.equal(ids(expected).sort());
+        expect(deleted.find((c) => c.id === revokedLongAgo.id)).to.deep.equal(revokedLongAgo);
+        for (const client of expected)
+          expect(await storage().clients.findById(client.id)).to.equal(undefined);
+        expect(await storage().grants.findById(grants[0]!.id)).to.equal(undefined);
+      });
+
+      it('keeps the young, the live, the recently ended and owner-managed ones, untouched', async () => {
+        await storage().clients.deleteAbandoned(criteria);
+        for (const client of [young, live, endedRecently, noGrantLeftRecent, ownerManaged])
+          expect(await storage().clients.findById(client.id)).to.deep.equal(client);
+        expect(await storage().clients.deleteAbandoned(criteria)).to.deep.equal([]);
+      });
+    });
   });
 });

@@ -293,11 +293,12 @@ export interface Tokens {
  * The owner opens the authorize URL, allows on the real consent page, and the client redeems the
  * code with PKCE (S256). Returns the token endpoint's answer.
  */
-export const codeFlow = async (
+/** Authorize and consent: the code, its PKCE verifier and redirect URI, before any token request. */
+export const consentedCode = async (
   h: OAuthHarness,
   client: Registered,
   options: FlowOptions = {},
-): Promise<JsonResponse> => {
+): Promise<{ code: string; verifier: string; redirectUri: string }> => {
   const redirectUri = options.redirectUri ?? client.registration.redirect_uris[0] ?? '';
   const pkce = makePkce();
   const params: [string, string][] = [
@@ -314,10 +315,19 @@ export const codeFlow = async (
   expect(answer.status, answer.text).to.equal(302);
   const code = locationOf(h.url, answer).searchParams.get('code');
   expect(code, answer.headers.get('location') ?? '').to.be.a('string');
+  return { code: code ?? '', verifier: pkce.verifier, redirectUri };
+};
+
+export const codeFlow = async (
+  h: OAuthHarness,
+  client: Registered,
+  options: FlowOptions = {},
+): Promise<JsonResponse> => {
+  const { code, verifier, redirectUri } = await consentedCode(h, client, options);
   return tokenRequest(h.url, client, [
     ['grant_type', 'authorization_code'],
-    ['code', code ?? ''],
-    ['code_verifier', pkce.verifier],
+    ['code', code],
+    ['code_verifier', verifier],
     ['redirect_uri', redirectUri],
   ]);
 };

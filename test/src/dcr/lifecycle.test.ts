@@ -6,6 +6,7 @@ import { request } from '../support/server.js';
 import {
   appAudit,
   clientAuthentication,
+  consentedCode,
   expectInvalidRegistrationToken,
   manage,
   minimalMetadata,
@@ -65,6 +66,22 @@ describe('abandoned registrations are deleted (CONTRACT §7)', () => {
       const client = await registerClient(h.url, minimalMetadata());
       clock.advance(24 * HOUR + 60);
       await expectDeleted(client);
+    });
+
+    it('is deleted after 24 hours even though the user consented, when the code was never redeemed', async () => {
+      const client = await registerClient(h.url, minimalMetadata({ token_endpoint_auth_method: 'none' }));
+      await consentedCode(h, client);
+      clock.advance(24 * HOUR + 60);
+      await expectDeleted(client);
+    });
+
+    it('is kept once it redeems a code late on its first day', async () => {
+      const client = await registerClient(h.url, minimalMetadata({ token_endpoint_auth_method: 'none' }));
+      clock.advance(23 * HOUR);
+      await obtainTokens(h, client);
+      clock.advance(2 * HOUR);
+      expect((await manage(h.url, client).get()).status).to.equal(200);
+      expect(await listed(client)).to.equal(true);
     });
   });
 

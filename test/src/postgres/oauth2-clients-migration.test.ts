@@ -5,7 +5,7 @@ import { withPostgres, type PostgresHarness } from '../support/postgres.js';
 
 const MIGRATION = 'Migration20261127000002OAuth2Clients';
 /** Depends on this one's tables, so it goes down first and comes back up after it. */
-const LATER = ['Migration20261127000003AuthorizationCodeFlow'];
+const LATER = ['Migration20261127000003AuthorizationCodeFlow', 'Migration20261127000004ClientFirstToken'];
 
 /** Reverts this migration, and the later ones first. */
 const revert = async (pg: PostgresHarness): Promise<void> => {

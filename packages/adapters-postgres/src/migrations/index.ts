@@ -2,6 +2,7 @@ import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261127000001Init } from './migration-20261127000001-init.js';
 import { Migration20261127000002OAuth2Clients } from './migration-20261127000002-oauth2-clients.js';
 import { Migration20261127000003AuthorizationCodeFlow } from './migration-20261127000003-authorization-code-flow.js';
+import { Migration20261127000004ClientFirstToken } from './migration-20261127000004-client-first-token.js';
 
 /**
  * Every migration, oldest first. Listed explicitly rather than globbed from disk so that the set
@@ -15,4 +16,5 @@ export const MIGRATIONS: MigrationObject[] = [
     name: 'Migration20261127000003AuthorizationCodeFlow',
     class: Migration20261127000003AuthorizationCodeFlow,
   },
+  { name: 'Migration20261127000004ClientFirstToken', class: Migration20261127000004ClientFirstToken },
 ];

@@ -87,24 +87,21 @@ export class InMemoryGrantRepository implements GrantRepository {
     );
   }
 
+  /** One pass over each table whatever the number of expired grants (a pass per grant is quadratic). */
   deleteExpired(before: Date): Promise<number> {
-    let count = 0;
-    for (const grant of [...this.db.grants.values()]) {
-      if (grant.expiresAt.getTime() < before.getTime()) {
-        this.db.remove(this.journal, this.db.grants, grant.id);
-        for (const [digest, code] of [...this.db.codes]) {
-          if (code.grantId === grant.id) this.db.remove(this.journal, this.db.codes, digest);
-        }
-        for (const [digest, token] of [...this.db.refreshTokens]) {
-          if (token.grantId === grant.id) this.db.remove(this.journal, this.db.refreshTokens, digest);
-        }
-        for (const [digest, key] of [...this.db.apiKeys]) {
-          if (key.grantId === grant.id) this.db.remove(this.journal, this.db.apiKeys, digest);
-        }
-        count += 1;
-      }
-    }
-    return Promise.resolve(count);
+    const expired = new Set<string>();
+    for (const grant of this.db.grants.values())
+      if (grant.expiresAt.getTime() < before.getTime()) expired.add(grant.id);
+    if (expired.size === 0) return Promise.resolve(0);
+    const derived = (row: { grantId?: string }) => row.grantId !== undefined && expired.has(row.grantId);
+    for (const [digest, code] of [...this.db.codes])
+      if (derived(code)) this.db.remove(this.journal, this.db.codes, digest);
+    for (const [digest, token] of [...this.db.refreshTokens])
+      if (derived(token)) this.db.remove(this.journal, this.db.refreshTokens, digest);
+    for (const [digest, key] of [...this.db.apiKeys])
+      if (derived(key)) this.db.remove(this.journal, this.db.apiKeys, digest);
+    for (const id of expired) this.db.remove(this.journal, this.db.grants, id);
+    return Promise.resolve(expired.size);
   }
 
   private revokeNow(grant: Grant, at: Date): void {

@@ -32,9 +32,22 @@ export class InMemoryClientRepository implements ClientRepository {
   }
 
   update(client: OAuthClient): Promise<boolean> {
-    if (!this.db.clients.has(client.id)) return Promise.resolve(false);
-    this.db.put(this.journal, this.db.clients, client.id, client);
+    const stored = this.db.clients.get(client.id);
+    if (stored === undefined) return Promise.resolve(false);
+    const { firstTokenAt: _ignored, ...rest } = client;
+    const firstTokenAt = stored.firstTokenAt;
+    this.db.put(this.journal, this.db.clients, client.id, {
+      ...rest,
+      ...(firstTokenAt === undefined ? {} : { firstTokenAt }),
+    });
     return Promise.resolve(true);
+  }
+
+  recordFirstToken(id: ClientId, at: Date): Promise<void> {
+    const stored = this.db.clients.get(id.toLowerCase());
+    if (stored !== undefined && stored.firstTokenAt === undefined)
+      this.db.put(this.journal, this.db.clients, stored.id, { ...stored, firstTokenAt: at });
+    return Promise.resolve();
   }
 
   delete(id: ClientId): Promise<boolean> {
@@ -93,8 +106,10 @@ export class InMemoryClientRepository implements ClientRepository {
     }
     const abandoned = [...this.db.clients.values()].filter((client) => {
       if (!client.dynamicallyRegistered) return false;
+      if (client.firstTokenAt === undefined)
+        return client.createdAt.getTime() < criteria.registeredBefore.getTime();
       const facts = grantsOf.get(client.id);
-      if (facts === undefined) return client.createdAt.getTime() < criteria.registeredBefore.getTime();
+      if (facts === undefined) return client.firstTokenAt.getTime() < criteria.idleSince.getTime();
       return !facts.live && facts.lastEnded < criteria.idleSince.getTime();
     });
     this.deleteAll(new Set(abandoned.map((client) => client.id)));

@@ -68,6 +68,12 @@ export interface OAuthClient {
   readonly createdBy?: UserId;
   readonly createdAt: Date;
   readonly updatedAt: Date;
+  /**
+   * When the client first completed a token request (CONTRACT §7: a registration with none within
+   * 24 hours is abandoned); absent until then. Set by `ClientRepository.recordFirstToken` only:
+   * `update` keeps the stored value.
+   */
+  readonly firstTokenAt?: Date;
 }
 
 /** A client secret; the secret itself is shown once and stored only as a digest (CONTRACT §12). */

@@ -19,16 +19,26 @@ export interface ClientQuery extends Page {
  */
 export interface ClientRepository {
   insert(client: OAuthClient): Promise<void>;
-  /** Replaces the stored client with the same id; `false` when there is none. */
+  /**
+   * Replaces the stored client with the same id, but for `firstTokenAt`, which keeps its stored
+   * value; `false` when there is none.
+   */
   update(client: OAuthClient): Promise<boolean>;
+  /**
+   * Records that the client completed a token request at `at`, unless it already had: the first
+   * time stays. A no-op for an unknown client.
+   */
+  recordFirstToken(id: ClientId, at: Date): Promise<void>;
   delete(id: ClientId): Promise<boolean>;
   findById(id: ClientId): Promise<OAuthClient | undefined>;
   /** Ordered by name, then id. */
   list(query: ClientQuery): Promise<OAuthClient[]>;
   /**
    * Deletes abandoned dynamically registered clients (CONTRACT §7) and returns them: those
-   * registered before `registeredBefore` that never got a grant, and those with no live grant at
-   * `now` whose grants all ended (revoked or expired) before `idleSince`.
+   * registered before `registeredBefore` that never completed a token request (no
+   * `firstTokenAt`), and those that did but have no live grant at `now` and whose grants all
+   * ended (revoked or expired) before `idleSince` (with none left, `firstTokenAt` stands in for
+   * the end of the last one).
    */
   deleteAbandoned(criteria: AbandonedClientCriteria): Promise<OAuthClient[]>;
   /** Clients `userId` has a live grant for at `now`, ordered by name, then id. */

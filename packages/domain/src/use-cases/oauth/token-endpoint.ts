@@ -53,14 +53,24 @@ export const makeTokenEndpoint = (
   const authenticateClient = makeAuthenticateClient(deps);
   const exchangeCode = makeExchangeAuthorizationCode(deps, settings);
   const refresh = makeRefreshAccessToken(deps, settings);
-  const handle = async (request: TokenRequest): Promise<E.Either<OAuthError, TokenResponse>> => {
+  /**
+   * The client's first completed token request, recorded once (CONTRACT §7: a registration with
+   * none in 24 hours is abandoned). After the tokens are stored and outside their write: a
+   * failure here does not take back tokens already issued, and the client's next token request
+   * records it instead.
+   */
+  const recordFirstToken = async (client: AuthenticatedClient): Promise<void> => {
+    if (client.client.firstTokenAt !== undefined) return;
+    await deps.clients.recordFirstToken(client.client.id, deps.clock.now()).catch(() => undefined);
+  };
+
+  const issue = async (
+    client: AuthenticatedClient,
+    grant: GrantType,
+    request: TokenRequest,
+  ): Promise<E.Either<OAuthError, TokenResponse>> => {
     const { params } = request;
-    const authenticated = await authenticateClient(request.credentials)();
-    if (E.isLeft(authenticated)) return authenticated;
-    const client = authenticated.right;
-    const grant = pickGrant(client, params.grant_type);
-    if (E.isLeft(grant)) return grant;
-    switch (grant.right) {
+    switch (grant) {
       case 'authorization_code':
         return exchangeCode(
           client,
@@ -79,6 +89,17 @@ export const makeTokenEndpoint = (
           request.meta,
         )();
     }
+  };
+
+  const handle = async (request: TokenRequest): Promise<E.Either<OAuthError, TokenResponse>> => {
+    const authenticated = await authenticateClient(request.credentials)();
+    if (E.isLeft(authenticated)) return authenticated;
+    const client = authenticated.right;
+    const grant = pickGrant(client, request.params.grant_type);
+    if (E.isLeft(grant)) return grant;
+    const issued = await issue(client, grant.right, request);
+    if (E.isRight(issued)) await recordFirstToken(client);
+    return issued;
   };
   return (request: TokenRequest): TE.TaskEither<OAuthError, TokenResponse> =>
     () =>

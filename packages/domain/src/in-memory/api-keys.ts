@@ -38,7 +38,7 @@ export class InMemoryApiKeyRepository implements ApiKeyRepository {
   delete(id: ApiKeyId): Promise<boolean> {
     const key = this.byId(id);
     if (key === undefined) return Promise.resolve(false);
-    this.removeNow(key);
+    this.removeNow([key]);
     return Promise.resolve(true);
   }
 
@@ -61,21 +61,22 @@ export class InMemoryApiKeyRepository implements ApiKeyRepository {
   }
 
   deleteExpired(before: Date): Promise<number> {
-    let count = 0;
-    for (const key of [...this.db.apiKeys.values()]) {
-      if (key.expiresAt.getTime() < before.getTime()) {
-        this.removeNow(key);
-        count += 1;
-      }
-    }
-    return Promise.resolve(count);
+    const expired = [...this.db.apiKeys.values()].filter((key) => key.expiresAt.getTime() < before.getTime());
+    this.removeNow(expired);
+    return Promise.resolve(expired.length);
   }
 
-  /** Removes the key and, as `on delete cascade` does in PostgreSQL, the consent requests of its session. */
-  private removeNow(key: ApiKey): void {
-    this.db.remove(this.journal, this.db.apiKeys, key.digest);
+  /**
+   * Removes the keys and, as `on delete cascade` does in PostgreSQL, the consent requests of their
+   * sessions: one pass over those requests whatever the number of keys.
+   */
+  private removeNow(keys: readonly ApiKey[]): void {
+    if (keys.length === 0) return;
+    for (const key of keys) this.db.remove(this.journal, this.db.apiKeys, key.digest);
+    const sessions = new Set<string>(keys.map((key) => key.id));
     for (const [digest, pending] of [...this.db.pendingAuthorizations]) {
-      if (pending.sessionId === key.id) this.db.remove(this.journal, this.db.pendingAuthorizations, digest);
+      if (sessions.has(pending.sessionId))
+        this.db.remove(this.journal, this.db.pendingAuthorizations, digest);
     }
   }
 

@@ -144,7 +144,7 @@ export interface MigrateOptions {
    * Migrate under a PostgreSQL advisory lock, held on a connection of its own, so that instances
    * starting at the same moment migrate one after the other: the first applies what is pending,
    * the others wait and then find nothing to do. Default `true`. The embedded database passes
-   * `false`: it serves one connection at a time (a second one would wait for ever), and only one
+   * `false`: it serves one connection at a time (it refuses a second one), and only one
    * process can open its data directory anyway.
    */
   readonly exclusive?: boolean;

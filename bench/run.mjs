@@ -16,8 +16,9 @@
 //                       bench/results.json)
 //   --profile-system S  latchkey-memory (default), latchkey-postgres or oidc-provider
 //   --profile-after a,b before the profiled scenario, run these scenarios as a full run does
-//                       (a warm-up and --rounds rounds each, unprofiled window), so that the
-//                       server holds the state a full run leaves behind
+//                       (in the benchmark's order; a warm-up and --rounds rounds each,
+//                       outside the profiled window), so that the server holds the state a
+//                       full run leaves behind
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -91,13 +92,15 @@ const gitState = () => {
   return { commit: head.stdout.trim(), uncommittedPackageFiles: changed };
 };
 
-const selectedScenarios = () => {
-  if (args.scenarios === undefined) return SCENARIOS;
-  const wanted = args.scenarios.split(',');
+/** The scenarios a comma-separated list names, in the benchmark's order. */
+const scenariosNamed = (list) => {
+  const wanted = list.split(',').filter((id) => id !== '');
   const unknown = wanted.filter((id) => !SCENARIOS.some((s) => s.id === id));
   if (unknown.length > 0) throw new Error(`unknown scenario(s): ${unknown.join(', ')}`);
   return SCENARIOS.filter((s) => wanted.includes(s.id));
 };
+
+const selectedScenarios = () => (args.scenarios === undefined ? SCENARIOS : scenariosNamed(args.scenarios));
 
 const checkBuilt = () => {
   try {
@@ -384,9 +387,7 @@ const profile = async () => {
       throw new Error(`unknown system ${which}`);
     }
     const target = which === SYSTEMS.oidc ? await setUpOidcProvider(system) : await setUpLatchkey(system);
-    for (const before of (args['profile-after'] ?? '').split(',').filter((x) => x !== '')) {
-      const earlier = SCENARIOS.find((s) => s.id === before);
-      if (earlier === undefined) throw new Error(`unknown scenario ${before}`);
+    for (const earlier of scenariosNamed(args['profile-after'] ?? '')) {
       const calibration = await measure(earlier, target, { seconds: warmup, count: warmupCodes() });
       for (let round = 1; round <= rounds; round += 1) {
         const r = await measure(earlier, target, { seconds: duration, count: roundCodes(calibration.rps) });

@@ -2,6 +2,7 @@ import { safeRedirect } from '@latchkey/adapters-http';
 import { expect } from 'chai';
 import {
   cookieFrom,
+  login,
   OWNER,
   request,
   setUpOwner,
@@ -121,6 +122,40 @@ describe('the login and setup pages (CONTRACT §2, §3)', () => {
       expect(cookieFrom(response.headers, 'latchkey_session')).to.match(/^latchkey_session=lk_sess_/);
     });
 
+    describe('when the redirect target resolves to another host', () => {
+      const tricks = [
+        '/.//evil.example/x',
+        '/..//evil.example/x',
+        '/%2e//evil.example/x',
+        '/%2e%2e//evil.example/x',
+        '/a/..//evil.example/x',
+        '/././/evil.example/x',
+      ];
+
+      for (const trick of tricks) {
+        it(`sends a signed-in browser to / for ${trick} (GET)`, async () => {
+          const session = await login(url, OWNER.email, OWNER.password);
+          const response = await request(`${url}/login?redirect=${encodeURIComponent(trick)}`, {
+            headers: { Cookie: `latchkey_session=${session}` },
+          });
+          expect(response.status).to.equal(303);
+          expect(response.headers.get('location')).to.equal('/');
+        });
+
+        it(`offers / in the form and redirects to / after signing in for ${trick} (POST)`, async () => {
+          const form = await openForm(`${url}/login?redirect=${encodeURIComponent(trick)}`);
+          expect(form.html).to.include('name="redirect" value="/"');
+          const response = await postForm(
+            `${url}/login`,
+            { csrf_token: form.csrf, email: OWNER.email, password: OWNER.password, redirect: trick },
+            form.cookie,
+          );
+          expect(response.status).to.equal(303);
+          expect(response.headers.get('location')).to.equal('/');
+        });
+      }
+    });
+
     it('refuses a POST without a valid CSRF token with 403 and no cookie', async () => {
       const form = await openForm(`${url}/login`);
       const response = await postForm(
@@ -190,6 +225,14 @@ describe('the login and setup pages (CONTRACT §2, §3)', () => {
       ['/a%0d%0aSet-Cookie:x', '/'],
       ['javascript:alert(1)', '/'],
       ['/\t/evil.example', '/'],
+      ['/.//evil.example/x', '/'],
+      ['/..//evil.example', '/'],
+      ['/%2e//evil.example', '/'],
+      ['/%2E%2E//evil.example', '/'],
+      ['/a/..//evil.example', '/'],
+      ['/a/../b', '/b'],
+      ['/./%2e/\\evil.example', '/'],
+      ['/.%2f/evil.example', '/.%2f/evil.example'],
     ];
     for (const [candidate, expected] of cases) {
       it(`maps ${JSON.stringify(candidate)} to ${expected}`, () => {

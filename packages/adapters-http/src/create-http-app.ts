@@ -34,7 +34,9 @@ export const createHttpApp = (useCases: UseCases, config: HttpConfig): Koa<Reque
 
   // One router for every route: a request is matched once instead of by eight routers in turn.
   // Routes are registered in the order the areas had as separate routers.
-  const router = new Router<RequestState>();
+  // RFC 3986 §6.2.2.1: paths are case-sensitive. The header policy (no-store on /oauth2/*) and
+  // CORS compare paths exactly, so a case-variant path must not reach a route either.
+  const router = new Router<RequestState>({ sensitive: true });
   healthRoutes(useCases, router);
   userRoutes(useCases, config, limiter, router);
   appRoutes(useCases, config, router);

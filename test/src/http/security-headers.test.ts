@@ -1,5 +1,15 @@
 import { expect } from 'chai';
-import { request, startTestServer, type TestServer } from '../support/server.js';
+import {
+  bearer,
+  cookieFrom,
+  OWNER,
+  postJson,
+  request,
+  setUpOwner,
+  startTestServer,
+  type JsonResponse,
+  type TestServer,
+} from '../support/server.js';
 
 /** The headers of CONTRACT §2 for pages, also on JSON answers and errors (one fixed set). */
 const expectSecurityHeaders = (headers: Headers): void => {
@@ -53,5 +63,94 @@ describe('security headers (CONTRACT §2)', () => {
     const response = await request(`${server.url}/healthz`);
     expect(response.headers.get('cross-origin-opener-policy')).to.equal(null);
     expect(response.headers.get('x-dns-prefetch-control')).to.equal(null);
+  });
+});
+
+describe('paths are case-sensitive (RFC 3986 §6.2.2.1, CONTRACT §14)', () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer();
+  });
+  after(() => server.stop());
+
+  for (const path of ['/OAuth2/tokens', '/Oauth2/register', '/oauth2/Tokens', '/API/v2/users/login']) {
+    it(`answers 404 to POST ${path}, issuing nothing`, async () => {
+      const response = await request(`${server.url}${path}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ redirect_uris: ['https://client.example/cb'], email: 'a@b.c', password: 'x' }),
+      });
+      expect(response.status).to.equal(404);
+      expect(response.text).to.not.match(/client_secret|session_token|access_token/);
+    });
+  }
+});
+
+describe('answers that carry a credential are not cacheable (RFC 6749 §5.1, CONTRACT §14)', () => {
+  let server: TestServer;
+  let owner: string;
+  before(async () => {
+    server = await startTestServer();
+    owner = await setUpOwner(server.url);
+  });
+  after(() => server.stop());
+
+  const expectNoStore = (response: JsonResponse): void => {
+    expect(response.headers.get('cache-control')).to.equal('no-store');
+    expect(response.headers.get('pragma')).to.equal('no-cache');
+  };
+
+  it('POST /api/v2/users/login (a session token)', async () => {
+    const response = await postJson(`${server.url}/api/v2/users/login`, {
+      email: OWNER.email,
+      password: OWNER.password,
+    });
+    expect(response.status).to.equal(201);
+    expectNoStore(response);
+  });
+
+  it('POST /api/v2/users/login when refused', async () => {
+    const response = await postJson(`${server.url}/api/v2/users/login`, {
+      email: OWNER.email,
+      password: 'not the password',
+    });
+    expect(response.status).to.equal(401);
+    expectNoStore(response);
+  });
+
+  it('POST …/apps/{app}/secrets (a client secret)', async () => {
+    const app = await postJson(
+      `${server.url}/api/v2/oauth2-provider/apps`,
+      { name: 'cache-test', callback_url: 'https://client.example/cb' },
+      bearer(owner),
+    );
+    expect(app.status).to.equal(201);
+    const id = (app.body as { id: string }).id;
+    const secret = await postJson(
+      `${server.url}/api/v2/oauth2-provider/apps/${id}/secrets`,
+      {},
+      bearer(owner),
+    );
+    expect(secret.status).to.equal(201);
+    expect(secret.body).to.have.property('client_secret_full');
+    expectNoStore(secret);
+  });
+
+  it('POST /login (sets the session cookie)', async () => {
+    const page = await request(`${server.url}/login`);
+    const csrf = /name="csrf_token" value="([^"]+)"/.exec(page.text)?.[1] ?? '';
+    const cookie = cookieFrom(page.headers, 'latchkey_csrf') ?? '';
+    const response = await request(`${server.url}/login`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', Cookie: cookie },
+      body: new URLSearchParams({
+        csrf_token: csrf,
+        email: OWNER.email,
+        password: OWNER.password,
+      }).toString(),
+    });
+    expect(response.status).to.equal(303);
+    expect(cookieFrom(response.headers, 'latchkey_session')).to.not.equal(undefined);
+    expectNoStore(response);
   });
 });

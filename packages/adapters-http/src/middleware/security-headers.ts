@@ -79,6 +79,21 @@ export const setPageHeaders = (res: ServerResponse): void => {
   for (const [name, value] of HEADERS.page) res.setHeader(name, value);
 };
 
+const setNoStore = (res: ServerResponse): void => {
+  res.setHeader('Cache-Control', 'no-store');
+  res.setHeader('Pragma', 'no-cache');
+};
+
+/**
+ * Route middleware for answers that carry a credential outside `/oauth2/*` (a session token, a
+ * client secret): RFC 6749 §5.1 asks the same of the token endpoint, for the same reason, and the
+ * header is set before the route runs so that its errors carry it too.
+ */
+export const noStore = (ctx: Ctx, next: Next): Promise<unknown> => {
+  setNoStore(ctx.res);
+  return next();
+};
+
 /**
  * The per-request header policy in one middleware: the API security headers on every answer,
  * and on every `/oauth2/*` answer, errors included, `Cache-Control: no-store` and
@@ -89,10 +104,7 @@ export const securityHeaders = (): ((ctx: Ctx, next: Next) => Promise<unknown>) 
   return (ctx, next) => {
     const res = ctx.res;
     for (const [name, value] of headers) res.setHeader(name, value);
-    if (ctx.path.startsWith('/oauth2/')) {
-      res.setHeader('Cache-Control', 'no-store');
-      res.setHeader('Pragma', 'no-cache');
-    }
+    if (ctx.path.startsWith('/oauth2/')) setNoStore(res);
     return next();
   };
 };

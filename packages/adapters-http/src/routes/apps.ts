@@ -26,6 +26,7 @@ import * as t from 'io-ts';
 import { resourceMetadataUrl, type HttpConfig } from '../config.js';
 import { authenticated } from '../middleware/authenticate.js';
 import { decodeBody, jsonBody, requestMeta } from '../middleware/body.js';
+import { noStore } from '../middleware/security-headers.js';
 import { enumParam, pagingParams, singleParam } from '../query.js';
 import type { Ctx, RequestState } from '../state.js';
 import { wireApp, wireSecret } from '../wire.js';
@@ -211,7 +212,7 @@ export const appRoutes = (
     );
   });
 
-  router.post(`${base}/:app/secrets`, guard, async (ctx) => {
+  router.post(`${base}/:app/secrets`, guard, noStore, async (ctx) => {
     await withDecoded(ctx, pathId<ClientId>(ctx.params.app, appNotFound), (id) =>
       respond(ctx, useCases.createAppSecret(principalOf(ctx), id, requestMeta(ctx)), ({ secret, token }) => {
         ctx.status = 201;

@@ -14,7 +14,7 @@ import { formBody, formFields, requestMeta } from '../middleware/body.js';
 import { setSessionCookie } from '../middleware/cookies.js';
 import { checkFormCsrf, issueFormCsrf } from '../middleware/csrf.js';
 import { writeApiError } from '../middleware/errors.js';
-import { setPageHeaders } from '../middleware/security-headers.js';
+import { noStore, setPageHeaders } from '../middleware/security-headers.js';
 import type { LoginLimiter } from '../middleware/login-limiter.js';
 import { safeRedirect } from '../redirect.js';
 import type { Ctx, RequestState } from '../state.js';
@@ -91,7 +91,7 @@ export const pageRoutes = (
     renderPage(ctx, 200, loginPage({ csrfToken: issueFormCsrf(ctx, secure), redirect }));
   });
 
-  router.post('/login', form, async (ctx) => {
+  router.post('/login', noStore, form, async (ctx) => {
     const fields = formFields(ctx);
     const redirect = safeRedirect(fields.get('redirect'), config.issuer);
     if (!checkFormCsrf(ctx, fields.get('csrf_token'))) {
@@ -156,7 +156,7 @@ export const pageRoutes = (
     );
   });
 
-  router.post('/setup', form, async (ctx) => {
+  router.post('/setup', noStore, form, async (ctx) => {
     const fields = formFields(ctx);
     if (!checkFormCsrf(ctx, fields.get('csrf_token'))) {
       forbiddenForm(ctx);

@@ -18,6 +18,7 @@ import { authenticated } from '../middleware/authenticate.js';
 import { decodeBody, jsonBody, requestMeta } from '../middleware/body.js';
 import { clearSessionCookie, setSessionCookie } from '../middleware/cookies.js';
 import { writeApiError } from '../middleware/errors.js';
+import { noStore } from '../middleware/security-headers.js';
 import type { LoginLimiter } from '../middleware/login-limiter.js';
 import { enumParam, pagingParams } from '../query.js';
 import type { Ctx, RequestState } from '../state.js';
@@ -62,7 +63,7 @@ export const userRoutes = (
     );
   });
 
-  router.post('/api/v2/users/login', json, async (ctx) => {
+  router.post('/api/v2/users/login', noStore, json, async (ctx) => {
     await withDecoded(ctx, decodeBody(LoginRequest, ctx.request.body), async (input) => {
       const decision = await limiter.beforePasswordCheck(ctx.state.clientIp, input.email);
       if (!decision.allowed) {

@@ -193,6 +193,24 @@ describeOnEachStorage(
           requested: 'http://example.com:6000/cb',
           accepted: false,
         },
+        // A browser reads `\` as `/`: these would send the code to /@evil.example/cb or to evil.example.
+        {
+          registered: 'http://127.0.0.1/cb',
+          requested: 'http://127.0.0.1:5555\\@evil.example/cb',
+          accepted: false,
+        },
+        { registered: 'http://127.0.0.1/cb', requested: 'http://127.0.0.1:5555\\/cb', accepted: false },
+        {
+          registered: 'http://127.0.0.1/cb',
+          requested: 'http://127.0.0.1:5555@evil.example/cb',
+          accepted: false,
+        },
+        { registered: 'http://127.0.0.1/cb', requested: 'http://user@127.0.0.1:5555/cb', accepted: false },
+        { registered: 'http://127.0.0.1/cb', requested: 'http://user:pw@127.0.0.1/cb', accepted: false },
+        { registered: 'http://127.0.0.1/cb', requested: 'http://127.0.0.1:5555/x/../cb', accepted: false },
+        { registered: 'http://127.0.0.1/cb', requested: 'http://127.0.0.1:5555/%63b', accepted: false },
+        { registered: 'http://127.0.0.1/cb', requested: 'http://127.0.0.1:5555/cb#x', accepted: false },
+        { registered: 'http://127.0.0.1/cb', requested: 'http://127.0.0.1:5555/cb\t', accepted: false },
       ];
       for (const { registered, requested, accepted } of cases) {
         it(`${accepted ? 'accepts' : 'refuses'} ${requested} for a registered ${registered}`, async () => {

@@ -69,36 +69,52 @@ export const checkCallbackUrl = (raw: string): E.Either<string, string> => {
   return checkRedirectUri(raw, { kind: 'owner', allowCustomScheme: false });
 };
 
+/** The path of a URI as written (an empty path is `/`, RFC 3986 §6.2.3), before any normalising. */
+const rawPath = (uri: string): string => {
+  const afterAuthority = uri.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i, '');
+  const path = afterAuthority.split(/[?#]/, 1)[0] ?? '';
+  return path === '' ? '/' : path;
+};
+
+const rawQuery = (uri: string): string => {
+  const at = uri.indexOf('?');
+  return at < 0 ? '' : uri.slice(at);
+};
+
+/** Scheme and host as written (the URL parser lower-cases them, and the rule is an exact match). */
+const rawSchemeHost = (uri: string): string =>
+  /^([a-z][a-z0-9+.-]*:\/\/)([^/?#:]*|\[[^\]]*\])/i.exec(uri)?.[0] ?? '';
+
+const parseUrl = (uri: string): URL | undefined => {
+  try {
+    return new URL(uri);
+  } catch {
+    return undefined;
+  }
+};
+
 /**
  * Whether a presented redirect URI matches one registered URI (CONTRACT §5 step 2): exact string
  * match, except that for a registered loopback `http` URI the port may differ (RFC 8252 §7.3) and
  * an empty path equals `/` (RFC 3986 §6.2.3).
+ *
+ * The loopback case compares the URI both as written and as a browser parses it (WHATWG URL), and
+ * both must agree: `http://127.0.0.1:5555\@evil.example/cb` has the raw path `/cb`, but a
+ * browser reads `\` as `/` and goes to `/@evil.example/cb`. So a presented URI with a backslash,
+ * whitespace, a control character, a fragment or userinfo never matches loosely.
  */
 export const redirectUriMatches = (registered: string, presented: string): boolean => {
   if (registered === presented) return true;
-  let r: URL;
-  let p: URL;
-  try {
-    r = new URL(registered);
-    p = new URL(presented);
-  } catch {
-    return false;
-  }
+  if (/[\\\s\u0000-\u001f\u007f#]/.test(presented)) return false;
+  const r = parseUrl(registered);
+  const p = parseUrl(presented);
+  if (r === undefined || p === undefined) return false;
   if (r.protocol !== 'http:' || !isLoopbackHost(r.hostname)) return false;
-  if (presented.includes('#') || p.username !== '' || p.password !== '') return false;
-  const rawPath = (uri: string): string => {
-    const afterAuthority = uri.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i, '');
-    const path = afterAuthority.split(/[?#]/, 1)[0] ?? '';
-    return path === '' ? '/' : path;
-  };
-  const rawQuery = (uri: string): string => {
-    const at = uri.indexOf('?');
-    return at < 0 ? '' : uri.slice(at);
-  };
-  // Scheme and host exactly as registered (the URL parser only lower-cases them, so compare raw).
-  const rawSchemeHost = (uri: string): string =>
-    /^([a-z][a-z0-9+.-]*:\/\/)([^/?#:]*|\[[^\]]*\])/i.exec(uri)?.[0] ?? '';
+  if (p.protocol !== 'http:' || p.username !== '' || p.password !== '') return false;
   return (
+    p.hostname === r.hostname &&
+    p.pathname === r.pathname &&
+    p.search === r.search &&
     rawSchemeHost(registered) === rawSchemeHost(presented) &&
     rawPath(registered) === rawPath(presented) &&
     rawQuery(registered) === rawQuery(presented)

@@ -423,6 +423,19 @@ describeOnEachStorage('the token endpoint (CONTRACT §5 token, §2)', (storage) 
       expect(await meStatus(h.url, narrowed.access_token)).to.equal(403);
     });
 
+    it('keeps the presented scope on the new refresh token, narrowing only the access token (RFC 6749 §6)', async () => {
+      const tokens = await obtainTokens(h, client, { params: { scope: 'mcp user:read' } });
+      const narrowed = expectTokens(await refresh(h.url, client, tokens.refresh_token, { scope: 'mcp' }));
+      expect(narrowed.scope).to.equal('mcp');
+      const widened = expectTokens(
+        await refresh(h.url, client, narrowed.refresh_token, { scope: 'mcp user:read' }),
+      );
+      expect(widened.scope.split(' ').sort()).to.deep.equal(['mcp', 'user:read']);
+      expect(await meStatus(h.url, widened.access_token)).to.equal(200);
+      const unnamed = expectTokens(await refresh(h.url, client, widened.refresh_token));
+      expect(unnamed.scope.split(' ').sort()).to.deep.equal(['mcp', 'user:read']);
+    });
+
     it('fails a scope beyond the one granted with invalid_scope', async () => {
       const tokens = await obtainTokens(h, client, { params: { scope: 'mcp' } });
       const response = await refresh(h.url, client, tokens.refresh_token, { scope: 'mcp user:read' });

@@ -21,7 +21,13 @@ export interface TokenResponse {
 export interface TokenIssue {
   readonly grant: Grant;
   readonly client: OAuthClient;
+  /** The access token's scope, and the response's (RFC 6749 §5.1). */
   readonly scopes: readonly string[];
+  /**
+   * The new refresh token's scope, when it differs from the access token's: a refresh that asks
+   * for less narrows the access token only (RFC 6749 §6), so the grant keeps what was consented.
+   */
+  readonly refreshScopes?: readonly string[];
   readonly secretId: ClientSecretId | undefined;
 }
 
@@ -68,7 +74,7 @@ export const mintTokens =
             clientId: issue.client.id,
             userId: issue.grant.userId,
             ...(issue.secretId === undefined ? {} : { secretId: issue.secretId }),
-            scopes: issue.scopes,
+            scopes: issue.refreshScopes ?? issue.scopes,
             resource: issue.grant.resource,
             createdAt: now,
             expiresAt: earliest(addSeconds(now, settings.refreshTokenTtlSeconds), issue.grant.expiresAt),

@@ -83,7 +83,11 @@ export const makeRefreshAccessToken = (
     if (!isGrantLive(grant, now)) return E.left(badRefresh('grant ended'));
     const graceSince =
       settings.refreshReuseGraceSeconds > 0 ? addSeconds(now, -settings.refreshReuseGraceSeconds) : undefined;
-    const minted = mint({ grant, client: client.client, scopes, secretId: client.secretId }, now);
+    // RFC 6749 §6: the new refresh token keeps the scope of the one presented.
+    const minted = mint(
+      { grant, client: client.client, scopes, refreshScopes: token.scopes, secretId: client.secretId },
+      now,
+    );
     const exchanged = await tryPortOAuth(() =>
       deps.refreshTokens.exchange(token.id, now, graceSince, minted.rows),
     );

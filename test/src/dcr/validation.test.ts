@@ -5,7 +5,9 @@ import {
   expectOAuthError,
   expectOAuthErrorBody,
   expectRegistered,
+  manage,
   minimalMetadata,
+  registerClient,
   registerRaw,
   startDcrServer,
   type Metadata,
@@ -207,6 +209,22 @@ describe('dynamic client registration validates the metadata (CONTRACT §2, §7)
       const response = await registerRaw(h.url, '{"redirect_uris": ["https://client.example.com/cb"');
       expectOAuthError(response, 400, 'invalid_client_metadata');
     });
+
+    for (const [what, body] of [
+      ['an empty body', ''],
+      ['a body of spaces', '   '],
+      ['a body of a line break', '\r\n'],
+    ]) {
+      it(`fails with 400 invalid_client_metadata on ${what} (malformed JSON)`, async () => {
+        expectOAuthError(await registerRaw(h.url, body), 400, 'invalid_client_metadata');
+      });
+
+      it(`fails with 400 invalid_client_metadata on ${what} in a PUT to the client configuration`, async () => {
+        const client = await registerClient(h.url);
+        expectOAuthError(await manage(h.url, client).put(body), 400, 'invalid_client_metadata');
+        expect((await manage(h.url, client).get()).status).to.equal(200);
+      });
+    }
 
     it('fails with 415 on a form body', async () => {
       const response = await request(`${h.url}/oauth2/register`, {

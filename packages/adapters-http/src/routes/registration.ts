@@ -77,6 +77,8 @@ const registrationBody = (limitBytes: number) => {
     text: false,
     multipart: false,
     jsonLimit: limitBytes,
+    // co-body answers `{}` for an empty body; the raw text tells an empty body from `{}`.
+    includeUnparsed: true,
   });
   return async (ctx: Ctx, next: Next): Promise<void> => {
     if (!declaresType(ctx, 'application/json')) {
@@ -105,8 +107,21 @@ const registrationBody = (limitBytes: number) => {
       );
       return;
     }
+    if (isBlank(ctx)) {
+      writeOAuthError(ctx, oauthError('invalid_client_metadata', 'The body is not valid JSON.'));
+      return;
+    }
     await next();
   };
+};
+
+/**
+ * No body, or an empty or whitespace-only one: malformed JSON (RFC 8259 §2), not a registration
+ * without fields. koa-body keeps the raw text of a body it parsed; one it never read has none.
+ */
+const isBlank = (ctx: Ctx): boolean => {
+  const raw = (ctx.request as { rawBody?: unknown }).rawBody;
+  return typeof raw !== 'string' || raw.trim() === '';
 };
 
 const writeTokenError = (ctx: Ctx, error: OAuthError): void => {

@@ -253,9 +253,9 @@ describeOnEachStorage('DELETE /oauth2/tokens?client_id= (CONTRACT §5)', (storag
     expect((await revokeAll(client.id)).status).to.equal(204);
   });
 
-  it('authenticates with the session cookie too', async () => {
+  it("authenticates with the session cookie too, from the issuer's origin", async () => {
     const tokens = await obtainTokens(h, client);
-    const response = await revokeAll(client.id, { Cookie: sessionCookie(h.session) });
+    const response = await revokeAll(client.id, { Cookie: sessionCookie(h.session), Origin: h.url });
     expect(response.status, response.text).to.equal(204);
     expect(await meStatus(h.url, tokens.access_token)).to.equal(401);
   });

@@ -33,6 +33,22 @@ export const readCredential = (ctx: Ctx, allowCookie: boolean): E.Either<ApiErro
   return E.right(match[1]);
 };
 
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * Whether a request that a browser may have sent on its own (the cookie is its only credential)
+ * comes from the issuer's own pages (CONTRACT §14): `Sec-Fetch-Site: same-origin` (Fetch
+ * Metadata, sent by every current browser), or else an `Origin` equal to the issuer's. A request
+ * with neither is refused: a browser sends at least one on every state-changing request, and a
+ * program that is not a browser has the `Authorization` header. `SameSite=Lax` alone does not
+ * stop a same-site sibling (another subdomain) from posting.
+ */
+export const fromIssuerOrigin = (ctx: Ctx, issuerOrigin: string): boolean => {
+  const site = ctx.get('Sec-Fetch-Site');
+  if (site !== '') return site === 'same-origin';
+  return ctx.get('Origin') === issuerOrigin;
+};
+
 export interface AuthenticatedOptions extends ChallengeOptions {
   readonly scope: string;
   /** The issuer, to name the route's URL for the RFC 8707 audience check. */
@@ -47,6 +63,7 @@ export interface AuthenticatedOptions extends ChallengeOptions {
  */
 export const authenticated = (useCases: Pick<UseCases, 'authenticate'>, options: AuthenticatedOptions) => {
   const requireRouteScope = requireScope(options.scope);
+  const issuerOrigin = new URL(options.issuer).origin;
   return async (ctx: Ctx, next: Next): Promise<void> => {
     const credential = readCredential(ctx, options.allowCookie);
     if (E.isLeft(credential)) {
@@ -55,6 +72,11 @@ export const authenticated = (useCases: Pick<UseCases, 'authenticate'>, options:
     }
     if (credential.right === undefined) {
       writeApiError(ctx, ApiErrors.unauthorized('missing'), options);
+      return;
+    }
+    const cookieOnly = ctx.get('Authorization') === '';
+    if (cookieOnly && !SAFE_METHODS.has(ctx.method) && !fromIssuerOrigin(ctx, issuerOrigin)) {
+      writeApiError(ctx, ApiErrors.forbidden('A request signed in by cookie must come from this site.'));
       return;
     }
     const principal = await useCases.authenticate(

@@ -197,6 +197,20 @@ export class PostgresPendingAuthorizationRepository implements PendingAuthorizat
     });
   }
 
+  /** One statement; ties on `created_at` are broken by digest, as in the in-memory adapter. */
+  deleteOldest(sessionId: PendingAuthorization['sessionId'], keep: number): Promise<number> {
+    return guarded(async () => {
+      const deleted = await this.em.execute<Dictionary[]>(
+        `delete from oauth2_pending_authorizations where digest in (
+           select digest from oauth2_pending_authorizations where session_id = ?
+           order by created_at desc, digest desc offset ?)
+         returning digest`,
+        [sessionId, Math.max(0, keep)],
+      );
+      return deleted.length;
+    });
+  }
+
   deleteExpired(before: Date): Promise<number> {
     return guarded(() => this.em.nativeDelete(PendingAuthorizationSchema, { expiresAt: { $lt: before } }));
   }

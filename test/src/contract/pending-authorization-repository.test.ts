@@ -113,6 +113,51 @@ describe('the PendingAuthorizationRepository contract', () => {
       });
     });
 
+    context('when a session holds more requests than it may keep', () => {
+      const mine = [3, 1, 4, 2, 5].map((n) =>
+        aPendingAuthorization(10 + n, session.id, user.id, client.id, { createdAt: at(n) }),
+      );
+      const sameTime = [1, 2].map((n) =>
+        aPendingAuthorization(20 + n, session.id, user.id, client.id, { createdAt: at(9) }),
+      );
+      const theirs = aPendingAuthorization(30, otherSession.id, user.id, client.id, { createdAt: at(0) });
+
+      beforeEach(async () => {
+        for (const request of [...mine, theirs]) await storage().pendingAuthorizations.insert(request);
+      });
+
+      const present = async (requests: readonly PendingAuthorization[]): Promise<boolean[]> =>
+        Promise.all(
+          requests.map(
+            async (r) => (await storage().pendingAuthorizations.findByDigest(r.digest)) !== undefined,
+          ),
+        );
+
+      it('deletes the oldest beyond the newest `keep`, counts them, and leaves other sessions alone', async () => {
+        expect(await storage().pendingAuthorizations.deleteOldest(session.id, 3)).to.equal(2);
+        // created at 3, 1, 4, 2, 5: the three newest are 3, 4 and 5.
+        expect(await present(mine)).to.deep.equal([true, false, true, false, true]);
+        expect(await present([theirs])).to.deep.equal([true]);
+        expect(await storage().pendingAuthorizations.deleteOldest(session.id, 3)).to.equal(0);
+      });
+
+      it('keeps nothing of the session with keep 0', async () => {
+        expect(await storage().pendingAuthorizations.deleteOldest(session.id, 0)).to.equal(5);
+        expect(await present(mine)).to.deep.equal([false, false, false, false, false]);
+        expect(await present([theirs])).to.deep.equal([true]);
+      });
+
+      it('breaks a tie on creation time by digest, the same way in every store', async () => {
+        for (const request of sameTime) await storage().pendingAuthorizations.insert(request);
+        expect(await storage().pendingAuthorizations.deleteOldest(session.id, 1)).to.equal(6);
+        const kept = sameTime
+          .map((r) => r.digest)
+          .sort()
+          .reverse()[0];
+        expect(await present(sameTime)).to.deep.equal(sameTime.map((r) => r.digest === kept));
+      });
+    });
+
     context('when consent requests have expired', () => {
       const requests: PendingAuthorization[] = [
         aPendingAuthorization(1, session.id, user.id, client.id, { expiresAt: at(100) }),

@@ -1,6 +1,7 @@
 import Router from '@koa/router';
 import {
   ApiErrors,
+  MAX_LOCATION_LENGTH,
   oauthError,
   redirectWith,
   SCOPE_ALL,
@@ -35,7 +36,28 @@ const UNTRUSTED_MESSAGES: Record<UntrustedRequestReason, string> = {
   redirect_uri_required: 'The client has several redirect URIs; the request must name one.',
   expired_request:
     'This authorization request has expired or was already answered. Start again from the application.',
+  oversized_request: 'The authorization request is too large.',
 };
+
+/**
+ * The longest authorize query string taken (its raw, percent-encoded length). A real request is
+ * well under 2 KiB; this bound keeps every redirect made from it (to `/login`, back after
+ * signing in) under `MAX_LOCATION_LENGTH`, and the stored consent request small.
+ */
+export const MAX_AUTHORIZE_QUERY_LENGTH = 4096;
+
+/** Characters a query value may hold as they are (RFC 3986 §3.4), which `encodeURIComponent` escapes. */
+const QUERY_SAFE_ESCAPES = /%(2F|3A|40|3F|3D|2C|3B|24)/g;
+
+/**
+ * `/login?redirect=<target>`, escaping in the target only what a query value needs escaped (`%`,
+ * `&`, `+`, `#`, and what is not allowed in a query): an authorize request is mostly `/`, `:`,
+ * `=` and percent-escapes, and escaping those again would nearly double its length.
+ */
+export const loginRedirect = (target: string): string =>
+  `/login?redirect=${encodeURIComponent(target).replace(QUERY_SAFE_ESCAPES, (_, hex: string) =>
+    String.fromCharCode(parseInt(hex, 16)),
+  )}`;
 
 const hostOf = (uri: string): string => {
   try {
@@ -90,6 +112,10 @@ export const oauthRoutes = (
     await parseForm(ctx, next);
   };
 
+  const errorPage = (ctx: Ctx, reason: UntrustedRequestReason): void => {
+    renderPage(ctx, 400, authorizeErrorPage('Invalid authorization request', UNTRUSTED_MESSAGES[reason]));
+  };
+
   const renderAuthorize = (
     ctx: Ctx,
     outcome: AuthorizeOutcome | ConsentOutcome,
@@ -97,16 +123,16 @@ export const oauthRoutes = (
   ): void => {
     switch (outcome.kind) {
       case 'error_page':
-        renderPage(
-          ctx,
-          400,
-          authorizeErrorPage('Invalid authorization request', UNTRUSTED_MESSAGES[outcome.reason]),
-        );
+        errorPage(ctx, outcome.reason);
         return;
       case 'login': {
-        const target = ctx.originalUrl;
+        const location = loginRedirect(ctx.originalUrl);
+        if (location.length > MAX_LOCATION_LENGTH) {
+          errorPage(ctx, 'oversized_request');
+          return;
+        }
         ctx.status = 303;
-        ctx.redirect(`/login?redirect=${encodeURIComponent(target)}`);
+        ctx.redirect(location);
         return;
       }
       case 'client_error': {
@@ -169,6 +195,10 @@ export const oauthRoutes = (
   };
 
   router.get('/oauth2/authorize', async (ctx) => {
+    if (ctx.querystring.length > MAX_AUTHORIZE_QUERY_LENGTH) {
+      errorPage(ctx, 'oversized_request');
+      return;
+    }
     const session = await browserSession(useCases, ctx);
     const outcome = await useCases.startAuthorization(
       multiParams(new URLSearchParams(ctx.querystring)),
@@ -193,6 +223,7 @@ export const oauthRoutes = (
         approve: decision === 'allow',
       },
       session,
+      requestMeta(ctx),
     )();
     if (E.isLeft(outcome)) writeApiError(ctx, outcome.left);
     else renderAuthorize(ctx, outcome.right, session);

@@ -152,6 +152,20 @@ export class InMemoryPendingAuthorizationRepository implements PendingAuthorizat
     return Promise.resolve(pending);
   }
 
+  deleteOldest(sessionId: PendingAuthorization['sessionId'], keep: number): Promise<number> {
+    const newestFirst = [...this.db.pendingAuthorizations.values()]
+      .filter((pending) => pending.sessionId === sessionId)
+      .sort(
+        (a, b) =>
+          b.createdAt.getTime() - a.createdAt.getTime() ||
+          (a.digest < b.digest ? 1 : a.digest > b.digest ? -1 : 0),
+      );
+    const dropped = newestFirst.slice(Math.max(0, keep));
+    for (const pending of dropped)
+      this.db.remove(this.journal, this.db.pendingAuthorizations, pending.digest);
+    return Promise.resolve(dropped.length);
+  }
+
   deleteExpired(before: Date): Promise<number> {
     let count = 0;
     for (const [digest, pending] of [...this.db.pendingAuthorizations]) {

@@ -28,6 +28,11 @@ export interface PendingAuthorizationRepository {
   findByDigest(digest: CredentialDigest): Promise<PendingAuthorization | undefined>;
   /** Atomically removes and returns the request if it is still there: single use. */
   take(digest: CredentialDigest): Promise<PendingAuthorization | undefined>;
+  /**
+   * Deletes the session's requests beyond its `keep` newest (by `createdAt`); returns how many
+   * were deleted.
+   */
+  deleteOldest(sessionId: PendingAuthorization['sessionId'], keep: number): Promise<number>;
   deleteExpired(before: Date): Promise<number>;
 }
 

@@ -35,6 +35,21 @@ export const inTransaction =
       TE.flatMap(TE.fromEither),
     );
 
+/**
+ * `inTransaction` for use cases written as `async` code over `Either`: commits on `Right`, rolls
+ * back on `Left`; a failure of the transaction itself is mapped like any port failure.
+ */
+export const tryTransaction = async <A>(
+  transactor: Transactor,
+  work: (repositories: Repositories) => Promise<E.Either<ApiError, A>>,
+): Promise<E.Either<ApiError, A>> => {
+  try {
+    return await transactor.run((repositories) => () => work(repositories));
+  } catch (error) {
+    return E.left(portFailure(error));
+  }
+};
+
 /** Lifts a pure decision into a use-case pipeline. */
 export const decide = <A>(decision: E.Either<ApiError, A>): TE.TaskEither<ApiError, A> =>
   TE.fromEither(decision);

@@ -1,6 +1,5 @@
 import * as E from 'fp-ts/lib/Either.js';
-import { pipe } from 'fp-ts/lib/function.js';
-import * as TE from 'fp-ts/lib/TaskEither.js';
+import type * as TE from 'fp-ts/lib/TaskEither.js';
 import type { ApiError } from '../../errors/api-error.js';
 import type { OAuthErrorCode } from '../../errors/oauth-error.js';
 import type { Principal } from '../../model/api-key.js';
@@ -12,10 +11,20 @@ import { Uuid } from '../../model/ids.js';
 import { isValidCodeChallenge } from '../../model/pkce.js';
 import { findRegisteredRedirectUri } from '../../model/redirect-uri.js';
 import { normaliseResource } from '../../model/resource.js';
+import type { RequestMeta } from '../../model/audit.js';
 import type { Ports } from '../../ports/index.js';
-import { fromPort, inTransaction } from '../support.js';
+import type { Repositories } from '../../ports/transactor.js';
+import { auditEntry } from '../audit-entry.js';
+import { tryPort, tryTransaction } from '../support.js';
 import { resolveScope } from './scopes.js';
-import { addSeconds, PENDING_AUTHORIZATION_TTL_SECONDS, type OAuthSettings } from './settings.js';
+import {
+  addSeconds,
+  MAX_LOCATION_LENGTH,
+  MAX_PENDING_AUTHORIZATIONS_PER_SESSION,
+  MAX_STATE_LENGTH,
+  PENDING_AUTHORIZATION_TTL_SECONDS,
+  type OAuthSettings,
+} from './settings.js';
 
 /** Query parameters of `/oauth2/authorize`: every value of each name, empty values already dropped. */
 export type AuthorizeParams = Readonly<Partial<Record<string, readonly string[]>>>;
@@ -28,7 +37,9 @@ export type UntrustedRequestReason =
   | 'duplicate_redirect_uri'
   | 'unregistered_redirect_uri'
   | 'redirect_uri_required'
-  | 'expired_request';
+  | 'expired_request'
+  /** A `state` too long to send back in a redirect (`MAX_STATE_LENGTH`), or too large a request. */
+  | 'oversized_request';
 
 export interface ClientErrorResponse {
   readonly client: OAuthClient;
@@ -69,32 +80,36 @@ const single = (params: AuthorizeParams, name: string): E.Either<'duplicate', st
   return values.length > 1 ? E.left('duplicate') : E.right(values[0]);
 };
 
-const findTarget =
-  (deps: Pick<Ports, 'clients'>) =>
-  (params: AuthorizeParams): TE.TaskEither<ApiError, E.Either<UntrustedRequestReason, Target>> => {
-    const clientId = single(params, 'client_id');
-    if (E.isLeft(clientId)) return TE.right(E.left('duplicate_client_id'));
-    const id = clientId.right;
-    if (id === undefined) return TE.right(E.left('missing_client_id'));
-    if (!Uuid.is(id)) return TE.right(E.left('unknown_client'));
-    return pipe(
-      fromPort(() => deps.clients.findById(id.toLowerCase() as ClientId)),
-      TE.map((client): E.Either<UntrustedRequestReason, Target> => {
-        if (client === undefined) return E.left('unknown_client');
-        const presented = single(params, 'redirect_uri');
-        if (E.isLeft(presented)) return E.left('duplicate_redirect_uri');
-        if (presented.right === undefined) {
-          const only = client.redirectUris.length === 1 ? client.redirectUris[0] : undefined;
-          return only === undefined
-            ? E.left('redirect_uri_required')
-            : E.right({ client, redirectUri: only, redirectUriSent: false });
-        }
-        return findRegisteredRedirectUri(client.redirectUris, presented.right) === undefined
-          ? E.left('unregistered_redirect_uri')
-          : E.right({ client, redirectUri: presented.right, redirectUriSent: true });
-      }),
-    );
-  };
+const findTarget = async (
+  deps: Pick<Ports, 'clients'>,
+  params: AuthorizeParams,
+): Promise<E.Either<ApiError, E.Either<UntrustedRequestReason, Target>>> => {
+  const untrusted = (reason: UntrustedRequestReason) => E.right(E.left(reason));
+  // Checked before anything else: the state goes back in a redirect, and the request itself in
+  // the login redirect, so an oversized one gets no redirect at all.
+  if ((params.state ?? []).some((state) => state.length > MAX_STATE_LENGTH))
+    return untrusted('oversized_request');
+  const clientId = single(params, 'client_id');
+  if (E.isLeft(clientId)) return untrusted('duplicate_client_id');
+  const id = clientId.right;
+  if (id === undefined) return untrusted('missing_client_id');
+  if (!Uuid.is(id)) return untrusted('unknown_client');
+  const found = await tryPort(() => deps.clients.findById(id.toLowerCase() as ClientId));
+  if (E.isLeft(found)) return found;
+  const client = found.right;
+  if (client === undefined) return untrusted('unknown_client');
+  const presented = single(params, 'redirect_uri');
+  if (E.isLeft(presented)) return untrusted('duplicate_redirect_uri');
+  if (presented.right === undefined) {
+    const only = client.redirectUris.length === 1 ? client.redirectUris[0] : undefined;
+    return only === undefined
+      ? untrusted('redirect_uri_required')
+      : E.right(E.right({ client, redirectUri: only, redirectUriSent: false }));
+  }
+  return findRegisteredRedirectUri(client.redirectUris, presented.right) === undefined
+    ? untrusted('unregistered_redirect_uri')
+    : E.right(E.right({ client, redirectUri: presented.right, redirectUriSent: true }));
+};
 
 interface ValidRequest {
   readonly scopes: readonly string[];
@@ -162,61 +177,114 @@ export const checkAuthorizeParams = (
  * (bad client or redirect URI: never redirect), the login page, an error sent back to the client,
  * and the consent page, for which it stores a single-use pending request.
  */
-export const makeStartAuthorization =
-  (
-    deps: Pick<Ports, 'clients' | 'grants' | 'pendingAuthorizations' | 'clock' | 'random'>,
-    settings: OAuthSettings,
-  ) =>
-  (params: AuthorizeParams, session: Principal | undefined): TE.TaskEither<ApiError, AuthorizeOutcome> =>
-    pipe(
-      findTarget(deps)(params),
-      TE.flatMap((target) => {
-        if (E.isLeft(target)) return TE.right({ kind: 'error_page', reason: target.left } as const);
-        if (session === undefined) return TE.right({ kind: 'login' } as const);
-        const { client, redirectUri } = target.right;
-        const checked = checkAuthorizeParams(params, client, settings);
-        if (E.isLeft(checked)) {
-          return pipe(
-            client.dynamicallyRegistered
-              ? fromPort(() => deps.grants.hasApproved(session.user.id, client.id))
-              : TE.right(true),
-            TE.map((approvedBefore): AuthorizeOutcome => ({
-              kind: 'client_error',
-              client,
-              redirectUri,
-              ...checked.left,
-              showPage: !approvedBefore,
-            })),
-          );
-        }
-        const now = deps.clock.now();
-        const request = issueCredential('consent', deps.random.bytes(CREDENTIAL_BYTES));
-        const csrf = issueCredential('csrf', deps.random.bytes(CREDENTIAL_BYTES));
-        const pending: PendingAuthorization = {
-          digest: request.digest,
-          csrfDigest: csrf.digest,
-          sessionId: session.apiKeyId,
-          userId: session.user.id,
-          clientId: client.id,
-          redirectUri,
-          redirectUriSent: target.right.redirectUriSent,
-          ...checked.right,
-          createdAt: now,
-          expiresAt: addSeconds(now, PENDING_AUTHORIZATION_TTL_SECONDS),
-        };
-        return pipe(
-          fromPort(() => deps.pendingAuthorizations.insert(pending)),
-          TE.map((): AuthorizeOutcome => ({
-            kind: 'consent',
-            client,
-            redirectUri,
-            scopes: pending.scopes,
-            requestId: request.token,
-            csrfToken: csrf.token,
-          })),
-        );
-      }),
-    );
+export const makeStartAuthorization = (
+  deps: Pick<Ports, 'clients' | 'grants' | 'pendingAuthorizations' | 'transactor' | 'clock' | 'random'>,
+  settings: OAuthSettings,
+) => {
+  const clientError = async (
+    target: Target,
+    problem: RequestProblem,
+    session: Principal,
+  ): Promise<E.Either<ApiError, AuthorizeOutcome>> => {
+    const approvedBefore = target.client.dynamicallyRegistered
+      ? await tryPort(() => deps.grants.hasApproved(session.user.id, target.client.id))
+      : E.right(true);
+    if (E.isLeft(approvedBefore)) return approvedBefore;
+    return E.right({
+      kind: 'client_error',
+      client: target.client,
+      redirectUri: target.redirectUri,
+      ...problem,
+      showPage: !approvedBefore.right,
+    });
+  };
+
+  /**
+   * Stores the consent request, dropping the session's oldest beyond
+   * `MAX_PENDING_AUTHORIZATIONS_PER_SESSION` in the same transaction: each consent page a session
+   * opens holds a row for ten minutes, and nothing else bounds how many it opens.
+   */
+  const storePending = (pending: PendingAuthorization): Promise<E.Either<ApiError, number>> =>
+    tryTransaction(deps.transactor, async (tx) => {
+      const inserted = await tryPort(() => tx.pendingAuthorizations.insert(pending));
+      if (E.isLeft(inserted)) return inserted;
+      return tryPort(() =>
+        tx.pendingAuthorizations.deleteOldest(pending.sessionId, MAX_PENDING_AUTHORIZATIONS_PER_SESSION),
+      );
+    });
+
+  const consent = async (
+    target: Target,
+    request: ValidRequest,
+    session: Principal,
+  ): Promise<E.Either<ApiError, AuthorizeOutcome>> => {
+    const now = deps.clock.now();
+    const requestId = issueCredential('consent', deps.random.bytes(CREDENTIAL_BYTES));
+    const csrf = issueCredential('csrf', deps.random.bytes(CREDENTIAL_BYTES));
+    const pending: PendingAuthorization = {
+      digest: requestId.digest,
+      csrfDigest: csrf.digest,
+      sessionId: session.apiKeyId,
+      userId: session.user.id,
+      clientId: target.client.id,
+      redirectUri: target.redirectUri,
+      redirectUriSent: target.redirectUriSent,
+      ...request,
+      createdAt: now,
+      expiresAt: addSeconds(now, PENDING_AUTHORIZATION_TTL_SECONDS),
+    };
+    const stored = await storePending(pending);
+    if (E.isLeft(stored)) return stored;
+    return E.right({
+      kind: 'consent',
+      client: target.client,
+      redirectUri: target.redirectUri,
+      scopes: pending.scopes,
+      requestId: requestId.token,
+      csrfToken: csrf.token,
+    });
+  };
+
+  /**
+   * Whether every answer this request can get back at its redirect URI (a code, or an error with
+   * its description), with its state, fits in a `Location` header. Checked on the GET, so that a
+   * code is never issued to a redirect that cannot be sent.
+   */
+  const answerFits = (target: Target, params: AuthorizeParams): boolean => {
+    const state = params.state?.[0];
+    const longest = redirectWith(target.redirectUri, {
+      error: 'x'.repeat(32),
+      error_description: 'x'.repeat(128),
+      code: 'x'.repeat(96),
+      ...(state === undefined ? {} : { state }),
+      iss: settings.issuer,
+    });
+    return longest.length <= MAX_LOCATION_LENGTH;
+  };
+
+  const start = async (
+    params: AuthorizeParams,
+    session: Principal | undefined,
+  ): Promise<E.Either<ApiError, AuthorizeOutcome>> => {
+    const target = await findTarget(deps, params);
+    if (E.isLeft(target)) return target;
+    if (E.isLeft(target.right)) return E.right({ kind: 'error_page', reason: target.right.left });
+    if (!answerFits(target.right.right, params))
+      return E.right({ kind: 'error_page', reason: 'oversized_request' });
+    if (session === undefined) return E.right({ kind: 'login' });
+    const checked = checkAuthorizeParams(params, target.right.right.client, settings);
+    return E.isLeft(checked)
+      ? clientError(target.right.right, checked.left, session)
+      : consent(target.right.right, checked.right, session);
+  };
+
+  return (
+      params: AuthorizeParams,
+      session: Principal | undefined,
+    ): TE.TaskEither<ApiError, AuthorizeOutcome> =>
+    () =>
+      start(params, session);
+};
 
 export interface ConsentAnswer {
   readonly requestId?: string;
@@ -258,97 +326,145 @@ const checkAnswer = (
  * `POST /oauth2/authorize` (CONTRACT §5 steps 5–6): checks the CSRF token (403 and nothing issued
  * without it), takes the single-use pending request, re-checks that client and redirect URI
  * still exist, and answers with a code (one grant, one code, in one transaction) or
- * `access_denied`. Only the values bound in the pending request are used.
+ * `access_denied`. Only the values bound in the pending request are used. Either decision is
+ * audited in the same transaction (CONTRACT §14: an approval is `create` on `oauth2_grant`).
  */
-export const makeDecideAuthorization =
-  (
-    deps: Pick<Ports, 'clients' | 'pendingAuthorizations' | 'transactor' | 'clock' | 'random'>,
-    settings: OAuthSettings,
-  ) =>
-  (answer: ConsentAnswer, session: Principal): TE.TaskEither<ApiError, ConsentOutcome> => {
+export const makeDecideAuthorization = (
+  deps: Pick<Ports, 'clients' | 'pendingAuthorizations' | 'transactor' | 'clock' | 'random'>,
+  settings: OAuthSettings,
+) => {
+  const redirect = (pending: PendingAuthorization, params: Record<string, string>): ConsentOutcome => ({
+    kind: 'redirect',
+    redirectUri: pending.redirectUri,
+    params: {
+      ...params,
+      ...(pending.state === undefined ? {} : { state: pending.state }),
+      iss: settings.issuer,
+    },
+  });
+
+  /** The audit entry of a decision: the grant it created, or none for a denial. */
+  const audited = (
+    tx: Repositories,
+    meta: RequestMeta,
+    pending: PendingAuthorization,
+    grantId: GrantId | undefined,
+  ): Promise<E.Either<ApiError, void>> =>
+    tryPort(() =>
+      tx.audit.append(
+        auditEntry(
+          deps,
+          meta,
+        )({
+          action: 'create',
+          resourceType: 'oauth2_grant',
+          resourceId: grantId ?? '',
+          actorId: pending.userId,
+          status: 302,
+          diff: {
+            client_id: { new: pending.clientId },
+            scopes: { new: pending.scopes },
+            resource: { new: pending.resource },
+            decision: { new: grantId === undefined ? 'denied' : 'approved' },
+          },
+        }),
+      ),
+    );
+
+  /** One grant and its code, bound to exactly what the consent form showed. */
+  const approve = async (
+    tx: Repositories,
+    pending: PendingAuthorization,
+    client: OAuthClient,
+    meta: RequestMeta,
+    now: Date,
+  ): Promise<E.Either<ApiError, ConsentOutcome>> => {
+    const grant: Grant = {
+      id: deps.random.uuid() as GrantId,
+      clientId: client.id,
+      userId: pending.userId,
+      scopes: pending.scopes,
+      resource: pending.resource,
+      createdAt: now,
+      expiresAt: addSeconds(now, settings.grantMaxTtlSeconds),
+    };
+    const issued = issueCredential('code', deps.random.bytes(CREDENTIAL_BYTES));
+    const code: AuthorizationCode = {
+      id: deps.random.uuid(),
+      digest: issued.digest,
+      grantId: grant.id,
+      clientId: client.id,
+      userId: pending.userId,
+      redirectUri: pending.redirectUri,
+      redirectUriSent: pending.redirectUriSent,
+      scopes: pending.scopes,
+      resource: pending.resource,
+      resourceRequested: pending.resourceRequested,
+      codeChallenge: pending.codeChallenge,
+      createdAt: now,
+      expiresAt: addSeconds(now, settings.codeTtlSeconds),
+    };
+    const stored = await tryPort(async () => {
+      await tx.grants.insert(grant);
+      await tx.codes.insert(code);
+    });
+    if (E.isLeft(stored)) return stored;
+    const logged = await audited(tx, meta, pending, grant.id);
+    return E.isLeft(logged) ? logged : E.right(redirect(pending, { code: issued.token }));
+  };
+
+  const answerPending = async (
+    tx: Repositories,
+    pending: PendingAuthorization,
+    answer: ConsentAnswer,
+    meta: RequestMeta,
+    now: Date,
+  ): Promise<E.Either<ApiError, ConsentOutcome>> => {
+    const taken = await tryPort(() => tx.pendingAuthorizations.take(pending.digest));
+    if (E.isLeft(taken)) return taken;
+    // Single use: a second answer to the same form finds it gone.
+    if (taken.right === undefined) return E.right({ kind: 'error_page', reason: 'expired_request' });
+    const client = await tryPort(() => tx.clients.findById(pending.clientId));
+    if (E.isLeft(client)) return client;
+    if (client.right === undefined) return E.right({ kind: 'error_page', reason: 'unknown_client' });
+    if (findRegisteredRedirectUri(client.right.redirectUris, pending.redirectUri) === undefined) {
+      return E.right({ kind: 'error_page', reason: 'unregistered_redirect_uri' });
+    }
+    if (answer.approve) return approve(tx, pending, client.right, meta, now);
+    const logged = await audited(tx, meta, pending, undefined);
+    return E.isLeft(logged)
+      ? logged
+      : E.right(
+          redirect(pending, { error: 'access_denied', error_description: 'The user denied the request.' }),
+        );
+  };
+
+  const decide = async (
+    answer: ConsentAnswer,
+    session: Principal,
+    meta: RequestMeta,
+  ): Promise<E.Either<ApiError, ConsentOutcome>> => {
     const now = deps.clock.now();
     const digest = answer.requestId === undefined ? undefined : credentialDigest('consent', answer.requestId);
-    const withIss = (params: Record<string, string>, state: string | undefined): Record<string, string> => ({
-      ...params,
-      ...(state === undefined ? {} : { state }),
-      iss: settings.issuer,
-    });
-    return pipe(
+    const found =
       digest === undefined
-        ? TE.right(undefined)
-        : fromPort(() => deps.pendingAuthorizations.findByDigest(digest)),
-      TE.flatMap((pending) => {
-        const refused = checkAnswer(pending, answer, session, now);
-        if (refused !== undefined || pending === undefined)
-          return TE.right(refused ?? ({ kind: 'forbidden' } as const));
-        return inTransaction(deps.transactor)((tx) =>
-          pipe(
-            fromPort(() => tx.pendingAuthorizations.take(pending.digest)),
-            TE.flatMap((taken) =>
-              taken === undefined
-                ? TE.right({ taken: false, client: undefined })
-                : pipe(
-                    fromPort(() => tx.clients.findById(taken.clientId)),
-                    TE.map((client) => ({ taken: true, client })),
-                  ),
-            ),
-            TE.flatMap(({ taken, client }): TE.TaskEither<ApiError, ConsentOutcome> => {
-              // Single use: a second answer to the same form finds it gone.
-              if (!taken) return TE.right({ kind: 'error_page', reason: 'expired_request' });
-              if (client === undefined) return TE.right({ kind: 'error_page', reason: 'unknown_client' });
-              if (findRegisteredRedirectUri(client.redirectUris, pending.redirectUri) === undefined) {
-                return TE.right({ kind: 'error_page', reason: 'unregistered_redirect_uri' });
-              }
-              if (!answer.approve) {
-                return TE.right({
-                  kind: 'redirect',
-                  redirectUri: pending.redirectUri,
-                  params: withIss(
-                    { error: 'access_denied', error_description: 'The user denied the request.' },
-                    pending.state,
-                  ),
-                });
-              }
-              const grant: Grant = {
-                id: deps.random.uuid() as GrantId,
-                clientId: client.id,
-                userId: pending.userId,
-                scopes: pending.scopes,
-                resource: pending.resource,
-                createdAt: now,
-                expiresAt: addSeconds(now, settings.grantMaxTtlSeconds),
-              };
-              const issued = issueCredential('code', deps.random.bytes(CREDENTIAL_BYTES));
-              const code: AuthorizationCode = {
-                id: deps.random.uuid(),
-                digest: issued.digest,
-                grantId: grant.id,
-                clientId: client.id,
-                userId: pending.userId,
-                redirectUri: pending.redirectUri,
-                redirectUriSent: pending.redirectUriSent,
-                scopes: pending.scopes,
-                resource: pending.resource,
-                resourceRequested: pending.resourceRequested,
-                codeChallenge: pending.codeChallenge,
-                createdAt: now,
-                expiresAt: addSeconds(now, settings.codeTtlSeconds),
-              };
-              return pipe(
-                fromPort(() => tx.grants.insert(grant)),
-                TE.flatMap(() => fromPort(() => tx.codes.insert(code))),
-                TE.map(() => ({
-                  kind: 'redirect' as const,
-                  redirectUri: pending.redirectUri,
-                  params: withIss({ code: issued.token }, pending.state),
-                })),
-              );
-            }),
-          ),
-        );
-      }),
-    );
+        ? E.right(undefined)
+        : await tryPort(() => deps.pendingAuthorizations.findByDigest(digest));
+    if (E.isLeft(found)) return found;
+    const pending = found.right;
+    const refused = checkAnswer(pending, answer, session, now);
+    if (refused !== undefined || pending === undefined) return E.right(refused ?? { kind: 'forbidden' });
+    return tryTransaction(deps.transactor, (tx) => answerPending(tx, pending, answer, meta, now));
   };
+
+  return (
+      answer: ConsentAnswer,
+      session: Principal,
+      meta: RequestMeta,
+    ): TE.TaskEither<ApiError, ConsentOutcome> =>
+    () =>
+      decide(answer, session, meta);
+};
 
 /** Appends response parameters to a redirect URI, keeping its own query (RFC 6749 §4.1.2). */
 export const redirectWith = (redirectUri: string, params: Readonly<Record<string, string>>): string =>

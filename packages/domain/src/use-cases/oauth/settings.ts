@@ -20,6 +20,23 @@ export interface OAuthSettings {
 /** How long a consent form stays answerable (CONTRACT §5 step 5). */
 export const PENDING_AUTHORIZATION_TTL_SECONDS = 600;
 
+/**
+ * Consent requests a session may hold at once; opening another drops the oldest. Each one is a
+ * consent page a user could still answer, so a few dozen cover any real use (several tabs).
+ */
+export const MAX_PENDING_AUTHORIZATIONS_PER_SESSION = 32;
+
+/**
+ * The longest `state` accepted at authorize. It is sent back in the redirect to the client, whose
+ * `Location` must stay under 8 KiB with a redirect URI of up to 4 KiB (RFC 9110 §5.4: servers
+ * and proxies commonly refuse larger header sections). Real clients send a random value of a few
+ * dozen characters; some encode a small JSON object.
+ */
+export const MAX_STATE_LENGTH = 1024;
+
+/** No redirect Latchkey answers with has a longer `Location` (CONTRACT §14). */
+export const MAX_LOCATION_LENGTH = 8192;
+
 export const addSeconds = (date: Date, seconds: number): Date => new Date(date.getTime() + seconds * 1000);
 
 export const earliest = (a: Date, b: Date): Date => (a.getTime() <= b.getTime() ? a : b);

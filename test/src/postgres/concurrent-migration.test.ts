@@ -5,15 +5,14 @@ import {
   type PostgresStorage,
 } from '@latchkey/adapters-postgres';
 import { expect } from 'chai';
-import { onServerDatabase, TEST_DATABASE_URL_VARIABLE } from '../support/postgres.js';
+import { onServerDatabase, requiredServerUrl } from '../support/postgres.js';
 
 const ALL = MIGRATIONS.map((migration) => migration.name);
 
 describe('instances starting together on one PostgreSQL database', () => {
   it('apply every migration exactly once, one instance after the other, and all of them start', async function () {
-    const serverUrl = process.env[TEST_DATABASE_URL_VARIABLE];
     // Two instances need a PostgreSQL server: only one process can open the embedded database.
-    if (serverUrl === undefined || serverUrl === '') this.skip();
+    const serverUrl = requiredServerUrl(() => this.skip());
     const database = await onServerDatabase(serverUrl);
     const instances: PostgresStorage[] = [];
     try {

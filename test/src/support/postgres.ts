@@ -9,6 +9,20 @@ import { startEmbeddedDatabase } from '@latchkey/app';
 /** A PostgreSQL server to create throw-away databases on; unset means the embedded database. */
 export const TEST_DATABASE_URL_VARIABLE = 'LATCHKEY_TEST_DATABASE_URL';
 
+/**
+ * The PostgreSQL server of `LATCHKEY_TEST_DATABASE_URL`, for suites that need one (several
+ * connections at once). Without it such a suite is skipped on a developer's machine, and fails
+ * where `LATCHKEY_TEST_REQUIRE_SERVER=1` says a server must be there (CI).
+ */
+export const requiredServerUrl = (skip: () => void): string => {
+  const url = process.env[TEST_DATABASE_URL_VARIABLE];
+  if (url !== undefined && url !== '') return url;
+  if (process.env.LATCHKEY_TEST_REQUIRE_SERVER === '1')
+    throw new Error(`${TEST_DATABASE_URL_VARIABLE} is not set, and this run requires a PostgreSQL server`);
+  skip();
+  throw new Error('skipped');
+};
+
 export type EmbeddedDatabase = Awaited<ReturnType<typeof startEmbeddedDatabase>>;
 
 export interface PostgresHarness {

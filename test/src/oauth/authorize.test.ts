@@ -448,6 +448,7 @@ describeOnEachStorage(
           csrf_token: page.csrf,
           decision: 'allow',
         });
+        expect(answer.status).to.equal(403);
         expect(answer.headers.get('location') ?? '').to.not.include('code=');
       });
     });
@@ -478,6 +479,21 @@ describeOnEachStorage(
         });
         expect(answer.status).to.equal(403);
         expect(answer.headers.get('location')).to.equal(null);
+      });
+
+      it('refuses the well-formed CSRF token of another consent form of the same session with 403', async () => {
+        const page = await open();
+        const other = await open();
+        expect(other.csrf).to.match(/^lk_csrf_/);
+        expect(other.csrf).to.not.equal(page.csrf);
+        const answer = await postConsent(h.url, page.cookie, {
+          request_id: page.requestId,
+          csrf_token: other.csrf,
+          decision: 'allow',
+        });
+        expect(answer.status).to.equal(403);
+        expect(answer.headers.get('location')).to.equal(null);
+        expect(answer.text).to.not.include('lk_code_');
       });
 
       it('still answers the request with the right token after a refused POST', async () => {
@@ -513,6 +529,7 @@ describeOnEachStorage(
           csrf_token: page.csrf,
           decision: 'allow',
         });
+        expect(answer.status).to.equal(403);
         expect(answer.headers.get('location') ?? '').to.not.include('code=');
       });
 
@@ -521,7 +538,7 @@ describeOnEachStorage(
         const first = await decide(h.url, page, 'allow');
         expect(redirectParams(h.url, first, client.redirectUri).get('code')).to.match(/^lk_code_/);
         const second = await decide(h.url, page, 'allow');
-        expect(second.headers.get('location') ?? '').to.not.include('code=');
+        expectErrorPage(second);
       });
 
       it('issues nothing when the app was deleted after the consent page was shown', async () => {

@@ -466,7 +466,25 @@ export interface TokenSet {
 /** Asserts a 200 token response and returns its body. */
 export const expectTokens = (response: JsonResponse): TokenSet => {
   expect(response.status, response.text).to.equal(200);
-  return response.body as TokenSet;
+  expect(response.headers.get('cache-control')).to.equal('no-store');
+  const body = response.body as Record<string, unknown>;
+  const keys = Object.keys(body).sort();
+  expect(keys).to.satisfy(
+    (k: string[]) =>
+      [
+        'access_token,expires_in,refresh_token,scope,token_type',
+        'access_token,expires_in,scope,token_type',
+      ].includes(k.join(',')),
+    `token response fields: ${keys.join(', ')}`,
+  );
+  expect(body.access_token)
+    .to.be.a('string')
+    .and.match(/^lk_at_[A-Za-z0-9_-]{43,}$/);
+  expect(body.token_type).to.equal('Bearer');
+  expect(body.expires_in).to.be.a('number').and.be.greaterThan(0);
+  expect(body.scope).to.be.a('string').and.not.equal('');
+  if (body.refresh_token !== undefined) expect(body.refresh_token).to.match(/^lk_rt_[A-Za-z0-9_-]{43,}$/);
+  return body as unknown as TokenSet;
 };
 
 /** Authorize, allow, exchange: the tokens of a fresh grant. */

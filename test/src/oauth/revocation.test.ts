@@ -168,7 +168,8 @@ describeOnEachStorage('token introspection (CONTRACT §6, RFC 7662)', (storage) 
     const resource = `${h.url}${MCP_PATH}`;
     const tokens = await obtainTokens(h, client, { params: { resource } });
     const body = (await introspect(h.url, client, tokens.access_token)).body as { aud?: string | string[] };
-    if (body.aud !== undefined) expect([body.aud].flat()).to.include(resource);
+    expect(body.aud, 'aud of a resource-bound token').to.not.equal(undefined);
+    expect([body.aud].flat()).to.include(resource);
   });
 
   it('accepts client_secret_post', async () => {

@@ -3,6 +3,7 @@ import type { Principal } from '@latchkey/domain';
 import type { Next } from 'koa';
 import type { Logger } from 'pino';
 import type { Ctx, RequestState } from '../state.js';
+import type { OutageLog } from './outage.js';
 
 const IPV4_MAPPED = '::ffff:';
 const unmapped = (address: string): string =>
@@ -36,6 +37,7 @@ class State implements RequestState {
     private readonly logger: Logger,
     readonly requestId: string,
     readonly clientIp: string,
+    readonly outage: OutageLog,
   ) {}
 
   get log(): Logger {
@@ -43,12 +45,18 @@ class State implements RequestState {
   }
 }
 
+/** After a request during a database outage: a passing readiness probe ends it, any other may check. */
+const duringOutage = (ctx: Ctx, outage: OutageLog): void => {
+  if (ctx.path === '/readyz' && ctx.status === 200) outage.available();
+  else outage.recheck();
+};
+
 /**
  * Assigns a request id, works out the client IP and logs one line per request. The line has the
  * path without its query string, so a credential sent in the query never reaches the log.
  */
 export const requestContext =
-  (logger: Logger, trustProxy: number) =>
+  (logger: Logger, trustProxy: number, outage: OutageLog) =>
   async (ctx: Ctx, next: Next): Promise<void> => {
     const requestId = randomUUID();
     // `X-Forwarded-For` is only read when a proxy is trusted: otherwise it cannot matter.
@@ -57,16 +65,19 @@ export const requestContext =
       logger,
       requestId,
       clientIp(ctx.req.socket.remoteAddress, forwardedFor, trustProxy),
+      outage,
     );
     ctx.res.setHeader('X-Request-Id', requestId);
     if (!logger.isLevelEnabled('info')) {
       await next();
+      if (outage.ongoing) duringOutage(ctx, outage);
       return;
     }
     const started = process.hrtime.bigint();
     try {
       await next();
     } finally {
+      if (outage.ongoing) duringOutage(ctx, outage);
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       logger.info(
         {

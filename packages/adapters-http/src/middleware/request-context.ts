@@ -28,6 +28,21 @@ export const clientIp = (
   return hop === undefined ? socket : unmapped(hop);
 };
 
+/**
+ * An incoming `X-Request-Id` that is kept (set by a proxy or the client, so that one id follows
+ * the request through every log): 1 to 128 characters that need no escaping in a log or header.
+ */
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+const requestIdOf = (incoming: string | string[] | undefined): string =>
+  typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+
+/** The route template that matched (@koa/router sets it), which groups requests in the log. */
+const routeOf = (ctx: Ctx): string | undefined => {
+  const route = (ctx as { _matchedRoute?: unknown })._matchedRoute;
+  return typeof route === 'string' ? route : undefined;
+};
+
 /** The request's state; the child logger is made only when something logs through it. */
 class State implements RequestState {
   principal?: Principal;
@@ -52,13 +67,14 @@ const duringOutage = (ctx: Ctx, outage: OutageLog): void => {
 };
 
 /**
- * Assigns a request id, works out the client IP and logs one line per request. The line has the
- * path without its query string, so a credential sent in the query never reaches the log.
+ * Takes the request id from a well-formed `X-Request-Id` or makes one, works out the client IP
+ * and logs one line per request. The line has the path without its query string, so a
+ * credential sent in the query never reaches the log.
  */
 export const requestContext =
   (logger: Logger, trustProxy: number, outage: OutageLog) =>
   async (ctx: Ctx, next: Next): Promise<void> => {
-    const requestId = randomUUID();
+    const requestId = requestIdOf(ctx.req.headers['x-request-id']);
     // `X-Forwarded-For` is only read when a proxy is trusted: otherwise it cannot matter.
     const forwardedFor = trustProxy > 0 ? ctx.get('X-Forwarded-For') || undefined : undefined;
     ctx.state = new State(
@@ -84,6 +100,7 @@ export const requestContext =
           requestId,
           method: ctx.method,
           path: ctx.path,
+          route: routeOf(ctx),
           status: ctx.status,
           ms: Math.round(ms * 10) / 10,
           ip: ctx.state.clientIp,

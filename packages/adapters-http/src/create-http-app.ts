@@ -5,6 +5,7 @@ import type { HttpConfig } from './config.js';
 import { catchErrors } from './middleware/errors.js';
 import { LoginLimiter } from './middleware/login-limiter.js';
 import { purgeAbandonedClients } from './middleware/maintenance.js';
+import { OutageLog } from './middleware/outage.js';
 import { requestContext } from './middleware/request-context.js';
 import { securityHeaders } from './middleware/security-headers.js';
 import { corsPolicy } from './middleware/cors.js';
@@ -26,7 +27,9 @@ export const createHttpApp = (useCases: UseCases, config: HttpConfig): Koa<Reque
   app.silent = true;
   const limiter = new LoginLimiter(config.loginRateLimitPerMinute);
 
-  app.use(requestContext(config.logger, config.trustProxy));
+  app.use(
+    requestContext(config.logger, config.trustProxy, new OutageLog(config.logger, () => useCases.ping())),
+  );
   app.use(catchErrors);
   app.use(securityHeaders());
   app.use(corsPolicy(MCP_PATH));

@@ -1,6 +1,6 @@
-import { mkdir } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { lockDataDirectory } from './data-directory-lock.js';
 
 export interface EmbeddedDatabaseOptions {
   /** Where PGlite keeps its files; created if missing, initialised on first use. */
@@ -18,7 +18,7 @@ export interface EmbeddedDatabase {
    */
   readonly url: string;
   readonly port: number;
-  /** Closes the socket server and the database. Idempotent. */
+  /** Closes the socket server and the database, and gives up the data directory. Idempotent. */
   stop(): Promise<void>;
   /**
    * Closes the socket server but keeps the database open: clients see the database go away
@@ -49,12 +49,19 @@ const urlHost = (host: string): string => (host.includes(':') ? `[${host}]` : ho
  * so that the same MikroORM adapter serves both (CONTRACT §13).
  *
  * The first start in an empty directory runs initdb and takes seconds; later starts only open
- * the files.
+ * the files. Rejects with a `DataDirectoryLockedError` while another process has `dataDir`.
  */
 export const startEmbeddedDatabase = async (options: EmbeddedDatabaseOptions): Promise<EmbeddedDatabase> => {
-  // PGlite creates only the last path segment itself.
-  await mkdir(options.dataDir, { recursive: true });
-  const db = await PGlite.create(options.dataDir);
+  // PGlite does not lock its files: a second process opening them loses acknowledged writes.
+  // This rejects, naming the holder, while another process has the directory.
+  const lock = await lockDataDirectory(options.dataDir);
+  let db: PGlite;
+  try {
+    db = await PGlite.create(lock.dataDir);
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
   const host = options.host ?? LOOPBACK;
 
   const listen = async (port: number): Promise<PGLiteSocketServer> => {
@@ -70,6 +77,7 @@ export const startEmbeddedDatabase = async (options: EmbeddedDatabaseOptions): P
     server = await listen(options.port ?? 0);
   } catch (error) {
     await db.close();
+    await lock.release();
     throw error;
   }
   const port = listeningPort(server);
@@ -104,6 +112,7 @@ export const startEmbeddedDatabase = async (options: EmbeddedDatabaseOptions): P
         stopped = true;
         await closeServer();
         await db.close();
+        await lock.release();
       }),
   };
 };

@@ -1,5 +1,11 @@
 export { decodeConfig, type Config, type Env } from './config.js';
 export { buildContainer, openStorage, TOKENS, type Overrides, type Storage } from './container.js';
+export {
+  DataDirectoryLockedError,
+  lockDataDirectory,
+  type DataDirectoryHolder,
+  type DataDirectoryLock,
+} from './data-directory-lock.js';
 export { startEmbeddedDatabase, type EmbeddedDatabase } from './embedded-database.js';
 export { createLogger } from './logger.js';
 export { needsSetup, startLatchkey, type RunningLatchkey } from './server.js';

@@ -41,28 +41,53 @@ const main = async (): Promise<void> => {
   const storage = await container.getAsync<Storage>(TOKENS.Storage);
   const useCases = await container.getAsync<UseCases>(TOKENS.UseCases);
 
+  const resource = `${config.issuer}${MCP_PATH}`;
+
   /**
-   * The token's principal now, or `undefined` once it no longer authenticates with scope mcp
-   * (revoked, expired, its user or grant gone). Asked at start-up and again before every MCP
-   * request, as the HTTP endpoint checks every request. A storage failure is thrown: the SDK
+   * The token's principal now, or why it does not serve the MCP tools (revoked, expired, its user
+   * or grant gone, another audience, no scope mcp). A storage failure is thrown.
+   */
+  const checkToken = async (): Promise<{ principal: Principal } | { refused: string }> => {
+    const found = await useCases.authenticate(token, ['session', 'access'], resource)();
+    if (E.isLeft(found)) {
+      if (found.left.status !== 401)
+        throw new Error('Latchkey could not check the token just now; try again.');
+      // RFC 8707: the token's audience is a resource that does not cover the MCP endpoint.
+      if (found.left.credential === 'wrong_audience')
+        return { refused: `it was issued for another audience; the MCP tools need one for ${resource}` };
+      return { refused: 'it is unknown, expired or revoked' };
+    }
+    return scopeSatisfies(found.right.scopes, SCOPE_MCP)
+      ? { principal: found.right }
+      : { refused: 'it needs scope mcp' };
+  };
+
+  /**
+   * Asked at start-up and again before every MCP request, as the HTTP endpoint checks every
+   * request: once the token no longer serves, `undefined`. A storage failure is thrown: the SDK
    * answers that one request with an internal error, and the session goes on.
    */
   const currentPrincipal = async (): Promise<Principal | undefined> => {
-    const found = await useCases.authenticate(token, ['session', 'access'], `${config.issuer}${MCP_PATH}`)();
-    if (E.isLeft(found)) {
-      if (found.left.status === 401) return undefined;
-      throw new Error('Latchkey could not check the token just now; try again.');
-    }
-    return scopeSatisfies(found.right.scopes, SCOPE_MCP) ? found.right : undefined;
+    const checked = await checkToken();
+    return 'principal' in checked ? checked.principal : undefined;
   };
 
-  const principal = await currentPrincipal().catch(() => undefined);
-  if (principal === undefined) {
-    process.stderr.write('latchkey-mcp: the token is not valid for the MCP tools (it needs scope mcp).\n');
+  let checked: Awaited<ReturnType<typeof checkToken>>;
+  try {
+    checked = await checkToken();
+  } catch (error) {
+    process.stderr.write(`latchkey-mcp: ${error instanceof Error ? error.message : String(error)}\n`);
+    await storage.close();
+    process.exitCode = 75; // EX_TEMPFAIL
+    return;
+  }
+  if (!('principal' in checked)) {
+    process.stderr.write(`latchkey-mcp: the token is not valid for the MCP tools: ${checked.refused}.\n`);
     await storage.close();
     process.exitCode = 77; // EX_NOPERM
     return;
   }
+  const { principal } = checked;
   const server = createMcpServer(makeTools(useCases, config.issuer), currentPrincipal, {
     ip: 'stdio',
     userAgent: 'latchkey-mcp',

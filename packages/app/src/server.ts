@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { UseCases } from '@latchkey/domain';
 import * as E from 'fp-ts/lib/Either.js';
@@ -12,7 +12,10 @@ export interface RunningLatchkey {
   readonly url: string;
   readonly storage: Storage;
   readonly useCases: UseCases;
-  /** Stops accepting, lets in-flight requests finish, then closes the database. */
+  /**
+   * Stops accepting connections, answers the requests under way with `Connection: close`, and
+   * closes the database once the last one is answered (connections still busy after 10 s are cut).
+   */
   stop(): Promise<void>;
 }
 
@@ -60,8 +63,39 @@ export const startLatchkey = async (
   const useCases = await container.getAsync<UseCases>(TOKENS.UseCases);
 
   const handle = app.callback();
+  /** Responses whose handler is still running (or whose streamed body is still being written). */
+  const inFlight = new Set<ServerResponse>();
+  let draining = false;
+  let drained: (() => void) | undefined;
+  const done = (res: ServerResponse): void => {
+    inFlight.delete(res);
+    if (!draining) return;
+    // A response that went out as keep-alive before the stop began leaves its connection idle:
+    // end it, unless a pipelined request on it still waits for its answer.
+    const socket = res.req.socket;
+    if (
+      res.getHeader('Connection') !== 'close' &&
+      !socket.destroyed &&
+      ![...inFlight].some((other) => other.req.socket === socket)
+    )
+      socket.end();
+    if (inFlight.size === 0) drained?.();
+  };
+  const settled = (res: ServerResponse) => (): void => {
+    // Koa has ended the response by now, unless it pipes a stream into it.
+    if (res.writableEnded || res.destroyed) done(res);
+    else
+      res.once('close', () => {
+        done(res);
+      });
+  };
   const server = createServer((req, res) => {
-    void handle(req, res);
+    // RFC 9112 §9.6: while draining, every response closes its connection, so a keep-alive
+    // client sends its next request elsewhere instead of here.
+    if (draining) res.setHeader('Connection', 'close');
+    inFlight.add(res);
+    const after = settled(res);
+    handle(req, res).then(after, after);
   });
   server.keepAliveTimeout = 5_000;
   server.headersTimeout = 10_000;
@@ -93,16 +127,28 @@ export const startLatchkey = async (
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       clearInterval(cleanup);
+      draining = true;
+      for (const res of inFlight) if (!res.headersSent) res.setHeader('Connection', 'close');
+      const answered = new Promise<void>((resolve) => {
+        drained = resolve;
+        if (inFlight.size === 0) resolve();
+      });
+      // Stops listening and closes the idle keep-alive connections; resolves once none is left.
       const closed = new Promise<void>((resolve) => {
         server.close(() => {
           resolve();
         });
       });
       server.closeIdleConnections();
-      const force = setTimeout(() => {
-        server.closeAllConnections();
-      }, DRAIN_TIMEOUT_MS);
-      await closed;
+      let force: NodeJS.Timeout | undefined;
+      const cut = new Promise<void>((resolve) => {
+        force = setTimeout(() => {
+          server.closeAllConnections();
+          resolve();
+        }, DRAIN_TIMEOUT_MS);
+      });
+      // The database stays open until the last handler is done with it and its answer is out.
+      await Promise.race([Promise.all([answered, closed]), cut]);
       clearTimeout(force);
       await storage.close();
     })();

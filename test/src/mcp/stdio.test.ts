@@ -14,23 +14,29 @@ import { OWNER, setUpOwner, startTestServer } from '../support/server.js';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { ALL_TOOLS, callTool, callToolOk, mcpUrl, rejectionOf, toolNames, USER_TOOLS } from './helpers.js';
 
+/** A resource server besides Latchkey's own (LATCHKEY_ALLOWED_RESOURCES). */
+const OTHER_RESOURCE = 'https://files.example.com/';
+
 /** `packages/app/dist/mcp-stdio.js`, beside the app package's entry point. */
 const STDIO_ENTRY = fileURLToPath(new URL('./mcp-stdio.js', import.meta.resolve('@latchkey/app')));
 
 interface Exit {
   readonly code: number | null;
   readonly stdout: string;
+  readonly stderr: string;
 }
 
-/** Runs the entry to its end with stdin open and returns its exit code and what it wrote to stdout. */
+/** Runs the entry to its end with stdin open and returns its exit code and what it wrote. */
 const runToExit = (args: string[], env: Record<string, string>): Promise<Exit> =>
   new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [STDIO_ENTRY, ...args], {
       env: { PATH: process.env.PATH ?? '', ...env },
-      stdio: ['pipe', 'pipe', 'ignore'],
+      stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';
+    let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error('the stdio entry kept running with a token it should refuse'));
@@ -38,7 +44,7 @@ const runToExit = (args: string[], env: Record<string, string>): Promise<Exit> =
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
-      resolve({ code, stdout });
+      resolve({ code, stdout, stderr });
     });
   });
 
@@ -111,6 +117,9 @@ describe('the stdio MCP entry on the embedded database (CONTRACT §11, §13)', (
   let sessionToken: string;
   let mcpToken: string;
   let userReadToken: string;
+  /** Scope mcp, but issued for another resource server (RFC 8707). */
+  let otherAudienceToken: string;
+  let mcpResource: string;
   /** A token of scope mcp from a client of its own, so that revoking that client spares the others. */
   let revocable: { token: string; clientId: string };
 
@@ -122,7 +131,10 @@ describe('the stdio MCP entry on the embedded database (CONTRACT §11, §13)', (
       const storage = await createPostgresStorage({ clientUrl: embedded.url, poolMax: 1 });
       try {
         await migrate(storage.orm, { exclusive: false });
-        const server = await startTestServer({}, { storage: { ...storage, close: () => Promise.resolve() } });
+        const server = await startTestServer(
+          { LATCHKEY_ALLOWED_RESOURCES: OTHER_RESOURCE },
+          { storage: { ...storage, close: () => Promise.resolve() } },
+        );
         try {
           sessionToken = await setUpOwner(server.url);
           const h: OAuthHarness = {
@@ -135,6 +147,10 @@ describe('the stdio MCP entry on the embedded database (CONTRACT §11, §13)', (
           const resource = mcpUrl(server.url);
           mcpToken = (await obtainTokens(h, client, { params: { scope: 'mcp', resource } })).access_token;
           userReadToken = (await obtainTokens(h, client, { params: { scope: 'user:read' } })).access_token;
+          otherAudienceToken = (
+            await obtainTokens(h, client, { params: { scope: 'mcp', resource: OTHER_RESOURCE } })
+          ).access_token;
+          mcpResource = resource;
           const own = await createClient(h);
           revocable = {
             token: (await obtainTokens(h, own, { params: { scope: 'mcp', resource } })).access_token,
@@ -218,6 +234,15 @@ describe('the stdio MCP entry on the embedded database (CONTRACT §11, §13)', (
     const exit = await runToExit(['--token', userReadToken], env);
     expect(exit.code).to.be.a('number').and.not.equal(0);
     expect(exit.stdout).to.equal('');
+    expect(exit.stderr).to.include('scope mcp');
+  });
+
+  it('exits non-zero naming the audience it needs, not the scope, when the token is for another resource', async () => {
+    const exit = await runToExit(['--token', otherAudienceToken], env);
+    expect(exit.code).to.equal(77);
+    expect(exit.stdout).to.equal('');
+    expect(exit.stderr).to.include(mcpResource).and.include('audience');
+    expect(exit.stderr).to.not.include('scope');
   });
 
   it('exits non-zero without serving when no token is given', async () => {

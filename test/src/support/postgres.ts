@@ -112,11 +112,16 @@ const initialisedDataDir = (): Promise<string> => {
   return template;
 };
 
+/** Fills `dataDir` (which must not exist yet) with a copy of an initialised data directory. */
+export const copyInitialisedDataDir = async (dataDir: string): Promise<void> => {
+  await cp(await initialisedDataDir(), dataDir, { recursive: true });
+};
+
 const onEmbeddedDatabase = async () => {
   const dir = await mkdtemp(join(tmpdir(), 'latchkey-pglite-'));
   try {
     const dataDir = join(dir, 'pgdata');
-    await cp(await initialisedDataDir(), dataDir, { recursive: true });
+    await copyInitialisedDataDir(dataDir);
     const embedded = await startEmbeddedDatabase({ dataDir });
     return {
       url: embedded.url,

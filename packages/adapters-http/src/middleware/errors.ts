@@ -54,7 +54,8 @@ export const bearerChallenge = (error: ApiError, options: ChallengeOptions): str
  * else; its cause goes to the log.
  */
 export const writeApiError = (ctx: Ctx, error: ApiError, challenge?: ChallengeOptions): void => {
-  if (error.status >= 500) {
+  if (error.status === 503) ctx.state.outage.refused(ctx.state.log, error.cause);
+  else if (error.status >= 500) {
     ctx.state.log.error({ err: error.cause, kind: error.kind }, 'request failed');
   }
   ctx.status = error.status;
@@ -82,7 +83,8 @@ export const writeOAuthError = (
   error: OAuthError,
   options: { basicChallenge?: boolean } = {},
 ): void => {
-  if (error.status >= 500)
+  if (error.status === 503) ctx.state.outage.refused(ctx.state.log, error.cause);
+  else if (error.status >= 500)
     ctx.state.log.error({ err: error.cause, detail: error.detail }, 'oauth request failed');
   else if (error.detail !== undefined)
     ctx.state.log.info({ code: error.code, detail: error.detail }, 'oauth error');

@@ -1,5 +1,6 @@
+import { inspect } from 'node:util';
 import { isConnectionFailure, toStorageError } from '@latchkey/adapters-postgres';
-import { isStorageUnavailable, StorageUnavailableError } from '@latchkey/domain';
+import { isStorageUnavailable, StorageError, StorageUnavailableError } from '@latchkey/domain';
 import { expect } from 'chai';
 
 const withFields = (fields: Record<string, unknown>, message = 'failed'): Error =>
@@ -29,11 +30,11 @@ describe('the classification of PostgreSQL adapter errors', () => {
     ];
 
     for (const [what, error] of failures) {
-      it(`turns ${what} into StorageUnavailableError, keeping the original as cause`, () => {
+      it(`turns ${what} into StorageUnavailableError, without the original`, () => {
         expect(isConnectionFailure(error)).to.equal(true);
         const converted = toStorageError(error);
         expect(converted).to.be.instanceOf(StorageUnavailableError);
-        expect((converted as Error).cause).to.equal(error);
+        expect(converted.cause).to.equal(undefined);
       });
     }
   });
@@ -48,11 +49,82 @@ describe('the classification of PostgreSQL adapter errors', () => {
     ];
 
     for (const [what, error] of failures) {
-      it(`leaves ${what} as it is`, () => {
+      it(`turns ${what} into a StorageError that is not an outage`, () => {
         expect(isConnectionFailure(error)).to.equal(false);
-        expect(toStorageError(error)).to.equal(error);
+        const converted = toStorageError(error);
+        expect(converted).to.be.instanceOf(StorageError);
+        expect(isStorageUnavailable(converted)).to.equal(false);
+        expect(converted.cause).to.equal(undefined);
       });
     }
+  });
+
+  context('when the driver error quotes the statement, its values and the row', () => {
+    // What node-postgres reports for a duplicate key, copied by MikroORM onto its exception,
+    // whose message quotes the statement with its values and appends the detail.
+    const pgFields = {
+      code: '23505',
+      severity: 'ERROR',
+      detail: 'Key (lower(email))=(secret@example.com) already exists.',
+      where: "SQL function returning 'secret-value'",
+      hint: 'secret hint',
+      schema: 'public',
+      table: 'users',
+      constraint: 'users_email_lower_key',
+      routine: '_bt_check_unique',
+    };
+    class UniqueConstraintViolationException extends Error {}
+    const driverError = Object.assign(
+      new UniqueConstraintViolationException(
+        `insert into "users" ("email", "password_hash") values ('secret@example.com', 'hash-value') - duplicate key value violates unique constraint "users_email_lower_key"\n - detail: ${pgFields.detail}`,
+      ),
+      pgFields,
+      { sql: 'insert into "users"', params: ['secret@example.com', 'hash-value'] },
+    );
+
+    it('keeps the SQLSTATE, the schema objects it names and the class, and nothing else', () => {
+      const converted = toStorageError(new Error('wrapped', { cause: driverError }));
+      expect(converted.facts).to.deep.equal({
+        sqlState: '23505',
+        condition: 'unique_violation',
+        table: 'users',
+        constraint: 'users_email_lower_key',
+        errorClass: 'Error',
+      });
+      expect(toStorageError(driverError).facts.errorClass).to.equal('UniqueConstraintViolationException');
+    });
+
+    it('holds no value, statement, detail or message of the original anywhere', () => {
+      const everything = inspect(toStorageError(driverError), { depth: 10, showHidden: true });
+      for (const leak of ['secret@example.com', 'hash-value', 'insert into', 'secret-value', 'secret hint'])
+        expect(everything).to.not.include(leak);
+    });
+
+    it('drops the statement of a connection lost under an insert, and still calls it an outage', () => {
+      const lost = Object.assign(
+        new Error(
+          `insert into "users" ("email", "password_hash") values ('secret@example.com', 'hash-value') - Connection terminated unexpectedly`,
+        ),
+        { sql: 'insert into "users"', params: ['secret@example.com', 'hash-value'] },
+      );
+      const converted = toStorageError(lost);
+      expect(converted).to.be.instanceOf(StorageUnavailableError);
+      expect(converted.facts).to.deep.equal({ condition: 'connection_terminated', errorClass: 'Error' });
+      const everything = inspect(converted, { depth: 10, showHidden: true });
+      for (const leak of ['secret@example.com', 'hash-value', 'insert into'])
+        expect(everything).to.not.include(leak);
+    });
+
+    it('names the socket error code of an outage', () => {
+      expect(toStorageError(withFields({ code: 'ECONNRESET' })).facts).to.deep.include({
+        systemCode: 'ECONNRESET',
+      });
+    });
+
+    it('repeats no field that is not an identifier', () => {
+      const converted = toStorageError(withFields({ code: '23514', table: "users' or 'x", column: 'a b' }));
+      expect(converted.facts).to.not.have.any.keys('table', 'column');
+    });
   });
 
   it('does not wrap a StorageUnavailableError twice', () => {

@@ -13,11 +13,18 @@ const NETWORK_CODES = new Set([
 ]);
 
 /**
- * SQLSTATEs that mean "the server is going away", not "your statement is wrong":
- * admin_shutdown, crash_shutdown, cannot_connect_now. Class 08 (connection exception) is matched
- * by prefix.
+ * SQLSTATEs that mean "the server is going away or takes no one now", not "your statement is
+ * wrong": admin_shutdown, crash_shutdown, cannot_connect_now, too_many_connections. Class 08
+ * (connection exception) is matched by prefix, except 08P01.
  */
-const SHUTDOWN_STATES = new Set(['57P01', '57P02', '57P03']);
+const SHUTDOWN_STATES = new Set(['57P01', '57P02', '57P03', '53300']);
+
+/**
+ * protocol_violation: the server refused a message it could not read, such as a parameter holding
+ * U+0000, which no PostgreSQL text type can store. The connection stays usable, so it is a fault
+ * of the statement, not an outage.
+ */
+const PROTOCOL_VIOLATION = '08P01';
 
 /**
  * Messages of errors that carry no code, with the condition each stands for. The first two are
@@ -104,7 +111,7 @@ const isConnectionLevel = (error: ErrorLike): boolean => {
   const { code, name, message } = error;
   if (typeof code === 'string') {
     if (NETWORK_CODES.has(code) || SHUTDOWN_STATES.has(code)) return true;
-    if (SQLSTATE.test(code) && code.startsWith('08')) return true;
+    if (SQLSTATE.test(code) && code.startsWith('08') && code !== PROTOCOL_VIOLATION) return true;
   }
   if (name === 'KnexTimeoutError' || name === 'ConnectionException') return true;
   return typeof message === 'string' && CONNECTION_MESSAGES.some(([m]) => message.includes(m));

@@ -14,6 +14,8 @@ describe('the classification of PostgreSQL adapter errors', () => {
       ['a broken pipe', withFields({ code: 'EPIPE' })],
       ['a connect timeout', withFields({ code: 'ETIMEDOUT' })],
       ['SQLSTATE class 08', withFields({ code: '08006' })],
+      ['a connection that does not exist (08003)', withFields({ code: '08003' })],
+      ['a server with no free connection (53300)', withFields({ code: '53300' })],
       ['an administrator shutdown (57P01)', withFields({ code: '57P01' })],
       ['a crash shutdown (57P02)', withFields({ code: '57P02' })],
       ['a server that cannot connect now (57P03)', withFields({ code: '57P03' })],
@@ -42,6 +44,15 @@ describe('the classification of PostgreSQL adapter errors', () => {
   context('when the statement itself failed', () => {
     const failures: [string, unknown][] = [
       ['a unique violation', withFields({ code: '23505', constraint: 'api_keys_digest_key' })],
+      ['a check violation (23514)', withFields({ code: '23514' })],
+      [
+        'a protocol violation (08P01, U+0000 in a parameter)',
+        withFields({ code: '08P01' }, 'invalid message format'),
+      ],
+      ['a character not in the repertoire (22021)', withFields({ code: '22021' })],
+      ['an untranslatable character (22P05)', withFields({ code: '22P05' })],
+      ['a string too long for its column (22001)', withFields({ code: '22001' })],
+      ['an index row too large (54000)', withFields({ code: '54000' })],
       ['a missing table', withFields({ code: '42P01' })],
       ['a query cancelled by a statement timeout', withFields({ code: '57014' })],
       ['a plain error', new Error('boom')],

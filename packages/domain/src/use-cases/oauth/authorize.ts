@@ -14,6 +14,7 @@ import { findRegisteredRedirectUri } from '../../model/redirect-uri.js';
 import { normaliseResource } from '../../model/resource.js';
 import type { Ports } from '../../ports/index.js';
 import { fromPort, inTransaction } from '../support.js';
+import { checkAuthorizeText } from './authorize-text.js';
 import { resolveScope } from './scopes.js';
 import { addSeconds, PENDING_AUTHORIZATION_TTL_SECONDS, type OAuthSettings } from './settings.js';
 
@@ -174,7 +175,9 @@ export const makeStartAuthorization =
         if (E.isLeft(target)) return TE.right({ kind: 'error_page', reason: target.left } as const);
         if (session === undefined) return TE.right({ kind: 'login' } as const);
         const { client, redirectUri } = target.right;
-        const checked = checkAuthorizeParams(params, client, settings);
+        const checked = E.flatMap(() => checkAuthorizeParams(params, client, settings))(
+          checkAuthorizeText(params),
+        );
         if (E.isLeft(checked)) {
           return pipe(
             client.dynamicallyRegistered

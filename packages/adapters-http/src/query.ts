@@ -1,14 +1,24 @@
-import { ApiErrors, type ApiError, type Validation } from '@latchkey/domain';
+import {
+  ApiErrors,
+  isUnsafeText,
+  UNSAFE_TEXT_DETAIL,
+  type ApiError,
+  type Validation,
+} from '@latchkey/domain';
 import * as E from 'fp-ts/lib/Either.js';
 import type { ParsedUrlQuery } from 'node:querystring';
 
-/** A single-valued query parameter; empty counts as omitted, twice is an error (CONTRACT §2). */
+/**
+ * A single-valued query parameter; empty counts as omitted, twice is an error (CONTRACT §2), and
+ * so is unsafe text (CONTRACT §14).
+ */
 export const singleParam = (
   query: ParsedUrlQuery,
   name: string,
 ): E.Either<Validation, string | undefined> => {
   const value = query[name];
   if (Array.isArray(value)) return E.left({ field: name, detail: 'must be given once' });
+  if (value !== undefined && isUnsafeText(value)) return E.left({ field: name, detail: UNSAFE_TEXT_DETAIL });
   return E.right(value === undefined || value === '' ? undefined : value);
 };
 

@@ -42,6 +42,6 @@ export {
   type PostgresStorage,
   type PostgresStorageOptions,
 } from './storage.js';
-export { isConnectionFailure, toStorageError } from './storage-errors.js';
+export { isConnectionFailure, storageErrorFacts, toStorageError } from './storage-errors.js';
 export { PostgresTransactor, repositoriesOn } from './transactor.js';
 export { PostgresUserRepository } from './users.js';

@@ -52,7 +52,11 @@ import type {
 /** Thrown when a row holds a value the domain has no name for. */
 export class UnexpectedRowError extends Error {
   override readonly name = 'UnexpectedRowError';
-  constructor(table: string, column: string, value: unknown) {
+  constructor(
+    readonly table: string,
+    readonly column: string,
+    value: unknown,
+  ) {
     super(`${table}.${column} holds an unexpected value: ${JSON.stringify(value)}`);
   }
 }

@@ -36,7 +36,8 @@ class RollbackSignal extends Error {
 /**
  * One database transaction per `run`, on a fork of the storage's EntityManager: committed when
  * the work ends `Right`, rolled back when it ends `Left` (the `Left` is returned) or throws (the
- * error is rethrown, connection failures as `StorageUnavailableError`).
+ * work's error is rethrown as it is; a failed BEGIN or COMMIT as a `StorageError`, connection
+ * failures as `StorageUnavailableError`).
  *
  * The work gets repositories bound to the transaction's EntityManager, so every statement runs
  * on the transaction's connection. That is a correctness requirement, not a nicety: the embedded
@@ -50,15 +51,24 @@ export class PostgresTransactor implements Transactor {
 
   async run<Err, A>(work: (repositories: Repositories) => TaskEither<Err, A>): Promise<E.Either<Err, A>> {
     let rolledBack: E.Left<Err> | undefined;
+    let thrownByWork: { readonly error: unknown } | undefined;
     try {
       return await withinTransaction(this.em, async (tx) => {
-        const outcome = await work(repositoriesOn(tx))();
+        let outcome: E.Either<Err, A>;
+        try {
+          outcome = await work(repositoriesOn(tx))();
+        } catch (error) {
+          thrownByWork = { error };
+          throw error;
+        }
         if (E.isRight(outcome)) return outcome;
         rolledBack = outcome;
         throw new RollbackSignal();
       });
     } catch (error) {
       if (error instanceof RollbackSignal && rolledBack !== undefined) return rolledBack;
+      // The work's own error (its repositories already threw storage errors) goes out unchanged.
+      if (thrownByWork !== undefined && thrownByWork.error === error) throw error;
       throw toStorageError(error);
     }
   }

@@ -14,6 +14,7 @@ export * from './model/redirect-uri.js';
 export * from './model/registration.js';
 export * from './model/resource.js';
 export * from './model/scope.js';
+export * from './model/text.js';
 export * from './model/user.js';
 export type * from './ports/index.js';
 export * from './use-cases/apps/app-rules.js';

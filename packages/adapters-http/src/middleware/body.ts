@@ -5,6 +5,7 @@ import type { Next } from 'koa';
 import { HttpMethodEnum, koaBody } from 'koa-body';
 import type { Ctx } from '../state.js';
 import { writeApiError } from './errors.js';
+import { unsafeBodyFields, unsafeTextApiError } from './text-input.js';
 
 const FORM = 'application/x-www-form-urlencoded';
 const BODY_METHODS = [HttpMethodEnum.POST, HttpMethodEnum.PUT, HttpMethodEnum.PATCH, HttpMethodEnum.DELETE];
@@ -22,7 +23,8 @@ export const declaresType = (ctx: Ctx, type: string): boolean => {
 
 /**
  * JSON request bodies: the content type is checked before anything else is read (415), then the
- * body is parsed with a size limit (413) and must be well-formed (400). CONTRACT §2.
+ * body is parsed with a size limit (413), must be well-formed (400) and must hold no unsafe text
+ * (400 naming each field). CONTRACT §2, §14.
  */
 export const jsonBody = (limitBytes: number) => {
   const parse = koaBody({
@@ -39,7 +41,11 @@ export const jsonBody = (limitBytes: number) => {
       writeApiError(ctx, ApiErrors.unsupportedMediaType('application/json'));
       return;
     }
-    await parse(ctx, next);
+    await parse(ctx, async () => {
+      const unsafe = unsafeBodyFields(ctx.request.body);
+      if (unsafe.length > 0) writeApiError(ctx, unsafeTextApiError(unsafe));
+      else await next();
+    });
   };
 };
 

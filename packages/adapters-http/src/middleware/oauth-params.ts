@@ -1,9 +1,15 @@
 import { oauthError, type OAuthError, type PresentedClientCredentials } from '@latchkey/domain';
 import * as E from 'fp-ts/lib/Either.js';
 
+/**
+ * A record with no prototype: parameter names are client-chosen, and `toString`, `constructor` or
+ * `__proto__` must name a parameter like any other, not a property every object inherits.
+ */
+const emptyRecord = <V>(): Record<string, V> => Object.create(null) as Record<string, V>;
+
 /** Every value of each parameter, empty values dropped (they count as omitted, CONTRACT §2). */
 export const multiParams = (search: URLSearchParams): Record<string, string[]> => {
-  const params: Record<string, string[]> = {};
+  const params = emptyRecord<string[]>();
   for (const [name, value] of search) {
     if (value === '') continue;
     (params[name] ??= []).push(value);
@@ -16,7 +22,7 @@ export const multiParams = (search: URLSearchParams): Record<string, string[]> =
  * `invalid_target`), RFC 6749 §3.1 / §3.2, CONTRACT §2.
  */
 export const singleParams = (search: URLSearchParams): E.Either<OAuthError, Record<string, string>> => {
-  const params: Record<string, string> = {};
+  const params = emptyRecord<string>();
   for (const [name, values] of Object.entries(multiParams(search))) {
     if (values.length > 1) {
       return E.left(

@@ -22,6 +22,7 @@ import { authenticated } from '../middleware/authenticate.js';
 import { declaresType, formBody, formFields, formParser, requestMeta } from '../middleware/body.js';
 import { writeApiError, writeOAuthError } from '../middleware/errors.js';
 import { multiParams, parseBasic, singleParams } from '../middleware/oauth-params.js';
+import { unsafeParam, unsafeTextFormMessage, unsafeTextOAuthError } from '../middleware/text-input.js';
 import { RequestLimiter } from '../middleware/token-limiter.js';
 import type { Ctx, RequestState } from '../state.js';
 import { authorizeErrorPage, consentPage, returnToClientPage } from '../views/consent.js';
@@ -215,6 +216,15 @@ export const oauthRoutes = (
       return;
     }
     const fields = formFields(ctx);
+    const unsafe = unsafeParam(fields, 'body');
+    if (unsafe !== undefined) {
+      renderPage(
+        ctx,
+        400,
+        authorizeErrorPage('Invalid authorization request', unsafeTextFormMessage(unsafe)),
+      );
+      return;
+    }
     const decision = fields.get('decision');
     const outcome = await useCases.decideAuthorization(
       {
@@ -247,7 +257,13 @@ export const oauthRoutes = (
       throttled?: (ctx: Ctx, clientId: string | undefined) => Promise<boolean>,
     ) =>
     async (ctx: Ctx): Promise<void> => {
-      const params = singleParams(formFields(ctx));
+      const fields = formFields(ctx);
+      const unsafe = unsafeParam(fields, 'body');
+      if (unsafe !== undefined) {
+        writeOAuthError(ctx, unsafeTextOAuthError(unsafe));
+        return;
+      }
+      const params = singleParams(fields);
       if (E.isLeft(params)) {
         writeOAuthError(ctx, params.left);
         return;

@@ -16,6 +16,7 @@ import { checkFormCsrf, issueFormCsrf } from '../middleware/csrf.js';
 import { writeApiError } from '../middleware/errors.js';
 import { noStore, setPageHeaders } from '../middleware/security-headers.js';
 import type { LoginLimiter } from '../middleware/login-limiter.js';
+import { unsafeParam, unsafeTextFormMessage } from '../middleware/text-input.js';
 import { safeRedirect } from '../redirect.js';
 import type { Ctx, RequestState } from '../state.js';
 import { homePage, loginPage, messagePage, setupPage } from '../views/pages.js';
@@ -98,6 +99,12 @@ export const pageRoutes = (
       forbiddenForm(ctx);
       return;
     }
+    const unsafe = unsafeParam(fields, 'form');
+    if (unsafe !== undefined) {
+      const error = unsafeTextFormMessage(unsafe);
+      renderPage(ctx, 400, loginPage({ csrfToken: issueFormCsrf(ctx, secure), redirect, error }));
+      return;
+    }
     const email = fields.get('email') ?? '';
     const view = { csrfToken: issueFormCsrf(ctx, secure), redirect, email };
     const decision = await limiter.beforePasswordCheck(ctx.state.clientIp, email);
@@ -163,6 +170,13 @@ export const pageRoutes = (
       return;
     }
     if (!(await setupAvailable(ctx))) return;
+    const unsafe = unsafeParam(fields, 'form');
+    if (unsafe !== undefined) {
+      const { setupTokenRequired } = config;
+      const error = unsafeTextFormMessage(unsafe);
+      renderPage(ctx, 400, setupPage({ csrfToken: issueFormCsrf(ctx, secure), setupTokenRequired, error }));
+      return;
+    }
     const values = {
       email: optionalField(fields, 'email'),
       username: optionalField(fields, 'username'),

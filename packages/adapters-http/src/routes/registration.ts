@@ -13,6 +13,7 @@ import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import type { HttpConfig } from '../config.js';
 import { declaresType, requestMeta } from '../middleware/body.js';
 import { parserError, writeOAuthError } from '../middleware/errors.js';
+import { unsafeBodyFields, unsafeTextOAuthError } from '../middleware/text-input.js';
 import type { Ctx, RequestState } from '../state.js';
 
 const seconds = (date: Date): number => Math.floor(date.getTime() / 1000);
@@ -68,7 +69,7 @@ export const registrationRateKey = (ip: string): string => {
     .join(':')}::/64`;
 };
 
-/** JSON bodies for RFC 7591/7592, with failures in the OAuth format (CONTRACT §2, §7). */
+/** JSON bodies for RFC 7591/7592, with failures in the OAuth format (CONTRACT §2, §7, §14). */
 const registrationBody = (limitBytes: number) => {
   const parse = koaBody({
     json: true,
@@ -109,6 +110,11 @@ const registrationBody = (limitBytes: number) => {
     }
     if (isBlank(ctx)) {
       writeOAuthError(ctx, oauthError('invalid_client_metadata', 'The body is not valid JSON.'));
+      return;
+    }
+    const [unsafe] = unsafeBodyFields(ctx.request.body);
+    if (unsafe !== undefined) {
+      writeOAuthError(ctx, unsafeTextOAuthError(unsafe, 'invalid_client_metadata'));
       return;
     }
     await next();

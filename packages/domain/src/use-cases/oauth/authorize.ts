@@ -16,6 +16,7 @@ import type { Ports } from '../../ports/index.js';
 import type { Repositories } from '../../ports/transactor.js';
 import { auditEntry } from '../audit-entry.js';
 import { tryPort, tryTransaction } from '../support.js';
+import { checkAuthorizeText } from './authorize-text.js';
 import { resolveScope } from './scopes.js';
 import {
   addSeconds,
@@ -272,7 +273,10 @@ export const makeStartAuthorization = (
     if (!answerFits(target.right.right, params))
       return E.right({ kind: 'error_page', reason: 'oversized_request' });
     if (session === undefined) return E.right({ kind: 'login' });
-    const checked = checkAuthorizeParams(params, target.right.right.client, settings);
+    const client = target.right.right.client;
+    const checked = E.flatMap(() => checkAuthorizeParams(params, client, settings))(
+      checkAuthorizeText(params),
+    );
     return E.isLeft(checked)
       ? clientError(target.right.right, checked.left, session)
       : consent(target.right.right, checked.right, session);

@@ -1,0 +1,51 @@
+import { isStorageUnavailable, StorageError, type Email } from '@latchkey/domain';
+import { expect } from 'chai';
+import { aClient, aUser, rejectionOf } from '../contract/fixtures.js';
+import { withPostgres, type PostgresHarness } from '../support/postgres.js';
+
+/**
+ * Values the edge refuses (issue 12) but that a port could still be handed: PostgreSQL refuses
+ * them, and that is a failed statement (a 500), not an outage (a 503).
+ */
+describe('values PostgreSQL cannot store, handed to the PostgreSQL storage', () => {
+  let pg: PostgresHarness;
+
+  before(async () => {
+    pg = await withPostgres();
+  });
+  beforeEach(() => pg.truncate());
+  after(() => pg.cleanup());
+
+  const expectStatementFailure = (rejection: unknown, sqlState: RegExp): void => {
+    expect(rejection).to.be.instanceOf(StorageError);
+    expect(isStorageUnavailable(rejection)).to.equal(false);
+    expect((rejection as StorageError).facts.sqlState).to.match(sqlState);
+  };
+
+  const cases: [string, () => Promise<unknown>, RegExp][] = [
+    [
+      'U+0000 in a text column',
+      () => pg.storage.users.insert(aUser(1, { email: 'a\u0000@example.com' as Email }), 'h'),
+      /^08P01$/,
+    ],
+    ['U+0000 in a lookup parameter', () => pg.storage.users.findByEmail('a\u0000@example.com'), /^08P01$/],
+    [
+      'U+0000 in a JSON column',
+      () => pg.storage.clients.insert(aClient(1, { metadata: { softwareId: 'x\u0000' } })),
+      /^22/,
+    ],
+    [
+      'an unpaired surrogate in a JSON column',
+      () => pg.storage.clients.insert(aClient(2, { metadata: { clientName: 'x\ud800' } })),
+      /^22/,
+    ],
+  ];
+
+  for (const [what, call, sqlState] of cases) {
+    it(`rejects ${what} as a failed statement, and serves the next call`, async () => {
+      expectStatementFailure(await rejectionOf(call()), sqlState);
+      expect(await pg.storage.users.insert(aUser(9), 'h')).to.equal('inserted');
+      expect(await pg.storage.health.ping()).to.equal(true);
+    });
+  }
+});

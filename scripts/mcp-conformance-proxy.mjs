@@ -1,7 +1,7 @@
 // A loopback reverse proxy that lets a client without credentials (the MCP conformance suite)
 // reach Latchkey's authenticated MCP endpoint: requests to the MCP path get
 // `Authorization: Bearer <token>`; everything else, including the `Host` header, is forwarded
-// unchanged, so Latchkey's own DNS-rebinding check (CONTRACT §11) is what the suite exercises.
+// unchanged, so Latchkey's own DNS-rebinding check (docs/http-api.md#mcp) is what the suite exercises.
 //
 // Used by scripts/mcp-conformance.mjs; also runnable on its own:
 //   MCP_PROXY_UPSTREAM=http://127.0.0.1:8080 MCP_PROXY_TOKEN=lk_sess_… MCP_PROXY_PORT=8081 \

@@ -40,7 +40,7 @@ const APPLICABLE = [
 
 /** Why the suite's other server scenarios (as of 0.1.16) do not apply to Latchkey. */
 const fixture = (tool, why = '') => `calls \`${tool}\`, a fixture tool of the suite's reference server${why}`;
-const STATELESS = 'the endpoint is stateless and answers JSON (CONTRACT §11)';
+const STATELESS = 'the endpoint is stateless and answers JSON (docs/http-api.md#mcp)';
 const NO_RESOURCES = 'Latchkey declares no `resources` capability';
 const NO_PROMPTS = 'Latchkey declares no `prompts` capability';
 const NOT_APPLICABLE = {

@@ -52,7 +52,7 @@ const inputsOf = (html) => {
 };
 
 /**
- * Creates the owner (CONTRACT §3), signs in, and creates a confidential app with a secret (§4).
+ * Creates the owner (docs/http-api.md#users-and-sessions), signs in, and creates a confidential app with a secret (#apps).
  * Returns the target the scenarios drive.
  */
 export const setUpLatchkey = async (system) => {

@@ -22,7 +22,7 @@ export const freePort = () =>
     });
   });
 
-/** Environment of the Latchkey processes (CONTRACT §13), besides storage and address. */
+/** Environment of the Latchkey processes (docs/http-api.md#configuration), besides storage and address. */
 export const LATCHKEY_BENCH_ENV = {
   LATCHKEY_RATE_LIMIT_TOKEN: '0',
   LATCHKEY_RATE_LIMIT_REGISTER: '0',

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 
 /** What the HTTP adapter needs to know about its deployment; decoded by the app. */
 export interface HttpConfig {
-  /** `LATCHKEY_PUBLIC_URL` without a trailing slash (CONTRACT: *issuer*). */
+  /** `LATCHKEY_PUBLIC_URL` without a trailing slash (docs/http-api.md: *issuer*). */
   readonly issuer: string;
   /** Number of trusted reverse-proxy hops in front of the server (`LATCHKEY_TRUST_PROXY`). */
   readonly trustProxy: number;
@@ -18,7 +18,7 @@ export interface HttpConfig {
   /** Whether `/setup` and `/api/v2/users/first` ask for a setup token. */
   readonly setupTokenRequired: boolean;
   readonly bodyLimitBytes: number;
-  /** Built-in scopes plus `LATCHKEY_EXTRA_SCOPES` (CONTRACT §8). */
+  /** Built-in scopes plus `LATCHKEY_EXTRA_SCOPES` (docs/http-api.md#bearer-tokens). */
   readonly supportedScopes: readonly string[];
   readonly logger: Logger;
 }

@@ -9,8 +9,8 @@ import * as E from 'fp-ts/lib/Either.js';
 import type { ParsedUrlQuery } from 'node:querystring';
 
 /**
- * A single-valued query parameter; empty counts as omitted, twice is an error (CONTRACT §2), and
- * so is unsafe text (CONTRACT §14).
+ * A single-valued query parameter; empty counts as omitted, twice is an error (docs/http-api.md#conventions), and
+ * so is unsafe text (docs/http-api.md#conventions).
  */
 export const singleParam = (
   query: ParsedUrlQuery,

@@ -3,14 +3,14 @@ const LOCAL_PATH = /^\/(?![/\\])/;
 /** `\`, whitespace and control characters, raw or percent-encoded (`%5C`, `%00`–`%1F`, `%7F`, `%20`). */
 const UNSAFE_TEXT = /[\\\s\u0000-\u001f\u007f]|%(?:5c|[01][0-9a-f]|7f|20)/i;
 
-/** Longer targets become `/`: the answer's `Location` stays under 8 KiB (CONTRACT §14). */
+/** Longer targets become `/`: the answer's `Location` stays under 8 KiB (docs/http-api.md#bounds). */
 const MAX_TARGET_LENGTH = 6144;
 
 const isSafeLocalPath = (path: string): boolean =>
   path.length <= MAX_TARGET_LENGTH && LOCAL_PATH.test(path) && !UNSAFE_TEXT.test(path);
 
 /**
- * The post-login redirect target (CONTRACT §3): a local path only. It must start with
+ * The post-login redirect target (docs/http-api.md#pages-and-redirect-rule): a local path only. It must start with
  * one `/` followed by neither `/` nor `\`, contain no `\`, whitespace or control character (raw or
  * percent-encoded), and resolve to the issuer's origin; anything else becomes `/`.
  *

@@ -1,9 +1,9 @@
 import type { AuditEntry, ClientSecret, OAuthClient, User } from '@latchkey/domain';
 
-/** RFC 3339 UTC (CONTRACT §2). */
+/** RFC 3339 UTC (docs/http-api.md#conventions). */
 export const timestamp = (date: Date): string => date.toISOString();
 
-/** A user on the wire (CONTRACT §3); passwords and hashes never leave. */
+/** A user on the wire (docs/http-api.md#users-and-sessions); passwords and hashes never leave. */
 export interface WireUser {
   readonly id: string;
   readonly email: string;
@@ -22,7 +22,7 @@ export const wireUser = (user: User): WireUser => ({
   created_at: timestamp(user.createdAt),
 });
 
-/** An audit entry on the wire (CONTRACT §10). */
+/** An audit entry on the wire (docs/http-api.md#audit-log). */
 export const wireAuditEntry = (entry: AuditEntry): Record<string, unknown> => ({
   id: entry.id,
   time: timestamp(entry.time),
@@ -36,7 +36,7 @@ export const wireAuditEntry = (entry: AuditEntry): Record<string, unknown> => ({
   diff: entry.diff,
 });
 
-/** An app on the wire (CONTRACT §4); `scope` only when one is registered, never `null`. */
+/** An app on the wire (docs/http-api.md#apps); `scope` only when one is registered, never `null`. */
 export const wireApp = (client: OAuthClient, issuer: string): Record<string, unknown> => ({
   id: client.id,
   name: client.name,
@@ -55,7 +55,7 @@ export const wireApp = (client: OAuthClient, issuer: string): Record<string, unk
   },
 });
 
-/** A secret in a list: never the secret, only its last 6 characters (CONTRACT §4). */
+/** A secret in a list: never the secret, only its last 6 characters (docs/http-api.md#apps). */
 export const wireSecret = (secret: ClientSecret): Record<string, unknown> => ({
   id: secret.id,
   created_at: timestamp(secret.createdAt),

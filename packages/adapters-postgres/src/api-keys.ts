@@ -8,11 +8,11 @@ import { isUuid } from './uuid.js';
 
 /**
  * Session and access tokens in `api_keys`, stored and looked up by SHA-256 digest only, through
- * the unique index `api_keys_digest_key` (CONTRACT §12). This sits on the path of every
+ * the unique index `api_keys_digest_key` (docs/http-api.md#credentials-at-rest). This sits on the path of every
  * authenticated request and of the token endpoint, so each method is one native statement:
  * no unit of work, no identity map.
  *
- * @see CONTRACT §8, §12
+ * @see docs/http-api.md#bearer-tokens, #credentials-at-rest
  */
 export class PostgresApiKeyRepository implements ApiKeyRepository {
   constructor(private readonly em: EntityManager) {}

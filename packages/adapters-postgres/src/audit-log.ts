@@ -12,9 +12,9 @@ const filterOf = (query: AuditQuery): QBFilterQuery<AuditLogRow> => ({
 
 /**
  * The append-only audit trail in `audit_logs`. Entries are written through the transaction's
- * repositories, so each commits or rolls back with the change it records (CONTRACT §10).
+ * repositories, so each commits or rolls back with the change it records (docs/http-api.md#audit-log).
  *
- * @see CONTRACT §10
+ * @see docs/http-api.md#audit-log
  */
 export class PostgresAuditLog implements AuditLog {
   constructor(private readonly em: EntityManager) {}

@@ -96,7 +96,7 @@ const revokeGrantsWhere = async (
 };
 
 /**
- * Grants in `oauth2_grants` (CONTRACT §5). Their codes, refresh tokens and access tokens
+ * Grants in `oauth2_grants` (docs/http-api.md#token). Their codes, refresh tokens and access tokens
  * reference them with `on delete cascade`, so deleting a grant (or its client, or its user)
  * deletes those too; revoking one revokes them in the same transaction.
  */
@@ -158,7 +158,7 @@ export class PostgresGrantRepository implements GrantRepository {
 
 /**
  * Consent requests in `oauth2_pending_authorizations`, keyed by the digest of their `request_id`
- * (CONTRACT §5 step 5, §12). Each references the session that saw the consent page with
+ * (docs/http-api.md#authorize step 5, #credentials-at-rest). Each references the session that saw the consent page with
  * `on delete cascade`: signing out discards it.
  */
 export class PostgresPendingAuthorizationRepository implements PendingAuthorizationRepository {
@@ -218,7 +218,7 @@ export class PostgresPendingAuthorizationRepository implements PendingAuthorizat
 
 /**
  * Authorization codes in `oauth2_codes`, looked up by digest through `oauth2_codes_digest_key`
- * (CONTRACT §12).
+ * (docs/http-api.md#credentials-at-rest).
  */
 export class PostgresAuthorizationCodeRepository implements AuthorizationCodeRepository {
   constructor(private readonly em: EntityManager) {}
@@ -264,8 +264,8 @@ export class PostgresAuthorizationCodeRepository implements AuthorizationCodeRep
 
 /**
  * Refresh tokens in `oauth2_refresh_tokens`, looked up by digest through
- * `oauth2_refresh_tokens_digest_key` (CONTRACT §12). Rotation and the grace replay are each one
- * conditional update, so that of concurrent callers exactly one wins either (CONTRACT §5,
+ * `oauth2_refresh_tokens_digest_key` (docs/http-api.md#credentials-at-rest). Rotation and the grace replay are each one
+ * conditional update, so that of concurrent callers exactly one wins either (docs/http-api.md#authorize,
  * "Concurrency").
  */
 export class PostgresRefreshTokenRepository implements RefreshTokenRepository {

@@ -33,7 +33,7 @@ const listOrder = () => [
 ];
 
 /**
- * OAuth2 clients in `oauth2_clients` (CONTRACT §4, §7). Each method is one statement; deleting a
+ * OAuth2 clients in `oauth2_clients` (docs/http-api.md#apps, #registration). Each method is one statement; deleting a
  * client relies on the foreign keys to remove its secrets, grants and tokens with it.
  */
 export class PostgresClientRepository implements ClientRepository {
@@ -63,7 +63,7 @@ export class PostgresClientRepository implements ClientRepository {
     });
   }
 
-  /** One statement: the cascades remove its secrets, grants and tokens (CONTRACT §4). */
+  /** One statement: the cascades remove its secrets, grants and tokens (docs/http-api.md#apps). */
   delete(id: ClientId): Promise<boolean> {
     if (!isUuid(id)) return Promise.resolve(false);
     return guarded(async () => (await this.em.nativeDelete(ClientSchema, { id })) > 0);
@@ -146,7 +146,7 @@ export class PostgresClientRepository implements ClientRepository {
 
 /**
  * Client secrets in `oauth2_client_secrets`, stored and looked up by SHA-256 digest through the
- * unique index `oauth2_client_secrets_digest_key` (CONTRACT §12).
+ * unique index `oauth2_client_secrets_digest_key` (docs/http-api.md#credentials-at-rest).
  */
 export class PostgresClientSecretRepository implements ClientSecretRepository {
   constructor(private readonly em: EntityManager) {}
@@ -219,7 +219,7 @@ export class PostgresClientSecretRepository implements ClientSecretRepository {
   /**
    * One conditional update: a no-op unless the stored time is absent or at least a minute old,
    * the same rule as in memory (`at - last >= 60 s`). It runs outside the token transaction
-   * (CONTRACT §4), so a concurrent caller waits only for this autocommit, then re-checks the
+   * (docs/http-api.md#apps), so a concurrent caller waits only for this autocommit, then re-checks the
    * condition against the new row and does nothing.
    */
   recordUse(id: ClientSecretId, at: Date): Promise<void> {

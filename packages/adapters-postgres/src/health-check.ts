@@ -2,7 +2,7 @@ import type { HealthCheck } from '@latchkey/domain';
 import type { EntityManager } from '@mikro-orm/postgresql';
 
 /**
- * `select 1` for `/readyz` (CONTRACT §1): `false` when the database does not answer within
+ * `select 1` for `/readyz` (docs/http-api.md#routes): `false` when the database does not answer within
  * `timeoutMs`, never a rejection. The timeout matters more than the query: with a pool of one
  * connection, a ping queued behind a long transaction would otherwise hold the probe open until
  * the load balancer gives up on its own.

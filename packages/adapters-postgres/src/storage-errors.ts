@@ -170,7 +170,7 @@ export const storageErrorFacts = (error: unknown): StorageErrorFacts => {
 
 /**
  * The error a port rethrows, in place of whatever the driver, the pool or the ORM threw:
- * connection-level failures become the domain's `StorageUnavailableError` (a 503, CONTRACT §2),
+ * connection-level failures become the domain's `StorageUnavailableError` (a 503, docs/http-api.md#conventions),
  * everything else a `StorageError` (a 500). Either carries only `storageErrorFacts`; the original
  * error is dropped, not kept as `cause`, because its message quotes the statement with its
  * parameters and nothing downstream may ever log it.

@@ -12,7 +12,7 @@ export type PostgresOrm = MikroORM<PostgreSqlDriver>;
 export interface PostgresStorageOptions {
   /** `postgres://user[:password]@host:port/database`. */
   readonly clientUrl: string;
-  /** Pool size. 1 for the embedded database, which serves one connection (CONTRACT §13). */
+  /** Pool size. 1 for the embedded database, which serves one connection (docs/http-api.md#configuration). */
   readonly poolMax: number;
   /** Logs every statement through MikroORM's logger. */
   readonly debug?: boolean;
@@ -79,7 +79,7 @@ const DEFAULT_PING_TIMEOUT_MS = 2_000;
  * The root EntityManager is never used directly: each storage works on its own fork, so no
  * request depends on a global context, and each transaction on a fork of that.
  *
- * @see CONTRACT §13
+ * @see docs/http-api.md#configuration
  */
 export const createPostgresStorage = async (options: PostgresStorageOptions): Promise<PostgresStorage> => {
   const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;

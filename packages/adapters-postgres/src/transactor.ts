@@ -41,10 +41,10 @@ class RollbackSignal extends Error {
  *
  * The work gets repositories bound to the transaction's EntityManager, so every statement runs
  * on the transaction's connection. That is a correctness requirement, not a nicety: the embedded
- * database serves one connection (CONTRACT §13), so a statement sent through the pool while a
+ * database serves one connection (docs/http-api.md#configuration), so a statement sent through the pool while a
  * transaction holds that connection would wait for it forever.
  *
- * @see CONTRACT §10 (the audit entry commits with its change), §13
+ * @see docs/http-api.md#audit-log (the audit entry commits with its change), #configuration
  */
 export class PostgresTransactor implements Transactor {
   constructor(private readonly em: EntityManager) {}

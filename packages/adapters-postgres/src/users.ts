@@ -53,7 +53,7 @@ const insertUser = async (em: EntityManager, row: UserRow): Promise<InsertUserRe
  * the EntityManager it was built with: a transaction's fork inside `PostgresTransactor.run`, the
  * storage's own fork otherwise.
  *
- * @see CONTRACT §3
+ * @see docs/http-api.md#users-and-sessions
  */
 export class PostgresUserRepository implements UserRepository {
   constructor(private readonly em: EntityManager) {}
@@ -63,7 +63,7 @@ export class PostgresUserRepository implements UserRepository {
   }
 
   /**
-   * Of concurrent callers exactly one gets `inserted` (CONTRACT §3, "exactly one succeeds"): the
+   * Of concurrent callers exactly one gets `inserted` (docs/http-api.md#users-and-sessions, "exactly one succeeds"): the
    * advisory lock makes the existence check and the insert one step. Under READ COMMITTED the
    * check, taken after the lock is granted, sees the row a previous holder committed. Joins the
    * caller's transaction, or runs its own so that it is atomic when called alone.

@@ -3,7 +3,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
 
 /**
- * Configuration from `LATCHKEY_*` environment variables (CONTRACT §13), decoded once at start-up.
+ * Configuration from `LATCHKEY_*` environment variables (docs/http-api.md#configuration), decoded once at start-up.
  * A bad value stops start-up with a message naming the variable.
  */
 /**
@@ -194,7 +194,7 @@ const Environment = t.partial({
   ),
 });
 
-/** Scopes settings may only name supported scopes; the DCR set never includes `all` (CONTRACT §7). */
+/** Scopes settings may only name supported scopes; the DCR set never includes `all` (docs/http-api.md#registration). */
 const checkScopes = (
   name: string,
   list: readonly string[],

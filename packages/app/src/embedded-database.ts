@@ -14,7 +14,7 @@ export interface EmbeddedDatabaseOptions {
 export interface EmbeddedDatabase {
   /**
    * `postgres://` URL for MikroORM. The socket server serves one connection at a time, so the
-   * pool using it must have `max: 1` (CONTRACT §13).
+   * pool using it must have `max: 1` (docs/http-api.md#configuration).
    */
   readonly url: string;
   readonly port: number;
@@ -46,7 +46,7 @@ const urlHost = (host: string): string => (host.includes(':') ? `[${host}]` : ho
 /**
  * The default database when `LATCHKEY_DATABASE_URL` is unset: PostgreSQL compiled to WASM
  * (PGlite) in `dataDir`, exposed over the PostgreSQL wire protocol by `@electric-sql/pglite-socket`
- * so that the same MikroORM adapter serves both (CONTRACT §13).
+ * so that the same MikroORM adapter serves both (docs/http-api.md#configuration).
  *
  * The first start in an empty directory runs initdb and takes seconds; later starts only open
  * the files. Rejects with a `DataDirectoryLockedError` while another process has `dataDir`.

@@ -18,7 +18,7 @@ may open its data directory.
 
 /**
  * The stdio transport for the same tools the HTTP endpoint serves: the domain's use cases behind
- * another transport (CONTRACT §11). stdout carries the protocol, so logs go to stderr.
+ * another transport (docs/http-api.md#mcp). stdout carries the protocol, so logs go to stderr.
  */
 const main = async (): Promise<void> => {
   const { values } = parseArgs({ options: { token: { type: 'string' }, help: { type: 'boolean' } } });

@@ -31,7 +31,7 @@ const DRAIN_TIMEOUT_MS = 10_000;
  *
  * A grant is kept for `grantRetentionSeconds` after it expires (`LATCHKEY_DCR_IDLE_TTL`): the
  * purge of idle registrations measures a client's idle time from the end of its last grant
- * (CONTRACT §7), so that end must still be on record. Its codes and tokens expire before it and
+ * (docs/http-api.md#registration), so that end must still be on record. Its codes and tokens expire before it and
  * go on their own schedule.
  */
 export const deleteExpired = async (

@@ -7,7 +7,7 @@ const problems = (env: Record<string, string>): string[] => {
   return E.isLeft(decoded) ? decoded.left : [];
 };
 
-describe('configuration from LATCHKEY_* variables (CONTRACT §13)', () => {
+describe('configuration from LATCHKEY_* variables (docs/http-api.md#configuration)', () => {
   it('has the documented defaults', () => {
     const decoded = decodeConfig({});
     expect(E.isRight(decoded)).to.equal(true);

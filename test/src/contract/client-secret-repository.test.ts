@@ -7,7 +7,7 @@ const user = aUser(1);
 const app = aClient(1);
 const other = aClient(2);
 
-/** One minute, the coarseness of `last_used_at` (CONTRACT §4). */
+/** One minute, the coarseness of `last_used_at` (docs/http-api.md#apps). */
 const MINUTE = 60;
 
 describe('the ClientSecretRepository contract', () => {

@@ -17,7 +17,7 @@ import {
 
 const findApp = (apps: WireApp[], id: string): WireApp | undefined => apps.find((a) => a.id === id);
 
-describe('registered clients in the admin API and the audit log (CONTRACT §4, §10, §12)', () => {
+describe('registered clients in the admin API and the audit log (docs/http-api.md#apps, #audit-log, #credentials-at-rest)', () => {
   let h: OAuthHarness;
   let confidential: Registered;
   let publicClient: Registered;

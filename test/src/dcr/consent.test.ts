@@ -34,7 +34,7 @@ const linksOf = (html: string): string[] =>
       .replace(/&amp;/g, '&'),
   );
 
-describe('the consent page of a dynamically registered client (CONTRACT §2, §5)', () => {
+describe('the consent page of a dynamically registered client (docs/http-api.md#conventions, #authorize)', () => {
   let h: OAuthHarness;
   before(async () => {
     h = await startDcrServer();

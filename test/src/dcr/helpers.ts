@@ -111,14 +111,14 @@ export const configuration = (url: string, clientId: string, authorization: stri
 export const manage = (url: string, client: Registered) =>
   configuration(url, client.clientId, `Bearer ${client.token}`);
 
-/** CONTRACT §2: every `/oauth2/*` answer is not to be cached. */
+/** docs/http-api.md#conventions: every `/oauth2/*` answer is not to be cached. */
 export const expectNoStore = (response: JsonResponse): void => {
   expect(response.headers.get('cache-control'), 'Cache-Control').to.equal('no-store');
   expect(response.headers.get('pragma'), 'Pragma').to.equal('no-cache');
 };
 
 /**
- * An OAuth error body (CONTRACT §2) with the given status, whatever its code: exactly
+ * An OAuth error body (docs/http-api.md#conventions) with the given status, whatever its code: exactly
  * `{error, error_description}`, no caching. Returns the code.
  */
 export const expectOAuthErrorBody = (response: JsonResponse, status: number): string => {
@@ -133,12 +133,12 @@ export const expectOAuthErrorBody = (response: JsonResponse, status: number): st
   return body.error as string;
 };
 
-/** An OAuth error (CONTRACT §2) with the given status and code. */
+/** An OAuth error (docs/http-api.md#conventions) with the given status and code. */
 export const expectOAuthError = (response: JsonResponse, status: number, error: string): void => {
   expect(expectOAuthErrorBody(response, status), response.text).to.equal(error);
 };
 
-/** CONTRACT §7: the one answer for every authentication failure at `/oauth2/clients/{id}`. */
+/** docs/http-api.md#registration: the one answer for every authentication failure at `/oauth2/clients/{id}`. */
 export const expectInvalidRegistrationToken = (response: JsonResponse): void => {
   expect(response.status, response.text).to.equal(401);
   expect(response.headers.get('www-authenticate')).to.equal('Bearer error="invalid_token"');
@@ -161,7 +161,7 @@ export const expectRegistered = (response: JsonResponse): WireRegistration => {
 const sha256 = (text: string): Buffer => createHash('sha256').update(text).digest();
 
 /**
- * Every form a stored hash of `secret` could take (CONTRACT §12: SHA-256 of the part after the
+ * Every form a stored hash of `secret` could take (docs/http-api.md#credentials-at-rest: SHA-256 of the part after the
  * kind prefix), and of the whole value for good measure: hex and base64url.
  */
 export const digestsOf = (secret: string): string[] => {
@@ -199,7 +199,7 @@ export class SecretsSeen {
   }
 }
 
-/** An audit entry as `GET /api/v2/audit-logs` shows it (CONTRACT §10). */
+/** An audit entry as `GET /api/v2/audit-logs` shows it (docs/http-api.md#audit-log). */
 export interface WireAudit {
   id: string;
   time: string;

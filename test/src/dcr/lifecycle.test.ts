@@ -19,11 +19,11 @@ import {
 const HOUR = 3600;
 
 /**
- * CONTRACT §7: "A dynamically registered client that completed no token request within 24 h of
+ * docs/http-api.md#registration: "A dynamically registered client that completed no token request within 24 h of
  * registration, or has had no live grant for LATCHKEY_DCR_IDLE_TTL, is deleted (audited as
  * delete)." The clock is the server's; the owner's session outlives the jumps.
  */
-describe('abandoned registrations are deleted (CONTRACT §7)', () => {
+describe('abandoned registrations are deleted (docs/http-api.md#registration)', () => {
   let h: OAuthHarness;
   let clock: FixedClock;
   const start = async (env: Record<string, string> = {}) => {

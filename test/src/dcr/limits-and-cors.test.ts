@@ -26,7 +26,7 @@ const headerList = (value: string | null): string[] =>
     .map((v) => v.trim().toLowerCase())
     .filter((v) => v !== '');
 
-describe('registration rate limit (CONTRACT §7, §13)', () => {
+describe('registration rate limit (docs/http-api.md#registration, #configuration)', () => {
   let h: OAuthHarness;
   before(async () => {
     h = await startDcrServer({ LATCHKEY_RATE_LIMIT_REGISTER: '3' });
@@ -56,7 +56,7 @@ describe('registration rate limit (CONTRACT §7, §13)', () => {
   });
 });
 
-describe('registration rate limit per client address (CONTRACT §7, §13)', () => {
+describe('registration rate limit per client address (docs/http-api.md#registration, #configuration)', () => {
   let h: OAuthHarness;
   before(async () => {
     h = await startDcrServer({ LATCHKEY_RATE_LIMIT_REGISTER: '3', LATCHKEY_TRUST_PROXY: '1' });
@@ -80,7 +80,7 @@ describe('registration rate limit per client address (CONTRACT §7, §13)', () =
   });
 });
 
-describe('registration rate limit by default (CONTRACT §13)', () => {
+describe('registration rate limit by default (docs/http-api.md#configuration)', () => {
   let h: OAuthHarness;
   before(async () => {
     h = await startOAuthServer();
@@ -95,7 +95,7 @@ describe('registration rate limit by default (CONTRACT §13)', () => {
   });
 });
 
-describe('registration switched off with LATCHKEY_DCR_ENABLED=false (CONTRACT §7, §9)', () => {
+describe('registration switched off with LATCHKEY_DCR_ENABLED=false (docs/http-api.md#registration, #metadata)', () => {
   let h: OAuthHarness;
   before(async () => {
     h = await startDcrServer({ LATCHKEY_DCR_ENABLED: 'false' });
@@ -115,7 +115,7 @@ describe('registration switched off with LATCHKEY_DCR_ENABLED=false (CONTRACT §
   });
 });
 
-describe('CORS on registration and its absence on client configuration (CONTRACT §9)', () => {
+describe('CORS on registration and its absence on client configuration (docs/http-api.md#metadata)', () => {
   let h: OAuthHarness;
   before(async () => {
     h = await startDcrServer();

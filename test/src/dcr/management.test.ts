@@ -49,7 +49,7 @@ const richMetadata = (overrides: Metadata = {}): Metadata => ({
   ...overrides,
 });
 
-describe('client configuration at /oauth2/clients/{client_id} (CONTRACT §7, RFC 7592)', () => {
+describe('client configuration at /oauth2/clients/{client_id} (docs/http-api.md#registration, RFC 7592)', () => {
   let h: OAuthHarness;
   before(async () => {
     h = await startDcrServer();
@@ -328,7 +328,7 @@ describe('client configuration at /oauth2/clients/{client_id} (CONTRACT §7, RFC
       expect(me.status, me.text).to.equal(401);
     });
 
-    it('is never active at introspection, even for its own client (CONTRACT §6)', async () => {
+    it('is never active at introspection, even for its own client (docs/http-api.md#revocation)', async () => {
       const client = await registerClient(h.url);
       const response = await request(`${h.url}/oauth2/introspect`, {
         method: 'POST',

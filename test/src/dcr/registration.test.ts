@@ -11,7 +11,7 @@ import {
   startDcrServer,
 } from './helpers.js';
 
-describe('dynamic client registration accepts what real clients send (CONTRACT §7, RFC 7591)', () => {
+describe('dynamic client registration accepts what real clients send (docs/http-api.md#registration, RFC 7591)', () => {
   let h: OAuthHarness;
   before(async () => {
     h = await startDcrServer();

@@ -51,7 +51,7 @@ const describeRoundTrip = (
   storage: string,
   setUp: () => Promise<{ h: OAuthHarness; tearDown: () => Promise<void> }>,
 ) => {
-  describe(`a registered client's life with oauth4webapi, ${storage} (CONTRACT §5, §7, §10)`, () => {
+  describe(`a registered client's life with oauth4webapi, ${storage} (docs/http-api.md#token, #registration, #audit-log)`, () => {
     let h: OAuthHarness;
     let tearDown: () => Promise<void>;
     before(async () => {

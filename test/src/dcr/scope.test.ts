@@ -10,7 +10,7 @@ import {
   startDcrServer,
 } from './helpers.js';
 
-describe('the scope of a dynamically registered client (CONTRACT §7, §8)', () => {
+describe('the scope of a dynamically registered client (docs/http-api.md#registration, #bearer-tokens)', () => {
   context('with the default LATCHKEY_DCR_SCOPES (mcp user:read)', () => {
     let h: OAuthHarness;
     before(async () => {

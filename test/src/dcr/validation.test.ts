@@ -18,7 +18,7 @@ interface Refusal {
   readonly body: Metadata;
 }
 
-/** Bodies whose redirect URIs must be refused with `invalid_redirect_uri` (CONTRACT §7). */
+/** Bodies whose redirect URIs must be refused with `invalid_redirect_uri` (docs/http-api.md#registration). */
 const badRedirects: Refusal[] = [
   { when: 'redirect_uris is missing', body: { client_name: 'No Redirects' } },
   { when: 'redirect_uris is empty', body: { redirect_uris: [] } },
@@ -55,7 +55,7 @@ const badRedirects: Refusal[] = [
   },
 ];
 
-/** Bodies that must be refused with `invalid_client_metadata` (CONTRACT §7). */
+/** Bodies that must be refused with `invalid_client_metadata` (docs/http-api.md#registration). */
 const badMetadata: Refusal[] = [
   { when: 'grant_types lacks authorization_code', body: minimalMetadata({ grant_types: ['refresh_token'] }) },
   { when: 'grant_types is empty', body: minimalMetadata({ grant_types: [] }) },
@@ -114,7 +114,7 @@ const badMetadata: Refusal[] = [
   { when: 'the body is a JSON list', body: [minimalMetadata()] as unknown as Metadata },
 ];
 
-/** Redirect URIs a client may register (CONTRACT §7, RFC 8252 §7). */
+/** Redirect URIs a client may register (docs/http-api.md#registration, RFC 8252 §7). */
 const goodRedirects: [string, string][] = [
   ['https on any host', 'https://anywhere.example.org/oauth/callback'],
   ['https with a port and a query', 'https://app.example.com:8443/cb?tenant=acme'],
@@ -126,7 +126,7 @@ const goodRedirects: [string, string][] = [
   ['the Cursor private-use scheme', 'cursor://anysphere.cursor-retrieval/oauth/callback'],
 ];
 
-describe('dynamic client registration validates the metadata (CONTRACT §2, §7)', () => {
+describe('dynamic client registration validates the metadata (docs/http-api.md#conventions, #registration)', () => {
   let h: OAuthHarness;
   before(async () => {
     h = await startDcrServer();

@@ -14,7 +14,7 @@ import fc from 'fast-check';
 
 const KINDS = Object.keys(CREDENTIAL_PREFIXES) as CredentialKind[];
 
-describe('credentials (CONTRACT §12)', () => {
+describe('credentials (docs/http-api.md#credentials-at-rest)', () => {
   it('carry their kind prefix and 256 bits of base64url', () => {
     for (const kind of KINDS) {
       const { token } = issueCredential(kind, randomBytes(32));
@@ -69,7 +69,7 @@ describe('credentials (CONTRACT §12)', () => {
   });
 });
 
-describe('audit diffs (CONTRACT §10)', () => {
+describe('audit diffs (docs/http-api.md#audit-log)', () => {
   it('list changed fields with old and new values', () => {
     expect(auditDiff({ name: 'a', same: 1 }, { name: 'b', same: 1 })).to.deep.equal({
       name: { old: 'a', new: 'b' },

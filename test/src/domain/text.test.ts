@@ -1,7 +1,7 @@
 import { isUnsafeText, unsafeTextFields } from '@latchkey/domain';
 import { expect } from 'chai';
 
-describe('unsafe text (CONTRACT §14)', () => {
+describe('unsafe text (docs/http-api.md#request-bodies-and-input-text)', () => {
   context('in one string', () => {
     for (const [what, text] of [
       ['U+0000', 'a\u0000b'],

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { bearer, request, type JsonResponse } from '../support/server.js';
 
-/** An app as the admin API shows it (CONTRACT §4). */
+/** An app as the admin API shows it (docs/http-api.md#apps). */
 export interface WireApp {
   id: string;
   name: string;
@@ -49,7 +49,7 @@ export const nullsIn = (value: unknown, path = ''): string[] => {
   return [];
 };
 
-/** CONTRACT §2: JSON responses never contain `null`. */
+/** docs/http-api.md#conventions: JSON responses never contain `null`. */
 export const expectNoNull = (response: JsonResponse, what: string): void => {
   if (response.body === undefined) return;
   expect(nullsIn(response.body), `nulls in ${what}: ${response.text}`).to.deep.equal([]);
@@ -70,7 +70,7 @@ export const appBody = (overrides: AppBody = {}): AppBody => ({
 });
 
 /**
- * The admin API of CONTRACT §4 for one caller (`token` undefined: unauthenticated). Every
+ * The admin API of docs/http-api.md#apps for one caller (`token` undefined: unauthenticated). Every
  * response is checked for `null` on the way.
  */
 export const adminApi = (url: string, token: string | undefined) => {
@@ -151,7 +151,7 @@ export const APP_KEYS = [
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
- * Create, read, replace, delete, read again (CONTRACT §4), shared by the in-memory and the
+ * Create, read, replace, delete, read again (docs/http-api.md#apps), shared by the in-memory and the
  * PostgreSQL suites.
  */
 export const roundTripsAnApp = async (api: AdminApi, issuer: string): Promise<void> => {
@@ -232,7 +232,7 @@ export const roundTripsAnApp = async (api: AdminApi, issuer: string): Promise<vo
 };
 
 /**
- * Deleting secrets (CONTRACT §4): gone from the listing, a second delete and another app's
+ * Deleting secrets (docs/http-api.md#apps): gone from the listing, a second delete and another app's
  * secret → 404. Shared by the in-memory and the PostgreSQL suites.
  */
 export const deletesSecrets = async (api: AdminApi): Promise<void> => {

@@ -21,7 +21,7 @@ interface WireAudit {
   diff: Record<string, { old?: unknown; new?: unknown }>;
 }
 
-describe('client secrets of OAuth2 apps (CONTRACT §4, §12)', () => {
+describe('client secrets of OAuth2 apps (docs/http-api.md#apps, #credentials-at-rest)', () => {
   let server: TestServer;
   let url: string;
   let ownerToken: string;
@@ -157,7 +157,7 @@ describe('client secrets of OAuth2 apps (CONTRACT §4, §12)', () => {
   });
 });
 
-describe('client secrets of OAuth2 apps on PostgreSQL (CONTRACT §4)', () => {
+describe('client secrets of OAuth2 apps on PostgreSQL (docs/http-api.md#apps)', () => {
   let pg: PostgresHarness;
   let server: TestServer;
   let owner: AdminApi;

@@ -20,7 +20,7 @@ import {
   type WireApp,
 } from './admin-api.js';
 
-describe('the OAuth2 apps admin API (CONTRACT §4)', () => {
+describe('the OAuth2 apps admin API (docs/http-api.md#apps)', () => {
   let server: TestServer;
   let url: string;
   let ownerToken: string;
@@ -583,7 +583,7 @@ describe('the OAuth2 apps admin API (CONTRACT §4)', () => {
   });
 });
 
-describe('the OAuth2 apps admin API on PostgreSQL (CONTRACT §4)', () => {
+describe('the OAuth2 apps admin API on PostgreSQL (docs/http-api.md#apps)', () => {
   let pg: PostgresHarness;
   let server: TestServer;
   let ownerToken: string;
@@ -647,7 +647,7 @@ describe('the OAuth2 apps admin API on PostgreSQL (CONTRACT §4)', () => {
     }
   });
 
-  it('keeps stored digests out of the log, even when a write fails (CONTRACT §12)', async () => {
+  it('keeps stored digests out of the log, even when a write fails (docs/http-api.md#credentials-at-rest)', async () => {
     for (let round = 0; round < 5; round += 1) {
       const app = await owner.createApp({ name: 'pg-log-race' });
       await Promise.all([

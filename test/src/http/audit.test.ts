@@ -22,7 +22,7 @@ interface WireAudit {
   diff: Record<string, { old?: unknown; new?: unknown }>;
 }
 
-describe('the audit log of users and sessions (CONTRACT §10)', () => {
+describe('the audit log of users and sessions (docs/http-api.md#audit-log)', () => {
   let server: TestServer;
   let url: string;
   let ownerToken: string;

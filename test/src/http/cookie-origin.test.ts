@@ -10,10 +10,10 @@ import {
 } from '../support/server.js';
 
 /**
- * CONTRACT §14: a state-changing request authenticated only by the session cookie must come from
+ * docs/http-api.md#cookie-authenticated-writes: a state-changing request authenticated only by the session cookie must come from
  * the issuer's origin (`Origin`, or `Sec-Fetch-Site: same-origin`); otherwise 403.
  */
-describe('requests signed in by the session cookie alone (CONTRACT §14)', () => {
+describe('requests signed in by the session cookie alone (docs/http-api.md#cookie-authenticated-writes)', () => {
   let server: TestServer;
   let session: string;
   beforeEach(async () => {

@@ -441,7 +441,7 @@ const endpoints = (f: Fixture): Endpoint[] => {
 const INTERNALS =
   /node_modules|file:\/\/|\bat (?:async )?[\w$.<>]+ \(|insert into|password_hash|SQLSTATE|DriverException|StorageError|c2NyeXB0/i;
 
-/** Every key a JSON error of either format may have (CONTRACT §2). */
+/** Every key a JSON error of either format may have (docs/http-api.md#conventions). */
 const ERROR_KEYS = new Set(['message', 'detail', 'validations', 'error', 'error_description']);
 
 const expectSafeAnswer = (endpoint: string, field: string, response: JsonResponse): void => {

@@ -32,7 +32,7 @@ const openForm = async (
   };
 };
 
-describe('the login and setup pages (CONTRACT §2, §3)', () => {
+describe('the login and setup pages (docs/http-api.md#conventions, #users-and-sessions)', () => {
   let server: TestServer;
   let url: string;
   beforeEach(async () => {

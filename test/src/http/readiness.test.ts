@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { withPostgres, type PostgresHarness } from '../support/postgres.js';
 import { bearer, request, setUpOwner, startTestServer, type TestServer } from '../support/server.js';
 
-describe('readiness while the database goes away and comes back (CONTRACT §1, §2)', () => {
+describe('readiness while the database goes away and comes back (docs/http-api.md#routes, #conventions)', () => {
   let pg: PostgresHarness;
   let server: TestServer;
   let token: string;

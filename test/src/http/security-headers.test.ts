@@ -11,7 +11,7 @@ import {
   type TestServer,
 } from '../support/server.js';
 
-/** The headers of CONTRACT §2 for pages, also on JSON answers and errors (one fixed set). */
+/** The headers of docs/http-api.md#conventions for pages, also on JSON answers and errors (one fixed set). */
 const expectSecurityHeaders = (headers: Headers): void => {
   expect(headers.get('x-frame-options')).to.equal('DENY');
   expect(headers.get('content-security-policy')).to.include("frame-ancestors 'none'");
@@ -20,7 +20,7 @@ const expectSecurityHeaders = (headers: Headers): void => {
   expect(headers.get('x-content-type-options')).to.equal('nosniff');
 };
 
-describe('security headers (CONTRACT §2)', () => {
+describe('security headers (docs/http-api.md#conventions)', () => {
   let server: TestServer;
   before(async () => {
     server = await startTestServer();
@@ -66,7 +66,7 @@ describe('security headers (CONTRACT §2)', () => {
   });
 });
 
-describe('paths are case-sensitive (RFC 3986 §6.2.2.1, CONTRACT §14)', () => {
+describe('paths are case-sensitive (RFC 3986 §6.2.2.1, docs/http-api.md#conventions)', () => {
   let server: TestServer;
   before(async () => {
     server = await startTestServer();
@@ -86,7 +86,7 @@ describe('paths are case-sensitive (RFC 3986 §6.2.2.1, CONTRACT §14)', () => {
   }
 });
 
-describe('answers that carry a credential are not cacheable (RFC 6749 §5.1, CONTRACT §14)', () => {
+describe('answers that carry a credential are not cacheable (RFC 6749 §5.1, docs/http-api.md#conventions)', () => {
   let server: TestServer;
   let owner: string;
   before(async () => {

@@ -92,7 +92,7 @@ const created = (response: JsonResponse): Record<string, string> => {
   return response.body as Record<string, string>;
 };
 
-/** Headers of a request a page of the issuer sends: same origin (CONTRACT §14). */
+/** Headers of a request a page of the issuer sends: same origin (docs/http-api.md#request-bodies-and-input-text). */
 export const sameOrigin = (url: string): Record<string, string> => ({
   Origin: url,
   'Sec-Fetch-Site': 'same-origin',

@@ -55,7 +55,7 @@ const redirectedError = (response: JsonResponse, redirectUri: string): URLSearch
 };
 
 for (const storage of STORAGES) {
-  describe(`text holding U+0000 or an unpaired surrogate, ${storage.name} storage (CONTRACT §14)`, () => {
+  describe(`text holding U+0000 or an unpaired surrogate, ${storage.name} storage (docs/http-api.md#request-bodies-and-input-text)`, () => {
     let close: () => Promise<void>;
     let server: TestServer;
     let url: string;

@@ -12,7 +12,7 @@ import {
   type TestServer,
 } from '../support/server.js';
 
-describe('users and sessions over HTTP (CONTRACT §3)', () => {
+describe('users and sessions over HTTP (docs/http-api.md#users-and-sessions)', () => {
   let server: TestServer;
   let url: string;
 

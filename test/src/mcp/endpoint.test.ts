@@ -25,7 +25,7 @@ import {
   toolsListRequest,
 } from './helpers.js';
 
-/** Asserts the credential-less 401 of CONTRACT §8/§11: realm, resource_metadata and scope only. */
+/** Asserts the credential-less 401 of docs/http-api.md#bearer-tokens, #mcp: realm, resource_metadata and scope only. */
 const expectUnauthenticated = (h: OAuthHarness, response: JsonResponse): void => {
   expect(response.status, response.text).to.equal(401);
   const challenge = challengeOf(response.headers.get('www-authenticate'));
@@ -39,7 +39,7 @@ const expectUnauthenticated = (h: OAuthHarness, response: JsonResponse): void =>
   expectNoNull(response, 'the 401');
 };
 
-/** Asserts a 401 `invalid_token` challenge pointing at the MCP resource metadata (CONTRACT §8). */
+/** Asserts a 401 `invalid_token` challenge pointing at the MCP resource metadata (docs/http-api.md#bearer-tokens). */
 const expectInvalidToken = (h: OAuthHarness, response: JsonResponse): void => {
   expect(response.status, response.text).to.equal(401);
   const header = response.headers.get('www-authenticate') ?? '';
@@ -66,7 +66,7 @@ const expectInitialized = (response: JsonResponse): void => {
   expect(body.result, response.text).to.be.an('object');
 };
 
-/** An `initialize` request padded past the 64 KiB body limit (CONTRACT §2). */
+/** An `initialize` request padded past the 64 KiB body limit (docs/http-api.md#conventions). */
 const oversizedInitialize = () => {
   const request = initializeRequest();
   return { ...request, params: { ...request.params, padding: 'x'.repeat(70 * 1024) } };
@@ -74,7 +74,7 @@ const oversizedInitialize = () => {
 
 const randomToken = (prefix: string): string => `${prefix}${randomBytes(32).toString('base64url')}`;
 
-describe('the MCP endpoint over raw HTTP (CONTRACT §11)', () => {
+describe('the MCP endpoint over raw HTTP (docs/http-api.md#mcp)', () => {
   let clock: FixedClock;
   let h: OAuthHarness;
   let client: OAuthClient;
@@ -345,7 +345,7 @@ describe('the MCP endpoint over raw HTTP (CONTRACT §11)', () => {
     });
   });
 
-  context('for browser clients (CORS, CONTRACT §9)', () => {
+  context('for browser clients (CORS, docs/http-api.md#metadata)', () => {
     const ORIGIN = 'https://inspector.example';
 
     const expectOpenCors = (response: JsonResponse): void => {

@@ -8,10 +8,10 @@ import { MCP_PATH } from '../oauth/flow-helpers.js';
 
 export { MCP_PATH };
 
-/** The MCP endpoint of a server (CONTRACT §11). */
+/** The MCP endpoint of a server (docs/http-api.md#mcp). */
 export const mcpUrl = (issuer: string): string => `${issuer}${MCP_PATH}`;
 
-/** The path variant of the protected resource metadata for the MCP endpoint (CONTRACT §9). */
+/** The path variant of the protected resource metadata for the MCP endpoint (docs/http-api.md#metadata). */
 export const mcpResourceMetadataUrl = (issuer: string): string =>
   `${issuer}/.well-known/oauth-protected-resource${MCP_PATH}`;
 
@@ -139,7 +139,7 @@ export const callTool = async (
   return { isError: result.isError === true, text, json: parsedOrUndefined(text) };
 };
 
-/** Calls a tool and insists that it succeeded with a JSON result without `null` (CONTRACT §2). */
+/** Calls a tool and insists that it succeeded with a JSON result without `null` (docs/http-api.md#conventions). */
 export const callToolOk = async (
   client: Client,
   name: string,

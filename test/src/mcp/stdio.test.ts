@@ -111,7 +111,7 @@ const serveAndHangUp = (token: string, env: Record<string, string>, graceMs: num
     });
   });
 
-describe('the stdio MCP entry on the embedded database (CONTRACT §11, §13)', () => {
+describe('the stdio MCP entry on the embedded database (docs/http-api.md#mcp, #configuration)', () => {
   let dir: string;
   let env: Record<string, string>;
   let sessionToken: string;

@@ -42,7 +42,7 @@ interface AuditPage {
 
 const NIL_LIKE_UUID = '6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b';
 
-describe('the MCP tools (CONTRACT §11)', () => {
+describe('the MCP tools (docs/http-api.md#mcp)', () => {
   let h: OAuthHarness;
   const clients: Client[] = [];
   const connect = async (token: string): Promise<Client> => {

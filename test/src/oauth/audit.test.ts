@@ -15,7 +15,7 @@ import {
   type OAuthHarness,
 } from './flow-helpers.js';
 
-describeOnEachStorage('the audit log of grant revocations (CONTRACT §10)', (storage) => {
+describeOnEachStorage('the audit log of grant revocations (docs/http-api.md#audit-log)', (storage) => {
   let h: OAuthHarness;
   let client: OAuthClient;
   beforeEach(async () => {

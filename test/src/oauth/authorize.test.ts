@@ -28,7 +28,7 @@ import {
 } from './flow-helpers.js';
 
 describeOnEachStorage(
-  'the authorization endpoint (CONTRACT §5 authorize, §8 scopes and audience)',
+  'the authorization endpoint (docs/http-api.md#authorize, #bearer-tokens)',
   (storage) => {
     let h: OAuthHarness;
     let client: OAuthClient;
@@ -562,7 +562,7 @@ describeOnEachStorage(
   },
 );
 
-describeOnEachStorage('the consent request lifetime (CONTRACT §5 step 5)', (storage) => {
+describeOnEachStorage('the consent request lifetime (docs/http-api.md#authorize step 5)', (storage) => {
   let h: OAuthHarness;
   let clock: FixedClock;
   let client: OAuthClient;

@@ -21,7 +21,7 @@ import {
   type OAuthHarness,
 } from './flow-helpers.js';
 
-describeOnEachStorage('access tokens at the resource server (CONTRACT §8)', (storage) => {
+describeOnEachStorage('access tokens at the resource server (docs/http-api.md#bearer-tokens)', (storage) => {
   let h: OAuthHarness;
   let client: OAuthClient;
   beforeEach(async () => {
@@ -197,7 +197,7 @@ describeOnEachStorage('access tokens at the resource server (CONTRACT §8)', (st
   });
 });
 
-describeOnEachStorage('DELETE /oauth2/tokens?client_id= (CONTRACT §5)', (storage) => {
+describeOnEachStorage('DELETE /oauth2/tokens?client_id= (docs/http-api.md#token)', (storage) => {
   let h: OAuthHarness;
   let client: OAuthClient;
   beforeEach(async () => {
@@ -297,34 +297,37 @@ describeOnEachStorage('DELETE /oauth2/tokens?client_id= (CONTRACT §5)', (storag
   });
 });
 
-describeOnEachStorage('deleting a client secret and the tokens obtained with it (CONTRACT §4)', (storage) => {
-  let h: OAuthHarness;
-  let client: OAuthClient;
-  beforeEach(async () => {
-    h = await storage.start();
-    client = await createClient(h);
-  });
-  afterEach(() => h.server.stop());
+describeOnEachStorage(
+  'deleting a client secret and the tokens obtained with it (docs/http-api.md#apps)',
+  (storage) => {
+    let h: OAuthHarness;
+    let client: OAuthClient;
+    beforeEach(async () => {
+      h = await storage.start();
+      client = await createClient(h);
+    });
+    afterEach(() => h.server.stop());
 
-  it('revokes the tokens obtained with that secret when revoke_tokens=true', async () => {
-    const doomed = await obtainTokens(h, client);
-    const newer = await h.api.createSecretOf(client.id);
-    const kept = await obtainTokens(h, withSecret(client, newer.client_secret_full));
-    const deleted = await h.api.deleteSecret(client.id, client.secretId ?? '', '?revoke_tokens=true');
-    expect(deleted.status, deleted.text).to.equal(204);
-    expect(await meStatus(h.url, doomed.access_token)).to.equal(401);
-    const current = withSecret(client, newer.client_secret_full);
-    expectOAuthError(await refresh(h.url, current, doomed.refresh_token), 400, 'invalid_grant');
-    expect(await meStatus(h.url, kept.access_token)).to.equal(200);
-    expectTokens(await refresh(h.url, current, kept.refresh_token));
-  });
+    it('revokes the tokens obtained with that secret when revoke_tokens=true', async () => {
+      const doomed = await obtainTokens(h, client);
+      const newer = await h.api.createSecretOf(client.id);
+      const kept = await obtainTokens(h, withSecret(client, newer.client_secret_full));
+      const deleted = await h.api.deleteSecret(client.id, client.secretId ?? '', '?revoke_tokens=true');
+      expect(deleted.status, deleted.text).to.equal(204);
+      expect(await meStatus(h.url, doomed.access_token)).to.equal(401);
+      const current = withSecret(client, newer.client_secret_full);
+      expectOAuthError(await refresh(h.url, current, doomed.refresh_token), 400, 'invalid_grant');
+      expect(await meStatus(h.url, kept.access_token)).to.equal(200);
+      expectTokens(await refresh(h.url, current, kept.refresh_token));
+    });
 
-  it('lets the tokens live on without the flag; refreshing then needs a current secret', async () => {
-    const tokens = await obtainTokens(h, client);
-    const newer = await h.api.createSecretOf(client.id);
-    expect((await h.api.deleteSecret(client.id, client.secretId ?? '')).status).to.equal(204);
-    expect(await meStatus(h.url, tokens.access_token)).to.equal(200);
-    expectOAuthError(await refresh(h.url, client, tokens.refresh_token), 401, 'invalid_client');
-    expectTokens(await refresh(h.url, withSecret(client, newer.client_secret_full), tokens.refresh_token));
-  });
-});
+    it('lets the tokens live on without the flag; refreshing then needs a current secret', async () => {
+      const tokens = await obtainTokens(h, client);
+      const newer = await h.api.createSecretOf(client.id);
+      expect((await h.api.deleteSecret(client.id, client.secretId ?? '')).status).to.equal(204);
+      expect(await meStatus(h.url, tokens.access_token)).to.equal(200);
+      expectOAuthError(await refresh(h.url, client, tokens.refresh_token), 401, 'invalid_client');
+      expectTokens(await refresh(h.url, withSecret(client, newer.client_secret_full), tokens.refresh_token));
+    });
+  },
+);

@@ -18,7 +18,7 @@ import {
   type OAuthHarness,
 } from './flow-helpers.js';
 
-/** CONTRACT §14: no `Location` header exceeds 8 KiB. */
+/** docs/http-api.md#bounds: no `Location` header exceeds 8 KiB. */
 const MAX_LOCATION = 8192;
 
 const expectLocationWithinBound = (response: Awaited<ReturnType<typeof request>>): void => {
@@ -47,7 +47,7 @@ const signInThroughForm = async (url: string, loginLocation: URL) => {
   });
 };
 
-describeOnEachStorage('bounds on authorization requests (CONTRACT §14)', (storage) => {
+describeOnEachStorage('bounds on authorization requests (docs/http-api.md#bounds)', (storage) => {
   let h: OAuthHarness;
   let client: OAuthClient;
   beforeEach(async () => {
@@ -143,7 +143,7 @@ describeOnEachStorage('bounds on authorization requests (CONTRACT §14)', (stora
     });
   });
 
-  describe('consent decisions are audited (CONTRACT §14, §10)', () => {
+  describe('consent decisions are audited (docs/http-api.md#bounds, #audit-log)', () => {
     const grantCreations = () => auditEntries(h, '?resource_type=oauth2_grant&action=create');
 
     it('records an approval as create on oauth2_grant, with the client and scopes', async () => {

@@ -17,7 +17,7 @@ const errorsOf = (responses: JsonResponse[]): string[] =>
     .filter((r) => r.status !== 200)
     .map((r) => (r.body as { error?: string } | undefined)?.error ?? r.text);
 
-describeOnEachStorage('simultaneous token requests (CONTRACT §5 concurrency)', (storage) => {
+describeOnEachStorage('simultaneous token requests (docs/http-api.md#token concurrency)', (storage) => {
   const start = async (env: Record<string, string>) => {
     const h = await storage.start(env);
     return { h, stop: () => h.server.stop() };

@@ -150,7 +150,7 @@ export const createClient = async (h: OAuthHarness, options: ClientOptions = {})
   };
 };
 
-/** Registers a client through RFC 7591 dynamic registration (CONTRACT §7). */
+/** Registers a client through RFC 7591 dynamic registration (docs/http-api.md#registration). */
 export const registerClient = async (
   h: OAuthHarness,
   metadata: Record<string, unknown>,
@@ -505,7 +505,7 @@ export const revoke = (url: string, client: OAuthClient, token: string, method?:
 export const introspect = (url: string, client: OAuthClient, token: string, method?: ClientAuthMethod) =>
   asClient(url, '/oauth2/introspect', client, [['token', token]], method);
 
-/** Asserts an OAuth error response (CONTRACT §2) with `Cache-Control: no-store`. */
+/** Asserts an OAuth error response (docs/http-api.md#conventions) with `Cache-Control: no-store`. */
 export const expectOAuthError = (response: JsonResponse, status: number, error: string): void => {
   expect(response.status, response.text).to.equal(status);
   expect(response.body, response.text).to.be.an('object');

@@ -27,7 +27,7 @@ const getJson = async (url: string): Promise<JsonResponse> => {
   return response;
 };
 
-describe('authorization server and protected resource metadata (CONTRACT §9)', () => {
+describe('authorization server and protected resource metadata (docs/http-api.md#metadata)', () => {
   let h: OAuthHarness;
   before(async () => {
     h = await startOAuthServer({ LATCHKEY_EXTRA_SCOPES: 'calendar:read' });
@@ -131,7 +131,7 @@ describe('authorization server and protected resource metadata (CONTRACT §9)', 
   });
 });
 
-describe('metadata under other configurations (CONTRACT §7, §9, §13)', () => {
+describe('metadata under other configurations (docs/http-api.md#registration, #metadata, #configuration)', () => {
   it('leaves out registration_endpoint when LATCHKEY_DCR_ENABLED=false', async () => {
     const server = await startTestServer({ LATCHKEY_DCR_ENABLED: 'false' });
     try {
@@ -163,7 +163,7 @@ describe('metadata under other configurations (CONTRACT §7, §9, §13)', () => 
   });
 });
 
-describe('CORS (CONTRACT §9)', () => {
+describe('CORS (docs/http-api.md#metadata)', () => {
   const ORIGIN = 'https://client.example.com';
   let h: OAuthHarness;
   let client: OAuthClient;
@@ -310,7 +310,7 @@ describe('CORS (CONTRACT §9)', () => {
   });
 });
 
-describe('Cache-Control on every /oauth2/* answer (CONTRACT §2)', () => {
+describe('Cache-Control on every /oauth2/* answer (docs/http-api.md#conventions)', () => {
   let h: OAuthHarness;
   let client: OAuthClient;
   before(async () => {

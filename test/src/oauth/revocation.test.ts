@@ -18,7 +18,7 @@ import {
   type OAuthHarness,
 } from './flow-helpers.js';
 
-describeOnEachStorage('token revocation (CONTRACT §6, RFC 7009)', (storage) => {
+describeOnEachStorage('token revocation (docs/http-api.md#revocation, RFC 7009)', (storage) => {
   let h: OAuthHarness;
   let client: OAuthClient;
   beforeEach(async () => {
@@ -118,7 +118,7 @@ describeOnEachStorage('token revocation (CONTRACT §6, RFC 7009)', (storage) => 
   });
 });
 
-describeOnEachStorage('token introspection (CONTRACT §6, RFC 7662)', (storage) => {
+describeOnEachStorage('token introspection (docs/http-api.md#introspection, RFC 7662)', (storage) => {
   let h: OAuthHarness;
   let client: OAuthClient;
   beforeEach(async () => {

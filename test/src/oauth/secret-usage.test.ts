@@ -12,7 +12,7 @@ const lastUsedAt = async (h: OAuthHarness, appId: string, secretId: string): Pro
 /** Lets the fire-and-forget bookkeeping write land. */
 const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 50));
 
-describe('last_used_at of a client secret (CONTRACT §4)', () => {
+describe('last_used_at of a client secret (docs/http-api.md#apps)', () => {
   let h: OAuthHarness;
   let clock: FixedClock;
   beforeEach(async () => {

@@ -27,7 +27,7 @@ import {
   challengeOf,
 } from './flow-helpers.js';
 
-describeOnEachStorage('the token endpoint (CONTRACT §5 token, §2)', (storage) => {
+describeOnEachStorage('the token endpoint (docs/http-api.md#token, #conventions)', (storage) => {
   let h: OAuthHarness;
   let client: OAuthClient;
   beforeEach(async () => {
@@ -547,95 +547,98 @@ describeOnEachStorage('the token endpoint (CONTRACT §5 token, §2)', (storage) 
   });
 });
 
-describeOnEachStorage('expiry at the token endpoint, with a fixed clock (CONTRACT §5)', (storage) => {
-  let clock: FixedClock;
-  let h: OAuthHarness;
-  let client: OAuthClient;
-  const start = async (env: Record<string, string>) => {
-    clock = new FixedClock();
-    h = await storage.start(env, { clock });
-    client = await createClient(h);
-  };
-  afterEach(() => h.server.stop());
+describeOnEachStorage(
+  'expiry at the token endpoint, with a fixed clock (docs/http-api.md#token)',
+  (storage) => {
+    let clock: FixedClock;
+    let h: OAuthHarness;
+    let client: OAuthClient;
+    const start = async (env: Record<string, string>) => {
+      clock = new FixedClock();
+      h = await storage.start(env, { clock });
+      client = await createClient(h);
+    };
+    afterEach(() => h.server.stop());
 
-  it('redeems a code just before LATCHKEY_CODE_TTL and fails one just after with invalid_grant', async () => {
-    await start({ LATCHKEY_CODE_TTL: '120' });
-    const early = await obtainCode(h, client);
-    const late = await obtainCode(h, client);
-    clock.advance(119);
-    expectTokens(await exchange(h.url, client, early));
-    clock.advance(2);
-    expectOAuthError(await exchange(h.url, client, late), 400, 'invalid_grant');
-  });
-
-  it('refuses to start with a LATCHKEY_CODE_TTL over 10 minutes', () => {
-    expect(E.isLeft(decodeConfig({ LATCHKEY_CODE_TTL: '601' }))).to.equal(true);
-    expect(E.isRight(decodeConfig({ LATCHKEY_CODE_TTL: '600' }))).to.equal(true);
-  });
-
-  it('refreshes just before LATCHKEY_REFRESH_TOKEN_TTL and fails just after with invalid_grant', async () => {
-    await start({ LATCHKEY_REFRESH_TOKEN_TTL: '1h' });
-    const tokens = await obtainTokens(h, client);
-    clock.advance(3599);
-    // Each rotated refresh token gets a fresh lifetime (an idle limit).
-    const second = expectTokens(await refresh(h.url, client, tokens.refresh_token));
-    clock.advance(3599);
-    const third = expectTokens(await refresh(h.url, client, second.refresh_token));
-    clock.advance(3601);
-    expectOAuthError(await refresh(h.url, client, third.refresh_token), 400, 'invalid_grant');
-  });
-
-  it('ends the grant LATCHKEY_GRANT_MAX_TTL after consent however often it was refreshed', async () => {
-    await start({ LATCHKEY_REFRESH_TOKEN_TTL: '1h', LATCHKEY_GRANT_MAX_TTL: '2h' });
-    let tokens = await obtainTokens(h, client);
-    clock.advance(3500);
-    tokens = expectTokens(await refresh(h.url, client, tokens.refresh_token));
-    clock.advance(3500);
-    tokens = expectTokens(await refresh(h.url, client, tokens.refresh_token));
-    clock.advance(300);
-    expectOAuthError(await refresh(h.url, client, tokens.refresh_token), 400, 'invalid_grant');
-  });
-
-  it('revokes the grant when a rotated refresh token comes back after the grace window', async () => {
-    await start({ LATCHKEY_REFRESH_REUSE_GRACE: '30s' });
-    const first = await obtainTokens(h, client);
-    const second = expectTokens(await refresh(h.url, client, first.refresh_token));
-    clock.advance(31);
-    expectOAuthError(await refresh(h.url, client, first.refresh_token), 400, 'invalid_grant');
-    expect(await meStatus(h.url, second.access_token)).to.equal(401);
-    expectOAuthError(await refresh(h.url, client, second.refresh_token), 400, 'invalid_grant');
-  });
-
-  it('accepts a rotated refresh token once more inside the grace window', async () => {
-    await start({ LATCHKEY_REFRESH_REUSE_GRACE: '30s' });
-    const first = await obtainTokens(h, client);
-    expectTokens(await refresh(h.url, client, first.refresh_token));
-    clock.advance(29);
-    expectTokens(await refresh(h.url, client, first.refresh_token));
-  });
-
-  it('introspects expired access and refresh tokens as inactive', async () => {
-    await start({ LATCHKEY_ACCESS_TOKEN_TTL: '120', LATCHKEY_REFRESH_TOKEN_TTL: '1h' });
-    const tokens = await obtainTokens(h, client);
-    clock.advance(119);
-    expect((await introspect(h.url, client, tokens.access_token)).body).to.include({ active: true });
-    clock.advance(2);
-    expect((await introspect(h.url, client, tokens.access_token)).body).to.deep.equal({ active: false });
-    expect((await introspect(h.url, client, tokens.refresh_token)).body).to.include({ active: true });
-    clock.advance(3600);
-    expect((await introspect(h.url, client, tokens.refresh_token)).body).to.deep.equal({ active: false });
-  });
-
-  it('rejects an access token after LATCHKEY_ACCESS_TOKEN_TTL with 401 invalid_token', async () => {
-    await start({ LATCHKEY_ACCESS_TOKEN_TTL: '120' });
-    const tokens = await obtainTokens(h, client);
-    clock.advance(119);
-    expect(await meStatus(h.url, tokens.access_token)).to.equal(200);
-    clock.advance(2);
-    const response = await fetch(`${h.url}/api/v2/users/me`, {
-      headers: { Authorization: `Bearer ${tokens.access_token}` },
+    it('redeems a code just before LATCHKEY_CODE_TTL and fails one just after with invalid_grant', async () => {
+      await start({ LATCHKEY_CODE_TTL: '120' });
+      const early = await obtainCode(h, client);
+      const late = await obtainCode(h, client);
+      clock.advance(119);
+      expectTokens(await exchange(h.url, client, early));
+      clock.advance(2);
+      expectOAuthError(await exchange(h.url, client, late), 400, 'invalid_grant');
     });
-    expect(response.status).to.equal(401);
-    expect(challengeOf(response.headers.get('www-authenticate')).params.error).to.equal('invalid_token');
-  });
-});
+
+    it('refuses to start with a LATCHKEY_CODE_TTL over 10 minutes', () => {
+      expect(E.isLeft(decodeConfig({ LATCHKEY_CODE_TTL: '601' }))).to.equal(true);
+      expect(E.isRight(decodeConfig({ LATCHKEY_CODE_TTL: '600' }))).to.equal(true);
+    });
+
+    it('refreshes just before LATCHKEY_REFRESH_TOKEN_TTL and fails just after with invalid_grant', async () => {
+      await start({ LATCHKEY_REFRESH_TOKEN_TTL: '1h' });
+      const tokens = await obtainTokens(h, client);
+      clock.advance(3599);
+      // Each rotated refresh token gets a fresh lifetime (an idle limit).
+      const second = expectTokens(await refresh(h.url, client, tokens.refresh_token));
+      clock.advance(3599);
+      const third = expectTokens(await refresh(h.url, client, second.refresh_token));
+      clock.advance(3601);
+      expectOAuthError(await refresh(h.url, client, third.refresh_token), 400, 'invalid_grant');
+    });
+
+    it('ends the grant LATCHKEY_GRANT_MAX_TTL after consent however often it was refreshed', async () => {
+      await start({ LATCHKEY_REFRESH_TOKEN_TTL: '1h', LATCHKEY_GRANT_MAX_TTL: '2h' });
+      let tokens = await obtainTokens(h, client);
+      clock.advance(3500);
+      tokens = expectTokens(await refresh(h.url, client, tokens.refresh_token));
+      clock.advance(3500);
+      tokens = expectTokens(await refresh(h.url, client, tokens.refresh_token));
+      clock.advance(300);
+      expectOAuthError(await refresh(h.url, client, tokens.refresh_token), 400, 'invalid_grant');
+    });
+
+    it('revokes the grant when a rotated refresh token comes back after the grace window', async () => {
+      await start({ LATCHKEY_REFRESH_REUSE_GRACE: '30s' });
+      const first = await obtainTokens(h, client);
+      const second = expectTokens(await refresh(h.url, client, first.refresh_token));
+      clock.advance(31);
+      expectOAuthError(await refresh(h.url, client, first.refresh_token), 400, 'invalid_grant');
+      expect(await meStatus(h.url, second.access_token)).to.equal(401);
+      expectOAuthError(await refresh(h.url, client, second.refresh_token), 400, 'invalid_grant');
+    });
+
+    it('accepts a rotated refresh token once more inside the grace window', async () => {
+      await start({ LATCHKEY_REFRESH_REUSE_GRACE: '30s' });
+      const first = await obtainTokens(h, client);
+      expectTokens(await refresh(h.url, client, first.refresh_token));
+      clock.advance(29);
+      expectTokens(await refresh(h.url, client, first.refresh_token));
+    });
+
+    it('introspects expired access and refresh tokens as inactive', async () => {
+      await start({ LATCHKEY_ACCESS_TOKEN_TTL: '120', LATCHKEY_REFRESH_TOKEN_TTL: '1h' });
+      const tokens = await obtainTokens(h, client);
+      clock.advance(119);
+      expect((await introspect(h.url, client, tokens.access_token)).body).to.include({ active: true });
+      clock.advance(2);
+      expect((await introspect(h.url, client, tokens.access_token)).body).to.deep.equal({ active: false });
+      expect((await introspect(h.url, client, tokens.refresh_token)).body).to.include({ active: true });
+      clock.advance(3600);
+      expect((await introspect(h.url, client, tokens.refresh_token)).body).to.deep.equal({ active: false });
+    });
+
+    it('rejects an access token after LATCHKEY_ACCESS_TOKEN_TTL with 401 invalid_token', async () => {
+      await start({ LATCHKEY_ACCESS_TOKEN_TTL: '120' });
+      const tokens = await obtainTokens(h, client);
+      clock.advance(119);
+      expect(await meStatus(h.url, tokens.access_token)).to.equal(200);
+      clock.advance(2);
+      const response = await fetch(`${h.url}/api/v2/users/me`, {
+        headers: { Authorization: `Bearer ${tokens.access_token}` },
+      });
+      expect(response.status).to.equal(401);
+      expect(challengeOf(response.headers.get('www-authenticate')).params.error).to.equal('invalid_token');
+    });
+  },
+);

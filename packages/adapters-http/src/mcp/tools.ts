@@ -30,7 +30,7 @@ export interface ToolFailure {
 
 /**
  * One MCP tool, built on the domain's use cases so that any transport (Streamable HTTP, stdio)
- * can serve it (CONTRACT §11).
+ * can serve it (docs/http-api.md#mcp).
  */
 export interface Tool {
   readonly name: string;
@@ -87,7 +87,7 @@ const enumArg = <T extends string>(
     : E.left({ message: `${name} must be one of: ${allowed.join(', ')}.` });
 };
 
-/** The tools of CONTRACT §11, acting as the token's user. */
+/** The tools of docs/http-api.md#mcp, acting as the token's user. */
 export const makeTools = (useCases: UseCases, issuer: string): readonly Tool[] => [
   {
     name: 'latchkey_get_authenticated_user',

@@ -7,7 +7,7 @@ import { writeApiError, type ChallengeOptions } from './errors.js';
 
 const BEARER = /^Bearer[ ]+([A-Za-z0-9._~+/-]+=*)[ ]*$/i;
 
-/** A session token in the cookie; an access token there is not a credential (CONTRACT §8). */
+/** A session token in the cookie; an access token there is not a credential (docs/http-api.md#bearer-tokens). */
 const sessionCookie = (ctx: Ctx): string | undefined => {
   // No `Cookie` header (every API client): no need to set up Koa's cookie jar.
   if (ctx.get('Cookie') === '') return undefined;
@@ -16,7 +16,7 @@ const sessionCookie = (ctx: Ctx): string | undefined => {
 };
 
 /**
- * Reads the API key of a request (RFC 6750 §2.1; CONTRACT §8): the `Authorization: Bearer`
+ * Reads the API key of a request (RFC 6750 §2.1; docs/http-api.md#bearer-tokens): the `Authorization: Bearer`
  * header, or, only when there is no such header and `allowCookie`, the session cookie. An
  * `access_token` query parameter is never read (OAuth 2.1 §5.1.1). Two different credentials are
  * a 400.
@@ -37,7 +37,7 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
  * Whether a request that a browser may have sent on its own (the cookie is its only credential)
- * comes from the issuer's own pages (CONTRACT §14): `Sec-Fetch-Site: same-origin` (Fetch
+ * comes from the issuer's own pages (docs/http-api.md#cookie-authenticated-writes): `Sec-Fetch-Site: same-origin` (Fetch
  * Metadata, sent by every current browser), or else an `Origin` equal to the issuer's. A request
  * with neither is refused: a browser sends at least one on every state-changing request, and a
  * program that is not a browser has the `Authorization` header. `SameSite=Lax` alone does not
@@ -53,13 +53,13 @@ export interface AuthenticatedOptions extends ChallengeOptions {
   readonly scope: string;
   /** The issuer, to name the route's URL for the RFC 8707 audience check. */
   readonly issuer: string;
-  /** The session cookie counts (not on the MCP endpoint, CONTRACT §11). */
+  /** The session cookie counts (not on the MCP endpoint, docs/http-api.md#mcp). */
   readonly allowCookie: boolean;
 }
 
 /**
  * Route guard: authenticates the caller and checks the route's scope. Validity comes first, so a
- * token that is not valid here gets the 401, never the 403 (CONTRACT §8).
+ * token that is not valid here gets the 401, never the 403 (docs/http-api.md#bearer-tokens).
  */
 export const authenticated = (useCases: Pick<UseCases, 'authenticate'>, options: AuthenticatedOptions) => {
   const requireRouteScope = requireScope(options.scope);

@@ -24,7 +24,7 @@ export const declaresType = (ctx: Ctx, type: string): boolean => {
 /**
  * JSON request bodies: the content type is checked before anything else is read (415), then the
  * body is parsed with a size limit (413), must be well-formed (400) and must hold no unsafe text
- * (400 naming each field). CONTRACT §2, §14.
+ * (400 naming each field). docs/http-api.md#conventions.
  */
 export const jsonBody = (limitBytes: number) => {
   const parse = koaBody({

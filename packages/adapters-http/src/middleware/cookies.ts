@@ -7,7 +7,7 @@ export interface CookieOptions {
   readonly maxAge?: number;
 }
 
-/** Cookies are written by hand so that their attributes are exactly those of CONTRACT §3. */
+/** Cookies are written by hand so that their attributes are exactly those of docs/http-api.md#users-and-sessions. */
 export const serializeCookie = (name: string, value: string, options: CookieOptions): string =>
   [
     `${name}=${value}`,
@@ -27,7 +27,7 @@ export const setSessionCookie = (ctx: Ctx, token: string, secure: boolean): void
   );
 };
 
-/** `latchkey_session=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax` (CONTRACT §3). */
+/** `latchkey_session=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax` (docs/http-api.md#users-and-sessions). */
 export const clearSessionCookie = (ctx: Ctx, secure: boolean): void => {
   ctx.append(
     'Set-Cookie',

@@ -3,7 +3,7 @@ import type { Next } from 'koa';
 import type { Ctx } from '../state.js';
 
 /**
- * CORS exactly where CONTRACT §9 puts it: well-known documents, token, revocation and
+ * CORS exactly where docs/http-api.md#metadata puts it: well-known documents, token, revocation and
  * registration endpoints, and the MCP endpoint, for any origin, without credentials, exposing
  * `WWW-Authenticate` (also on error answers). Nowhere else: not on authorize, the pages,
  * introspection, client management or the rest of `/api`.

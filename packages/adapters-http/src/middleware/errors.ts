@@ -50,7 +50,7 @@ export const bearerChallenge = (error: ApiError, options: ChallengeOptions): str
 };
 
 /**
- * The one place that writes API errors (CONTRACT §2). A 500 names the request id and nothing
+ * The one place that writes API errors (docs/http-api.md#conventions). A 500 names the request id and nothing
  * else; its cause goes to the log.
  */
 export const writeApiError = (ctx: Ctx, error: ApiError, challenge?: ChallengeOptions): void => {

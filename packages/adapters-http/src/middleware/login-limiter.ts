@@ -10,7 +10,7 @@ const KNOWN_IP_DELAY_MS = 1000;
 const KNOWN_PAIRS_MAX = 50_000;
 
 /**
- * Login throttling (CONTRACT §3): every password check (`/api/v2/users/login`, `/login`,
+ * Login throttling (docs/http-api.md#users-and-sessions): every password check (`/api/v2/users/login`, `/login`,
  * `/setup`) spends from one per-IP budget; failed attempts per email are limited at 10x that rate
  * and only slow, never block, an IP that logged into that account before, so an attacker cannot
  * lock the owner out.

@@ -8,7 +8,7 @@ const servesClients = (path: string): boolean => path.startsWith('/oauth2/') || 
 /**
  * Before OAuth and API requests, deletes abandoned registrations when due (at most once a
  * minute), so a registration past its deadline is gone for the request that would use it
- * (CONTRACT §7). A failure is logged and does not fail the request. When no purge is due (nearly
+ * (docs/http-api.md#registration). A failure is logged and does not fail the request. When no purge is due (nearly
  * every request) this is one synchronous clock read.
  */
 export const purgeAbandonedClients = (useCases: Pick<UseCases, 'abandonedClients'>) => {

@@ -7,7 +7,7 @@ import * as E from 'fp-ts/lib/Either.js';
  */
 const emptyRecord = <V>(): Record<string, V> => Object.create(null) as Record<string, V>;
 
-/** Every value of each parameter, empty values dropped (they count as omitted, CONTRACT §2). */
+/** Every value of each parameter, empty values dropped (they count as omitted, docs/http-api.md#conventions). */
 export const multiParams = (search: URLSearchParams): Record<string, string[]> => {
   const params = emptyRecord<string[]>();
   for (const [name, value] of search) {
@@ -19,7 +19,7 @@ export const multiParams = (search: URLSearchParams): Record<string, string[]> =
 
 /**
  * Single-valued OAuth parameters: a parameter given twice is `invalid_request` (`resource`:
- * `invalid_target`), RFC 6749 §3.1 / §3.2, CONTRACT §2.
+ * `invalid_target`), RFC 6749 §3.1 / §3.2, docs/http-api.md#conventions.
  */
 export const singleParams = (search: URLSearchParams): E.Either<OAuthError, Record<string, string>> => {
   const params = emptyRecord<string>();
@@ -38,7 +38,7 @@ export const singleParams = (search: URLSearchParams): E.Either<OAuthError, Reco
 
 /** Form-decoding of one Basic credential part (RFC 6749 §2.3.1: `+` is a space, then %-decoding). */
 const formDecode = (part: string): string | undefined => {
-  // Nothing to decode in the usual case: ids and secrets use only `[A-Za-z0-9_-]` (CONTRACT §5).
+  // Nothing to decode in the usual case: ids and secrets use only `[A-Za-z0-9_-]` (docs/http-api.md#token).
   if (!part.includes('+') && !part.includes('%')) return part;
   try {
     return decodeURIComponent(part.replace(/\+/g, ' '));

@@ -11,7 +11,7 @@ const unmapped = (address: string): string =>
 
 /**
  * The client address: the socket's, or with `trustProxy` = N > 0 the N-th address from the right
- * of `X-Forwarded-For` (CONTRACT §13). Addresses beyond the trusted hops are client-controlled.
+ * of `X-Forwarded-For` (docs/http-api.md#configuration). Addresses beyond the trusted hops are client-controlled.
  */
 export const clientIp = (
   socketAddress: string | undefined,

@@ -5,7 +5,7 @@ import type { Next } from 'koa';
 import type { Ctx } from '../state.js';
 
 /**
- * Security headers on every answer (CONTRACT §2): no framing, no referrer, a tight CSP.
+ * Security headers on every answer (docs/http-api.md#conventions): no framing, no referrer, a tight CSP.
  * `form-action` is left out on purpose: Chrome applies it to the redirect after the consent POST.
  */
 const HELMET_OPTIONS: Parameters<typeof helmet>[0] = {
@@ -74,7 +74,7 @@ const splitHeaders = () => {
 
 const HEADERS = splitHeaders();
 
-/** Adds helmet's document-only headers to an HTML answer (CONTRACT §2 pages). */
+/** Adds helmet's document-only headers to an HTML answer (docs/http-api.md#conventions pages). */
 export const setPageHeaders = (res: ServerResponse): void => {
   for (const [name, value] of HEADERS.page) res.setHeader(name, value);
 };
@@ -97,7 +97,7 @@ export const noStore = (ctx: Ctx, next: Next): Promise<unknown> => {
 /**
  * The per-request header policy in one middleware: the API security headers on every answer,
  * and on every `/oauth2/*` answer, errors included, `Cache-Control: no-store` and
- * `Pragma: no-cache` (CONTRACT §2). Set before the route runs, so every answer has them.
+ * `Pragma: no-cache` (docs/http-api.md#conventions). Set before the route runs, so every answer has them.
  */
 export const securityHeaders = (): ((ctx: Ctx, next: Next) => Promise<unknown>) => {
   const headers = HEADERS.api;

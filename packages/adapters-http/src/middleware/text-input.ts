@@ -11,7 +11,7 @@ import {
 } from '@latchkey/domain';
 
 /*
- * The edge check of CONTRACT §14: text holding U+0000 or an unpaired surrogate is refused with a
+ * The edge check of docs/http-api.md#request-bodies-and-input-text: text holding U+0000 or an unpaired surrogate is refused with a
  * 400 in the endpoint's own format before any use case sees it. One check, the domain's
  * `isUnsafeText` (walked over JSON bodies by `unsafeTextFields`), for bodies, forms and queries;
  * the functions here find the field and phrase the answer.
@@ -32,7 +32,7 @@ export const unsafeParam = (search: URLSearchParams, root: string): string | und
   return undefined;
 };
 
-/** The API error (CONTRACT §2): 400 naming every such field. */
+/** The API error (docs/http-api.md#conventions): 400 naming every such field. */
 export const unsafeTextApiError = (fields: readonly string[]): ApiError =>
   ApiErrors.badRequest(
     'The request body is invalid.',

@@ -32,7 +32,7 @@ import type { Ctx, RequestState } from '../state.js';
 import { wireApp, wireSecret } from '../wire.js';
 import { respond, withDecoded } from './respond.js';
 
-/** The wire body of `POST`/`PUT …/apps` (CONTRACT §4). */
+/** The wire body of `POST`/`PUT …/apps` (docs/http-api.md#apps). */
 const AppBody = t.intersection([
   t.type({ name: AppName, callback_url: CallbackUrl }),
   t.partial({
@@ -116,7 +116,7 @@ const userIdParam = (ctx: Ctx): E.Either<ApiError, UserId | undefined> =>
     E.mapLeft((v) => ApiErrors.badRequest('Invalid query parameters.', [v])),
   );
 
-/** OAuth2 apps and their client secrets, the owners' admin API (CONTRACT §4). */
+/** OAuth2 apps and their client secrets, the owners' admin API (docs/http-api.md#apps). */
 export const appRoutes = (
   useCases: UseCases,
   config: HttpConfig,
@@ -159,7 +159,7 @@ export const appRoutes = (
     );
   });
 
-  // A member's write is a 403 whatever its body (CONTRACT §4): the role is checked before the body.
+  // A member's write is a 403 whatever its body (docs/http-api.md#apps): the role is checked before the body.
   const ownerThen = <A>(ctx: Ctx, decoded: () => E.Either<ApiError, A>): E.Either<ApiError, A> =>
     E.flatMap(requireOwner(principalOf(ctx)), decoded);
 

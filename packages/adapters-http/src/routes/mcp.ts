@@ -11,7 +11,7 @@ import { makeTools } from '../mcp/tools.js';
 import type { Ctx, RequestState } from '../state.js';
 
 /**
- * The MCP Streamable HTTP endpoint (CONTRACT §11): stateless (a transport per request, no
+ * The MCP Streamable HTTP endpoint (docs/http-api.md#mcp): stateless (a transport per request, no
  * `Mcp-Session-Id`), JSON answers, bearer tokens in the header only, scope `mcp`, audience the
  * MCP endpoint or the issuer, and a `Host` check against DNS rebinding.
  */
@@ -62,7 +62,7 @@ export const mcpRoutes = (
     const transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: undefined,
       enableJsonResponse: true,
-      // The declared length is checked above; this also bounds a chunked body (CONTRACT §2).
+      // The declared length is checked above; this also bounds a chunked body (docs/http-api.md#conventions).
       maxRequestBodySize: config.bodyLimitBytes,
     });
     ctx.res.on('close', () => {

@@ -8,7 +8,7 @@ export interface MetadataSettings {
   readonly registrationEnabled: boolean;
 }
 
-/** RFC 8414 authorization server metadata; every URL absolute, built from the issuer (CONTRACT §9). */
+/** RFC 8414 authorization server metadata; every URL absolute, built from the issuer (docs/http-api.md#metadata). */
 export const authorizationServerMetadata = (settings: MetadataSettings): Record<string, unknown> => {
   const { issuer } = settings;
   const clientAuthMethods = ['client_secret_basic', 'client_secret_post', 'none'];
@@ -39,7 +39,7 @@ export const protectedResourceMetadata = (issuer: string, resource: string, scop
   scopes_supported: scopes,
 });
 
-/** The three well-known documents (CONTRACT §1, §9). */
+/** The three well-known documents (docs/http-api.md#routes, #metadata). */
 export const metadataRoutes = (
   settings: MetadataSettings,
   router = new Router<RequestState>(),

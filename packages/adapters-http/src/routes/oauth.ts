@@ -88,7 +88,7 @@ const clientCredentials = (
 };
 
 /**
- * The authorization server's endpoints (CONTRACT §5, §6): authorize (consent page and answer),
+ * The authorization server's endpoints (docs/http-api.md#token, #revocation): authorize (consent page and answer),
  * token, revocation, introspection, and the user's own grant revocation. Every answer carries
  * `Cache-Control: no-store` (set for `/oauth2/*` in `createHttpApp`).
  */

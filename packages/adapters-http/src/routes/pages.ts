@@ -22,7 +22,7 @@ import type { Ctx, RequestState } from '../state.js';
 import { homePage, loginPage, messagePage, setupPage } from '../views/pages.js';
 
 /**
- * HTML answers carry the page headers of CONTRACT §2 and helmet's document-only ones (the API
+ * HTML answers carry the page headers of docs/http-api.md#conventions and helmet's document-only ones (the API
  * security headers come from `securityHeaders`).
  */
 export const renderPage = (ctx: Ctx, status: number, body: string): void => {
@@ -34,7 +34,7 @@ export const renderPage = (ctx: Ctx, status: number, body: string): void => {
 };
 
 /**
- * The browser's signed-in user: a session token in the cookie, nothing else (CONTRACT §1).
+ * The browser's signed-in user: a session token in the cookie, nothing else (docs/http-api.md#routes).
  * An expired or unknown session counts as signed out.
  */
 export const browserSession = async (
@@ -52,7 +52,7 @@ const optionalField = (fields: URLSearchParams, name: string): string | undefine
   return value === null || value === '' ? undefined : value;
 };
 
-/** `/`, `/login`, `/setup`: plain server-rendered forms with CSRF tokens (CONTRACT §3). */
+/** `/`, `/login`, `/setup`: plain server-rendered forms with CSRF tokens (docs/http-api.md#users-and-sessions). */
 export const pageRoutes = (
   useCases: UseCases,
   config: HttpConfig,
@@ -229,7 +229,7 @@ export const pageRoutes = (
   return router;
 };
 
-/** Liveness and readiness (CONTRACT §1). */
+/** Liveness and readiness (docs/http-api.md#routes). */
 export const healthRoutes = (
   useCases: UseCases,
   router = new Router<RequestState>(),

@@ -53,7 +53,7 @@ export const wireRegistration = (registration: Registration, issuer: string): Re
 
 /**
  * The rate-limit key of a client address: IPv6 clients are limited per /64, since one host
- * commonly holds a whole /64 (CONTRACT §7).
+ * commonly holds a whole /64 (docs/http-api.md#registration).
  */
 export const registrationRateKey = (ip: string): string => {
   if (!ip.includes(':')) return ip;
@@ -69,7 +69,7 @@ export const registrationRateKey = (ip: string): string => {
     .join(':')}::/64`;
 };
 
-/** JSON bodies for RFC 7591/7592, with failures in the OAuth format (CONTRACT §2, §7, §14). */
+/** JSON bodies for RFC 7591/7592, with failures in the OAuth format (docs/http-api.md#conventions, #registration, #paths). */
 const registrationBody = (limitBytes: number) => {
   const parse = koaBody({
     json: true,
@@ -135,7 +135,7 @@ const writeTokenError = (ctx: Ctx, error: OAuthError): void => {
   writeOAuthError(ctx, error);
 };
 
-/** RFC 7591 registration and RFC 7592 management (CONTRACT §7). */
+/** RFC 7591 registration and RFC 7592 management (docs/http-api.md#registration). */
 export const registrationRoutes = (
   useCases: UseCases,
   config: HttpConfig,

@@ -36,7 +36,7 @@ const setupTokenOf = (body: unknown): string | undefined => {
 };
 
 /**
- * Users, sessions and the audit log (CONTRACT §3, §10).
+ * Users, sessions and the audit log (docs/http-api.md#users-and-sessions, #audit-log).
  */
 export const userRoutes = (
   useCases: UseCases,

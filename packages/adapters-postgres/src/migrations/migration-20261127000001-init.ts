@@ -1,7 +1,7 @@
 import { Migration } from '@mikro-orm/migrations';
 
 /**
- * Users, API keys and the audit log (CONTRACT §3, §10, §12).
+ * Users, API keys and the audit log (docs/http-api.md#users-and-sessions, #audit-log, #credentials-at-rest).
  *
  * Constraint and index names are part of the adapter's contract: `users.ts` tells a duplicate
  * email from a duplicate username by the name of the violated constraint.
@@ -44,7 +44,7 @@ export class Migration20261127000001Init extends Migration {
     this.addSql('create index api_keys_expires_at_idx on api_keys (expires_at)');
     this.addSql('create index api_keys_user_id_idx on api_keys (user_id)');
 
-    // No foreign key on actor_id: the trail of a deleted user must survive them (CONTRACT §10).
+    // No foreign key on actor_id: the trail of a deleted user must survive them (docs/http-api.md#audit-log).
     this.addSql(`
       create table audit_logs (
         id uuid primary key,

@@ -1,11 +1,11 @@
 import { Migration } from '@mikro-orm/migrations';
 
 /**
- * OAuth2 clients, their secrets and grants, and the links from API keys to them (CONTRACT §4, §5,
+ * OAuth2 clients, their secrets and grants, and the links from API keys to them (docs/http-api.md#apps, #token,
  * §7, §12).
  *
  * Deleting a client is one statement: the foreign keys cascade to its secrets, its grants and
- * every token issued to it (CONTRACT §4, "Delete cascades"), and a token outlives the secret it
+ * every token issued to it (docs/http-api.md#apps, "Delete cascades"), and a token outlives the secret it
  * was obtained with, unlinked (`on delete set null`). Every foreign key a cascade or a lookup
  * follows has an index, so that a cascade does not scan the referencing table.
  *

@@ -2,7 +2,7 @@ import { Migration } from '@mikro-orm/migrations';
 
 /**
  * The authorization code flow: pending consent requests, authorization codes and refresh tokens
- * (CONTRACT §5, §6, §12).
+ * (docs/http-api.md#token, #revocation, #credentials-at-rest).
  *
  * Codes and refresh tokens descend from a grant and die with it: revoking a grant is a few
  * updates (`PostgresGrantRepository.revoke`), and deleting one, its client or its user deletes

@@ -1,7 +1,7 @@
 import { Migration } from '@mikro-orm/migrations';
 
 /**
- * `oauth2_clients.first_token_at`: when the client first completed a token request. CONTRACT §7
+ * `oauth2_clients.first_token_at`: when the client first completed a token request. docs/http-api.md#registration
  * deletes a dynamically registered client that completed none within 24 hours of registering;
  * until now that was judged by whether it had a grant, which a consent makes before any token
  * request.

@@ -4,7 +4,7 @@
  * `message` and `validations` are public; `detail` is public too and must stay generic.
  * `cause` goes only to the log.
  *
- * @see CONTRACT §2
+ * @see docs/http-api.md#conventions
  */
 export interface Validation {
   readonly field: string;

@@ -29,7 +29,7 @@ export interface OAuthError {
   readonly cause?: unknown;
 }
 
-/** RFC 6749 §5.2 statuses, as CONTRACT §2 lists them. */
+/** RFC 6749 §5.2 statuses, as docs/http-api.md#conventions lists them. */
 export const oauthStatus = (code: OAuthErrorCode): number => {
   switch (code) {
     case 'invalid_client':

@@ -6,7 +6,7 @@ import type { User } from './user.js';
 
 /**
  * An API key: a session token (from login) or an access token (from the token endpoint).
- * Both authenticate `/api/*` within their scopes (CONTRACT §8).
+ * Both authenticate `/api/*` within their scopes (docs/http-api.md#bearer-tokens).
  */
 export type ApiKeyKind = 'session' | 'access';
 

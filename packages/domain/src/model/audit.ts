@@ -1,6 +1,6 @@
 import type { AuditEntryId, UserId } from './ids.js';
 
-/** @see CONTRACT §10 */
+/** @see docs/http-api.md#audit-log */
 export type AuditAction = 'create' | 'write' | 'delete' | 'login' | 'logout' | 'revoke';
 export const AUDIT_ACTIONS: readonly AuditAction[] = [
   'create',
@@ -53,7 +53,7 @@ export interface AuditQuery {
   readonly action?: AuditAction;
 }
 
-/** Field names whose values are never written to an audit diff (CONTRACT §10, §12). */
+/** Field names whose values are never written to an audit diff (docs/http-api.md#audit-log, #credentials-at-rest). */
 const SECRET_FIELD = /(secret|password|hash|digest|token)/i;
 export const REDACTED = '[redacted]';
 

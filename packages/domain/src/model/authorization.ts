@@ -4,7 +4,7 @@ import type { GrantId } from './grant.js';
 import type { UserId } from './ids.js';
 
 /**
- * What the consent form carries (CONTRACT §5 step 5): a server-issued, single-use request valid
+ * What the consent form carries (docs/http-api.md#authorize step 5): a server-issued, single-use request valid
  * for 10 minutes, binding everything the approval will use. The POST reads only these values.
  */
 export interface PendingAuthorization {
@@ -30,7 +30,7 @@ export interface PendingAuthorization {
   readonly expiresAt: Date;
 }
 
-/** An authorization code: single use, short-lived, bound to everything of its request (CONTRACT §5). */
+/** An authorization code: single use, short-lived, bound to everything of its request (docs/http-api.md#authorize). */
 export interface AuthorizationCode {
   readonly id: string;
   readonly digest: CredentialDigest;
@@ -48,7 +48,7 @@ export interface AuthorizationCode {
   readonly consumedAt?: Date;
 }
 
-/** A refresh token; each use rotates it (CONTRACT §5, RFC 9700 §4.14.2). */
+/** A refresh token; each use rotates it (docs/http-api.md#refresh-token-grant, RFC 9700 §4.14.2). */
 export interface RefreshToken {
   readonly id: string;
   readonly digest: CredentialDigest;

@@ -12,7 +12,7 @@ export type ClientSecretId = string & { readonly ClientSecretId: unique symbol }
 export type ClientType = 'confidential' | 'public';
 export const ClientTypeCodec = t.keyof({ confidential: null, public: null }, 'ClientType');
 
-/** RFC 7591 §2 token endpoint authentication methods Latchkey supports (CONTRACT §7). */
+/** RFC 7591 §2 token endpoint authentication methods Latchkey supports (docs/http-api.md#registration). */
 export type TokenEndpointAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
 export const TOKEN_ENDPOINT_AUTH_METHODS: readonly TokenEndpointAuthMethod[] = [
   'client_secret_basic',
@@ -24,7 +24,7 @@ export type GrantType = 'authorization_code' | 'refresh_token';
 export const DEFAULT_GRANT_TYPES: readonly GrantType[] = ['authorization_code', 'refresh_token'];
 
 /**
- * RFC 7591 §2 metadata kept for dynamically registered clients and echoed back (CONTRACT §7).
+ * RFC 7591 §2 metadata kept for dynamically registered clients and echoed back (docs/http-api.md#registration).
  * Owner-created apps have none of these.
  */
 export interface ClientMetadata {
@@ -42,8 +42,8 @@ export interface ClientMetadata {
 }
 
 /**
- * An OAuth2 client: an app created by an owner (CONTRACT §4) or a dynamically registered client
- * (CONTRACT §7). `id` is the `client_id`.
+ * An OAuth2 client: an app created by an owner (docs/http-api.md#apps) or a dynamically registered client
+ * (docs/http-api.md#registration). `id` is the `client_id`.
  */
 export interface OAuthClient {
   readonly id: ClientId;
@@ -58,9 +58,9 @@ export interface OAuthClient {
   readonly grantTypes: readonly GrantType[];
   readonly responseTypes: readonly 'code'[];
   readonly tokenEndpointAuthMethod: TokenEndpointAuthMethod;
-  /** The registered scope; absent means none (requests then default, CONTRACT §8). */
+  /** The registered scope; absent means none (requests then default, docs/http-api.md#bearer-tokens). */
   readonly scope?: readonly string[];
-  /** May introspect other clients' tokens (CONTRACT §6). */
+  /** May introspect other clients' tokens (docs/http-api.md#revocation). */
   readonly introspectAny: boolean;
   readonly metadata: ClientMetadata;
   /** Digest of the RFC 7592 registration access token; dynamically registered clients only. */
@@ -69,14 +69,14 @@ export interface OAuthClient {
   readonly createdAt: Date;
   readonly updatedAt: Date;
   /**
-   * When the client first completed a token request (CONTRACT §7: a registration with none within
+   * When the client first completed a token request (docs/http-api.md#registration: a registration with none within
    * 24 hours is abandoned); absent until then. Set by `ClientRepository.recordFirstToken` only:
    * `update` keeps the stored value.
    */
   readonly firstTokenAt?: Date;
 }
 
-/** A client secret; the secret itself is shown once and stored only as a digest (CONTRACT §12). */
+/** A client secret; the secret itself is shown once and stored only as a digest (docs/http-api.md#credentials-at-rest). */
 export interface ClientSecret {
   readonly id: ClientSecretId;
   readonly clientId: ClientId;
@@ -90,7 +90,7 @@ export interface ClientSecret {
 export interface AppNameBrand {
   readonly AppName: unique symbol;
 }
-/** CONTRACT §4: 1–32 characters of letters and digits in hyphen-separated words, not a route word. */
+/** docs/http-api.md#apps: 1–32 characters of letters and digits in hyphen-separated words, not a route word. */
 export const AppName = refinedString<AppNameBrand>(
   'AppName',
   (s) => s.length <= 32 && /^[a-zA-Z0-9]+(?:-[a-zA-Z0-9]+)*$/.test(s) && s !== 'new' && s !== 'create',
@@ -119,7 +119,7 @@ export const IconUrl = refinedString<IconUrlBrand>(
 );
 export type IconUrl = t.TypeOf<typeof IconUrl>;
 
-/** What an owner sends to create or replace an app (CONTRACT §4), already decoded. */
+/** What an owner sends to create or replace an app (docs/http-api.md#apps), already decoded. */
 export interface AppInput {
   readonly name: AppName;
   readonly callbackUrl: CallbackUrl;
@@ -130,7 +130,7 @@ export interface AppInput {
   readonly introspectAny?: boolean;
 }
 
-/** `callback_url` ∪ `redirect_uris`, callback first, in order, without repeats (CONTRACT §4). */
+/** `callback_url` ∪ `redirect_uris`, callback first, in order, without repeats (docs/http-api.md#apps). */
 export const registeredRedirectUris = (
   callbackUrl: string,
   redirectUris: readonly string[] | undefined,

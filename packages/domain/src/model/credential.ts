@@ -2,7 +2,7 @@ import { hash, timingSafeEqual } from 'node:crypto';
 
 /**
  * Every credential Latchkey issues, with the prefix that names its kind so that secret scanners
- * can recognise a leaked one (CONTRACT §12).
+ * can recognise a leaked one (docs/http-api.md#credentials-at-rest).
  */
 export const CREDENTIAL_PREFIXES = {
   session: 'lk_sess_',
@@ -11,7 +11,7 @@ export const CREDENTIAL_PREFIXES = {
   code: 'lk_code_',
   clientSecret: 'lk_secret_',
   registration: 'lk_reg_',
-  /** The single-use id of a consent form (CONTRACT §5 step 5). */
+  /** The single-use id of a consent form (docs/http-api.md#authorize step 5). */
   consent: 'lk_consent_',
   /** The CSRF token of a consent form. */
   csrf: 'lk_csrf_',

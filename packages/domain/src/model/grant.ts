@@ -4,7 +4,7 @@ import type { UserId } from './ids.js';
 export type GrantId = string & { readonly GrantId: unique symbol };
 
 /**
- * One user's consent to one client, with every code and token descended from it (CONTRACT §5).
+ * One user's consent to one client, with every code and token descended from it (docs/http-api.md#token).
  * Replay of a code or a rotated refresh token revokes the grant whole (RFC 9700 §4.14.2).
  */
 export interface Grant {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { digestsEqual } from './credential.js';
 
 /**
- * PKCE (RFC 7636). Latchkey accepts only S256 for every client (OAuth 2.1 §4.1.1, CONTRACT §5):
+ * PKCE (RFC 7636). Latchkey accepts only S256 for every client (OAuth 2.1 §4.1.1, docs/http-api.md#authorize):
  * `plain` and an omitted method (which RFC 7636 §4.3 defines as `plain`) are refused.
  */
 const CHALLENGE = /^[A-Za-z0-9._~-]{43,128}$/;

@@ -1,8 +1,8 @@
 import * as E from 'fp-ts/lib/Either.js';
 
 /**
- * Redirect URIs: one set of rules for owner-registered apps (CONTRACT §4) and for dynamically
- * registered clients (CONTRACT §7, RFC 7591 §2, RFC 8252 §7, RFC 9700 §2.1).
+ * Redirect URIs: one set of rules for owner-registered apps (docs/http-api.md#apps) and for dynamically
+ * registered clients (docs/http-api.md#registration, RFC 7591 §2, RFC 8252 §7, RFC 9700 §2.1).
  */
 export type RedirectUriPolicy =
   /** An owner registers it: any absolute http(s) URL; a custom scheme only for a public app. */
@@ -10,7 +10,7 @@ export type RedirectUriPolicy =
   /** A client registers itself: https anywhere, http only on loopback, private-use schemes. */
   | { readonly kind: 'dynamic' };
 
-/** Schemes that can never receive an authorization response (CONTRACT §7). */
+/** Schemes that can never receive an authorization response (docs/http-api.md#registration). */
 const FORBIDDEN_SCHEMES = new Set([
   'javascript:',
   'data:',
@@ -63,7 +63,7 @@ export const checkRedirectUri = (raw: string, policy: RedirectUriPolicy): E.Eith
   return E.right(raw);
 };
 
-/** An app's callback URL (CONTRACT §4): an absolute http(s) URL with a host. */
+/** An app's callback URL (docs/http-api.md#apps): an absolute http(s) URL with a host. */
 export const checkCallbackUrl = (raw: string): E.Either<string, string> => {
   if (!/^https?:\/\/[^/?#\s]/i.test(raw)) return E.left('must be an absolute http or https URL with a host');
   return checkRedirectUri(raw, { kind: 'owner', allowCustomScheme: false });
@@ -94,7 +94,7 @@ const parseUrl = (uri: string): URL | undefined => {
 };
 
 /**
- * Whether a presented redirect URI matches one registered URI (CONTRACT §5 step 2): exact string
+ * Whether a presented redirect URI matches one registered URI (docs/http-api.md#authorize step 2): exact string
  * match, except that for a registered loopback `http` URI the port may differ (RFC 8252 §7.3) and
  * an empty path equals `/` (RFC 3986 §6.2.3).
  *

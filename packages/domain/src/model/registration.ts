@@ -5,7 +5,7 @@ import { TOKEN_ENDPOINT_AUTH_METHODS } from './client.js';
 import { checkRedirectUri } from './redirect-uri.js';
 
 /**
- * RFC 7591 client metadata as Latchkey stores it (CONTRACT §7), after validation. Unknown fields
+ * RFC 7591 client metadata as Latchkey stores it (docs/http-api.md#registration), after validation. Unknown fields
  * are ignored (RFC 7591 §2); an empty string in an optional field counts as omitted.
  */
 export interface RegistrationMetadata {
@@ -67,7 +67,7 @@ const stringList = (
 };
 
 /**
- * Validates a registration body in the order of CONTRACT §7; the first failure wins.
+ * Validates a registration body in the order of docs/http-api.md#registration; the first failure wins.
  *
  * @see RFC 7591 §2, §3.2.2; RFC 8252 §7
  */

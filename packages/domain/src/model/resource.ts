@@ -1,5 +1,5 @@
 /**
- * RFC 8707 resource indicators and audiences (CONTRACT §8). Comparison normalises scheme and host
+ * RFC 8707 resource indicators and audiences (docs/http-api.md#bearer-tokens). Comparison normalises scheme and host
  * case, default ports and a trailing slash.
  */
 export const MCP_PATH = '/api/experimental/mcp/http';

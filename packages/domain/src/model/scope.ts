@@ -1,5 +1,5 @@
 /**
- * Scopes (CONTRACT §8). `all` satisfies any requirement; a session token carries `all`.
+ * Scopes (docs/http-api.md#bearer-tokens). `all` satisfies any requirement; a session token carries `all`.
  */
 export const SCOPE_ALL = 'all';
 export const SCOPE_USER_READ = 'user:read';

@@ -1,7 +1,7 @@
 /**
  * U+0000, or a UTF-16 surrogate without its other half. No PostgreSQL text type can hold U+0000
  * (and `jsonb` refuses `\u0000`), and a lone surrogate has no UTF-8 encoding (RFC 3629 §3), so
- * neither can be stored or sent on faithfully. CONTRACT §14: text inputs holding either are a
+ * neither can be stored or sent on faithfully. docs/http-api.md#request-bodies-and-input-text: text inputs holding either are a
  * 400 in the endpoint's format.
  */
 const UNSAFE_TEXT = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;

@@ -20,7 +20,7 @@ export type Email = t.TypeOf<typeof Email>;
 export interface UsernameBrand {
   readonly Username: unique symbol;
 }
-/** @see CONTRACT §3 */
+/** @see docs/http-api.md#users-and-sessions */
 export const Username = refinedString<UsernameBrand>(
   'Username',
   (s) => /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/.test(s),
@@ -58,7 +58,7 @@ export interface User {
   readonly createdAt: Date;
 }
 
-/** Emails are unique case-insensitively (CONTRACT §3). */
+/** Emails are unique case-insensitively (docs/http-api.md#users-and-sessions). */
 export const normaliseEmail = (email: string): string => email.toLowerCase();
 
 /** Body of `POST /api/v2/users/first`. */

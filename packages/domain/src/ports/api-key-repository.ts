@@ -4,7 +4,7 @@ import type { ApiKeyId } from '../model/ids.js';
 import type { ClientSecretId } from '../model/client.js';
 
 /**
- * Session and access tokens, stored by SHA-256 digest only (CONTRACT §12).
+ * Session and access tokens, stored by SHA-256 digest only (docs/http-api.md#credentials-at-rest).
  */
 export interface ApiKeyRepository {
   insert(key: ApiKey): Promise<void>;
@@ -14,7 +14,7 @@ export interface ApiKeyRepository {
   delete(id: ApiKeyId): Promise<boolean>;
   /** Marks a key revoked at `at`; `false` when it was already revoked or gone. */
   revoke(id: ApiKeyId, at: Date): Promise<boolean>;
-  /** Revokes every live access token obtained with a client secret; returns how many (CONTRACT §4). */
+  /** Revokes every live access token obtained with a client secret; returns how many (docs/http-api.md#apps). */
   revokeObtainedWithSecret(secretId: ClientSecretId, at: Date): Promise<number>;
   /** Deletes keys that expired before `before`; returns how many. */
   deleteExpired(before: Date): Promise<number>;

@@ -6,7 +6,7 @@ import type { Grant, GrantId } from '../model/grant.js';
 import type { UserId } from '../model/ids.js';
 
 /**
- * Grants: one user's consent to one client and everything descended from it (CONTRACT §5).
+ * Grants: one user's consent to one client and everything descended from it (docs/http-api.md#token).
  * Revoking a grant revokes its codes, access tokens and refresh tokens in the same call.
  */
 export interface GrantRepository {
@@ -22,7 +22,7 @@ export interface GrantRepository {
   deleteExpired(before: Date): Promise<number>;
 }
 
-/** Consent requests awaiting the user's answer (CONTRACT §5 step 5). */
+/** Consent requests awaiting the user's answer (docs/http-api.md#authorize step 5). */
 export interface PendingAuthorizationRepository {
   insert(pending: PendingAuthorization): Promise<void>;
   findByDigest(digest: CredentialDigest): Promise<PendingAuthorization | undefined>;
@@ -85,7 +85,7 @@ export interface RefreshTokenWithGrant {
  */
 export type RefreshExchange = 'rotated' | 'grace' | 'reused' | 'grant_ended';
 
-/** Refresh tokens, by digest, with atomic rotation (CONTRACT §5). */
+/** Refresh tokens, by digest, with atomic rotation (docs/http-api.md#token). */
 export interface RefreshTokenRepository {
   insert(token: RefreshToken): Promise<void>;
   findByDigest(digest: CredentialDigest): Promise<RefreshToken | undefined>;
@@ -99,7 +99,7 @@ export interface RefreshTokenRepository {
    * most one more gets the replay.
    */
   exchange(id: string, at: Date, graceSince: Date | undefined, tokens: TokenRows): Promise<RefreshExchange>;
-  /** Revokes every live refresh token obtained with a client secret (CONTRACT §4). */
+  /** Revokes every live refresh token obtained with a client secret (docs/http-api.md#apps). */
   revokeObtainedWithSecret(secretId: ClientSecretId, at: Date): Promise<number>;
   deleteExpired(before: Date): Promise<number>;
 }

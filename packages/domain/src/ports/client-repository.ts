@@ -14,7 +14,7 @@ export interface ClientQuery extends Page {
 }
 
 /**
- * OAuth2 clients (CONTRACT §4, §7). Deleting a client removes everything derived from it —
+ * OAuth2 clients (docs/http-api.md#apps, #registration). Deleting a client removes everything derived from it —
  * secrets, grants, codes, tokens — in the same statement.
  */
 export interface ClientRepository {
@@ -34,7 +34,7 @@ export interface ClientRepository {
   /** Ordered by name, then id. */
   list(query: ClientQuery): Promise<OAuthClient[]>;
   /**
-   * Deletes abandoned dynamically registered clients (CONTRACT §7) and returns them: those
+   * Deletes abandoned dynamically registered clients (docs/http-api.md#registration) and returns them: those
    * registered before `registeredBefore` that never completed a token request (no
    * `firstTokenAt`), and those that did but have no live grant at `now` and whose grants all
    * ended (revoked or expired) before `idleSince` (with none left, `firstTokenAt` stands in for
@@ -51,7 +51,7 @@ export interface SecretWithClient {
   readonly client: OAuthClient;
 }
 
-/** Client secrets, by digest (CONTRACT §4, §12). */
+/** Client secrets, by digest (docs/http-api.md#apps, #credentials-at-rest). */
 export interface ClientSecretRepository {
   /** `client_missing` when the client is gone (deleted concurrently): nothing is written. */
   insert(secret: ClientSecret): Promise<'inserted' | 'client_missing'>;
@@ -64,7 +64,7 @@ export interface ClientSecretRepository {
   delete(clientId: ClientId, id: ClientSecretId): Promise<boolean>;
   /**
    * Records that a secret authenticated at `at`, coarsely: a no-op when the stored time is less
-   * than a minute old, so that a busy client does not serialise on one hot row (CONTRACT §4).
+   * than a minute old, so that a busy client does not serialise on one hot row (docs/http-api.md#apps).
    * Called outside the token transaction.
    */
   recordUse(id: ClientSecretId, at: Date): Promise<void>;

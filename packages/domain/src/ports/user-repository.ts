@@ -17,7 +17,7 @@ export interface Page {
 /**
  * Users and their password hashes. Emails are unique case-insensitively, usernames exactly.
  *
- * @see CONTRACT §3
+ * @see docs/http-api.md#users-and-sessions
  */
 export interface UserRepository {
   insert(user: User, passwordHash: string): Promise<InsertUserResult>;

@@ -13,7 +13,7 @@ import type { User } from '../model/user.js';
 import type { Ports } from '../ports/index.js';
 import { tryPort } from './support.js';
 
-/** Which API-key kinds a caller accepts: browser pages take only session tokens (CONTRACT §1). */
+/** Which API-key kinds a caller accepts: browser pages take only session tokens (docs/http-api.md#routes). */
 export type AcceptedKinds = readonly ApiKeyKind[];
 
 interface Presented {
@@ -60,7 +60,7 @@ const toPrincipal =
  * (malformed, unknown, expired, revoked). Plain `async` code over `Either` rather than a
  * `TaskEither` pipeline: it runs on every authenticated request.
  *
- * @see RFC 6750 §3.1, CONTRACT §8
+ * @see RFC 6750 §3.1, docs/http-api.md#bearer-tokens
  */
 export const makeAuthenticate =
   (deps: Pick<Ports, 'apiKeys' | 'users' | 'clock'>) =>

@@ -11,7 +11,7 @@ import { fromPort, inTransaction } from './support.js';
 import { userAuditDiff } from './user-record.js';
 
 export interface CreateFirstUserSettings {
-  /** When set, creating the first user requires it (CONTRACT §3). */
+  /** When set, creating the first user requires it (docs/http-api.md#users-and-sessions). */
   readonly setupToken?: string | undefined;
 }
 
@@ -30,7 +30,7 @@ const checkSetupToken = (
  * Creates the first user, an owner. Of concurrent callers exactly one succeeds; the others get 409
  * (the repository serialises `insertFirst`).
  *
- * @see CONTRACT §3
+ * @see docs/http-api.md#users-and-sessions
  */
 export const makeCreateFirstUser =
   (deps: CreateUserDeps & Pick<Ports, 'users'>, settings: CreateFirstUserSettings) =>

@@ -23,7 +23,7 @@ export const buildUser = (deps: Pick<Ports, 'clock' | 'random'>, input: NewUser,
   createdAt: deps.clock.now(),
 });
 
-/** A duplicate email or username is a 409 naming the field (CONTRACT §3). */
+/** A duplicate email or username is a 409 naming the field (docs/http-api.md#users-and-sessions). */
 export const insertOutcome = (result: InsertUserResult): TE.TaskEither<ApiError, void> => {
   switch (result) {
     case 'inserted':
@@ -38,7 +38,7 @@ export const insertOutcome = (result: InsertUserResult): TE.TaskEither<ApiError,
 /**
  * An owner creates a user (role `member` unless stated), audited in the same transaction.
  *
- * @see CONTRACT §3, §10
+ * @see docs/http-api.md#users-and-sessions, #audit-log
  */
 export const makeCreateUser =
   (deps: CreateUserDeps) =>

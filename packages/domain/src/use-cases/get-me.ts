@@ -9,7 +9,7 @@ import { requireScope } from './policy.js';
 const requireUserRead = requireScope(SCOPE_USER_READ);
 const userOf = (principal: Principal): User => principal.user;
 
-/** The authenticated user; needs `user:read` (CONTRACT §8). */
+/** The authenticated user; needs `user:read` (docs/http-api.md#bearer-tokens). */
 export const makeGetMe =
   () =>
   (principal: Principal): TE.TaskEither<ApiError, User> =>

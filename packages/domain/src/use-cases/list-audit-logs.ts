@@ -7,7 +7,7 @@ import type { Ports } from '../ports/index.js';
 import { requireOwner } from './policy.js';
 import { decide, fromPort } from './support.js';
 
-/** Owners read the audit log, newest first (CONTRACT §10). */
+/** Owners read the audit log, newest first (docs/http-api.md#audit-log). */
 export const makeListAuditLogs =
   (deps: Pick<Ports, 'audit'>) =>
   (

@@ -13,7 +13,7 @@ const AUTHORIZED_APPS_LIMIT = 500;
 
 /**
  * The apps the caller has live grants for, ordered by name then id. For the MCP tools: scope
- * `mcp` (or `all`) suffices, since it only ever shows the caller's own grants (CONTRACT §11).
+ * `mcp` (or `all`) suffices, since it only ever shows the caller's own grants (docs/http-api.md#mcp).
  */
 export const makeListAuthorizedApps =
   (deps: Pick<Ports, 'clients' | 'clock'>) =>

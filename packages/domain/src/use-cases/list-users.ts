@@ -8,7 +8,7 @@ import type { Page } from '../ports/user-repository.js';
 import { requireOwner } from './policy.js';
 import { decide, fromPort } from './support.js';
 
-/** Owners list users, oldest first. @see CONTRACT §3 */
+/** Owners list users, oldest first. @see docs/http-api.md#users-and-sessions */
 export const makeListUsers =
   (deps: Pick<Ports, 'users'>) =>
   (principal: Principal, page: Page): TE.TaskEither<ApiError, User[]> =>

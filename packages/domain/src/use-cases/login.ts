@@ -24,7 +24,7 @@ export interface Session {
 
 export type LoginDeps = Pick<Ports, 'users' | 'passwords' | 'transactor' | 'clock' | 'random'>;
 
-/** One message for a wrong email and a wrong password, so neither is revealed (CONTRACT §3). */
+/** One message for a wrong email and a wrong password, so neither is revealed (docs/http-api.md#users-and-sessions). */
 export const INVALID_LOGIN_MESSAGE = 'Incorrect email or password.';
 
 /**
@@ -44,7 +44,7 @@ const checkPassword =
  * (absolute). Every attempt, successful or not, is audited; a successful one in the same
  * transaction as the new session.
  *
- * @see CONTRACT §3, §10
+ * @see docs/http-api.md#users-and-sessions, #audit-log
  */
 export const makeLogin =
   (deps: LoginDeps, settings: LoginSettings) =>

@@ -11,7 +11,7 @@ import { decide, fromPort, inTransaction } from './support.js';
 
 /**
  * Ends the calling session: a session token is deleted; an access token is revoked. Audited as
- * `logout` of an `api_key` (CONTRACT §3, §8, §10).
+ * `logout` of an `api_key` (docs/http-api.md#users-and-sessions, #bearer-tokens, #audit-log).
  */
 export const makeLogout =
   (deps: Pick<Ports, 'transactor' | 'clock' | 'random'>) =>

@@ -3,7 +3,7 @@ import { ApiErrors, type ApiError } from '../errors/api-error.js';
 import type { Principal } from '../model/api-key.js';
 import { SCOPE_ALL, scopeSatisfies } from '../model/scope.js';
 
-/** A credential without the scope a route needs gets 403 `insufficient_scope` (CONTRACT §8). */
+/** A credential without the scope a route needs gets 403 `insufficient_scope` (docs/http-api.md#bearer-tokens). */
 export const requireScope =
   (scope: string) =>
   (principal: Principal): E.Either<ApiError, Principal> =>

@@ -15,7 +15,7 @@ import { parseScope } from '../../model/scope.js';
 import type { Clock } from '../../ports/system.js';
 
 export interface AppSettings {
-  /** Built-in scopes plus `LATCHKEY_EXTRA_SCOPES` (CONTRACT §8). */
+  /** Built-in scopes plus `LATCHKEY_EXTRA_SCOPES` (docs/http-api.md#bearer-tokens). */
   readonly supportedScopes: readonly string[];
 }
 
@@ -35,7 +35,7 @@ const redirectProblems = (input: AppInput, clientType: ClientType): Validation[]
   );
 
 /**
- * Validates an owner's app body beyond its shape (CONTRACT §4): redirect URIs under the owner
+ * Validates an owner's app body beyond its shape (docs/http-api.md#apps): redirect URIs under the owner
  * policy for the app's client type, scopes among the supported ones, and a client type that an
  * update does not change.
  */
@@ -108,7 +108,7 @@ export const appDiff = (before: OAuthClient | undefined, after: OAuthClient | un
 
 export const appNotFound = (): ApiError => ApiErrors.notFound('OAuth2 application not found.');
 
-/** Owners manage dynamically registered clients through RFC 7592, not the admin API (CONTRACT §4). */
+/** Owners manage dynamically registered clients through RFC 7592, not the admin API (docs/http-api.md#apps). */
 export const requireOwnerManaged = (client: OAuthClient): E.Either<ApiError, OAuthClient> =>
   client.dynamicallyRegistered
     ? E.left(
@@ -121,7 +121,7 @@ export const requireOwnerManaged = (client: OAuthClient): E.Either<ApiError, OAu
 
 /**
  * The value checks of `checkAppInput` that need neither the stored app nor a well-typed body, so
- * that a body failing its shape still gets every bad field named at once (CONTRACT §2). Custom
+ * that a body failing its shape still gets every bad field named at once (docs/http-api.md#conventions). Custom
  * schemes are judged later, when the client type is known.
  */
 export const looseAppProblems = (

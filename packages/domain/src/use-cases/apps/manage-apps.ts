@@ -43,7 +43,7 @@ export const appendAudit =
 /**
  * An owner creates an app; audited in the same transaction.
  *
- * @see CONTRACT §4, §10
+ * @see docs/http-api.md#apps, #audit-log
  */
 export const makeCreateApp =
   (deps: AppDeps, settings: AppSettings) =>
@@ -79,7 +79,7 @@ export const makeCreateApp =
 
 /**
  * An owner replaces an app's name, callback, icon, redirect URIs, scope and `introspect_any`;
- * the client type cannot change (CONTRACT §4).
+ * the client type cannot change (docs/http-api.md#apps).
  */
 export const makeUpdateApp =
   (deps: AppDeps, settings: AppSettings) =>
@@ -130,7 +130,7 @@ export const makeUpdateApp =
 
 /**
  * An owner deletes an app, and with it its secrets, grants, codes and tokens, in one
- * transaction (CONTRACT §4). Dynamically registered clients may be deleted here too.
+ * transaction (docs/http-api.md#apps). Dynamically registered clients may be deleted here too.
  */
 export const makeDeleteApp =
   (deps: AppDeps) =>
@@ -167,7 +167,7 @@ export const makeDeleteApp =
       ),
     );
 
-/** Any signed-in user (scope `all`) may read an app (CONTRACT §4). */
+/** Any signed-in user (scope `all`) may read an app (docs/http-api.md#apps). */
 export const makeGetApp =
   (deps: Pick<Ports, 'clients'>) =>
   (principal: Principal, id: ClientId): TE.TaskEither<ApiError, OAuthClient> =>
@@ -186,7 +186,7 @@ const mayAskAbout = (principal: Principal, userId: UserId | undefined): E.Either
     ? E.right(principal)
     : E.left(ApiErrors.forbidden('Members may only list their own authorized apps.'));
 
-/** Lists apps by name then id; with `userId`, the apps that user has authorized (CONTRACT §4). */
+/** Lists apps by name then id; with `userId`, the apps that user has authorized (docs/http-api.md#apps). */
 export const makeListApps =
   (deps: Pick<Ports, 'clients' | 'clock'>) =>
   (principal: Principal, query: AppListQuery): TE.TaskEither<ApiError, OAuthClient[]> =>

@@ -29,7 +29,7 @@ const requireConfidential = (client: OAuthClient): E.Either<ApiError, OAuthClien
     : E.right(client);
 
 /**
- * An owner issues a client secret; the full value is in the answer only (CONTRACT §4, §12).
+ * An owner issues a client secret; the full value is in the answer only (docs/http-api.md#apps, #credentials-at-rest).
  */
 export const makeCreateAppSecret =
   (deps: SecretDeps) =>
@@ -79,7 +79,7 @@ export const makeCreateAppSecret =
       ),
     );
 
-/** An owner lists an app's secrets, oldest first, truncated (CONTRACT §4). */
+/** An owner lists an app's secrets, oldest first, truncated (docs/http-api.md#apps). */
 export const makeListAppSecrets =
   (deps: Pick<Ports, 'clients' | 'clientSecrets'>) =>
   (principal: Principal, appId: ClientId): TE.TaskEither<ApiError, ClientSecret[]> =>
@@ -92,7 +92,7 @@ export const makeListAppSecrets =
 
 /**
  * An owner deletes a secret: it stops authenticating at once. Tokens obtained with it live on
- * unless `revokeTokens`, so that rotating a secret does not sign every user out (CONTRACT §4).
+ * unless `revokeTokens`, so that rotating a secret does not sign every user out (docs/http-api.md#apps).
  */
 export const makeDeleteAppSecret =
   (deps: SecretDeps & Pick<Ports, 'apiKeys'>) =>

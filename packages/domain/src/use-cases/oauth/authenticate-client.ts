@@ -73,7 +73,7 @@ const checkSecret = (
     ? E.right(stored)
     : E.left(invalidClient('wrong client secret'));
 
-/** Only every minute per secret, and never on the request's path (CONTRACT §4). */
+/** Only every minute per secret, and never on the request's path (docs/http-api.md#apps). */
 const LAST_USED_RESOLUTION_MS = 60_000;
 
 /**
@@ -81,7 +81,7 @@ const LAST_USED_RESOLUTION_MS = 60_000;
  * secret of **that** client on every request; a public client sends only its id. Records the
  * secret's use coarsely, outside any transaction.
  *
- * @see RFC 6749 §2.3, §3.2.1; CONTRACT §5
+ * @see RFC 6749 §2.3, §3.2.1; docs/http-api.md#token
  */
 export const makeAuthenticateClient = (deps: Pick<Ports, 'clients' | 'clientSecrets' | 'clock'>) => {
   const lastRecorded = new Map<string, number>();

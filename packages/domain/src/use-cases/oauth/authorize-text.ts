@@ -9,7 +9,7 @@ export interface UnsafeTextProblem {
 }
 
 /**
- * CONTRACT §14 at authorize step 4: a parameter holding U+0000 or an unpaired surrogate is
+ * docs/http-api.md#request-bodies-and-input-text at authorize step 4: a parameter holding U+0000 or an unpaired surrogate is
  * `invalid_request`, sent back to the client like the other request errors (RFC 6749 §4.1.2.1).
  * A bad `client_id` or `redirect_uri` never gets here: it names no client, or matches no
  * registered URI, and is shown on the error page. `state` goes back only when it is a single,

@@ -50,7 +50,7 @@ export interface ClientErrorResponse {
   readonly state?: string;
   /**
    * A dynamically registered client this user never approved gets no automatic redirect: the
-   * error is shown on a page with a link back (CONTRACT §5 step 4).
+   * error is shown on a page with a link back (docs/http-api.md#authorize step 4).
    */
   readonly showPage: boolean;
 }
@@ -174,7 +174,7 @@ export const checkAuthorizeParams = (
 };
 
 /**
- * `GET /oauth2/authorize` (RFC 6749 §4.1.1, CONTRACT §5 steps 1–5): decides between an error page
+ * `GET /oauth2/authorize` (RFC 6749 §4.1.1, docs/http-api.md#authorize steps 1–5): decides between an error page
  * (bad client or redirect URI: never redirect), the login page, an error sent back to the client,
  * and the consent page, for which it stores a single-use pending request.
  */
@@ -327,11 +327,11 @@ const checkAnswer = (
 };
 
 /**
- * `POST /oauth2/authorize` (CONTRACT §5 steps 5–6): checks the CSRF token (403 and nothing issued
+ * `POST /oauth2/authorize` (docs/http-api.md#authorize steps 5–6): checks the CSRF token (403 and nothing issued
  * without it), takes the single-use pending request, re-checks that client and redirect URI
  * still exist, and answers with a code (one grant, one code, in one transaction) or
  * `access_denied`. Only the values bound in the pending request are used. Either decision is
- * audited in the same transaction (CONTRACT §14: an approval is `create` on `oauth2_grant`).
+ * audited in the same transaction (docs/http-api.md#consent-audit: an approval is `create` on `oauth2_grant`).
  */
 export const makeDecideAuthorization = (
   deps: Pick<Ports, 'clients' | 'pendingAuthorizations' | 'transactor' | 'clock' | 'random'>,

@@ -25,7 +25,7 @@ const badCode = (detail: string): OAuthError =>
   oauthError('invalid_grant', 'The authorization code is invalid, expired or already used.', { detail });
 
 /**
- * Everything that must hold before the code is touched (CONTRACT §5): a request that fails here
+ * Everything that must hold before the code is touched (docs/http-api.md#token): a request that fails here
  * leaves the code unused and revokes nothing.
  */
 export const checkCodeRequest = (

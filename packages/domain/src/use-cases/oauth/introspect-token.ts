@@ -52,7 +52,7 @@ const seconds = (date: Date): number => Math.floor(date.getTime() / 1000);
 /**
  * RFC 7662 introspection for confidential clients. Access and refresh tokens only; every other
  * credential is `{active: false}`. A client sees its own tokens; an owner-created app with
- * `introspect_any` sees every client's (CONTRACT §6).
+ * `introspect_any` sees every client's (docs/http-api.md#introspection).
  */
 export const makeIntrospectToken = (
   deps: Pick<Ports, 'clients' | 'clientSecrets' | 'apiKeys' | 'refreshTokens' | 'grants' | 'users' | 'clock'>,

@@ -28,7 +28,7 @@ interface Checked {
   readonly scopes: readonly string[];
 }
 
-/** Checks that leave the token and its grant untouched when they fail (CONTRACT §5). */
+/** Checks that leave the token and its grant untouched when they fail (docs/http-api.md#token). */
 export const checkRefreshRequest = (
   client: AuthenticatedClient,
   params: RefreshGrantParams,
@@ -50,7 +50,7 @@ export const checkRefreshRequest = (
 };
 
 /**
- * `grant_type=refresh_token` with rotation (RFC 6749 §6, RFC 9700 §4.14.2, CONTRACT §5). The
+ * `grant_type=refresh_token` with rotation (RFC 6749 §6, RFC 9700 §4.14.2, docs/http-api.md#token). The
  * token and its grant are read together; once every check has passed, one atomic repository call
  * rotates the presented token and stores the new pair. A rotated token presented again by its
  * client within the grace window is honoured once (so that parallel refreshes of an MCP client do

@@ -10,7 +10,7 @@ import { fromPortOAuth, inOAuthTransaction } from '../support.js';
 
 export interface GrantRevocation {
   readonly grantId: GrantId;
-  /** The HTTP status of the request that caused it (CONTRACT §10). */
+  /** The HTTP status of the request that caused it (docs/http-api.md#audit-log). */
   readonly status: number;
   readonly actorId?: UserId;
   readonly diff: AuditDiff;
@@ -18,7 +18,7 @@ export interface GrantRevocation {
 
 /**
  * Revokes a grant with everything descended from it, and audits it in the same transaction
- * (CONTRACT §10). A grant that was already revoked is left alone and not audited again.
+ * (docs/http-api.md#audit-log). A grant that was already revoked is left alone and not audited again.
  */
 export const revokeGrantAudited =
   (deps: Pick<Ports, 'transactor' | 'clock' | 'random'>, meta: RequestMeta) =>

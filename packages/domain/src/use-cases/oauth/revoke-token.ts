@@ -23,7 +23,7 @@ export interface RevocationRequest {
 /**
  * RFC 7009 revocation. The answer is the same (success) whether the token was revoked, unknown,
  * or another client's: nothing is revealed, and a client can only ever revoke its own tokens
- * (CONTRACT §6). Revoking a refresh token revokes its grant, and so every access token of it;
+ * (docs/http-api.md#revocation). Revoking a refresh token revokes its grant, and so every access token of it;
  * revoking an access token revokes just that token.
  */
 export const makeRevokeToken = (

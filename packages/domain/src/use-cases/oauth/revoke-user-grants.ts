@@ -13,7 +13,7 @@ import { decide, fromPort, inTransaction } from '../support.js';
 
 /**
  * `DELETE /oauth2/tokens?client_id=`: the signed-in user revokes every grant of theirs to one
- * client, with all its codes and tokens; audited per grant (CONTRACT §5, §10).
+ * client, with all its codes and tokens; audited per grant (docs/http-api.md#revoke-all, #audit-log).
  */
 export const makeRevokeUserGrantsForClient =
   (deps: Pick<Ports, 'clients' | 'transactor' | 'clock' | 'random'>) =>
@@ -24,7 +24,7 @@ export const makeRevokeUserGrantsForClient =
     requiredScope = SCOPE_ALL,
   ): TE.TaskEither<ApiError, void> =>
     pipe(
-      // `all` at DELETE /oauth2/tokens; the MCP tool asks for `mcp` (CONTRACT §8, §11).
+      // `all` at DELETE /oauth2/tokens; the MCP tool asks for `mcp` (docs/http-api.md#bearer-tokens, #mcp).
       decide(requireScope(requiredScope)(principal)),
       TE.flatMap(() => loadClient(deps)(clientId)),
       TE.flatMap((client) =>

@@ -10,7 +10,7 @@ const grantable = (client: OAuthClient, settings: OAuthSettings): readonly strin
     : settings.supportedScopes;
 
 /**
- * The scope of a new grant (CONTRACT §8): requested values the server does not support (or, for a
+ * The scope of a new grant (docs/http-api.md#bearer-tokens): requested values the server does not support (or, for a
  * dynamically registered client, outside `LATCHKEY_DCR_SCOPES`) are dropped; the rest must lie
  * within the client's registered scope when it has one (else `invalid_scope`). When nothing is
  * left, the client's registered scope, else `LATCHKEY_DEFAULT_SCOPE`.

@@ -1,4 +1,4 @@
-/** Settings of the authorization server, decoded from the environment by the app (CONTRACT §13). */
+/** Settings of the authorization server, decoded from the environment by the app (docs/http-api.md#configuration). */
 export interface OAuthSettings {
   /** `LATCHKEY_PUBLIC_URL`, no trailing slash. */
   readonly issuer: string;
@@ -17,7 +17,7 @@ export interface OAuthSettings {
   readonly allowedResources: readonly string[];
 }
 
-/** How long a consent form stays answerable (CONTRACT §5 step 5). */
+/** How long a consent form stays answerable (docs/http-api.md#authorize step 5). */
 export const PENDING_AUTHORIZATION_TTL_SECONDS = 600;
 
 /**
@@ -34,7 +34,7 @@ export const MAX_PENDING_AUTHORIZATIONS_PER_SESSION = 32;
  */
 export const MAX_STATE_LENGTH = 1024;
 
-/** No redirect Latchkey answers with has a longer `Location` (CONTRACT §14). */
+/** No redirect Latchkey answers with has a longer `Location` (docs/http-api.md#paths). */
 export const MAX_LOCATION_LENGTH = 8192;
 
 export const addSeconds = (date: Date, seconds: number): Date => new Date(date.getTime() + seconds * 1000);

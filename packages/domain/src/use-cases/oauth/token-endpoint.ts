@@ -54,7 +54,7 @@ export const makeTokenEndpoint = (
   const exchangeCode = makeExchangeAuthorizationCode(deps, settings);
   const refresh = makeRefreshAccessToken(deps, settings);
   /**
-   * The client's first completed token request, recorded once (CONTRACT §7: a registration with
+   * The client's first completed token request, recorded once (docs/http-api.md#registration: a registration with
    * none in 24 hours is abandoned). After the tokens are stored and outside their write: a
    * failure here does not take back tokens already issued, and the client's next token request
    * records it instead.

@@ -12,7 +12,7 @@ export interface PurgeSettings {
   readonly dcrIdleTtlSeconds: number;
 }
 
-/** A registration that got no grant within a day is abandoned (CONTRACT §7). */
+/** A registration that got no grant within a day is abandoned (docs/http-api.md#registration). */
 export const UNUSED_REGISTRATION_SECONDS = 24 * 3600;
 /** How often the purge may run; between runs `purgeIfDue` costs one clock read. */
 const PURGE_INTERVAL_MS = 60_000;
@@ -22,7 +22,7 @@ const MAINTENANCE: RequestMeta = { ip: '', userAgent: 'latchkey maintenance' };
 
 /**
  * Deletes abandoned dynamically registered clients and audits each deletion in the same
- * transaction (CONTRACT §7: hosted clients that re-register on every connect would otherwise
+ * transaction (docs/http-api.md#registration: hosted clients that re-register on every connect would otherwise
  * pile up). `purgeIfDue` runs it at most once a minute by the domain clock, so it can sit in
  * front of requests and a deadline is honoured within a minute.
  */

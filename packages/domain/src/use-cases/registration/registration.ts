@@ -44,7 +44,7 @@ const fromProblem = (
 
 /**
  * Requested scope values the server does not support, or that lie outside `LATCHKEY_DCR_SCOPES`,
- * are dropped rather than refused: hosted clients send their own names (CONTRACT §7).
+ * are dropped rather than refused: hosted clients send their own names (docs/http-api.md#registration).
  */
 export const registrableScope = (requested: string | undefined, settings: RegistrationSettings): string[] =>
   parseScope(requested).filter(
@@ -147,7 +147,7 @@ export const makeRegisterClient =
       }),
     );
 
-/** The one answer for every failure at `/oauth2/clients/{id}`, so that nothing is revealed (CONTRACT §7). */
+/** The one answer for every failure at `/oauth2/clients/{id}`, so that nothing is revealed (docs/http-api.md#registration). */
 export const invalidRegistrationToken = (): OAuthError =>
   oauthError('invalid_token', 'The registration access token is invalid.');
 
@@ -172,7 +172,7 @@ export const makeAuthenticateRegistration =
     );
   };
 
-/** Whether a PUT keeps the client on the same side of the public/confidential line (CONTRACT §7). */
+/** Whether a PUT keeps the client on the same side of the public/confidential line (docs/http-api.md#registration). */
 const sameClass = (current: OAuthClient, registration: RegistrationMetadata): boolean =>
   (current.tokenEndpointAuthMethod === 'none') === (registration.tokenEndpointAuthMethod === 'none');
 

@@ -1,3 +1,4 @@
+import type { Clock } from '@latchkey/domain';
 import type { Logger } from 'pino';
 
 /** What the HTTP adapter needs to know about its deployment; decoded by the app. */
@@ -21,6 +22,8 @@ export interface HttpConfig {
   /** Built-in scopes plus `LATCHKEY_EXTRA_SCOPES` (docs/http-api.md#bearer-tokens). */
   readonly supportedScopes: readonly string[];
   readonly logger: Logger;
+  /** The domain's clock: rate-limit windows are read off it, so tests move time instead of waiting. */
+  readonly clock: Clock;
 }
 
 export const SESSION_COOKIE = 'latchkey_session';

@@ -25,7 +25,7 @@ import type { RequestState } from './state.js';
 export const createHttpApp = (useCases: UseCases, config: HttpConfig): Koa<RequestState> => {
   const app = new Koa<RequestState>();
   app.silent = true;
-  const limiter = new LoginLimiter(config.loginRateLimitPerMinute);
+  const limiter = new LoginLimiter(config.loginRateLimitPerMinute, config.clock);
 
   app.use(
     requestContext(config.logger, config.trustProxy, new OutageLog(config.logger, () => useCases.ping())),

@@ -5,3 +5,4 @@ export { clientIp } from './middleware/request-context.js';
 export type { RequestState } from './state.js';
 export { createMcpServer, MCP_SERVER_INFO, type McpCaller } from './mcp/server.js';
 export { makeTools, type Tool } from './mcp/tools.js';
+export { FixedWindowBudget, retryAfterSeconds } from './middleware/rate-limit.js';

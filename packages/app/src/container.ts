@@ -160,7 +160,7 @@ const domainModule = new ContainerModule(({ bind }) => {
 const httpModule = new ContainerModule(({ bind }) => {
   bind<HttpApp>(TOKENS.HttpApp)
     .toResolvedValue(
-      (useCases: UseCases, config: Config, logger: Logger) => {
+      (useCases: UseCases, config: Config, logger: Logger, clock: Clock) => {
         const httpConfig: HttpConfig = {
           issuer: config.issuer,
           trustProxy: config.trustProxy,
@@ -173,10 +173,11 @@ const httpModule = new ContainerModule(({ bind }) => {
           registerRateLimitPerMinute: config.rateLimitRegister,
           registrationEnabled: config.dcrEnabled,
           logger,
+          clock,
         };
         return createHttpApp(useCases, httpConfig);
       },
-      [TOKENS.UseCases, TOKENS.Config, TOKENS.Logger],
+      [TOKENS.UseCases, TOKENS.Config, TOKENS.Logger, TOKENS.Clock],
     )
     .inSingletonScope();
 });

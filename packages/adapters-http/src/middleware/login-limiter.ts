@@ -1,4 +1,5 @@
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import type { Clock } from '@latchkey/domain';
+import { FixedWindowBudget, retryAfterSeconds } from './rate-limit.js';
 
 export type LimitDecision =
   | { readonly allowed: true; readonly delayMs: number }
@@ -16,39 +17,35 @@ const KNOWN_PAIRS_MAX = 50_000;
  * lock the owner out.
  */
 export class LoginLimiter {
-  private readonly perIp: RateLimiterMemory | undefined;
-  private readonly failuresPerEmail: RateLimiterMemory | undefined;
+  private readonly perIp: FixedWindowBudget;
+  private readonly failuresPerEmail: FixedWindowBudget;
   private readonly knownPairs = new Map<string, true>();
 
-  constructor(perMinute: number) {
-    if (perMinute > 0) {
-      this.perIp = new RateLimiterMemory({ keyPrefix: 'login-ip', points: perMinute, duration: 60 });
-      this.failuresPerEmail = new RateLimiterMemory({
-        keyPrefix: 'login-email',
-        points: perMinute * 10,
-        duration: 60,
-      });
-    }
+  constructor(perMinute: number, clock: Clock) {
+    this.perIp = new FixedWindowBudget(clock, perMinute);
+    this.failuresPerEmail = new FixedWindowBudget(clock, perMinute * 10);
   }
 
   /** Spends one password check from the IP's budget, then consults the account's failure budget. */
-  async beforePasswordCheck(ip: string, email: string | undefined): Promise<LimitDecision> {
-    if (this.perIp === undefined || this.failuresPerEmail === undefined) return { allowed: true, delayMs: 0 };
-    try {
-      await this.perIp.consume(ip);
-    } catch (rejection) {
-      return { allowed: false, retryAfterSeconds: retryAfter(rejection) };
-    }
-    if (email === undefined) return { allowed: true, delayMs: 0 };
-    const failures = await this.failuresPerEmail.get(email.toLowerCase());
-    if (failures === null || failures.remainingPoints > 0) return { allowed: true, delayMs: 0 };
-    if (this.knownPairs.has(pairKey(email, ip))) return { allowed: true, delayMs: KNOWN_IP_DELAY_MS };
-    return { allowed: false, retryAfterSeconds: Math.ceil(failures.msBeforeNext / 1000) };
+  beforePasswordCheck(ip: string, email: string | undefined): Promise<LimitDecision> {
+    return Promise.resolve(this.decide(ip, email));
   }
 
-  async afterFailure(email: string): Promise<void> {
-    if (this.failuresPerEmail === undefined) return;
-    await this.failuresPerEmail.penalty(email.toLowerCase(), 1);
+  private decide(ip: string, email: string | undefined): LimitDecision {
+    if (!this.perIp.enabled) return { allowed: true, delayMs: 0 };
+    const spent = this.perIp.spend(ip);
+    if (!spent.allowed) return spent;
+    if (email === undefined) return { allowed: true, delayMs: 0 };
+    const failures = this.failuresPerEmail.peek(email.toLowerCase());
+    if (failures === undefined || failures.spent < this.failuresPerEmail.perWindow)
+      return { allowed: true, delayMs: 0 };
+    if (this.knownPairs.has(pairKey(email, ip))) return { allowed: true, delayMs: KNOWN_IP_DELAY_MS };
+    return { allowed: false, retryAfterSeconds: retryAfterSeconds(failures.msBeforeReset) };
+  }
+
+  afterFailure(email: string): Promise<void> {
+    if (this.failuresPerEmail.enabled) this.failuresPerEmail.add(email.toLowerCase());
+    return Promise.resolve();
   }
 
   afterSuccess(email: string, ip: string): void {
@@ -63,6 +60,3 @@ export class LoginLimiter {
 }
 
 const pairKey = (email: string, ip: string): string => `${email.toLowerCase()}\u0000${ip}`;
-
-const retryAfter = (rejection: unknown): number =>
-  rejection instanceof RateLimiterRes ? Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)) : 60;

@@ -99,7 +99,11 @@ export const oauthRoutes = (
 ): Router<RequestState> => {
   const form = formBody(config.bodyLimitBytes);
   const parseForm = formParser(config.bodyLimitBytes);
-  const limiter = new RequestLimiter(config.tokenRateLimitPerMinute, config.tokenRateLimitPerMinute * 10);
+  const limiter = new RequestLimiter(
+    config.tokenRateLimitPerMinute,
+    config.tokenRateLimitPerMinute * 10,
+    config.clock,
+  );
 
   /** OAuth endpoints take forms; another content type is `invalid_request` in the OAuth format. */
   const oauthForm = async (ctx: Ctx, next: () => Promise<unknown>): Promise<void> => {

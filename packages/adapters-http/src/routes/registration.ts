@@ -9,10 +9,10 @@ import {
 import * as E from 'fp-ts/lib/Either.js';
 import type { Next } from 'koa';
 import { koaBody } from 'koa-body';
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import type { HttpConfig } from '../config.js';
 import { declaresType, requestMeta } from '../middleware/body.js';
 import { parserError, writeOAuthError } from '../middleware/errors.js';
+import { FixedWindowBudget } from '../middleware/rate-limit.js';
 import { unsafeBodyFields, unsafeTextOAuthError } from '../middleware/text-input.js';
 import type { Ctx, RequestState } from '../state.js';
 
@@ -142,14 +142,7 @@ export const registrationRoutes = (
   router = new Router<RequestState>(),
 ): Router<RequestState> => {
   const body = registrationBody(config.bodyLimitBytes);
-  const limiter =
-    config.registerRateLimitPerMinute > 0
-      ? new RateLimiterMemory({
-          keyPrefix: 'register',
-          points: config.registerRateLimitPerMinute,
-          duration: 60,
-        })
-      : undefined;
+  const limiter = new FixedWindowBudget(config.clock, config.registerRateLimitPerMinute);
 
   const enabled = async (ctx: Ctx, next: Next): Promise<void> => {
     if (!config.registrationEnabled) {
@@ -161,19 +154,11 @@ export const registrationRoutes = (
   };
 
   const rateLimited = async (ctx: Ctx, next: Next): Promise<void> => {
-    if (limiter !== undefined) {
-      try {
-        await limiter.consume(registrationRateKey(ctx.state.clientIp));
-      } catch (rejection) {
-        const retry =
-          rejection instanceof RateLimiterRes ? Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)) : 60;
-        ctx.set('Retry-After', String(retry));
-        writeOAuthError(
-          ctx,
-          oauthError('temporarily_unavailable', 'Too many registrations; try again later.'),
-        );
-        return;
-      }
+    const spent = limiter.spend(registrationRateKey(ctx.state.clientIp));
+    if (!spent.allowed) {
+      ctx.set('Retry-After', String(spent.retryAfterSeconds));
+      writeOAuthError(ctx, oauthError('temporarily_unavailable', 'Too many registrations; try again later.'));
+      return;
     }
     await next();
   };

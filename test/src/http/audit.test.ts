@@ -9,6 +9,7 @@ import {
   setUpOwner,
   startTestServer,
   type TestServer,
+  describeOnBothStorages,
 } from '../support/server.js';
 
 interface WireAudit {
@@ -22,7 +23,7 @@ interface WireAudit {
   diff: Record<string, { old?: unknown; new?: unknown }>;
 }
 
-describe('the audit log of users and sessions (docs/http-api.md#audit-log)', () => {
+describeOnBothStorages('the audit log of users and sessions (docs/http-api.md#audit-log)', () => {
   let server: TestServer;
   let url: string;
   let ownerToken: string;

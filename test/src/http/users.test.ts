@@ -10,9 +10,10 @@ import {
   setUpOwner,
   startTestServer,
   type TestServer,
+  describeOnBothStorages,
 } from '../support/server.js';
 
-describe('users and sessions over HTTP (docs/http-api.md#users-and-sessions)', () => {
+describeOnBothStorages('users and sessions over HTTP (docs/http-api.md#users-and-sessions)', () => {
   let server: TestServer;
   let url: string;
 

@@ -12,7 +12,7 @@ import {
   type OAuthClient,
   type OAuthHarness,
 } from '../oauth/flow-helpers.js';
-import { bearer, postJson, request, type JsonResponse } from '../support/server.js';
+import { bearer, postJson, request, type JsonResponse, describeOnBothStorages } from '../support/server.js';
 import {
   INITIALIZED_NOTIFICATION,
   initializeRequest,
@@ -74,7 +74,7 @@ const oversizedInitialize = () => {
 
 const randomToken = (prefix: string): string => `${prefix}${randomBytes(32).toString('base64url')}`;
 
-describe('the MCP endpoint over raw HTTP (docs/http-api.md#mcp)', () => {
+describeOnBothStorages('the MCP endpoint over raw HTTP (docs/http-api.md#mcp)', () => {
   let clock: FixedClock;
   let h: OAuthHarness;
   let client: OAuthClient;

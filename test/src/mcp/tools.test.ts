@@ -11,7 +11,7 @@ import {
   userIdOf,
   type OAuthHarness,
 } from '../oauth/flow-helpers.js';
-import { MEMBER, OWNER } from '../support/server.js';
+import { MEMBER, OWNER, describeOnBothStorages } from '../support/server.js';
 import {
   ALL_TOOLS,
   callTool,
@@ -42,7 +42,7 @@ interface AuditPage {
 
 const NIL_LIKE_UUID = '6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b';
 
-describe('the MCP tools (docs/http-api.md#mcp)', () => {
+describeOnBothStorages('the MCP tools (docs/http-api.md#mcp)', () => {
   let h: OAuthHarness;
   const clients: Client[] = [];
   const connect = async (token: string): Promise<Client> => {

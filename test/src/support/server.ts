@@ -7,6 +7,7 @@ import {
   type RunningLatchkey,
 } from '@latchkey/app';
 import * as E from 'fp-ts/lib/Either.js';
+import { withPostgres, type PostgresHarness } from './postgres.js';
 
 export interface TestServer {
   /** The issuer, which is also where the server listens. */
@@ -31,14 +32,54 @@ export const freePort = (): Promise<number> =>
     });
   });
 
+/** The storage servers start on when a test gives none: set by `describeOnBothStorages`. */
+let ambientStorage: (() => Promise<NonNullable<Overrides['storage']>>) | undefined;
+
+/**
+ * Declares a suite twice, on the in-memory adapters and on PostgreSQL: in the second, every
+ * `startTestServer` without a storage of its own runs on one PostgreSQL database per suite,
+ * emptied at each start (so a test must be done with one server before it starts another whose
+ * data it relies on).
+ */
+export const describeOnBothStorages = (
+  title: string,
+  body: (storage: 'in-memory' | 'PostgreSQL') => void,
+): void => {
+  describe(`${title}, in-memory storage`, () => {
+    body('in-memory');
+  });
+  describe(`${title}, PostgreSQL storage`, () => {
+    let pg: PostgresHarness | undefined;
+    before(async () => {
+      const harness = await withPostgres();
+      pg = harness;
+      ambientStorage = async () => {
+        await harness.truncate();
+        // The harness owns the database; a server must not close it when it stops.
+        return { ...harness.storage, close: () => Promise.resolve() };
+      };
+    });
+    after(async () => {
+      ambientStorage = undefined;
+      await pg?.cleanup();
+    });
+    body('PostgreSQL');
+  });
+};
+
 /**
  * Starts the real composition (container, storage, Koa) on a loopback port. In-memory storage
- * unless `overrides.storage` is given; cheap scrypt; login rate limit off unless `env` sets it.
+ * unless `overrides.storage` is given or the suite runs on PostgreSQL (`describeOnBothStorages`);
+ * cheap scrypt; login rate limit off unless `env` sets it.
  */
 export const startTestServer = async (
   env: Record<string, string> = {},
-  overrides: Overrides = {},
+  givenOverrides: Overrides = {},
 ): Promise<TestServer> => {
+  const overrides =
+    givenOverrides.storage === undefined && ambientStorage !== undefined
+      ? { ...givenOverrides, storage: await ambientStorage() }
+      : givenOverrides;
   const port = await freePort();
   const config = decodeConfig({
     LATCHKEY_STORAGE: 'memory',

@@ -1,7 +1,7 @@
 import { checkAuthorizeParams, MCP_PATH, type AuthorizeParams, type OAuthClient } from '@latchkey/domain';
 import { aClient } from '../contract/fixtures.js';
 import { testDomainSettings } from '../support/settings.js';
-import { expectOutcome, type Expected } from './decision-table.js';
+import { eachRow, type Expected } from './decision-table.js';
 
 const settings = testDomainSettings();
 const ISSUER = settings.issuer;
@@ -132,9 +132,5 @@ const ROWS: Row[] = [
 ];
 
 describe('checkAuthorizeParams: the errors sent back to the client (docs/http-api.md#authorize)', () => {
-  for (const row of ROWS) {
-    it(row.rule, () => {
-      expectOutcome(checkAuthorizeParams(row.params, row.client ?? ownerApp, settings), row.expected);
-    });
-  }
+  eachRow(ROWS, (row) => checkAuthorizeParams(row.params, row.client ?? ownerApp, settings));
 });

@@ -6,7 +6,7 @@ import {
   type UserId,
 } from '@latchkey/domain';
 import { aClient, aCode, aGrant, at, uuid } from '../contract/fixtures.js';
-import { expectOutcome, type Expected } from './decision-table.js';
+import { eachRow, type Expected } from './decision-table.js';
 
 /** RFC 7636 Appendix B: this verifier's S256 challenge is the one `aCode` carries. */
 const VERIFIER = 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk';
@@ -113,10 +113,8 @@ const ROWS: Row[] = [
 ];
 
 describe('checkCodeRequest: the checks before a code is touched (docs/http-api.md#token)', () => {
-  for (const row of ROWS) {
-    it(row.rule, () => {
-      const code = row.code === 'unknown' ? undefined : aCode(1, grant, row.code ?? {});
-      expectOutcome(checkCodeRequest(caller, request(row.params), code, NOW), row.expected);
-    });
-  }
+  eachRow(ROWS, (row) => {
+    const code = row.code === 'unknown' ? undefined : aCode(1, grant, row.code ?? {});
+    return checkCodeRequest(caller, request(row.params), code, NOW);
+  });
 });

@@ -6,7 +6,7 @@ import {
   type UserId,
 } from '@latchkey/domain';
 import { aClient, aGrant, aRefreshToken, at, uuid } from '../contract/fixtures.js';
-import { expectOutcome, type Expected } from './decision-table.js';
+import { eachRow, type Expected } from './decision-table.js';
 
 const ISSUER = 'https://latchkey.example.com';
 
@@ -80,15 +80,9 @@ const ROWS: Row[] = [
 ];
 
 describe('checkRefreshRequest: the checks before a refresh token is touched (docs/http-api.md#token)', () => {
-  for (const row of ROWS) {
-    it(row.rule, () => {
-      const token = row.token === 'unknown' ? undefined : aRefreshToken(1, grant, row.token ?? {});
-      const params: RefreshTokenGrant = {
-        grantType: 'refresh_token',
-        refreshToken: 'lk_rt_x',
-        ...row.params,
-      };
-      expectOutcome(checkRefreshRequest(caller, params, token, NOW), row.expected);
-    });
-  }
+  eachRow(ROWS, (row) => {
+    const token = row.token === 'unknown' ? undefined : aRefreshToken(1, grant, row.token ?? {});
+    const params: RefreshTokenGrant = { grantType: 'refresh_token', refreshToken: 'lk_rt_x', ...row.params };
+    return checkRefreshRequest(caller, params, token, NOW);
+  });
 });

@@ -31,3 +31,38 @@ export const expectOutcome = (result: E.Either<unknown, unknown>, expected: Expe
     if (typeof expected !== 'string') expect(result.left).to.deep.include(expected.including);
   }
 };
+
+/** One `it` per row: titled by its rule, asserting the outcome `decide` gives for it. */
+export const eachRow = <R extends { readonly rule: string; readonly expected: Expected }>(
+  rows: readonly R[],
+  decide: (row: R) => E.Either<unknown, unknown>,
+): void => {
+  for (const row of rows) {
+    it(row.rule, () => {
+      expectOutcome(decide(row), row.expected);
+    });
+  }
+};
+
+/**
+ * `eachRow` for a decoding whose `Right` holds a second decoding (`inner`): a row's `nested`,
+ * when given, is what that second one must give.
+ */
+export const eachNestedRow = <
+  R extends { readonly rule: string; readonly expected: Expected; readonly nested?: Expected },
+  A,
+>(
+  rows: readonly R[],
+  decode: (row: R) => E.Either<unknown, A>,
+  inner: (decoded: A) => E.Either<unknown, unknown>,
+): void => {
+  for (const row of rows) {
+    it(row.rule, () => {
+      const decoded = decode(row);
+      expectOutcome(decoded, row.expected);
+      if (row.nested === undefined) return;
+      expect(E.isRight(decoded), 'the outer decoding must succeed').to.equal(true);
+      if (E.isRight(decoded)) expectOutcome(inner(decoded.right), row.nested);
+    });
+  }
+};

@@ -12,7 +12,7 @@ import {
 import { expect } from 'chai';
 import * as E from 'fp-ts/lib/Either.js';
 import { aClient } from '../contract/fixtures.js';
-import { expectOutcome, type Expected } from './decision-table.js';
+import { eachRow, type Expected } from './decision-table.js';
 
 const CB = 'https://client.example.com/cb';
 
@@ -254,25 +254,18 @@ const SCOPES: { rule: string; requested: string | undefined; kept: string[] }[] 
 
 describe('registration rules (docs/http-api.md#registration)', () => {
   describe('checkRegistration', () => {
-    for (const row of RULES) {
-      it(row.rule, () => {
-        const checked = checkRegistration(request(row));
-        expectOutcome(E.map((c: { registration: object }) => c.registration)(checked), row.expected);
-      });
-    }
+    eachRow(RULES, (row) =>
+      E.map((c: { registration: object }) => c.registration)(checkRegistration(request(row))),
+    );
   });
 
   describe('checkRegistrationUpdate', () => {
-    for (const row of UPDATES) {
-      it(row.rule, () => {
-        const checked = checkRegistrationUpdate(row.current, request(row));
-        // The registration as it would be stored, and the secret handed on to be checked.
-        const flat = E.map((u: CheckedUpdate) => ({ ...u.registration, clientSecret: u.clientSecret }))(
-          checked,
-        );
-        expectOutcome(flat, row.expected);
-      });
-    }
+    // The registration as it would be stored, and the secret handed on to be checked.
+    eachRow(UPDATES, (row) =>
+      E.map((u: CheckedUpdate) => ({ ...u.registration, clientSecret: u.clientSecret }))(
+        checkRegistrationUpdate(row.current, request(row)),
+      ),
+    );
   });
 
   describe('registrableScope', () => {

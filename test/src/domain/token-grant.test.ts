@@ -1,9 +1,7 @@
 import { decodeTokenGrant } from '@latchkey/adapters-http';
-import { permittedGrant, type AuthenticatedClient, type GrantType } from '@latchkey/domain';
-import { expect } from 'chai';
-import * as E from 'fp-ts/lib/Either.js';
+import { permittedGrant, type GrantType } from '@latchkey/domain';
 import { aClient } from '../contract/fixtures.js';
-import { expectOutcome, type Expected } from './decision-table.js';
+import { eachNestedRow, eachRow, type Expected } from './decision-table.js';
 
 /** Form parameters as `singleParams` leaves them: one value each, empty ones dropped, no prototype. */
 const form = (params: Record<string, string>): Record<string, string> =>
@@ -17,7 +15,7 @@ interface DecodeRow {
   /** The outer result: `grant_type` missing or unknown, or the grant type found. */
   readonly expected: Expected;
   /** The grant's own parameters, when the grant type was found. */
-  readonly grantParams?: Expected;
+  readonly nested?: Expected;
 }
 
 /** `decodeTokenGrant`: the wire of docs/http-api.md#token ("Order of checks", grants). */
@@ -34,13 +32,13 @@ const DECODE: DecodeRow[] = [
     rule: 'authorization_code without code: the grant type is known, its parameters are invalid_request',
     params: { grant_type: 'authorization_code', code_verifier: VERIFIER },
     expected: { right: { grantType: 'authorization_code' } },
-    grantParams: 'invalid_request',
+    nested: 'invalid_request',
   },
   {
     rule: 'authorization_code without code_verifier decodes: the domain makes it invalid_grant',
     params: { grant_type: 'authorization_code', code: 'lk_code_x' },
     expected: { right: { grantType: 'authorization_code' } },
-    grantParams: { right: { grantType: 'authorization_code', code: 'lk_code_x', codeVerifier: undefined } },
+    nested: { right: { grantType: 'authorization_code', code: 'lk_code_x', codeVerifier: undefined } },
   },
   {
     rule: 'authorization_code parameters are given their camelCase names',
@@ -52,7 +50,7 @@ const DECODE: DecodeRow[] = [
       resource: 'https://latchkey.example.com',
     },
     expected: { right: { grantType: 'authorization_code' } },
-    grantParams: {
+    nested: {
       right: {
         code: 'lk_code_x',
         codeVerifier: VERIFIER,
@@ -65,7 +63,7 @@ const DECODE: DecodeRow[] = [
     rule: 'refresh_token without refresh_token: its parameters are invalid_request',
     params: { grant_type: 'refresh_token', scope: 'mcp' },
     expected: { right: { grantType: 'refresh_token' } },
-    grantParams: 'invalid_request',
+    nested: 'invalid_request',
   },
   {
     rule: 'refresh_token parameters are given their camelCase names',
@@ -76,7 +74,7 @@ const DECODE: DecodeRow[] = [
       resource: 'https://r.example',
     },
     expected: { right: { grantType: 'refresh_token' } },
-    grantParams: {
+    nested: {
       right: {
         grantType: 'refresh_token',
         refreshToken: 'lk_rt_x',
@@ -89,7 +87,7 @@ const DECODE: DecodeRow[] = [
     rule: 'parameters named like inherited properties are ignored like any unknown one',
     params: { grant_type: 'refresh_token', refresh_token: 'lk_rt_x', toString: 'x', constructor: 'y' },
     expected: { right: { grantType: 'refresh_token' } },
-    grantParams: { right: { grantType: 'refresh_token', refreshToken: 'lk_rt_x' } },
+    nested: { right: { grantType: 'refresh_token', refreshToken: 'lk_rt_x' } },
   },
 ];
 
@@ -136,27 +134,19 @@ const PERMIT: PermitRow[] = [
 
 describe('the grant of a token request (docs/http-api.md#token)', () => {
   describe('decodeTokenGrant (the wire)', () => {
-    for (const row of DECODE) {
-      it(row.rule, () => {
-        const decoded = decodeTokenGrant(form(row.params));
-        expectOutcome(decoded, row.expected);
-        if (row.grantParams !== undefined) {
-          expect(E.isRight(decoded)).to.equal(true);
-          if (E.isRight(decoded)) expectOutcome(decoded.right.params, row.grantParams);
-        }
-      });
-    }
+    eachNestedRow(
+      DECODE,
+      (row) => decodeTokenGrant(form(row.params)),
+      (requested) => requested.params,
+    );
   });
 
   describe('permittedGrant (the rule)', () => {
-    for (const row of PERMIT) {
-      it(row.rule, () => {
-        const client: AuthenticatedClient = {
-          client: aClient(1, { grantTypes: row.registered }),
-          method: 'client_secret_basic',
-        };
-        expectOutcome(permittedGrant(client, decodeTokenGrant(form(row.params))), row.expected);
-      });
-    }
+    eachRow(PERMIT, (row) =>
+      permittedGrant(
+        { client: aClient(1, { grantTypes: row.registered }), method: 'client_secret_basic' },
+        decodeTokenGrant(form(row.params)),
+      ),
+    );
   });
 });

@@ -40,22 +40,26 @@ const RefreshTokenParams = t.intersection([
 /** The grant types this server knows; any other is `unsupported_grant_type` (RFC 6749 §5.2). */
 const KnownGrantType = t.keyof({ authorization_code: null, refresh_token: null });
 
-const codeGrant = (params: FormParams): E.Either<OAuthError, AuthorizationCodeGrant> =>
-  E.map((wire: t.TypeOf<typeof AuthorizationCodeParams>): AuthorizationCodeGrant => ({
-    grantType: 'authorization_code',
-    code: wire.code,
-    codeVerifier: wire.code_verifier,
-    redirectUri: wire.redirect_uri,
-    resource: wire.resource,
-  }))(decodeOrFail(AuthorizationCodeParams, params, 'invalid_request'));
+/** A grant's decoder: its codec, then its wire names mapped to the command's. */
+const grantDecoder =
+  <W, G>(codec: t.Decoder<unknown, W>, toGrant: (wire: W) => G) =>
+  (params: FormParams): E.Either<OAuthError, G> =>
+    E.map(toGrant)(decodeOrFail(codec, params, 'invalid_request'));
 
-const refreshGrant = (params: FormParams): E.Either<OAuthError, RefreshTokenGrant> =>
-  E.map((wire: t.TypeOf<typeof RefreshTokenParams>): RefreshTokenGrant => ({
-    grantType: 'refresh_token',
-    refreshToken: wire.refresh_token,
-    scope: wire.scope,
-    resource: wire.resource,
-  }))(decodeOrFail(RefreshTokenParams, params, 'invalid_request'));
+const codeGrant = grantDecoder(AuthorizationCodeParams, (wire): AuthorizationCodeGrant => ({
+  grantType: 'authorization_code',
+  code: wire.code,
+  codeVerifier: wire.code_verifier,
+  redirectUri: wire.redirect_uri,
+  resource: wire.resource,
+}));
+
+const refreshGrant = grantDecoder(RefreshTokenParams, (wire): RefreshTokenGrant => ({
+  grantType: 'refresh_token',
+  refreshToken: wire.refresh_token,
+  scope: wire.scope,
+  resource: wire.resource,
+}));
 
 /**
  * The grant of a token request, decoded from its form parameters into the command the domain

@@ -9,22 +9,12 @@ import { checkRedirectUri } from './redirect-uri.js';
  * JSON type the RFC gives it, `null` (and, in a string field, `''`) dropped as omitted, unknown
  * fields left out. Whether the values are allowed is `checkRegistration`'s to decide.
  */
-export interface ClientMetadataFields {
+export interface ClientMetadataFields extends Omit<ClientMetadata, 'applicationType'> {
   readonly grantTypes?: readonly string[];
   readonly responseTypes?: readonly string[];
   readonly tokenEndpointAuthMethod?: string;
-  readonly clientUri?: string;
-  readonly logoUri?: string;
-  readonly tosUri?: string;
-  readonly policyUri?: string;
-  readonly jwksUri?: string;
-  readonly jwks?: Readonly<Record<string, unknown>>;
   readonly applicationType?: string;
-  readonly clientName?: string;
-  readonly contacts?: readonly string[];
   readonly scope?: string;
-  readonly softwareId?: string;
-  readonly softwareVersion?: string;
 }
 
 /** RFC 7592 §2.2: an update may also name the client and present its current secret. */
@@ -94,6 +84,10 @@ export const checkRedirectUris = (uris: readonly string[]): E.Either<OAuthError,
   return E.right(uris);
 };
 
+/** `value` without the fields it leaves undefined: stored metadata holds only what was given. */
+const definedFields = <T extends object>(value: T): T =>
+  Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+
 const URL_FIELDS = ['clientUri', 'logoUri', 'tosUri', 'policyUri', 'jwksUri'] as const;
 
 /** The wire names of `URL_FIELDS`, for the error description. */
@@ -141,19 +135,19 @@ export const checkClientMetadata = (
     return metadataProblem('client_name must be at most 256 characters.');
   }
 
-  const metadata: ClientMetadata = {
-    ...(fields.clientName === undefined ? {} : { clientName: fields.clientName }),
-    ...(fields.clientUri === undefined ? {} : { clientUri: fields.clientUri }),
-    ...(fields.logoUri === undefined ? {} : { logoUri: fields.logoUri }),
-    ...(fields.tosUri === undefined ? {} : { tosUri: fields.tosUri }),
-    ...(fields.policyUri === undefined ? {} : { policyUri: fields.policyUri }),
-    ...(fields.jwksUri === undefined ? {} : { jwksUri: fields.jwksUri }),
-    ...(fields.jwks === undefined ? {} : { jwks: fields.jwks }),
-    ...(fields.contacts === undefined || fields.contacts.length === 0 ? {} : { contacts: fields.contacts }),
-    ...(fields.softwareId === undefined ? {} : { softwareId: fields.softwareId }),
-    ...(fields.softwareVersion === undefined ? {} : { softwareVersion: fields.softwareVersion }),
-    ...(applicationType === undefined ? {} : { applicationType }),
-  };
+  const metadata = definedFields<ClientMetadata>({
+    clientName: fields.clientName,
+    clientUri: fields.clientUri,
+    logoUri: fields.logoUri,
+    tosUri: fields.tosUri,
+    policyUri: fields.policyUri,
+    jwksUri: fields.jwksUri,
+    jwks: fields.jwks,
+    contacts: fields.contacts?.length === 0 ? undefined : fields.contacts,
+    softwareId: fields.softwareId,
+    softwareVersion: fields.softwareVersion,
+    applicationType,
+  });
   return E.right({
     redirectUris,
     tokenEndpointAuthMethod: (method ?? 'client_secret_basic') as TokenEndpointAuthMethod,

@@ -91,6 +91,23 @@ const appendAudit = (
   facts: AuditFacts,
 ): Promise<E.Either<OAuthError, void>> => tryPortOAuth(() => tx.audit.append(auditEntry(deps, meta)(facts)));
 
+/**
+ * One transaction at `/oauth2/clients/{id}` (RFC 7592): `change` the client's row, then audit it.
+ * A client gone meanwhile (`change` finds none) gets the one `invalid_token` answer.
+ */
+const changeAudited = (
+  deps: Pick<Ports, 'transactor' | 'clock' | 'random'>,
+  meta: RequestMeta,
+  change: (tx: Repositories) => Promise<boolean>,
+  facts: AuditFacts,
+): Promise<E.Either<OAuthError, void>> =>
+  transaction(deps, async (tx) => {
+    const changed = await tryPortOAuth(() => change(tx));
+    if (E.isLeft(changed)) return changed;
+    if (!changed.right) return E.left(invalidRegistrationToken());
+    return appendAudit(tx, deps, meta, facts);
+  });
+
 /** A new client with the credentials shown once: its registration access token and, if confidential, a secret. */
 interface NewClient {
   readonly client: OAuthClient;
@@ -260,17 +277,12 @@ export const makeUpdateClientRegistration = (deps: RegistrationDeps, settings: R
     updated: OAuthClient,
     meta: RequestMeta,
   ): Promise<E.Either<OAuthError, void>> =>
-    transaction(deps, async (tx) => {
-      const found = await tryPortOAuth(() => tx.clients.update(updated));
-      if (E.isLeft(found)) return found;
-      if (!found.right) return E.left(invalidRegistrationToken());
-      return appendAudit(tx, deps, meta, {
-        action: 'write',
-        resourceType: 'oauth2_provider_app',
-        resourceId: client.id,
-        status: 200,
-        diff: appDiff(client, updated),
-      });
+    changeAudited(deps, meta, (tx) => tx.clients.update(updated), {
+      action: 'write',
+      resourceType: 'oauth2_provider_app',
+      resourceId: client.id,
+      status: 200,
+      diff: appDiff(client, updated),
     });
 
   const update = async (
@@ -306,17 +318,12 @@ export const makeUpdateClientRegistration = (deps: RegistrationDeps, settings: R
 /** RFC 7592 §2.3: the client, its secrets and every token it obtained are gone. */
 export const makeDeleteClientRegistration = (deps: Pick<Ports, 'transactor' | 'clock' | 'random'>) => {
   const remove = (client: OAuthClient, meta: RequestMeta): Promise<E.Either<OAuthError, void>> =>
-    transaction(deps, async (tx) => {
-      const deleted = await tryPortOAuth(() => tx.clients.delete(client.id));
-      if (E.isLeft(deleted)) return deleted;
-      if (!deleted.right) return E.left(invalidRegistrationToken());
-      return appendAudit(tx, deps, meta, {
-        action: 'delete',
-        resourceType: 'oauth2_provider_app',
-        resourceId: client.id,
-        status: 204,
-        diff: appDiff(client, undefined),
-      });
+    changeAudited(deps, meta, (tx) => tx.clients.delete(client.id), {
+      action: 'delete',
+      resourceType: 'oauth2_provider_app',
+      resourceId: client.id,
+      status: 204,
+      diff: appDiff(client, undefined),
     });
   return (client: OAuthClient, meta: RequestMeta): TE.TaskEither<OAuthError, void> =>
     () =>

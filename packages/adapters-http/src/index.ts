@@ -6,3 +6,5 @@ export type { RequestState } from './state.js';
 export { createMcpServer, MCP_SERVER_INFO, type McpCaller } from './mcp/server.js';
 export { makeTools, type Tool } from './mcp/tools.js';
 export { FixedWindowBudget, retryAfterSeconds } from './middleware/rate-limit.js';
+export { decodeTokenGrant } from './wire/token-grant.js';
+export { decodeRegistration, decodeRegistrationUpdate } from './wire/client-metadata.js';

@@ -26,6 +26,7 @@ import { unsafeParam, unsafeTextFormMessage, unsafeTextOAuthError } from '../mid
 import { RequestLimiter } from '../middleware/token-limiter.js';
 import type { Ctx, RequestState } from '../state.js';
 import { authorizeErrorPage, consentPage, returnToClientPage } from '../views/consent.js';
+import { decodeTokenGrant } from '../wire/token-grant.js';
 import { browserSession, renderPage } from './pages.js';
 
 const UNTRUSTED_MESSAGES: Record<UntrustedRequestReason, string> = {
@@ -299,7 +300,8 @@ export const oauthRoutes = (
     '/oauth2/tokens',
     oauthForm,
     clientEndpoint(
-      ({ params, credentials }, ctx) => useCases.token({ credentials, params, meta: requestMeta(ctx) }),
+      ({ params, credentials }, ctx) =>
+        useCases.token({ credentials, grant: decodeTokenGrant(params), meta: requestMeta(ctx) }),
       (ctx, tokens) => {
         ctx.body = {
           access_token: tokens.accessToken,

@@ -15,6 +15,7 @@ import { parserError, writeOAuthError } from '../middleware/errors.js';
 import { FixedWindowBudget } from '../middleware/rate-limit.js';
 import { unsafeBodyFields, unsafeTextOAuthError } from '../middleware/text-input.js';
 import type { Ctx, RequestState } from '../state.js';
+import { decodeRegistration, decodeRegistrationUpdate } from '../wire/client-metadata.js';
 
 const seconds = (date: Date): number => Math.floor(date.getTime() / 1000);
 
@@ -164,7 +165,10 @@ export const registrationRoutes = (
   };
 
   router.post('/oauth2/register', enabled, rateLimited, body, async (ctx) => {
-    const result = await useCases.registerClient(ctx.request.body, requestMeta(ctx))();
+    const request = decodeRegistration(ctx.request.body);
+    const result = E.isLeft(request)
+      ? request
+      : await useCases.registerClient(request.right, requestMeta(ctx))();
     if (E.isLeft(result)) {
       writeOAuthError(ctx, result.left);
       return;
@@ -193,7 +197,10 @@ export const registrationRoutes = (
     const client = await registered(ctx, ctx.params.client_id ?? '');
     if (client === undefined) return;
     await body(ctx, async () => {
-      const result = await useCases.updateClientRegistration(client, ctx.request.body, requestMeta(ctx))();
+      const request = decodeRegistrationUpdate(ctx.request.body);
+      const result = E.isLeft(request)
+        ? request
+        : await useCases.updateClientRegistration(client, request.right, requestMeta(ctx))();
       if (E.isLeft(result)) writeTokenError(ctx, result.left);
       else ctx.body = wireRegistration(result.right, config.issuer);
     });

@@ -1,16 +1,11 @@
 import * as E from 'fp-ts/lib/Either.js';
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import { oauthError, type OAuthError } from '../../errors/oauth-error.js';
-import type {
-  ClientId,
-  ClientSecret,
-  ClientSecretId,
-  OAuthClient,
-  TokenEndpointAuthMethod,
-} from '../../model/client.js';
+import type { ClientId, ClientSecretId, OAuthClient, TokenEndpointAuthMethod } from '../../model/client.js';
 import { credentialDigest, digestsEqual, type CredentialDigest } from '../../model/credential.js';
 import { Uuid } from '../../model/ids.js';
 import type { Ports } from '../../ports/index.js';
+import type { SecretWithClient } from '../../ports/client-repository.js';
 import { tryPortOAuth } from '../support.js';
 
 /**
@@ -33,7 +28,8 @@ export interface AuthenticatedClient {
 const invalidClient = (detail: string): OAuthError =>
   oauthError('invalid_client', 'Client authentication failed.', { detail });
 
-interface Claim {
+/** Which client a request says it is, and how it proves it. */
+export interface ClientClaim {
   readonly method: TokenEndpointAuthMethod;
   readonly clientId: string;
   readonly secret?: string;
@@ -43,7 +39,9 @@ interface Claim {
  * Which named strategy the request uses (RFC 6749 §2.3): `client_secret_basic`,
  * `client_secret_post`, or `none`. More than one at once is `invalid_request`.
  */
-export const claimedAuthentication = (presented: PresentedClientCredentials): E.Either<OAuthError, Claim> => {
+export const claimedAuthentication = (
+  presented: PresentedClientCredentials,
+): E.Either<OAuthError, ClientClaim> => {
   const { basic, bodyClientId, bodyClientSecret } = presented;
   if (basic !== undefined) {
     if (bodyClientSecret !== undefined) {
@@ -64,14 +62,36 @@ export const claimedAuthentication = (presented: PresentedClientCredentials): E.
   );
 };
 
-const checkSecret = (
-  client: OAuthClient,
-  presentedDigest: CredentialDigest,
-  stored: ClientSecret | undefined,
-): E.Either<OAuthError, ClientSecret> =>
-  stored !== undefined && stored.clientId === client.id && digestsEqual(stored.digest, presentedDigest)
-    ? E.right(stored)
-    : E.left(invalidClient('wrong client secret'));
+/**
+ * A `none` claim (RFC 6749 §2.1): the client it names must exist and be public; a confidential
+ * client must prove a secret on every request (docs/http-api.md#token).
+ */
+export const checkPublicClaim = (
+  client: OAuthClient | undefined,
+): E.Either<OAuthError, AuthenticatedClient> => {
+  if (client === undefined) return E.left(invalidClient('unknown client'));
+  return client.clientType === 'public'
+    ? E.right({ client, method: 'none' })
+    : E.left(invalidClient('a confidential client must authenticate'));
+};
+
+/**
+ * A secret claim (RFC 6749 §2.3.1): the secret found by the presented one's digest must belong to
+ * the claimed client, which must be confidential. `Left` means "not authenticated"; why is
+ * worked out only then (`explainFailure`).
+ */
+export const checkSecretClaim = (
+  claim: ClientClaim,
+  digest: CredentialDigest,
+  match: SecretWithClient | undefined,
+): E.Either<'not_authenticated', AuthenticatedClient> =>
+  match !== undefined &&
+  match.client.id === claim.clientId.toLowerCase() &&
+  match.client.clientType === 'confidential' &&
+  match.secret.clientId === match.client.id &&
+  digestsEqual(match.secret.digest, digest)
+    ? E.right({ client: match.client, method: claim.method, secretId: match.secret.id })
+    : E.left('not_authenticated');
 
 /** Only every minute per secret, and never on the request's path (docs/http-api.md#apps). */
 const LAST_USED_RESOLUTION_MS = 60_000;
@@ -96,54 +116,44 @@ export const makeAuthenticateClient = (deps: Pick<Ports, 'clients' | 'clientSecr
     });
   };
 
-  /** The client the request names, by its id; `unknown client` when there is none. */
-  const claimedClient = async (claim: Claim): Promise<E.Either<OAuthError, OAuthClient>> => {
-    const found = Uuid.is(claim.clientId)
-      ? await tryPortOAuth(() => deps.clients.findById(claim.clientId.toLowerCase() as ClientId))
+  /** The client the request names, by its id, if there is one. */
+  const findClaimedClient = async (
+    claim: ClientClaim,
+  ): Promise<E.Either<OAuthError, OAuthClient | undefined>> =>
+    Uuid.is(claim.clientId)
+      ? tryPortOAuth(() => deps.clients.findById(claim.clientId.toLowerCase() as ClientId))
       : E.right(undefined);
-    if (E.isLeft(found)) return found;
-    return found.right === undefined ? E.left(invalidClient('unknown client')) : E.right(found.right);
-  };
 
   /** Why a request's client is not authenticated: the slow path, taken only on failure. */
   const explainFailure = async (
-    claim: Claim,
+    claim: ClientClaim,
     secretProblem: string,
   ): Promise<E.Either<OAuthError, never>> => {
-    const client = await claimedClient(claim);
+    const client = await findClaimedClient(claim);
     if (E.isLeft(client)) return client;
+    if (client.right === undefined) return E.left(invalidClient('unknown client'));
     if (client.right.clientType === 'public') return E.left(invalidClient('a public client has no secret'));
     return E.left(invalidClient(secretProblem));
   };
 
-  const publicClient = async (claim: Claim): Promise<E.Either<OAuthError, AuthenticatedClient>> => {
-    const client = await claimedClient(claim);
-    if (E.isLeft(client)) return client;
-    return client.right.clientType === 'public'
-      ? E.right({ client: client.right, method: 'none' })
-      : E.left(invalidClient('a confidential client must authenticate'));
+  const publicClient = async (claim: ClientClaim): Promise<E.Either<OAuthError, AuthenticatedClient>> => {
+    const found = await findClaimedClient(claim);
+    return E.isLeft(found) ? found : checkPublicClaim(found.right);
   };
 
   /** One read: the presented secret with its client, which must be the claimed one. */
   const confidentialClient = async (
-    claim: Claim,
+    claim: ClientClaim,
     secret: string,
   ): Promise<E.Either<OAuthError, AuthenticatedClient>> => {
     const digest = credentialDigest('clientSecret', secret);
     if (digest === undefined) return explainFailure(claim, 'malformed client secret');
     const found = await tryPortOAuth(() => deps.clientSecrets.findWithClient(digest));
     if (E.isLeft(found)) return found;
-    const match = found.right;
-    if (
-      match === undefined ||
-      match.client.id !== claim.clientId.toLowerCase() ||
-      match.client.clientType !== 'confidential' ||
-      E.isLeft(checkSecret(match.client, digest, match.secret))
-    ) {
-      return explainFailure(claim, 'wrong client secret');
-    }
-    recordUse(match.secret.id);
-    return E.right({ client: match.client, method: claim.method, secretId: match.secret.id });
+    const checked = checkSecretClaim(claim, digest, found.right);
+    if (E.isLeft(checked)) return explainFailure(claim, 'wrong client secret');
+    if (checked.right.secretId !== undefined) recordUse(checked.right.secretId);
+    return checked;
   };
 
   return (presented: PresentedClientCredentials): TE.TaskEither<OAuthError, AuthenticatedClient> =>

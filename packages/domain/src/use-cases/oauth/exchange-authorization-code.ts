@@ -14,8 +14,14 @@ import { mintTokens, type TokenResponse } from './issue-tokens.js';
 import { revokeGrantAudited } from './revoke-grant.js';
 import type { OAuthSettings } from './settings.js';
 
-export interface CodeGrantParams {
-  readonly code?: string;
+/**
+ * `grant_type=authorization_code` (RFC 6749 §4.1.3) as the HTTP adapter decoded it: `code` is
+ * there (its absence is the adapter's `invalid_request`). `codeVerifier` may be missing on the
+ * wire; the rule that a code cannot be redeemed without it is this module's (docs/http-api.md#token).
+ */
+export interface AuthorizationCodeGrant {
+  readonly grantType: 'authorization_code';
+  readonly code: string;
   readonly codeVerifier?: string;
   readonly redirectUri?: string;
   readonly resource?: string;
@@ -30,7 +36,7 @@ const badCode = (detail: string): OAuthError =>
  */
 export const checkCodeRequest = (
   client: AuthenticatedClient,
-  params: CodeGrantParams,
+  params: AuthorizationCodeGrant,
   code: AuthorizationCode | undefined,
   now: Date,
 ): E.Either<OAuthError, AuthorizationCode> => {
@@ -67,12 +73,9 @@ export const makeExchangeAuthorizationCode = (
   const mint = mintTokens(deps, settings);
   const exchange = async (
     client: AuthenticatedClient,
-    params: CodeGrantParams,
+    params: AuthorizationCodeGrant,
     meta: RequestMeta,
   ): Promise<E.Either<OAuthError, TokenResponse>> => {
-    if (params.code === undefined) {
-      return E.left(oauthError('invalid_request', 'The code parameter is missing.'));
-    }
     const digest = credentialDigest('code', params.code);
     const now = deps.clock.now();
     const found =
@@ -112,7 +115,7 @@ export const makeExchangeAuthorizationCode = (
   };
   return (
       client: AuthenticatedClient,
-      params: CodeGrantParams,
+      params: AuthorizationCodeGrant,
       meta: RequestMeta,
     ): TE.TaskEither<OAuthError, TokenResponse> =>
     () =>

@@ -14,8 +14,10 @@ import { mintTokens, type TokenResponse } from './issue-tokens.js';
 import { revokeGrantAudited } from './revoke-grant.js';
 import { addSeconds, type OAuthSettings } from './settings.js';
 
-export interface RefreshGrantParams {
-  readonly refreshToken?: string;
+/** `grant_type=refresh_token` (RFC 6749 §6) as the HTTP adapter decoded it: `refreshToken` is there. */
+export interface RefreshTokenGrant {
+  readonly grantType: 'refresh_token';
+  readonly refreshToken: string;
   readonly scope?: string;
   readonly resource?: string;
 }
@@ -31,7 +33,7 @@ interface Checked {
 /** Checks that leave the token and its grant untouched when they fail (docs/http-api.md#token). */
 export const checkRefreshRequest = (
   client: AuthenticatedClient,
-  params: RefreshGrantParams,
+  params: RefreshTokenGrant,
   token: RefreshToken | undefined,
   now: Date,
 ): E.Either<OAuthError, Checked> => {
@@ -63,12 +65,9 @@ export const makeRefreshAccessToken = (
   const mint = mintTokens(deps, settings);
   const refresh = async (
     client: AuthenticatedClient,
-    params: RefreshGrantParams,
+    params: RefreshTokenGrant,
     meta: RequestMeta,
   ): Promise<E.Either<OAuthError, TokenResponse>> => {
-    if (params.refreshToken === undefined) {
-      return E.left(oauthError('invalid_request', 'The refresh_token parameter is missing.'));
-    }
     const digest = credentialDigest('refresh', params.refreshToken);
     const now = deps.clock.now();
     const found =
@@ -115,7 +114,7 @@ export const makeRefreshAccessToken = (
   };
   return (
       client: AuthenticatedClient,
-      params: RefreshGrantParams,
+      params: RefreshTokenGrant,
       meta: RequestMeta,
     ): TE.TaskEither<OAuthError, TokenResponse> =>
     () =>

@@ -2,46 +2,58 @@ import * as E from 'fp-ts/lib/Either.js';
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import { oauthError, type OAuthError } from '../../errors/oauth-error.js';
 import type { RequestMeta } from '../../model/audit.js';
-import type { GrantType } from '../../model/client.js';
 import type { Ports } from '../../ports/index.js';
 import {
   makeAuthenticateClient,
   type AuthenticatedClient,
   type PresentedClientCredentials,
 } from './authenticate-client.js';
-import { makeExchangeAuthorizationCode } from './exchange-authorization-code.js';
+import { makeExchangeAuthorizationCode, type AuthorizationCodeGrant } from './exchange-authorization-code.js';
 import type { TokenResponse } from './issue-tokens.js';
-import { makeRefreshAccessToken } from './refresh-access-token.js';
+import { makeRefreshAccessToken, type RefreshTokenGrant } from './refresh-access-token.js';
 import type { OAuthSettings } from './settings.js';
 
-/** A token request as the HTTP adapter decoded it: single-valued parameters, empty ones dropped. */
+/** A grant's parameters, or why the HTTP adapter could not decode them (a parameter missing). */
+export interface GrantParams<G extends TokenGrant> {
+  readonly grantType: G['grantType'];
+  readonly params: E.Either<OAuthError, G>;
+}
+
+/** The grant types Latchkey serves (docs/http-api.md#token), each with its decoded parameters. */
+export type TokenGrant = AuthorizationCodeGrant | RefreshTokenGrant;
+
+/**
+ * The grant of a token request as the HTTP adapter decoded it. Decoding failures are data here,
+ * answered in the order of docs/http-api.md#token ("Order of checks"): a missing or unknown
+ * `grant_type` (`Left`) only once the client is authenticated, and a missing parameter of the
+ * grant (`params`) only once the client is known to have registered that grant type.
+ */
+export type RequestedGrant = GrantParams<AuthorizationCodeGrant> | GrantParams<RefreshTokenGrant>;
+
+/** A token request: the presented client credentials, the decoded grant, and who sent it. */
 export interface TokenRequest {
   readonly credentials: PresentedClientCredentials;
-  readonly params: Readonly<Partial<Record<string, string>>>;
+  readonly grant: E.Either<OAuthError, RequestedGrant>;
   readonly meta: RequestMeta;
 }
 
-const SUPPORTED_GRANTS: readonly GrantType[] = ['authorization_code', 'refresh_token'];
-
-/** RFC 6749 §5.2: missing → invalid_request, unknown → unsupported_grant_type, unregistered → unauthorized_client. */
-const pickGrant = (
+/**
+ * RFC 6749 §5.2: a grant type the client did not register is `unauthorized_client`, decided
+ * before the grant's own parameters are looked at.
+ */
+export const permittedGrant = (
   client: AuthenticatedClient,
-  grantType: string | undefined,
-): E.Either<OAuthError, GrantType> => {
-  if (grantType === undefined)
-    return E.left(oauthError('invalid_request', 'The grant_type parameter is missing.'));
-  if (!(SUPPORTED_GRANTS as readonly string[]).includes(grantType)) {
-    return E.left(oauthError('unsupported_grant_type', 'The grant type is not supported.'));
-  }
-  const grant = grantType as GrantType;
-  return client.client.grantTypes.includes(grant)
-    ? E.right(grant)
+  requested: E.Either<OAuthError, RequestedGrant>,
+): E.Either<OAuthError, TokenGrant> => {
+  if (E.isLeft(requested)) return requested;
+  return client.client.grantTypes.includes(requested.right.grantType)
+    ? requested.right.params
     : E.left(oauthError('unauthorized_client', 'The client is not registered for this grant type.'));
 };
 
 /**
- * The token endpoint as named steps (RFC 6749 §3.2): authenticate the client, pick the grant,
- * then let the grant validate its own parameters and issue.
+ * The token endpoint as named steps (RFC 6749 §3.2): authenticate the client, check that it may
+ * use the requested grant, then let the grant check its parameters and issue.
  */
 export const makeTokenEndpoint = (
   deps: Pick<
@@ -66,28 +78,14 @@ export const makeTokenEndpoint = (
 
   const issue = async (
     client: AuthenticatedClient,
-    grant: GrantType,
-    request: TokenRequest,
+    grant: TokenGrant,
+    meta: RequestMeta,
   ): Promise<E.Either<OAuthError, TokenResponse>> => {
-    const { params } = request;
-    switch (grant) {
+    switch (grant.grantType) {
       case 'authorization_code':
-        return exchangeCode(
-          client,
-          {
-            code: params.code,
-            codeVerifier: params.code_verifier,
-            redirectUri: params.redirect_uri,
-            resource: params.resource,
-          },
-          request.meta,
-        )();
+        return exchangeCode(client, grant, meta)();
       case 'refresh_token':
-        return refresh(
-          client,
-          { refreshToken: params.refresh_token, scope: params.scope, resource: params.resource },
-          request.meta,
-        )();
+        return refresh(client, grant, meta)();
     }
   };
 
@@ -95,9 +93,9 @@ export const makeTokenEndpoint = (
     const authenticated = await authenticateClient(request.credentials)();
     if (E.isLeft(authenticated)) return authenticated;
     const client = authenticated.right;
-    const grant = pickGrant(client, request.params.grant_type);
+    const grant = permittedGrant(client, request.grant);
     if (E.isLeft(grant)) return grant;
-    const issued = await issue(client, grant.right, request);
+    const issued = await issue(client, grant.right, request.meta);
     if (E.isRight(issued)) await recordFirstToken(client);
     return issued;
   };

@@ -1,6 +1,5 @@
 import * as E from 'fp-ts/lib/Either.js';
-import { pipe } from 'fp-ts/lib/function.js';
-import * as TE from 'fp-ts/lib/TaskEither.js';
+import type * as TE from 'fp-ts/lib/TaskEither.js';
 import { oauthError, type OAuthError } from '../../errors/oauth-error.js';
 import type { RequestMeta } from '../../model/audit.js';
 import type { ClientId, ClientSecret, ClientSecretId, OAuthClient } from '../../model/client.js';
@@ -12,13 +11,18 @@ import {
   truncateSecret,
 } from '../../model/credential.js';
 import { Uuid } from '../../model/ids.js';
-import { decodeRegistration, type RegistrationMetadata } from '../../model/registration.js';
+import {
+  checkRegistration,
+  type ClientUpdateFields,
+  type RegistrationMetadata,
+  type RegistrationRequest,
+} from '../../model/registration.js';
 import { parseScope } from '../../model/scope.js';
 import type { Ports } from '../../ports/index.js';
 import type { Repositories } from '../../ports/transactor.js';
 import { appDiff } from '../apps/app-rules.js';
 import { auditEntry, type AuditFacts } from '../audit-entry.js';
-import { fromPortOAuth, inOAuthTransaction } from '../support.js';
+import { inOAuthTransaction, tryPortOAuth } from '../support.js';
 
 export interface RegistrationSettings {
   readonly supportedScopes: readonly string[];
@@ -34,13 +38,6 @@ export interface Registration {
 }
 
 type RegistrationDeps = Pick<Ports, 'clients' | 'clientSecrets' | 'transactor' | 'clock' | 'random'>;
-
-const fromProblem = (
-  decoded: ReturnType<typeof decodeRegistration>,
-): E.Either<OAuthError, RegistrationMetadata> =>
-  E.mapLeft((p: { code: 'invalid_redirect_uri' | 'invalid_client_metadata'; description: string }) =>
-    oauthError(p.code, p.description),
-  )(decoded);
 
 /**
  * Requested scope values the server does not support, or that lie outside `LATCHKEY_DCR_SCOPES`,
@@ -80,72 +77,104 @@ const clientFrom = (
   };
 };
 
-const audit =
-  (tx: Pick<Repositories, 'audit'>, deps: Pick<Ports, 'clock' | 'random'>, meta: RequestMeta) =>
-  (facts: AuditFacts): TE.TaskEither<OAuthError, void> =>
-    fromPortOAuth(() => tx.audit.append(auditEntry(deps, meta)(facts)));
+/** `work` in one transaction: committed on `Right`, rolled back on `Left`. */
+const transaction = <A>(
+  deps: Pick<Ports, 'transactor'>,
+  work: (tx: Repositories) => Promise<E.Either<OAuthError, A>>,
+): Promise<E.Either<OAuthError, A>> => inOAuthTransaction(deps.transactor)((tx) => () => work(tx))();
+
+/** The audit entry of a change to a registration, written by `tx` (docs/http-api.md#audit-log). */
+const appendAudit = (
+  tx: Pick<Repositories, 'audit'>,
+  deps: Pick<Ports, 'clock' | 'random'>,
+  meta: RequestMeta,
+  facts: AuditFacts,
+): Promise<E.Either<OAuthError, void>> => tryPortOAuth(() => tx.audit.append(auditEntry(deps, meta)(facts)));
+
+/**
+ * One transaction at `/oauth2/clients/{id}` (RFC 7592): `change` the client's row, then audit it.
+ * A client gone meanwhile (`change` finds none) gets the one `invalid_token` answer.
+ */
+const changeAudited = (
+  deps: Pick<Ports, 'transactor' | 'clock' | 'random'>,
+  meta: RequestMeta,
+  change: (tx: Repositories) => Promise<boolean>,
+  facts: AuditFacts,
+): Promise<E.Either<OAuthError, void>> =>
+  transaction(deps, async (tx) => {
+    const changed = await tryPortOAuth(() => change(tx));
+    if (E.isLeft(changed)) return changed;
+    if (!changed.right) return E.left(invalidRegistrationToken());
+    return appendAudit(tx, deps, meta, facts);
+  });
+
+/** A new client with the credentials shown once: its registration access token and, if confidential, a secret. */
+interface NewClient {
+  readonly client: OAuthClient;
+  readonly registrationAccessToken: string;
+  readonly secret?: { readonly token: string; readonly row: ClientSecret };
+}
 
 /**
  * RFC 7591 §3: a client registers itself. One transaction writes the client, its secret (for a
  * confidential client) and the audit entry; the secret and the registration access token are in
  * this answer only.
  */
-export const makeRegisterClient =
-  (deps: RegistrationDeps, settings: RegistrationSettings) =>
-  (body: unknown, meta: RequestMeta): TE.TaskEither<OAuthError, Registration> =>
-    pipe(
-      TE.fromEither(fromProblem(decodeRegistration(body))),
-      TE.flatMap((registration) => {
-        const now = deps.clock.now();
-        const id = deps.random.uuid() as ClientId;
-        const token = issueCredential('registration', deps.random.bytes(CREDENTIAL_BYTES));
-        const client = clientFrom(id, registration, settings, now, undefined, token.digest);
-        const secret =
-          client.clientType === 'confidential'
-            ? issueCredential('clientSecret', deps.random.bytes(CREDENTIAL_BYTES))
-            : undefined;
-        const secretRow: ClientSecret | undefined =
-          secret === undefined
-            ? undefined
-            : {
-                id: deps.random.uuid() as ClientSecretId,
-                clientId: id,
-                digest: secret.digest,
-                displaySuffix: truncateSecret(secret.token),
-                createdAt: now,
-              };
-        return pipe(
-          inOAuthTransaction(deps.transactor)((tx) =>
-            pipe(
-              fromPortOAuth(() => tx.clients.insert(client)),
-              TE.flatMap(() =>
-                secretRow === undefined
-                  ? TE.right(undefined)
-                  : fromPortOAuth(() => tx.clientSecrets.insert(secretRow)),
-              ),
-              TE.flatMap(() =>
-                audit(
-                  tx,
-                  deps,
-                  meta,
-                )({
-                  action: 'create',
-                  resourceType: 'oauth2_provider_app',
-                  resourceId: id,
-                  status: 201,
-                  diff: appDiff(undefined, client),
-                }),
-              ),
-            ),
-          ),
-          TE.map(() => ({
-            client,
-            registrationAccessToken: token.token,
-            ...(secret === undefined ? {} : { clientSecret: secret.token }),
-          })),
-        );
-      }),
-    );
+export const makeRegisterClient = (deps: RegistrationDeps, settings: RegistrationSettings) => {
+  const newClient = (registration: RegistrationMetadata): NewClient => {
+    const now = deps.clock.now();
+    const id = deps.random.uuid() as ClientId;
+    const token = issueCredential('registration', deps.random.bytes(CREDENTIAL_BYTES));
+    const client = clientFrom(id, registration, settings, now, undefined, token.digest);
+    if (client.clientType !== 'confidential') return { client, registrationAccessToken: token.token };
+    const secret = issueCredential('clientSecret', deps.random.bytes(CREDENTIAL_BYTES));
+    const row: ClientSecret = {
+      id: deps.random.uuid() as ClientSecretId,
+      clientId: id,
+      digest: secret.digest,
+      displaySuffix: truncateSecret(secret.token),
+      createdAt: now,
+    };
+    return { client, registrationAccessToken: token.token, secret: { token: secret.token, row } };
+  };
+
+  const store = (created: NewClient, meta: RequestMeta): Promise<E.Either<OAuthError, void>> =>
+    transaction(deps, async (tx) => {
+      const { client, secret } = created;
+      const inserted = await tryPortOAuth(async () => {
+        await tx.clients.insert(client);
+        if (secret !== undefined) await tx.clientSecrets.insert(secret.row);
+      });
+      if (E.isLeft(inserted)) return inserted;
+      return appendAudit(tx, deps, meta, {
+        action: 'create',
+        resourceType: 'oauth2_provider_app',
+        resourceId: client.id,
+        status: 201,
+        diff: appDiff(undefined, client),
+      });
+    });
+
+  const register = async (
+    request: RegistrationRequest,
+    meta: RequestMeta,
+  ): Promise<E.Either<OAuthError, Registration>> => {
+    const checked = checkRegistration(request);
+    if (E.isLeft(checked)) return checked;
+    const created = newClient(checked.right.registration);
+    const stored = await store(created, meta);
+    if (E.isLeft(stored)) return stored;
+    return E.right({
+      client: created.client,
+      registrationAccessToken: created.registrationAccessToken,
+      ...(created.secret === undefined ? {} : { clientSecret: created.secret.token }),
+    });
+  };
+
+  return (request: RegistrationRequest, meta: RequestMeta): TE.TaskEither<OAuthError, Registration> =>
+    () =>
+      register(request, meta);
+};
 
 /** The one answer for every failure at `/oauth2/clients/{id}`, so that nothing is revealed (docs/http-api.md#registration). */
 export const invalidRegistrationToken = (): OAuthError =>
@@ -155,130 +184,148 @@ export const invalidRegistrationToken = (): OAuthError =>
  * RFC 7592 §3: the registration access token must be **that** client's. Unknown client, a client
  * an owner created, a wrong or malformed token: all the same `invalid_token`.
  */
-export const makeAuthenticateRegistration =
-  (deps: Pick<Ports, 'clients'>) =>
-  (clientId: string, token: string | undefined): TE.TaskEither<OAuthError, OAuthClient> => {
+export const makeAuthenticateRegistration = (deps: Pick<Ports, 'clients'>) => {
+  const authenticate = async (
+    clientId: string,
+    token: string | undefined,
+  ): Promise<E.Either<OAuthError, OAuthClient>> => {
     const digest = token === undefined ? undefined : credentialDigest('registration', token);
-    if (digest === undefined || !Uuid.is(clientId)) return TE.left(invalidRegistrationToken());
-    return pipe(
-      fromPortOAuth(() => deps.clients.findById(clientId.toLowerCase() as ClientId)),
-      TE.flatMap((client) =>
-        client?.dynamicallyRegistered === true &&
-        client.registrationTokenDigest !== undefined &&
-        digestsEqual(client.registrationTokenDigest, digest)
-          ? TE.right(client)
-          : TE.left(invalidRegistrationToken()),
-      ),
-    );
+    if (digest === undefined || !Uuid.is(clientId)) return E.left(invalidRegistrationToken());
+    const found = await tryPortOAuth(() => deps.clients.findById(clientId.toLowerCase() as ClientId));
+    if (E.isLeft(found)) return found;
+    const client = found.right;
+    return client?.dynamicallyRegistered === true &&
+      client.registrationTokenDigest !== undefined &&
+      digestsEqual(client.registrationTokenDigest, digest)
+      ? E.right(client)
+      : E.left(invalidRegistrationToken());
   };
+  return (clientId: string, token: string | undefined): TE.TaskEither<OAuthError, OAuthClient> =>
+    () =>
+      authenticate(clientId, token);
+};
 
 /** Whether a PUT keeps the client on the same side of the public/confidential line (docs/http-api.md#registration). */
 const sameClass = (current: OAuthClient, registration: RegistrationMetadata): boolean =>
   (current.tokenEndpointAuthMethod === 'none') === (registration.tokenEndpointAuthMethod === 'none');
+
+/** An update that passed the checks that need no storage, and the secret it presents, if any. */
+export interface CheckedUpdate {
+  readonly registration: RegistrationMetadata;
+  readonly clientSecret?: string;
+}
+
+/**
+ * RFC 7592 §2.2, the checks of a PUT that need no storage, after those of a registration: a
+ * `client_id` must be this client's; an omitted method keeps the current one; a client cannot
+ * move between `none` and the secret-based methods (docs/http-api.md#registration).
+ */
+export const checkRegistrationUpdate = (
+  current: OAuthClient,
+  request: RegistrationRequest<ClientUpdateFields>,
+): E.Either<OAuthError, CheckedUpdate> => {
+  const checked = checkRegistration(request);
+  if (E.isLeft(checked)) return checked;
+  const { fields } = checked.right;
+  const registration: RegistrationMetadata = checked.right.registration.authMethodGiven
+    ? checked.right.registration
+    : { ...checked.right.registration, tokenEndpointAuthMethod: current.tokenEndpointAuthMethod };
+  if (fields.clientId !== undefined && fields.clientId !== current.id) {
+    return E.left(oauthError('invalid_client_metadata', 'client_id does not match this client.'));
+  }
+  if (!sameClass(current, registration)) {
+    return E.left(
+      oauthError(
+        'invalid_client_metadata',
+        'A client cannot move between public (none) and secret-based authentication.',
+      ),
+    );
+  }
+  return E.right({
+    registration,
+    ...(fields.clientSecret === undefined ? {} : { clientSecret: fields.clientSecret }),
+  });
+};
 
 /**
  * RFC 7592 §2.2: a full replacement of the registration, validated like a registration. The
  * method may change between the secret methods but not to or from `none`; a `client_secret` in
  * the body must be the current one; `client_id` must match.
  */
-export const makeUpdateClientRegistration =
-  (deps: RegistrationDeps, settings: RegistrationSettings) =>
-  (client: OAuthClient, body: unknown, meta: RequestMeta): TE.TaskEither<OAuthError, Registration> =>
-    pipe(
-      TE.fromEither(fromProblem(decodeRegistration(body))),
-      TE.map((registration): RegistrationMetadata =>
-        registration.authMethodGiven
-          ? registration
-          : { ...registration, tokenEndpointAuthMethod: client.tokenEndpointAuthMethod },
-      ),
-      TE.flatMap((registration) => {
-        const fields = body as Readonly<Record<string, unknown>>;
-        if (fields.client_id !== undefined && fields.client_id !== client.id) {
-          return TE.left(oauthError('invalid_client_metadata', 'client_id does not match this client.'));
-        }
-        if (!sameClass(client, registration)) {
-          return TE.left(
-            oauthError(
-              'invalid_client_metadata',
-              'A client cannot move between public (none) and secret-based authentication.',
-            ),
-          );
-        }
-        const presentedSecret = fields.client_secret;
-        if (presentedSecret === undefined || presentedSecret === null || presentedSecret === '')
-          return TE.right(registration);
-        const digest =
-          typeof presentedSecret === 'string' ? credentialDigest('clientSecret', presentedSecret) : undefined;
-        return pipe(
-          digest === undefined
-            ? TE.right(undefined)
-            : fromPortOAuth(() => deps.clientSecrets.findByDigest(digest)),
-          TE.flatMap((stored) =>
-            stored?.clientId === client.id
-              ? TE.right(registration)
-              : TE.left(
-                  oauthError(
-                    'invalid_client_metadata',
-                    'client_secret is not the current secret of this client.',
-                  ),
-                ),
-          ),
+export const makeUpdateClientRegistration = (deps: RegistrationDeps, settings: RegistrationSettings) => {
+  /** A presented `client_secret` must be a current secret of this client. */
+  const checkPresentedSecret = async (
+    client: OAuthClient,
+    presented: string | undefined,
+  ): Promise<E.Either<OAuthError, void>> => {
+    if (presented === undefined) return E.right(undefined);
+    const digest = credentialDigest('clientSecret', presented);
+    const stored =
+      digest === undefined
+        ? E.right(undefined)
+        : await tryPortOAuth(() => deps.clientSecrets.findByDigest(digest));
+    if (E.isLeft(stored)) return stored;
+    return stored.right?.clientId === client.id
+      ? E.right(undefined)
+      : E.left(
+          oauthError('invalid_client_metadata', 'client_secret is not the current secret of this client.'),
         );
-      }),
-      TE.map((registration) =>
-        clientFrom(
-          client.id,
-          registration,
-          settings,
-          deps.clock.now(),
-          client,
-          client.registrationTokenDigest,
-        ),
-      ),
-      TE.tap((updated) =>
-        inOAuthTransaction(deps.transactor)((tx) =>
-          pipe(
-            fromPortOAuth(() => tx.clients.update(updated)),
-            TE.flatMap((found) => (found ? TE.right(undefined) : TE.left(invalidRegistrationToken()))),
-            TE.flatMap(() =>
-              audit(
-                tx,
-                deps,
-                meta,
-              )({
-                action: 'write',
-                resourceType: 'oauth2_provider_app',
-                resourceId: client.id,
-                status: 200,
-                diff: appDiff(client, updated),
-              }),
-            ),
-          ),
-        ),
-      ),
-      TE.map((updated) => ({ client: updated })),
+  };
+
+  const store = (
+    client: OAuthClient,
+    updated: OAuthClient,
+    meta: RequestMeta,
+  ): Promise<E.Either<OAuthError, void>> =>
+    changeAudited(deps, meta, (tx) => tx.clients.update(updated), {
+      action: 'write',
+      resourceType: 'oauth2_provider_app',
+      resourceId: client.id,
+      status: 200,
+      diff: appDiff(client, updated),
+    });
+
+  const update = async (
+    client: OAuthClient,
+    request: RegistrationRequest<ClientUpdateFields>,
+    meta: RequestMeta,
+  ): Promise<E.Either<OAuthError, Registration>> => {
+    const checked = checkRegistrationUpdate(client, request);
+    if (E.isLeft(checked)) return checked;
+    const secret = await checkPresentedSecret(client, checked.right.clientSecret);
+    if (E.isLeft(secret)) return secret;
+    const updated = clientFrom(
+      client.id,
+      checked.right.registration,
+      settings,
+      deps.clock.now(),
+      client,
+      client.registrationTokenDigest,
     );
+    const stored = await store(client, updated, meta);
+    return E.isLeft(stored) ? stored : E.right({ client: updated });
+  };
+
+  return (
+      client: OAuthClient,
+      request: RegistrationRequest<ClientUpdateFields>,
+      meta: RequestMeta,
+    ): TE.TaskEither<OAuthError, Registration> =>
+    () =>
+      update(client, request, meta);
+};
 
 /** RFC 7592 §2.3: the client, its secrets and every token it obtained are gone. */
-export const makeDeleteClientRegistration =
-  (deps: Pick<Ports, 'transactor' | 'clock' | 'random'>) =>
-  (client: OAuthClient, meta: RequestMeta): TE.TaskEither<OAuthError, void> =>
-    inOAuthTransaction(deps.transactor)((tx) =>
-      pipe(
-        fromPortOAuth(() => tx.clients.delete(client.id)),
-        TE.flatMap((deleted) => (deleted ? TE.right(undefined) : TE.left(invalidRegistrationToken()))),
-        TE.flatMap(() =>
-          audit(
-            tx,
-            deps,
-            meta,
-          )({
-            action: 'delete',
-            resourceType: 'oauth2_provider_app',
-            resourceId: client.id,
-            status: 204,
-            diff: appDiff(client, undefined),
-          }),
-        ),
-      ),
-    );
+export const makeDeleteClientRegistration = (deps: Pick<Ports, 'transactor' | 'clock' | 'random'>) => {
+  const remove = (client: OAuthClient, meta: RequestMeta): Promise<E.Either<OAuthError, void>> =>
+    changeAudited(deps, meta, (tx) => tx.clients.delete(client.id), {
+      action: 'delete',
+      resourceType: 'oauth2_provider_app',
+      resourceId: client.id,
+      status: 204,
+      diff: appDiff(client, undefined),
+    });
+  return (client: OAuthClient, meta: RequestMeta): TE.TaskEither<OAuthError, void> =>
+    () =>
+      remove(client, meta);
+};

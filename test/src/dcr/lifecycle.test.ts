@@ -2,7 +2,7 @@ import { FixedClock } from '@latchkey/domain/in-memory';
 import { expect } from 'chai';
 import type { WireApp } from '../http/admin-api.js';
 import type { OAuthHarness } from '../oauth/flow-helpers.js';
-import { request } from '../support/server.js';
+import { request, describeOnBothStorages } from '../support/server.js';
 import {
   appAudit,
   clientAuthentication,
@@ -23,7 +23,7 @@ const HOUR = 3600;
  * registration, or has had no live grant for LATCHKEY_DCR_IDLE_TTL, is deleted (audited as
  * delete)." The clock is the server's; the owner's session outlives the jumps.
  */
-describe('abandoned registrations are deleted (docs/http-api.md#registration)', () => {
+describeOnBothStorages('abandoned registrations are deleted (docs/http-api.md#registration)', () => {
   let h: OAuthHarness;
   let clock: FixedClock;
   const start = async (env: Record<string, string> = {}) => {

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { OAuthHarness } from '../oauth/flow-helpers.js';
-import { request } from '../support/server.js';
+import { request, describeOnBothStorages } from '../support/server.js';
 import {
   expectOAuthError,
   expectOAuthErrorBody,
@@ -126,124 +126,127 @@ const goodRedirects: [string, string][] = [
   ['the Cursor private-use scheme', 'cursor://anysphere.cursor-retrieval/oauth/callback'],
 ];
 
-describe('dynamic client registration validates the metadata (docs/http-api.md#conventions, #registration)', () => {
-  let h: OAuthHarness;
-  before(async () => {
-    h = await startDcrServer();
-  });
-  after(() => h.server.stop());
-
-  describe('refusals of redirect URIs', () => {
-    for (const refusal of badRedirects) {
-      it(`fails with invalid_redirect_uri when ${refusal.when}`, async () => {
-        expectOAuthError(await registerRaw(h.url, refusal.body), 400, 'invalid_redirect_uri');
-      });
-    }
-  });
-
-  describe('refusals of other metadata', () => {
-    for (const refusal of badMetadata) {
-      it(`fails with invalid_client_metadata when ${refusal.when}`, async () => {
-        expectOAuthError(await registerRaw(h.url, refusal.body), 400, 'invalid_client_metadata');
-      });
-    }
-  });
-
-  describe('accepted redirect URIs', () => {
-    for (const [what, uri] of goodRedirects) {
-      it(`registers ${what} and echoes it unchanged`, async () => {
-        const registration = expectRegistered(await registerRaw(h.url, { redirect_uris: [uri] }));
-        expect(registration.redirect_uris).to.deep.equal([uri]);
-      });
-    }
-
-    it('registers all of them together', async () => {
-      const uris = goodRedirects.map(([, uri]) => uri);
-      const registration = expectRegistered(
-        await registerRaw(h.url, { redirect_uris: uris, token_endpoint_auth_method: 'none' }),
-      );
-      expect(registration.redirect_uris).to.deep.equal(uris);
+describeOnBothStorages(
+  'dynamic client registration validates the metadata (docs/http-api.md#conventions, #registration)',
+  () => {
+    let h: OAuthHarness;
+    before(async () => {
+      h = await startDcrServer();
     });
-  });
+    after(() => h.server.stop());
 
-  describe('accepted metadata', () => {
-    it('accepts grant_types with authorization_code alone', async () => {
-      const registration = expectRegistered(
-        await registerRaw(h.url, minimalMetadata({ grant_types: ['authorization_code'] })),
-      );
-      expect(registration.grant_types).to.deep.equal(['authorization_code']);
-    });
-
-    it('accepts application_type native and web', async () => {
-      for (const applicationType of ['native', 'web']) {
-        const registration = expectRegistered(
-          await registerRaw(h.url, minimalMetadata({ application_type: applicationType })),
-        );
-        expect(registration.application_type).to.equal(applicationType);
+    describe('refusals of redirect URIs', () => {
+      for (const refusal of badRedirects) {
+        it(`fails with invalid_redirect_uri when ${refusal.when}`, async () => {
+          expectOAuthError(await registerRaw(h.url, refusal.body), 400, 'invalid_redirect_uri');
+        });
       }
     });
 
-    it('accepts each supported token endpoint authentication method', async () => {
-      for (const method of ['client_secret_basic', 'client_secret_post', 'none']) {
-        const registration = expectRegistered(
-          await registerRaw(h.url, minimalMetadata({ token_endpoint_auth_method: method })),
-        );
-        expect(registration.token_endpoint_auth_method).to.equal(method);
-        expect(registration.client_secret === undefined).to.equal(method === 'none');
+    describe('refusals of other metadata', () => {
+      for (const refusal of badMetadata) {
+        it(`fails with invalid_client_metadata when ${refusal.when}`, async () => {
+          expectOAuthError(await registerRaw(h.url, refusal.body), 400, 'invalid_client_metadata');
+        });
       }
     });
-  });
 
-  describe('the order of the checks', () => {
-    it('reports the redirect problem when the redirect URIs and other metadata are both bad', async () => {
-      const response = await registerRaw(h.url, {
-        redirect_uris: ['javascript:alert(1)'],
-        grant_types: ['client_credentials'],
+    describe('accepted redirect URIs', () => {
+      for (const [what, uri] of goodRedirects) {
+        it(`registers ${what} and echoes it unchanged`, async () => {
+          const registration = expectRegistered(await registerRaw(h.url, { redirect_uris: [uri] }));
+          expect(registration.redirect_uris).to.deep.equal([uri]);
+        });
+      }
+
+      it('registers all of them together', async () => {
+        const uris = goodRedirects.map(([, uri]) => uri);
+        const registration = expectRegistered(
+          await registerRaw(h.url, { redirect_uris: uris, token_endpoint_auth_method: 'none' }),
+        );
+        expect(registration.redirect_uris).to.deep.equal(uris);
       });
-      expectOAuthError(response, 400, 'invalid_redirect_uri');
-    });
-  });
-
-  describe('bodies that are not client metadata', () => {
-    it('fails with 400 invalid_client_metadata on malformed JSON', async () => {
-      const response = await registerRaw(h.url, '{"redirect_uris": ["https://client.example.com/cb"');
-      expectOAuthError(response, 400, 'invalid_client_metadata');
     });
 
-    for (const [what, body] of [
-      ['an empty body', ''],
-      ['a body of spaces', '   '],
-      ['a body of a line break', '\r\n'],
-    ]) {
-      it(`fails with 400 invalid_client_metadata on ${what} (malformed JSON)`, async () => {
-        expectOAuthError(await registerRaw(h.url, body), 400, 'invalid_client_metadata');
+    describe('accepted metadata', () => {
+      it('accepts grant_types with authorization_code alone', async () => {
+        const registration = expectRegistered(
+          await registerRaw(h.url, minimalMetadata({ grant_types: ['authorization_code'] })),
+        );
+        expect(registration.grant_types).to.deep.equal(['authorization_code']);
       });
 
-      it(`fails with 400 invalid_client_metadata on ${what} in a PUT to the client configuration`, async () => {
-        const client = await registerClient(h.url);
-        expectOAuthError(await manage(h.url, client).put(body), 400, 'invalid_client_metadata');
-        expect((await manage(h.url, client).get()).status).to.equal(200);
+      it('accepts application_type native and web', async () => {
+        for (const applicationType of ['native', 'web']) {
+          const registration = expectRegistered(
+            await registerRaw(h.url, minimalMetadata({ application_type: applicationType })),
+          );
+          expect(registration.application_type).to.equal(applicationType);
+        }
       });
-    }
 
-    it('fails with 415 on a form body', async () => {
-      const response = await request(`${h.url}/oauth2/register`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-        body: 'redirect_uris=https%3A%2F%2Fclient.example.com%2Fcb',
+      it('accepts each supported token endpoint authentication method', async () => {
+        for (const method of ['client_secret_basic', 'client_secret_post', 'none']) {
+          const registration = expectRegistered(
+            await registerRaw(h.url, minimalMetadata({ token_endpoint_auth_method: method })),
+          );
+          expect(registration.token_endpoint_auth_method).to.equal(method);
+          expect(registration.client_secret === undefined).to.equal(method === 'none');
+        }
       });
-      expectOAuthErrorBody(response, 415);
     });
 
-    it('fails with 415 on JSON sent as text/plain', async () => {
-      const response = await registerRaw(h.url, minimalMetadata(), { 'Content-Type': 'text/plain' });
-      expectOAuthErrorBody(response, 415);
+    describe('the order of the checks', () => {
+      it('reports the redirect problem when the redirect URIs and other metadata are both bad', async () => {
+        const response = await registerRaw(h.url, {
+          redirect_uris: ['javascript:alert(1)'],
+          grant_types: ['client_credentials'],
+        });
+        expectOAuthError(response, 400, 'invalid_redirect_uri');
+      });
     });
 
-    it('fails with 413 on a body over 64 KiB', async () => {
-      const uris = Array.from({ length: 40 }, (_, i) => `https://big.example.com/${i}/${'x'.repeat(2000)}`);
-      const response = await registerRaw(h.url, { redirect_uris: uris });
-      expectOAuthErrorBody(response, 413);
+    describe('bodies that are not client metadata', () => {
+      it('fails with 400 invalid_client_metadata on malformed JSON', async () => {
+        const response = await registerRaw(h.url, '{"redirect_uris": ["https://client.example.com/cb"');
+        expectOAuthError(response, 400, 'invalid_client_metadata');
+      });
+
+      for (const [what, body] of [
+        ['an empty body', ''],
+        ['a body of spaces', '   '],
+        ['a body of a line break', '\r\n'],
+      ]) {
+        it(`fails with 400 invalid_client_metadata on ${what} (malformed JSON)`, async () => {
+          expectOAuthError(await registerRaw(h.url, body), 400, 'invalid_client_metadata');
+        });
+
+        it(`fails with 400 invalid_client_metadata on ${what} in a PUT to the client configuration`, async () => {
+          const client = await registerClient(h.url);
+          expectOAuthError(await manage(h.url, client).put(body), 400, 'invalid_client_metadata');
+          expect((await manage(h.url, client).get()).status).to.equal(200);
+        });
+      }
+
+      it('fails with 415 on a form body', async () => {
+        const response = await request(`${h.url}/oauth2/register`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+          body: 'redirect_uris=https%3A%2F%2Fclient.example.com%2Fcb',
+        });
+        expectOAuthErrorBody(response, 415);
+      });
+
+      it('fails with 415 on JSON sent as text/plain', async () => {
+        const response = await registerRaw(h.url, minimalMetadata(), { 'Content-Type': 'text/plain' });
+        expectOAuthErrorBody(response, 415);
+      });
+
+      it('fails with 413 on a body over 64 KiB', async () => {
+        const uris = Array.from({ length: 40 }, (_, i) => `https://big.example.com/${i}/${'x'.repeat(2000)}`);
+        const response = await registerRaw(h.url, { redirect_uris: uris });
+        expectOAuthErrorBody(response, 413);
+      });
     });
-  });
-});
+  },
+);

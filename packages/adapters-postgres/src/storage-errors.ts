@@ -13,11 +13,27 @@ const NETWORK_CODES = new Set([
 ]);
 
 /**
- * SQLSTATEs that mean "the server is going away or takes no one now", not "your statement is
- * wrong": admin_shutdown, crash_shutdown, cannot_connect_now, too_many_connections. Class 08
- * (connection exception) is matched by prefix, except 08P01.
+ * SQLSTATEs that mean "the database cannot serve us now", not "your statement is wrong":
+ * admin_shutdown, crash_shutdown, cannot_connect_now; insufficient_resources, disk_full,
+ * out_of_memory, too_many_connections; and what a new connection meets when the database was
+ * renamed or dropped (invalid_catalog_name), refuses connections (`ALLOW_CONNECTIONS false`:
+ * object_not_in_prerequisite_state), or refuses our role (invalid_authorization_specification,
+ * invalid_password). Each of these ends when an operator acts, so a request meets 503, not 500.
+ * Class 08 (connection exception) is matched by prefix, except 08P01.
  */
-const SHUTDOWN_STATES = new Set(['57P01', '57P02', '57P03', '53300']);
+const SHUTDOWN_STATES = new Set([
+  '57P01',
+  '57P02',
+  '57P03',
+  '53000',
+  '53100',
+  '53200',
+  '53300',
+  '3D000',
+  '55000',
+  '28000',
+  '28P01',
+]);
 
 /**
  * protocol_violation: the server refused a message it could not read, such as a parameter holding
@@ -60,6 +76,13 @@ const CONDITIONS: Readonly<Record<string, string>> = {
   '57P01': 'admin_shutdown',
   '57P02': 'crash_shutdown',
   '57P03': 'cannot_connect_now',
+  '28000': 'invalid_authorization_specification',
+  '28P01': 'invalid_password',
+  '3D000': 'invalid_catalog_name',
+  '53000': 'insufficient_resources',
+  '53100': 'disk_full',
+  '53200': 'out_of_memory',
+  '55000': 'object_not_in_prerequisite_state',
 };
 
 /** The names of SQLSTATE classes, for codes without a name of their own above. */

@@ -19,6 +19,10 @@ describe('the classification of PostgreSQL adapter errors', () => {
       ['an administrator shutdown (57P01)', withFields({ code: '57P01' })],
       ['a crash shutdown (57P02)', withFields({ code: '57P02' })],
       ['a server that cannot connect now (57P03)', withFields({ code: '57P03' })],
+      ['a database renamed or dropped under the pool (3D000)', withFields({ code: '3D000' })],
+      ['a database that does not allow connections (55000)', withFields({ code: '55000' })],
+      ['a role the server no longer lets in (28P01)', withFields({ code: '28P01' })],
+      ['a server out of disk (53100)', withFields({ code: '53100' })],
       [
         'a knex pool timeout',
         withFields({ name: 'KnexTimeoutError' }, 'Knex: Timeout acquiring a connection.'),

@@ -68,7 +68,7 @@ const connect = async (clientUrl: string, poolMax: number, warnings: string[]): 
   });
 
 /** Runs one statement on a short-lived connection to the server's maintenance URL. */
-const onServer = async (serverUrl: string, sql: string): Promise<void> => {
+export const onServer = async (serverUrl: string, sql: string): Promise<void> => {
   const admin = await connect(serverUrl, 1, []);
   try {
     await admin.orm.em.getConnection().execute(sql);

@@ -1,3 +1,5 @@
+import { locationLength } from '@latchkey/domain';
+
 /** One `/` then anything but `/` or `\`: a path on this origin, never a network-path reference. */
 const LOCAL_PATH = /^\/(?![/\\])/;
 /** `\`, whitespace and control characters, raw or percent-encoded (`%5C`, `%00`–`%1F`, `%7F`, `%20`). */
@@ -7,7 +9,7 @@ const UNSAFE_TEXT = /[\\\s\u0000-\u001f\u007f]|%(?:5c|[01][0-9a-f]|7f|20)/i;
 const MAX_TARGET_LENGTH = 6144;
 
 const isSafeLocalPath = (path: string): boolean =>
-  path.length <= MAX_TARGET_LENGTH && LOCAL_PATH.test(path) && !UNSAFE_TEXT.test(path);
+  LOCAL_PATH.test(path) && !UNSAFE_TEXT.test(path) && locationLength(path) <= MAX_TARGET_LENGTH;
 
 /**
  * The post-login redirect target (docs/http-api.md#pages-and-redirect-rule): a local path only. It must start with

@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import { expect } from 'chai';
 import { cookieFrom, OWNER, request } from '../support/server.js';
 import {
@@ -26,6 +27,27 @@ const expectLocationWithinBound = (response: Awaited<ReturnType<typeof request>>
   expect(location, `a Location on the ${response.status}`).to.be.a('string');
   expect(location?.length ?? 0).to.be.at.most(MAX_LOCATION);
 };
+
+/**
+ * The status and `Location` of a request, read with Node's HTTP client, which (unlike `fetch`)
+ * reads headers of any size: the point is to see one that is too large.
+ */
+const rawLocation = (
+  url: string,
+  init: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<{ status: number; location: string | undefined }> =>
+  new Promise((resolve, reject) => {
+    const req = httpRequest(
+      url,
+      { method: init.method ?? 'GET', headers: init.headers, maxHeaderSize: 1 << 20 },
+      (res) => {
+        res.resume();
+        resolve({ status: res.statusCode ?? 0, location: res.headers.location });
+      },
+    );
+    req.on('error', reject);
+    req.end(init.body);
+  });
 
 /** Signs in through the `/login` form with the target its GET offered, as a browser would. */
 const signInThroughForm = async (url: string, loginLocation: URL) => {
@@ -115,6 +137,38 @@ describeOnEachStorage('bounds on authorization requests (docs/http-api.md#bounds
   });
 
   describe('the /login target', () => {
+    const targets: [string, string][] = [
+      ['characters a redirect escapes (braces)', `/?${'{'.repeat(2500)}`],
+      ['characters a redirect escapes (backticks)', `/${'`'.repeat(3000)}`],
+      ['non-ASCII characters', `/${'\u00e9'.repeat(2000)}`],
+    ];
+    for (const [what, target] of targets) {
+      it(`is dropped for / when it holds ${what} that would make the Location too long`, async () => {
+        const form = await request(`${h.url}/login`);
+        const csrf = inputsOf(form.text).get('csrf_token') ?? '';
+        const answer = await rawLocation(`${h.url}/login`, {
+          method: 'POST',
+          headers: {
+            'Content-Type': 'application/x-www-form-urlencoded',
+            Cookie: cookieFrom(form.headers, 'latchkey_csrf') ?? '',
+          },
+          body: new URLSearchParams({
+            csrf_token: csrf,
+            redirect: target,
+            email: OWNER.email,
+            password: OWNER.password,
+          }).toString(),
+        });
+        expect(answer.status).to.equal(303);
+        expect(answer.location).to.equal('/');
+        const signedIn = await rawLocation(`${h.url}/login?redirect=${encodeURIComponent(target)}`, {
+          headers: { Cookie: `latchkey_session=${h.session}` },
+        });
+        expect(signedIn.status).to.equal(303);
+        expect(signedIn.location).to.equal('/');
+      });
+    }
+
     it('is dropped for / when it is longer than a redirect may be', async () => {
       const response = await signInThroughForm(
         h.url,
@@ -123,6 +177,39 @@ describeOnEachStorage('bounds on authorization requests (docs/http-api.md#bounds
       expect(response.status).to.equal(303);
       expect(response.headers.get('location')).to.equal('/');
     });
+  });
+
+  describe('a redirect URI that grows when escaped', () => {
+    const paths: [string, string][] = [
+      ['non-ASCII characters', '\u00e9'.repeat(1300)],
+      ['braces', '{'.repeat(2500)],
+    ];
+    for (const [what, path] of paths) {
+      it(`with ${what} and a long state gets the error page on the GET, never an oversized redirect`, async () => {
+        const wide = await createClient(h, { callback_url: `https://client.example/${path}` });
+        for (const state of ['s'.repeat(1024), '{'.repeat(1024), 'st']) {
+          const page = await openConsent(h.url, h.session, authorizeParams(wide, makePkce(), { state }));
+          if (page.response.status === 400) {
+            expectErrorPage(page.response);
+            continue;
+          }
+          for (const decision of ['allow', 'deny'] as const) {
+            const again = await openConsent(h.url, h.session, authorizeParams(wide, makePkce(), { state }));
+            const answer = await rawLocation(`${h.url}/oauth2/authorize`, {
+              method: 'POST',
+              headers: { 'Content-Type': 'application/x-www-form-urlencoded', Cookie: again.cookie },
+              body: new URLSearchParams({
+                request_id: again.requestId ?? '',
+                csrf_token: again.csrf ?? '',
+                decision,
+              }).toString(),
+            });
+            expect(answer.status).to.equal(302);
+            expect(answer.location?.length ?? 0).to.be.at.most(MAX_LOCATION);
+          }
+        }
+      });
+    }
   });
 
   describe('pending consent requests of one session', () => {

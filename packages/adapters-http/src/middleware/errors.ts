@@ -1,5 +1,6 @@
 import {
   ApiErrors,
+  MAX_LOCATION_LENGTH,
   isApiError,
   isOAuthError,
   type ApiError,
@@ -124,4 +125,17 @@ export const catchErrors = async (ctx: Ctx, next: Next): Promise<void> => {
     }
     writeApiError(ctx, isApiError(error) ? error : (parserError(error) ?? ApiErrors.internal(error)));
   }
+};
+
+/**
+ * The last fence of docs/http-api.md#conventions: no `Location` header over
+ * `MAX_LOCATION_LENGTH`. The routes bound every redirect they make before making it; should one
+ * slip through, the answer becomes a 400 rather than a header that clients and proxies refuse.
+ */
+export const boundedLocation = async (ctx: Ctx, next: Next): Promise<void> => {
+  await next();
+  const location = ctx.res.getHeader('Location');
+  if (typeof location !== 'string' || location.length <= MAX_LOCATION_LENGTH) return;
+  ctx.remove('Location');
+  writeApiError(ctx, ApiErrors.badRequest('The redirect would be too long.'));
 };

@@ -126,3 +126,34 @@ export const findRegisteredRedirectUri = (
   registered: readonly string[],
   presented: string,
 ): string | undefined => registered.find((uri) => redirectUriMatches(uri, presented));
+
+/** Characters a URL carries as they are (RFC 3986's unreserved, reserved and `%`-free sub-delims). */
+const URL_SAFE = /[\x21\x23-\x24\x26-\x3B\x3D\x3F-\x5F\x61-\x7A\x7C\x7E]/;
+const ESCAPE = /^%[0-9A-Fa-f]{2}/;
+
+const utf8Bytes = (codePoint: number): number => {
+  if (codePoint < 0x80) return 1;
+  if (codePoint < 0x800) return 2;
+  return codePoint < 0x10000 ? 3 : 4;
+};
+
+/**
+ * How long `url` is once percent-encoded for a `Location` header: every character outside the
+ * URL-safe set becomes `%XX` per UTF-8 byte (an unpaired surrogate as U+FFFD), a `%` that starts
+ * no escape becomes `%25`, and escapes already there stay. This is what HTTP servers do to a
+ * redirect target (Koa's `ctx.redirect` among them), so a bound on it bounds the header.
+ */
+export const locationLength = (url: string): number => {
+  let length = 0;
+  for (let i = 0; i < url.length; ) {
+    const codePoint = url.codePointAt(i) ?? 0;
+    const width = codePoint > 0xffff ? 2 : 1;
+    const char = url.slice(i, i + width);
+    if (char === '%') length += ESCAPE.test(url.slice(i, i + 3)) ? 1 : 3;
+    else if (URL_SAFE.test(char)) length += 1;
+    else if (codePoint >= 0xd800 && codePoint <= 0xdfff) length += 9;
+    else length += 3 * utf8Bytes(codePoint);
+    i += width;
+  }
+  return length;
+};

@@ -9,7 +9,7 @@ import { CREDENTIAL_BYTES, credentialDigest, digestsEqual, issueCredential } fro
 import type { Grant, GrantId } from '../../model/grant.js';
 import { Uuid } from '../../model/ids.js';
 import { isValidCodeChallenge } from '../../model/pkce.js';
-import { findRegisteredRedirectUri } from '../../model/redirect-uri.js';
+import { findRegisteredRedirectUri, locationLength } from '../../model/redirect-uri.js';
 import { normaliseResource } from '../../model/resource.js';
 import type { RequestMeta } from '../../model/audit.js';
 import type { Ports } from '../../ports/index.js';
@@ -260,7 +260,7 @@ export const makeStartAuthorization = (
       ...(state === undefined ? {} : { state }),
       iss: settings.issuer,
     });
-    return longest.length <= MAX_LOCATION_LENGTH;
+    return locationLength(longest) <= MAX_LOCATION_LENGTH;
   };
 
   const start = async (

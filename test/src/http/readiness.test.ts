@@ -1,3 +1,5 @@
+import { StorageUnavailableError } from '@latchkey/domain';
+import { createInMemoryStorage } from '@latchkey/domain/in-memory';
 import { expect } from 'chai';
 import { withPostgres, type PostgresHarness } from '../support/postgres.js';
 import { bearer, request, setUpOwner, startTestServer, type TestServer } from '../support/server.js';
@@ -48,4 +50,33 @@ describe('readiness while the database goes away and comes back (docs/http-api.m
       expect(me.status).to.equal(200);
     });
   });
+});
+
+describe('a browser session that cannot be checked (docs/http-api.md#conventions)', () => {
+  let server: TestServer;
+  let session: string;
+  const down = { value: false };
+  beforeEach(async () => {
+    const memory = createInMemoryStorage();
+    const apiKeys = Object.create(memory.apiKeys) as typeof memory.apiKeys;
+    apiKeys.findByDigest = (digest) =>
+      down.value ? Promise.reject(new StorageUnavailableError()) : memory.apiKeys.findByDigest(digest);
+    server = await startTestServer({}, { storage: { ...memory, apiKeys, close: () => Promise.resolve() } });
+    session = await setUpOwner(server.url);
+    down.value = true;
+  });
+  afterEach(async () => {
+    down.value = false;
+    await server.stop();
+  });
+
+  for (const path of ['/login', '/', '/oauth2/authorize?client_id=00000000-0000-4000-8000-000000000000']) {
+    it(`answers 503 on ${path}, not a signed-out page, while the database is away`, async () => {
+      const response = await request(`${server.url}${path}`, {
+        headers: { Cookie: `latchkey_session=${session}` },
+      });
+      expect(response.status, response.text).to.equal(503);
+      expect(response.headers.get('location')).to.equal(null);
+    });
+  }
 });

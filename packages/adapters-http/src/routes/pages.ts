@@ -35,7 +35,8 @@ export const renderPage = (ctx: Ctx, status: number, body: string): void => {
 
 /**
  * The browser's signed-in user: a session token in the cookie, nothing else (docs/http-api.md#routes).
- * An expired or unknown session counts as signed out.
+ * An expired or unknown session counts as signed out; a lookup that failed is thrown as the
+ * API error it is, for `catchErrors` to answer.
  */
 export const browserSession = async (
   useCases: Pick<UseCases, 'authenticate'>,
@@ -44,7 +45,10 @@ export const browserSession = async (
   const token = ctx.cookies.get(SESSION_COOKIE);
   if (token?.startsWith(CREDENTIAL_PREFIXES.session) !== true) return undefined;
   const principal = await useCases.authenticate(token, ['session'])();
-  return E.isRight(principal) ? principal.right : undefined;
+  if (E.isRight(principal)) return principal.right;
+  // The session could not be checked (the database is away): that is a 503, not "signed out".
+  if (principal.left.status >= 500) throw principal.left;
+  return undefined;
 };
 
 const optionalField = (fields: URLSearchParams, name: string): string | undefined => {

@@ -145,7 +145,7 @@ const utf8Bytes = (codePoint: number): number => {
  */
 export const locationLength = (url: string): number => {
   let length = 0;
-  for (let i = 0; i < url.length; ) {
+  for (let i = 0; i < url.length;) {
     const codePoint = url.codePointAt(i) ?? 0;
     const width = codePoint > 0xffff ? 2 : 1;
     const char = url.slice(i, i + width);

@@ -47,6 +47,7 @@ export const browserSession = async (
   const principal = await useCases.authenticate(token, ['session'])();
   if (E.isRight(principal)) return principal.right;
   // The session could not be checked (the database is away): that is a 503, not "signed out".
+  // eslint-disable-next-line @typescript-eslint/only-throw-error -- catchErrors writes a thrown ApiError as itself
   if (principal.left.status >= 500) throw principal.left;
   return undefined;
 };

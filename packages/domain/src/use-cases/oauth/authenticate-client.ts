@@ -30,8 +30,8 @@ export interface AuthenticatedClient {
   readonly secretId?: ClientSecretId;
 }
 
-const invalidClient = (detail: string): OAuthError =>
-  oauthError('invalid_client', 'Client authentication failed.', { detail });
+const invalidClient = (logDetail: string): OAuthError =>
+  oauthError('invalid_client', 'Client authentication failed.', { logDetail });
 
 interface Claim {
   readonly method: TokenEndpointAuthMethod;

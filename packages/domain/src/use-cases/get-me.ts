@@ -7,11 +7,14 @@ import type { User } from '../model/user.js';
 import { requireScope } from './policy.js';
 
 const requireUserRead = requireScope(SCOPE_USER_READ);
-const userOf = (principal: Principal): User => principal.user;
 
 /** The authenticated user; needs `user:read` (docs/http-api.md#bearer-tokens). */
-export const makeGetMe =
-  () =>
-  (principal: Principal): TE.TaskEither<ApiError, User> =>
-  () =>
-    Promise.resolve(E.map(userOf)(requireUserRead(principal)));
+export const makeGetMe = () => {
+  const getMe = (principal: Principal): E.Either<ApiError, User> => {
+    const allowed = requireUserRead(principal);
+    return E.isLeft(allowed) ? allowed : E.right(principal.user);
+  };
+  return (principal: Principal): TE.TaskEither<ApiError, User> =>
+    () =>
+      Promise.resolve(getMe(principal));
+};

@@ -11,7 +11,7 @@ import type {
 import { credentialDigest, digestsEqual, type CredentialDigest } from '../../model/credential.js';
 import { Uuid } from '../../model/ids.js';
 import type { Ports } from '../../ports/index.js';
-import { tryPortOAuth } from '../support.js';
+import { oauthPortFailure, tryPort } from '../support.js';
 
 /**
  * The client credentials of a token, revocation or introspection request, as the HTTP adapter
@@ -99,7 +99,7 @@ export const makeAuthenticateClient = (deps: Pick<Ports, 'clients' | 'clientSecr
   /** The client the request names, by its id; `unknown client` when there is none. */
   const claimedClient = async (claim: Claim): Promise<E.Either<OAuthError, OAuthClient>> => {
     const found = Uuid.is(claim.clientId)
-      ? await tryPortOAuth(() => deps.clients.findById(claim.clientId.toLowerCase() as ClientId))
+      ? await tryPort(() => deps.clients.findById(claim.clientId.toLowerCase() as ClientId), oauthPortFailure)
       : E.right(undefined);
     if (E.isLeft(found)) return found;
     return found.right === undefined ? E.left(invalidClient('unknown client')) : E.right(found.right);
@@ -131,7 +131,7 @@ export const makeAuthenticateClient = (deps: Pick<Ports, 'clients' | 'clientSecr
   ): Promise<E.Either<OAuthError, AuthenticatedClient>> => {
     const digest = credentialDigest('clientSecret', secret);
     if (digest === undefined) return explainFailure(claim, 'malformed client secret');
-    const found = await tryPortOAuth(() => deps.clientSecrets.findWithClient(digest));
+    const found = await tryPort(() => deps.clientSecrets.findWithClient(digest), oauthPortFailure);
     if (E.isLeft(found)) return found;
     const match = found.right;
     if (

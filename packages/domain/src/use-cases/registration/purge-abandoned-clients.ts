@@ -1,11 +1,12 @@
-import { pipe } from 'fp-ts/lib/function.js';
-import * as TE from 'fp-ts/lib/TaskEither.js';
+import * as E from 'fp-ts/lib/Either.js';
+import type * as TE from 'fp-ts/lib/TaskEither.js';
 import type { ApiError } from '../../errors/api-error.js';
 import type { RequestMeta } from '../../model/audit.js';
 import type { Ports } from '../../ports/index.js';
+import type { Repositories } from '../../ports/transactor.js';
 import { appDiff } from '../apps/app-rules.js';
-import { auditEntry } from '../audit-entry.js';
-import { fromPort, inTransaction } from '../support.js';
+import { appendAudit } from '../audit-entry.js';
+import { tryPort, tryTransaction, type Outcome } from '../support.js';
 
 export interface PurgeSettings {
   /** `LATCHKEY_DCR_IDLE_TTL`. */
@@ -14,6 +15,7 @@ export interface PurgeSettings {
 
 /** A registration that got no grant within a day is abandoned (docs/http-api.md#registration). */
 export const UNUSED_REGISTRATION_SECONDS = 24 * 3600;
+
 /** How often the purge may run; between runs `purgeIfDue` costs one clock read. */
 const PURGE_INTERVAL_MS = 60_000;
 
@@ -32,39 +34,32 @@ export const makePurgeAbandonedClients = (
 ) => {
   let lastRun: number | undefined;
 
-  const purgeNow = (): TE.TaskEither<ApiError, number> => {
+  const purge = async (tx: Repositories, now: Date): Outcome<ApiError, number> => {
+    const clients = await tryPort(() =>
+      tx.clients.deleteAbandoned({
+        registeredBefore: new Date(now.getTime() - UNUSED_REGISTRATION_SECONDS * 1000),
+        idleSince: new Date(now.getTime() - settings.dcrIdleTtlSeconds * 1000),
+        now,
+      }),
+    );
+    if (E.isLeft(clients)) return clients;
+    for (const client of clients.right) {
+      const logged = await appendAudit(tx, deps, MAINTENANCE, {
+        action: 'delete',
+        resourceType: 'oauth2_provider_app',
+        resourceId: client.id,
+        status: 204,
+        diff: appDiff(client, undefined),
+      });
+      if (E.isLeft(logged)) return logged;
+    }
+    return E.right(clients.right.length);
+  };
+
+  const purgeNow = (): TE.TaskEither<ApiError, number> => () => {
     const now = deps.clock.now();
     lastRun = now.getTime();
-    return inTransaction(deps.transactor)((tx) =>
-      pipe(
-        fromPort(() =>
-          tx.clients.deleteAbandoned({
-            registeredBefore: new Date(now.getTime() - UNUSED_REGISTRATION_SECONDS * 1000),
-            idleSince: new Date(now.getTime() - settings.dcrIdleTtlSeconds * 1000),
-            now,
-          }),
-        ),
-        TE.tap((clients) =>
-          fromPort(async () => {
-            for (const client of clients) {
-              await tx.audit.append(
-                auditEntry(
-                  deps,
-                  MAINTENANCE,
-                )({
-                  action: 'delete',
-                  resourceType: 'oauth2_provider_app',
-                  resourceId: client.id,
-                  status: 204,
-                  diff: appDiff(client, undefined),
-                }),
-              );
-            }
-          }),
-        ),
-        TE.map((clients) => clients.length),
-      ),
-    );
+    return tryTransaction(deps.transactor, (tx) => purge(tx, now));
   };
 
   /** Whether a purge is due: synchronous, so a caller in front of every request can skip cheaply. */
@@ -74,7 +69,8 @@ export const makePurgeAbandonedClients = (
     return elapsed < 0 || elapsed >= PURGE_INTERVAL_MS;
   };
 
-  const purgeIfDue = (): TE.TaskEither<ApiError, number> => (isDue() ? purgeNow() : TE.right(0));
+  const purgeIfDue = (): TE.TaskEither<ApiError, number> =>
+    isDue() ? purgeNow() : () => Promise.resolve(E.right(0));
 
   return { purgeNow, purgeIfDue, isDue };
 };

@@ -7,11 +7,11 @@ import { isGrantLive } from '../../model/grant.js';
 import type { UserId } from '../../model/ids.js';
 import type { User } from '../../model/user.js';
 import type { Ports } from '../../ports/index.js';
-import { tryPortOAuth } from '../support.js';
-import {
-  makeAuthenticateClient,
-  type AuthenticatedClient,
-  type PresentedClientCredentials,
+import { oauthPortFailure, tryPort } from '../support.js';
+import type {
+  AuthenticateClient,
+  AuthenticatedClient,
+  PresentedClientCredentials,
 } from './authenticate-client.js';
 
 export interface IntrospectionRequest {
@@ -56,9 +56,8 @@ const seconds = (date: Date): number => Math.floor(date.getTime() / 1000);
  */
 export const makeIntrospectToken = (
   deps: Pick<Ports, 'clients' | 'clientSecrets' | 'apiKeys' | 'refreshTokens' | 'grants' | 'users' | 'clock'>,
+  authenticateClient: AuthenticateClient,
 ) => {
-  const authenticateClient = makeAuthenticateClient(deps);
-
   const mayInspect = (caller: AuthenticatedClient, owner: ClientId): boolean =>
     owner === caller.client.id || (caller.client.introspectAny && !caller.client.dynamicallyRegistered);
 
@@ -71,7 +70,7 @@ export const makeIntrospectToken = (
     if (kind === 'access') {
       const digest = credentialDigest('access', token);
       if (digest === undefined) return NOTHING;
-      const found = await tryPortOAuth(() => deps.apiKeys.findByDigest(digest));
+      const found = await tryPort(() => deps.apiKeys.findByDigest(digest), oauthPortFailure);
       if (E.isLeft(found)) return found;
       const key = found.right;
       return key?.kind === 'access' &&
@@ -91,7 +90,7 @@ export const makeIntrospectToken = (
     if (kind === 'refresh') {
       const digest = credentialDigest('refresh', token);
       if (digest === undefined) return NOTHING;
-      const found = await tryPortOAuth(() => deps.refreshTokens.findByDigest(digest));
+      const found = await tryPort(() => deps.refreshTokens.findByDigest(digest), oauthPortFailure);
       if (E.isLeft(found)) return found;
       const stored = found.right;
       if (
@@ -101,7 +100,7 @@ export const makeIntrospectToken = (
         stored.expiresAt.getTime() <= now.getTime()
       )
         return NOTHING;
-      const grant = await tryPortOAuth(() => deps.grants.findById(stored.grantId));
+      const grant = await tryPort(() => deps.grants.findById(stored.grantId), oauthPortFailure);
       if (E.isLeft(grant)) return grant;
       return grant.right !== undefined && isGrantLive(grant.right, now)
         ? E.right({
@@ -147,7 +146,7 @@ export const makeIntrospectToken = (
       if (E.isLeft(facts)) return facts;
       if (facts.right === undefined || !mayInspect(caller.right, facts.right.clientId)) return ACTIVE_FALSE;
       const found = facts.right;
-      const user = await tryPortOAuth(() => deps.users.findById(found.userId));
+      const user = await tryPort(() => deps.users.findById(found.userId), oauthPortFailure);
       return E.isLeft(user) ? user : E.right(describe(found, user.right));
     };
 };

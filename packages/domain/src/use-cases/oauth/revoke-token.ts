@@ -4,11 +4,11 @@ import { oauthError, type OAuthError } from '../../errors/oauth-error.js';
 import type { RequestMeta } from '../../model/audit.js';
 import { credentialDigest, credentialKindOf } from '../../model/credential.js';
 import type { Ports } from '../../ports/index.js';
-import { tryPortOAuth } from '../support.js';
-import {
-  makeAuthenticateClient,
-  type AuthenticatedClient,
-  type PresentedClientCredentials,
+import { oauthPortFailure, tryPort } from '../support.js';
+import type {
+  AuthenticateClient,
+  AuthenticatedClient,
+  PresentedClientCredentials,
 } from './authenticate-client.js';
 import { revokeGrantAudited } from './revoke-grant.js';
 
@@ -31,9 +31,8 @@ export const makeRevokeToken = (
     Ports,
     'clients' | 'clientSecrets' | 'apiKeys' | 'refreshTokens' | 'transactor' | 'clock' | 'random'
   >,
+  authenticateClient: AuthenticateClient,
 ) => {
-  const authenticateClient = makeAuthenticateClient(deps);
-
   /** Revokes `token` if it is an access or refresh token of `client`; anything else is a no-op. */
   const revokeFor = async (
     client: AuthenticatedClient,
@@ -44,17 +43,17 @@ export const makeRevokeToken = (
     if (kind === 'access') {
       const digest = credentialDigest('access', token);
       if (digest === undefined) return DONE;
-      const found = await tryPortOAuth(() => deps.apiKeys.findByDigest(digest));
+      const found = await tryPort(() => deps.apiKeys.findByDigest(digest), oauthPortFailure);
       if (E.isLeft(found)) return found;
       const key = found.right;
       if (key?.kind !== 'access' || key.clientId !== client.client.id) return DONE;
-      const revoked = await tryPortOAuth(() => deps.apiKeys.revoke(key.id, deps.clock.now()));
+      const revoked = await tryPort(() => deps.apiKeys.revoke(key.id, deps.clock.now()), oauthPortFailure);
       return E.isLeft(revoked) ? revoked : DONE;
     }
     if (kind === 'refresh') {
       const digest = credentialDigest('refresh', token);
       if (digest === undefined) return DONE;
-      const found = await tryPortOAuth(() => deps.refreshTokens.findByDigest(digest));
+      const found = await tryPort(() => deps.refreshTokens.findByDigest(digest), oauthPortFailure);
       if (E.isLeft(found)) return found;
       const stored = found.right;
       if (stored?.clientId !== client.client.id) return DONE;

@@ -16,24 +16,19 @@ export interface PurgeSettings {
 /** A registration that got no grant within a day is abandoned (docs/http-api.md#registration). */
 export const UNUSED_REGISTRATION_SECONDS = 24 * 3600;
 
-/** How often the purge may run; between runs `purgeIfDue` costs one clock read. */
-const PURGE_INTERVAL_MS = 60_000;
-
 /** Deletions made by the server itself are audited with this request description. */
 const MAINTENANCE: RequestMeta = { ip: '', userAgent: 'latchkey maintenance' };
 
 /**
- * Deletes abandoned dynamically registered clients and audits each deletion in the same
- * transaction (docs/http-api.md#registration: hosted clients that re-register on every connect would otherwise
- * pile up). `purgeIfDue` runs it at most once a minute by the domain clock, so it can sit in
- * front of requests and a deadline is honoured within a minute.
+ * Deletes the dynamically registered clients abandoned by the domain clock's now and audits each
+ * deletion in the same transaction; answers how many (docs/http-api.md#registration: hosted
+ * clients that re-register on every connect would otherwise pile up). It keeps no state: when it
+ * runs is the caller's business (the app's maintenance timer).
  */
 export const makePurgeAbandonedClients = (
   deps: Pick<Ports, 'transactor' | 'clock' | 'random'>,
   settings: PurgeSettings,
 ) => {
-  let lastRun: number | undefined;
-
   const purge = async (tx: Repositories, now: Date): Outcome<ApiError, number> => {
     const clients = await tryPort(() =>
       tx.clients.deleteAbandoned({
@@ -56,21 +51,8 @@ export const makePurgeAbandonedClients = (
     return E.right(clients.right.length);
   };
 
-  const purgeNow = (): TE.TaskEither<ApiError, number> => () => {
+  return (): TE.TaskEither<ApiError, number> => () => {
     const now = deps.clock.now();
-    lastRun = now.getTime();
     return tryTransaction(deps.transactor, (tx) => purge(tx, now));
   };
-
-  /** Whether a purge is due: synchronous, so a caller in front of every request can skip cheaply. */
-  const isDue = (): boolean => {
-    if (lastRun === undefined) return true;
-    const elapsed = deps.clock.now().getTime() - lastRun;
-    return elapsed < 0 || elapsed >= PURGE_INTERVAL_MS;
-  };
-
-  const purgeIfDue = (): TE.TaskEither<ApiError, number> =>
-    isDue() ? purgeNow() : () => Promise.resolve(E.right(0));
-
-  return { purgeNow, purgeIfDue, isDue };
 };

@@ -32,10 +32,13 @@ export const auditEntry =
     diff: facts.diff,
   });
 
+/** What an audited request did: the action and the resource it acted on. */
+export type AuditSubject = Pick<AuditFacts, 'action' | 'resourceType' | 'resourceId'>;
+/** Who did it (nobody for the server itself) and how it ended: the HTTP status and the change. */
+export type AuditOutcome = Pick<AuditFacts, 'actorId' | 'status' | 'diff'>;
+
 /** Appends an audit entry through `tx`, the caller's transaction (docs/http-api.md#audit-log). */
-export const appendAudit = (
-  tx: Pick<Repositories, 'audit'>,
-  deps: AuditDeps,
-  meta: RequestMeta,
-  facts: AuditFacts,
-): Outcome<ApiError, void> => tryPort(() => tx.audit.append(auditEntry(deps, meta)(facts)));
+export const appendAudit =
+  (tx: Pick<Repositories, 'audit'>, deps: AuditDeps, meta: RequestMeta) =>
+  (subject: AuditSubject, outcome: AuditOutcome): Outcome<ApiError, void> =>
+    tryPort(() => tx.audit.append(auditEntry(deps, meta)({ ...subject, ...outcome })));

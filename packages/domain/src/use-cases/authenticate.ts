@@ -1,5 +1,4 @@
 import * as E from 'fp-ts/lib/Either.js';
-import type * as TE from 'fp-ts/lib/TaskEither.js';
 import { ApiErrors, type ApiError } from '../errors/api-error.js';
 import type { ApiKey, ApiKeyKind, Principal } from '../model/api-key.js';
 import {
@@ -11,7 +10,7 @@ import {
 import { makeAudienceCheck } from '../model/resource.js';
 import type { User } from '../model/user.js';
 import type { Ports } from '../ports/index.js';
-import { tryPort, type Outcome } from './support.js';
+import { asTask, tryPort, type Outcome } from './support.js';
 
 /** Which API-key kinds a caller accepts: browser pages take only session tokens (docs/http-api.md#routes). */
 export type AcceptedKinds = readonly ApiKeyKind[];
@@ -67,8 +66,8 @@ export const makeAuthenticate = (deps: Pick<Ports, 'apiKeys' | 'users' | 'clock'
 
   const authenticate = async (
     token: string,
-    accepted: AcceptedKinds,
-    routeUrl: string | undefined,
+    accepted: AcceptedKinds = ['session', 'access'],
+    routeUrl?: string,
   ): Outcome<ApiError, Principal> => {
     const presented = presentedDigest(token, accepted);
     if (E.isLeft(presented)) return presented;
@@ -85,11 +84,5 @@ export const makeAuthenticate = (deps: Pick<Ports, 'apiKeys' | 'users' | 'clock'
     return E.isLeft(user) ? user : toPrincipal(key)(user.right);
   };
 
-  return (
-      token: string,
-      accepted: AcceptedKinds = ['session', 'access'],
-      routeUrl?: string,
-    ): TE.TaskEither<ApiError, Principal> =>
-    () =>
-      authenticate(token, accepted, routeUrl);
+  return asTask(authenticate);
 };

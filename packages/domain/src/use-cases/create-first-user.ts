@@ -1,12 +1,11 @@
 import * as E from 'fp-ts/lib/Either.js';
-import type * as TE from 'fp-ts/lib/TaskEither.js';
 import { ApiErrors, type ApiError } from '../errors/api-error.js';
 import type { RequestMeta } from '../model/audit.js';
 import { digestsEqual } from '../model/credential.js';
 import type { NewFirstUser, User } from '../model/user.js';
 import type { Ports } from '../ports/index.js';
 import { alreadySetUp, buildUser, insertUserAudited, type CreateUserDeps } from './create-user.js';
-import { tryPort, tryTransaction, type Outcome } from './support.js';
+import { asTask, tryPort, tryTransaction, type Outcome } from './support.js';
 
 export interface CreateFirstUserSettings {
   /** When set, creating the first user requires it (docs/http-api.md#users-and-sessions). */
@@ -51,13 +50,7 @@ export const makeCreateFirstUser = (
     );
     return E.isLeft(stored) ? stored : E.right(user);
   };
-  return (
-      input: NewFirstUser,
-      setupToken: string | undefined,
-      meta: RequestMeta,
-    ): TE.TaskEither<ApiError, User> =>
-    () =>
-      create(input, setupToken, meta);
+  return asTask(create);
 };
 
 /** Whether `/setup` should still be offered. */
@@ -66,5 +59,5 @@ export const makeNeedsSetup = (deps: Pick<Ports, 'users'>) => {
     const exists = await tryPort(() => deps.users.any());
     return E.isLeft(exists) ? exists : E.right(!exists.right);
   };
-  return (): TE.TaskEither<ApiError, boolean> => needsSetup;
+  return asTask(needsSetup);
 };

@@ -1,5 +1,4 @@
 import * as E from 'fp-ts/lib/Either.js';
-import type * as TE from 'fp-ts/lib/TaskEither.js';
 import { ApiErrors, type ApiError } from '../errors/api-error.js';
 import type { Principal } from '../model/api-key.js';
 import type { RequestMeta } from '../model/audit.js';
@@ -10,7 +9,7 @@ import type { Repositories } from '../ports/transactor.js';
 import type { InsertUserResult } from '../ports/user-repository.js';
 import { appendAudit } from './audit-entry.js';
 import { requireOwner } from './policy.js';
-import { tryPort, tryTransaction, type Outcome } from './support.js';
+import { asTask, tryPort, tryTransaction, type Outcome } from './support.js';
 import { userAuditDiff } from './user-record.js';
 
 export type CreateUserDeps = Pick<Ports, 'transactor' | 'passwords' | 'clock' | 'random'>;
@@ -52,14 +51,11 @@ export const insertUserAudited = async (
   if (E.isLeft(inserted)) return inserted;
   const outcome = inserted.right === 'not_first' ? E.left(alreadySetUp()) : insertOutcome(inserted.right);
   if (E.isLeft(outcome)) return outcome;
-  return appendAudit(tx, deps, meta, {
-    action: 'create',
-    resourceType: 'user',
-    resourceId: user.id,
-    actorId,
-    status: 201,
-    diff: userAuditDiff(user),
-  });
+  const audit = appendAudit(tx, deps, meta);
+  return audit(
+    { action: 'create', resourceType: 'user', resourceId: user.id },
+    { actorId, status: 201, diff: userAuditDiff(user) },
+  );
 };
 
 /** The answer to creating a first user once there is one (docs/http-api.md#users-and-sessions). */
@@ -82,7 +78,5 @@ export const makeCreateUser = (deps: CreateUserDeps) => {
     );
     return E.isLeft(stored) ? stored : E.right(user);
   };
-  return (principal: Principal, input: NewUser, meta: RequestMeta): TE.TaskEither<ApiError, User> =>
-    () =>
-      create(principal, input, meta);
+  return asTask(create);
 };

@@ -1,12 +1,10 @@
-import * as E from 'fp-ts/lib/Either.js';
-import type * as TE from 'fp-ts/lib/TaskEither.js';
 import type { ApiError } from '../errors/api-error.js';
 import type { Principal } from '../model/api-key.js';
 import type { OAuthClient } from '../model/client.js';
 import { SCOPE_MCP } from '../model/scope.js';
 import type { Ports } from '../ports/index.js';
 import { requireScope } from './policy.js';
-import { tryPort, type Outcome } from './support.js';
+import { asTask, tryPort, whenAllowed, type Outcome } from './support.js';
 
 /** At most this many apps in one answer; a user authorizes few. */
 const AUTHORIZED_APPS_LIMIT = 500;
@@ -17,12 +15,9 @@ const AUTHORIZED_APPS_LIMIT = 500;
  */
 export const makeListAuthorizedApps = (deps: Pick<Ports, 'clients' | 'clock'>) => {
   const page = { limit: AUTHORIZED_APPS_LIMIT, offset: 0 };
-  const list = (principal: Principal): Outcome<ApiError, OAuthClient[]> => {
-    const allowed = requireScope(SCOPE_MCP)(principal);
-    if (E.isLeft(allowed)) return Promise.resolve(allowed);
-    return tryPort(() => deps.clients.listGrantedTo(principal.user.id, deps.clock.now(), page));
-  };
-  return (principal: Principal): TE.TaskEither<ApiError, OAuthClient[]> =>
-    () =>
-      list(principal);
+  const list = (principal: Principal): Outcome<ApiError, OAuthClient[]> =>
+    whenAllowed(requireScope(SCOPE_MCP)(principal), () =>
+      tryPort(() => deps.clients.listGrantedTo(principal.user.id, deps.clock.now(), page)),
+    );
+  return asTask(list);
 };

@@ -1,5 +1,4 @@
 import * as E from 'fp-ts/lib/Either.js';
-import type * as TE from 'fp-ts/lib/TaskEither.js';
 import { ApiErrors, type ApiError } from '../errors/api-error.js';
 import type { ApiKey } from '../model/api-key.js';
 import type { RequestMeta } from '../model/audit.js';
@@ -11,7 +10,7 @@ import type { Ports } from '../ports/index.js';
 import type { Repositories } from '../ports/transactor.js';
 import type { StoredUser } from '../ports/user-repository.js';
 import { appendAudit } from './audit-entry.js';
-import { tryPort, tryTransaction, type Outcome } from './support.js';
+import { asTask, tryPort, tryTransaction, type Outcome } from './support.js';
 
 export interface LoginSettings {
   readonly sessionTtlSeconds: number;
@@ -56,38 +55,17 @@ export const makeLogin = (deps: LoginDeps, settings: LoginSettings) => {
     stored: StoredUser | undefined,
     meta: RequestMeta,
   ): Outcome<ApiError, never> => {
-    const logged = await tryTransaction(deps.transactor, (tx) =>
-      appendAudit(tx, deps, meta, {
-        action: 'login',
-        resourceType: 'user',
-        resourceId: stored?.user.id ?? '',
-        actorId: stored?.user.id,
-        status: 401,
-        diff: {},
-      }),
-    );
+    const logged = await tryTransaction(deps.transactor, (tx) => {
+      const audit = appendAudit(tx, deps, meta);
+      return audit(
+        { action: 'login', resourceType: 'user', resourceId: stored?.user.id ?? '' },
+        { actorId: stored?.user.id, status: 401, diff: {} },
+      );
+    });
     return E.isLeft(logged) ? logged : E.left(ApiErrors.unauthorized('unknown', INVALID_LOGIN_MESSAGE));
   };
 
-  const insertSession = async (
-    tx: Repositories,
-    key: ApiKey,
-    user: User,
-    meta: RequestMeta,
-  ): Outcome<ApiError, void> => {
-    const inserted = await tryPort(() => tx.apiKeys.insert(key));
-    if (E.isLeft(inserted)) return inserted;
-    return appendAudit(tx, deps, meta, {
-      action: 'login',
-      resourceType: 'user',
-      resourceId: user.id,
-      actorId: user.id,
-      status: 201,
-      diff: {},
-    });
-  };
-
-  const startSession = async (user: User, meta: RequestMeta): Outcome<ApiError, Session> => {
+  const startSession = (user: User, meta: RequestMeta): Outcome<ApiError, Session> => {
     const now = deps.clock.now();
     const credential = issueCredential('session', deps.random.bytes(CREDENTIAL_BYTES));
     const key: ApiKey = {
@@ -99,8 +77,20 @@ export const makeLogin = (deps: LoginDeps, settings: LoginSettings) => {
       createdAt: now,
       expiresAt: new Date(now.getTime() + settings.sessionTtlSeconds * 1000),
     };
-    const stored = await tryTransaction(deps.transactor, (tx) => insertSession(tx, key, user, meta));
-    return E.isLeft(stored) ? stored : E.right({ token: credential.token, user, expiresAt: key.expiresAt });
+
+    /** The session stored and the login audited, in one transaction. */
+    const insertSession = async (tx: Repositories): Outcome<ApiError, Session> => {
+      const inserted = await tryPort(() => tx.apiKeys.insert(key));
+      if (E.isLeft(inserted)) return inserted;
+      const audit = appendAudit(tx, deps, meta);
+      const logged = await audit(
+        { action: 'login', resourceType: 'user', resourceId: user.id },
+        { actorId: user.id, status: 201, diff: {} },
+      );
+      return E.isLeft(logged) ? logged : E.right({ token: credential.token, user, expiresAt: key.expiresAt });
+    };
+
+    return tryTransaction(deps.transactor, insertSession);
   };
 
   const login = async (input: LoginRequest, meta: RequestMeta): Outcome<ApiError, Session> => {
@@ -111,7 +101,5 @@ export const makeLogin = (deps: LoginDeps, settings: LoginSettings) => {
     return user.right === undefined ? recordFailure(stored.right, meta) : startSession(user.right, meta);
   };
 
-  return (input: LoginRequest, meta: RequestMeta): TE.TaskEither<ApiError, Session> =>
-    () =>
-      login(input, meta);
+  return asTask(login);
 };

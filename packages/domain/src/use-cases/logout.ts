@@ -1,5 +1,4 @@
 import * as E from 'fp-ts/lib/Either.js';
-import type * as TE from 'fp-ts/lib/TaskEither.js';
 import type { ApiError } from '../errors/api-error.js';
 import type { Principal } from '../model/api-key.js';
 import type { RequestMeta } from '../model/audit.js';
@@ -8,7 +7,7 @@ import type { Ports } from '../ports/index.js';
 import type { Repositories } from '../ports/transactor.js';
 import { appendAudit } from './audit-entry.js';
 import { requireScope } from './policy.js';
-import { tryPort, tryTransaction, type Outcome } from './support.js';
+import { asTask, tryPort, tryTransaction, whenAllowed, type Outcome } from './support.js';
 
 /**
  * Ends the calling session: a session token is deleted; an access token is revoked. Audited as
@@ -26,23 +25,17 @@ export const makeLogout = (deps: Pick<Ports, 'transactor' | 'clock' | 'random'>)
         : tx.apiKeys.revoke(principal.apiKeyId, deps.clock.now()),
     );
     if (E.isLeft(ended)) return ended;
-    return appendAudit(tx, deps, meta, {
-      action: 'logout',
-      resourceType: 'api_key',
-      resourceId: principal.apiKeyId,
-      actorId: principal.user.id,
-      status: 204,
-      diff: {},
-    });
+    const audit = appendAudit(tx, deps, meta);
+    return audit(
+      { action: 'logout', resourceType: 'api_key', resourceId: principal.apiKeyId },
+      { actorId: principal.user.id, status: 204, diff: {} },
+    );
   };
 
-  const logout = (principal: Principal, meta: RequestMeta): Outcome<ApiError, void> => {
-    const allowed = requireScope(SCOPE_ALL)(principal);
-    if (E.isLeft(allowed)) return Promise.resolve(allowed);
-    return tryTransaction(deps.transactor, (tx) => endCredential(tx, principal, meta));
-  };
+  const logout = (principal: Principal, meta: RequestMeta): Outcome<ApiError, void> =>
+    whenAllowed(requireScope(SCOPE_ALL)(principal), () =>
+      tryTransaction(deps.transactor, (tx) => endCredential(tx, principal, meta)),
+    );
 
-  return (principal: Principal, meta: RequestMeta): TE.TaskEither<ApiError, void> =>
-    () =>
-      logout(principal, meta);
+  return asTask(logout);
 };

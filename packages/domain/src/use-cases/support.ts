@@ -12,6 +12,20 @@ import type { Repositories, Transactor } from '../ports/transactor.js';
  */
 export type Outcome<L, A> = Promise<E.Either<L, A>>;
 
+/**
+ * A use case as transports call it: the same arguments, answered by a `TaskEither` (a thunk over
+ * `run`), so that an adapter runs it when it chooses.
+ */
+export const asTask =
+  <Args extends unknown[], L, A>(run: (...args: Args) => Outcome<L, A>) =>
+  (...args: Args): TE.TaskEither<L, A> =>
+  () =>
+    run(...args);
+
+/** `next()` once a pure check (a policy, a decoded input) has passed; a failed check is the answer. */
+export const whenAllowed = <L, A>(check: E.Either<L, unknown>, next: () => Outcome<L, A>): Outcome<L, A> =>
+  E.isLeft(check) ? Promise.resolve(check) : next();
+
 /** A port failure becomes a 503 when the database is down, else a 500 (cause logged, not sent). */
 export const portFailure = (error: unknown): ApiError =>
   isStorageUnavailable(error) ? ApiErrors.unavailable(error) : ApiErrors.internal(error);

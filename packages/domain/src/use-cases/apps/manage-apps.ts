@@ -1,5 +1,4 @@
 import * as E from 'fp-ts/lib/Either.js';
-import type * as TE from 'fp-ts/lib/TaskEither.js';
 import { ApiErrors, type ApiError } from '../../errors/api-error.js';
 import type { Principal } from '../../model/api-key.js';
 import type { RequestMeta } from '../../model/audit.js';
@@ -12,7 +11,7 @@ import type { Repositories } from '../../ports/transactor.js';
 import type { Page } from '../../ports/user-repository.js';
 import { appendAudit } from '../audit-entry.js';
 import { requireOwner, requireScope } from '../policy.js';
-import { tryPort, tryTransaction, type Outcome } from '../support.js';
+import { asTask, tryPort, tryTransaction, whenAllowed, type Outcome } from '../support.js';
 import {
   appDiff,
   appFromInput,
@@ -49,42 +48,28 @@ export const loadOwnerManaged = async (
  * @see docs/http-api.md#apps, #audit-log
  */
 export const makeCreateApp = (deps: AppDeps, settings: AppSettings) => {
-  const insertAudited = async (
-    tx: Repositories,
-    client: OAuthClient,
-    principal: Principal,
-    meta: RequestMeta,
-  ): Outcome<ApiError, void> => {
-    const inserted = await tryPort(() => tx.clients.insert(client));
-    if (E.isLeft(inserted)) return inserted;
-    return appendAudit(tx, deps, meta, {
-      action: 'create',
-      resourceType: 'oauth2_provider_app',
-      resourceId: client.id,
-      actorId: principal.user.id,
-      status: 201,
-      diff: appDiff(undefined, client),
-    });
-  };
-
-  const create = async (
-    principal: Principal,
-    input: AppInput,
-    meta: RequestMeta,
-  ): Outcome<ApiError, OAuthClient> => {
-    const allowed = requireOwner(principal);
-    if (E.isLeft(allowed)) return allowed;
-    const clientType = checkAppInput(input, settings, undefined);
+  const create = async (principal: Principal, input: AppInput, meta: RequestMeta) => {
+    const clientType = E.flatMap(requireOwner(principal), () => checkAppInput(input, settings, undefined));
     if (E.isLeft(clientType)) return clientType;
     const id = deps.random.uuid() as ClientId;
     const client = appFromInput(id, input, clientType.right, principal, deps.clock, undefined);
-    const stored = await tryTransaction(deps.transactor, (tx) => insertAudited(tx, client, principal, meta));
-    return E.isLeft(stored) ? stored : E.right(client);
+
+    /** The new app stored and its creation audited, in one transaction. */
+    const insertAudited = async (tx: Repositories): Outcome<ApiError, OAuthClient> => {
+      const inserted = await tryPort(() => tx.clients.insert(client));
+      if (E.isLeft(inserted)) return inserted;
+      const audit = appendAudit(tx, deps, meta);
+      const logged = await audit(
+        { action: 'create', resourceType: 'oauth2_provider_app', resourceId: id },
+        { actorId: principal.user.id, status: 201, diff: appDiff(undefined, client) },
+      );
+      return E.isLeft(logged) ? logged : E.right(client);
+    };
+
+    return tryTransaction(deps.transactor, insertAudited);
   };
 
-  return (principal: Principal, input: AppInput, meta: RequestMeta): TE.TaskEither<ApiError, OAuthClient> =>
-    () =>
-      create(principal, input, meta);
+  return asTask(create);
 };
 
 /**
@@ -92,52 +77,30 @@ export const makeCreateApp = (deps: AppDeps, settings: AppSettings) => {
  * the client type cannot change (docs/http-api.md#apps).
  */
 export const makeUpdateApp = (deps: AppDeps, settings: AppSettings) => {
-  const replace = async (
-    tx: Repositories,
-    principal: Principal,
-    id: ClientId,
-    input: AppInput,
-    meta: RequestMeta,
-  ): Outcome<ApiError, OAuthClient> => {
-    const existing = await loadOwnerManaged(tx, id);
-    if (E.isLeft(existing)) return existing;
-    const clientType = checkAppInput(input, settings, existing.right);
-    if (E.isLeft(clientType)) return clientType;
-    const updated = appFromInput(id, input, clientType.right, principal, deps.clock, existing.right);
-    const found = await tryPort(() => tx.clients.update(updated));
-    if (E.isLeft(found)) return found;
-    // Deleted by a concurrent request since it was read.
-    if (!found.right) return E.left(appNotFound());
-    const logged = await appendAudit(tx, deps, meta, {
-      action: 'write',
-      resourceType: 'oauth2_provider_app',
-      resourceId: id,
-      actorId: principal.user.id,
-      status: 200,
-      diff: appDiff(existing.right, updated),
-    });
-    return E.isLeft(logged) ? logged : E.right(updated);
+  const update = (principal: Principal, id: ClientId, input: AppInput, meta: RequestMeta) => {
+    /** The stored app replaced and the change audited, in one transaction. */
+    const replace = async (tx: Repositories): Outcome<ApiError, OAuthClient> => {
+      const existing = await loadOwnerManaged(tx, id);
+      if (E.isLeft(existing)) return existing;
+      const clientType = checkAppInput(input, settings, existing.right);
+      if (E.isLeft(clientType)) return clientType;
+      const updated = appFromInput(id, input, clientType.right, principal, deps.clock, existing.right);
+      const found = await tryPort(() => tx.clients.update(updated));
+      if (E.isLeft(found)) return found;
+      // Deleted by a concurrent request since it was read.
+      if (!found.right) return E.left(appNotFound());
+      const audit = appendAudit(tx, deps, meta);
+      const logged = await audit(
+        { action: 'write', resourceType: 'oauth2_provider_app', resourceId: id },
+        { actorId: principal.user.id, status: 200, diff: appDiff(existing.right, updated) },
+      );
+      return E.isLeft(logged) ? logged : E.right(updated);
+    };
+
+    return whenAllowed(requireOwner(principal), () => tryTransaction(deps.transactor, replace));
   };
 
-  const update = (
-    principal: Principal,
-    id: ClientId,
-    input: AppInput,
-    meta: RequestMeta,
-  ): Outcome<ApiError, OAuthClient> => {
-    const allowed = requireOwner(principal);
-    if (E.isLeft(allowed)) return Promise.resolve(allowed);
-    return tryTransaction(deps.transactor, (tx) => replace(tx, principal, id, input, meta));
-  };
-
-  return (
-      principal: Principal,
-      id: ClientId,
-      input: AppInput,
-      meta: RequestMeta,
-    ): TE.TaskEither<ApiError, OAuthClient> =>
-    () =>
-      update(principal, id, input, meta);
+  return asTask(update);
 };
 
 /**
@@ -145,48 +108,33 @@ export const makeUpdateApp = (deps: AppDeps, settings: AppSettings) => {
  * transaction (docs/http-api.md#apps). Dynamically registered clients may be deleted here too.
  */
 export const makeDeleteApp = (deps: AppDeps) => {
-  const remove = async (
-    tx: Repositories,
-    principal: Principal,
-    id: ClientId,
-    meta: RequestMeta,
-  ): Outcome<ApiError, void> => {
-    const existing = await loadClient(tx, id);
-    if (E.isLeft(existing)) return existing;
-    const deleted = await tryPort(() => tx.clients.delete(id));
-    if (E.isLeft(deleted)) return deleted;
-    // Of concurrent deletes, only the one that removed the row succeeds (and is audited).
-    if (!deleted.right) return E.left(appNotFound());
-    return appendAudit(tx, deps, meta, {
-      action: 'delete',
-      resourceType: 'oauth2_provider_app',
-      resourceId: id,
-      actorId: principal.user.id,
-      status: 204,
-      diff: appDiff(existing.right, undefined),
-    });
+  const deleteApp = (principal: Principal, id: ClientId, meta: RequestMeta) => {
+    /** The app deleted and the deletion audited, in one transaction. */
+    const remove = async (tx: Repositories): Outcome<ApiError, void> => {
+      const existing = await loadClient(tx, id);
+      if (E.isLeft(existing)) return existing;
+      const deleted = await tryPort(() => tx.clients.delete(id));
+      if (E.isLeft(deleted)) return deleted;
+      // Of concurrent deletes, only the one that removed the row succeeds (and is audited).
+      if (!deleted.right) return E.left(appNotFound());
+      const audit = appendAudit(tx, deps, meta);
+      return audit(
+        { action: 'delete', resourceType: 'oauth2_provider_app', resourceId: id },
+        { actorId: principal.user.id, status: 204, diff: appDiff(existing.right, undefined) },
+      );
+    };
+
+    return whenAllowed(requireOwner(principal), () => tryTransaction(deps.transactor, remove));
   };
 
-  const deleteApp = (principal: Principal, id: ClientId, meta: RequestMeta): Outcome<ApiError, void> => {
-    const allowed = requireOwner(principal);
-    if (E.isLeft(allowed)) return Promise.resolve(allowed);
-    return tryTransaction(deps.transactor, (tx) => remove(tx, principal, id, meta));
-  };
-
-  return (principal: Principal, id: ClientId, meta: RequestMeta): TE.TaskEither<ApiError, void> =>
-    () =>
-      deleteApp(principal, id, meta);
+  return asTask(deleteApp);
 };
 
 /** Any signed-in user (scope `all`) may read an app (docs/http-api.md#apps). */
 export const makeGetApp = (deps: Pick<Ports, 'clients'>) => {
-  const getApp = async (principal: Principal, id: ClientId): Outcome<ApiError, OAuthClient> => {
-    const allowed = requireScope(SCOPE_ALL)(principal);
-    return E.isLeft(allowed) ? allowed : loadClient(deps, id);
-  };
-  return (principal: Principal, id: ClientId): TE.TaskEither<ApiError, OAuthClient> =>
-    () =>
-      getApp(principal, id);
+  const getApp = (principal: Principal, id: ClientId): Outcome<ApiError, OAuthClient> =>
+    whenAllowed(requireScope(SCOPE_ALL)(principal), () => loadClient(deps, id));
+  return asTask(getApp);
 };
 
 export interface AppListQuery extends ClientQuery {
@@ -210,15 +158,13 @@ export const makeListApps = (deps: Pick<Ports, 'clients' | 'clock'>) => {
     return E.right(clients.right.filter((c) => c.dynamicallyRegistered === query.dynamicallyRegistered));
   };
 
-  const list = async (principal: Principal, query: AppListQuery): Outcome<ApiError, OAuthClient[]> => {
-    const allowed = E.flatMap(requireScope(SCOPE_ALL)(principal), (p) => mayAskAbout(p, query.userId));
-    if (E.isLeft(allowed)) return allowed;
-    return query.userId === undefined
-      ? tryPort(() => deps.clients.list(query))
-      : grantedTo(query.userId, query);
+  const list = (principal: Principal, query: AppListQuery): Outcome<ApiError, OAuthClient[]> => {
+    const { userId } = query;
+    const allowed = E.flatMap(requireScope(SCOPE_ALL)(principal), (p) => mayAskAbout(p, userId));
+    return whenAllowed(allowed, () =>
+      userId === undefined ? tryPort(() => deps.clients.list(query)) : grantedTo(userId, query),
+    );
   };
 
-  return (principal: Principal, query: AppListQuery): TE.TaskEither<ApiError, OAuthClient[]> =>
-    () =>
-      list(principal, query);
+  return asTask(list);
 };

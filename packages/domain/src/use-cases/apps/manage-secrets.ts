@@ -1,15 +1,14 @@
 import * as E from 'fp-ts/lib/Either.js';
-import type * as TE from 'fp-ts/lib/TaskEither.js';
 import { ApiErrors, type ApiError } from '../../errors/api-error.js';
 import type { Principal } from '../../model/api-key.js';
-import type { RequestMeta } from '../../model/audit.js';
+import type { AuditDiff, RequestMeta } from '../../model/audit.js';
 import type { ClientId, ClientSecret, ClientSecretId, OAuthClient } from '../../model/client.js';
 import { CREDENTIAL_BYTES, issueCredential, truncateSecret } from '../../model/credential.js';
 import type { Ports } from '../../ports/index.js';
 import type { Repositories } from '../../ports/transactor.js';
 import { appendAudit } from '../audit-entry.js';
 import { requireOwner } from '../policy.js';
-import { tryPort, tryTransaction, type Outcome } from '../support.js';
+import { asTask, tryPort, tryTransaction, whenAllowed, type Outcome } from '../support.js';
 import { appNotFound } from './app-rules.js';
 import { loadOwnerManaged } from './manage-apps.js';
 
@@ -45,62 +44,44 @@ export const makeCreateAppSecret = (deps: SecretDeps) => {
     return { secret, token: credential.token };
   };
 
-  const issue = async (
-    tx: Repositories,
-    principal: Principal,
-    appId: ClientId,
-    meta: RequestMeta,
-  ): Outcome<ApiError, IssuedClientSecret> => {
-    const managed = await loadOwnerManaged(tx, appId);
-    const client = E.flatMap(managed, requireConfidential);
-    if (E.isLeft(client)) return client;
-    const issued = newSecret(client.right);
-    const { secret } = issued;
-    const inserted = await tryPort(() => tx.clientSecrets.insert(secret));
-    if (E.isLeft(inserted)) return inserted;
-    if (inserted.right !== 'inserted') return E.left(appNotFound());
-    const logged = await appendAudit(tx, deps, meta, {
-      action: 'create',
-      resourceType: 'oauth2_provider_app_secret',
-      resourceId: secret.id,
-      actorId: principal.user.id,
-      status: 201,
-      diff: { app_id: { new: appId }, client_secret_truncated: { new: secret.displaySuffix } },
-    });
-    return E.isLeft(logged) ? logged : E.right(issued);
+  const create = (principal: Principal, appId: ClientId, meta: RequestMeta) => {
+    /** The secret stored and its creation audited, in one transaction. */
+    const issue = async (tx: Repositories): Outcome<ApiError, IssuedClientSecret> => {
+      const managed = await loadOwnerManaged(tx, appId);
+      const client = E.flatMap(managed, requireConfidential);
+      if (E.isLeft(client)) return client;
+      const issued = newSecret(client.right);
+      const { secret } = issued;
+      const inserted = await tryPort(() => tx.clientSecrets.insert(secret));
+      if (E.isLeft(inserted)) return inserted;
+      if (inserted.right !== 'inserted') return E.left(appNotFound());
+      const audit = appendAudit(tx, deps, meta);
+      const logged = await audit(
+        { action: 'create', resourceType: 'oauth2_provider_app_secret', resourceId: secret.id },
+        {
+          actorId: principal.user.id,
+          status: 201,
+          diff: { app_id: { new: appId }, client_secret_truncated: { new: secret.displaySuffix } },
+        },
+      );
+      return E.isLeft(logged) ? logged : E.right(issued);
+    };
+
+    return whenAllowed(requireOwner(principal), () => tryTransaction(deps.transactor, issue));
   };
 
-  const create = (
-    principal: Principal,
-    appId: ClientId,
-    meta: RequestMeta,
-  ): Outcome<ApiError, IssuedClientSecret> => {
-    const allowed = requireOwner(principal);
-    if (E.isLeft(allowed)) return Promise.resolve(allowed);
-    return tryTransaction(deps.transactor, (tx) => issue(tx, principal, appId, meta));
-  };
-
-  return (
-      principal: Principal,
-      appId: ClientId,
-      meta: RequestMeta,
-    ): TE.TaskEither<ApiError, IssuedClientSecret> =>
-    () =>
-      create(principal, appId, meta);
+  return asTask(create);
 };
 
 /** An owner lists an app's secrets, oldest first, truncated (docs/http-api.md#apps). */
 export const makeListAppSecrets = (deps: Pick<Ports, 'clients' | 'clientSecrets'>) => {
-  const list = async (principal: Principal, appId: ClientId): Outcome<ApiError, ClientSecret[]> => {
-    const allowed = requireOwner(principal);
-    if (E.isLeft(allowed)) return allowed;
+  const listManaged = async (appId: ClientId): Outcome<ApiError, ClientSecret[]> => {
     const client = await loadOwnerManaged(deps, appId);
-    if (E.isLeft(client)) return client;
-    return tryPort(() => deps.clientSecrets.listForClient(appId));
+    return E.isLeft(client) ? client : tryPort(() => deps.clientSecrets.listForClient(appId));
   };
-  return (principal: Principal, appId: ClientId): TE.TaskEither<ApiError, ClientSecret[]> =>
-    () =>
-      list(principal, appId);
+  const list = (principal: Principal, appId: ClientId): Outcome<ApiError, ClientSecret[]> =>
+    whenAllowed(requireOwner(principal), () => listManaged(appId));
+  return asTask(list);
 };
 
 /**
@@ -117,56 +98,33 @@ export const makeDeleteAppSecret = (deps: SecretDeps & Pick<Ports, 'apiKeys'>) =
       return access + refresh;
     });
 
-  const remove = async (
-    tx: Repositories,
-    principal: Principal,
-    appId: ClientId,
-    secretId: ClientSecretId,
-    revokeTokens: boolean,
-    meta: RequestMeta,
-  ): Outcome<ApiError, void> => {
-    const client = await loadOwnerManaged(tx, appId);
-    if (E.isLeft(client)) return client;
-    // Revoke before deleting: deleting the secret unlinks the tokens from it.
-    const revoked = revokeTokens ? await revokeObtainedWith(tx, secretId) : E.right(0);
-    if (E.isLeft(revoked)) return revoked;
-    const deleted = await tryPort(() => tx.clientSecrets.delete(appId, secretId));
-    if (E.isLeft(deleted)) return deleted;
-    if (!deleted.right) return E.left(secretNotFound());
-    return appendAudit(tx, deps, meta, {
-      action: 'delete',
-      resourceType: 'oauth2_provider_app_secret',
-      resourceId: secretId,
-      actorId: principal.user.id,
-      status: 204,
-      diff: {
-        app_id: { old: appId },
-        ...(revokeTokens ? { revoked_tokens: { new: revoked.right } } : {}),
-      },
-    });
-  };
-
   const deleteSecret = (
     principal: Principal,
     appId: ClientId,
     secretId: ClientSecretId,
     revokeTokens: boolean,
     meta: RequestMeta,
-  ): Outcome<ApiError, void> => {
-    const allowed = requireOwner(principal);
-    if (E.isLeft(allowed)) return Promise.resolve(allowed);
-    return tryTransaction(deps.transactor, (tx) =>
-      remove(tx, principal, appId, secretId, revokeTokens, meta),
-    );
+  ) => {
+    /** The secret deleted (its tokens first revoked when asked) and the deletion audited, in one transaction. */
+    const remove = async (tx: Repositories): Outcome<ApiError, void> => {
+      const client = await loadOwnerManaged(tx, appId);
+      if (E.isLeft(client)) return client;
+      // Revoke before deleting: deleting the secret unlinks the tokens from it.
+      const revoked = revokeTokens ? await revokeObtainedWith(tx, secretId) : E.right(0);
+      if (E.isLeft(revoked)) return revoked;
+      const deleted = await tryPort(() => tx.clientSecrets.delete(appId, secretId));
+      if (E.isLeft(deleted)) return deleted;
+      if (!deleted.right) return E.left(secretNotFound());
+      const revokedTokens: AuditDiff = revokeTokens ? { revoked_tokens: { new: revoked.right } } : {};
+      const audit = appendAudit(tx, deps, meta);
+      return audit(
+        { action: 'delete', resourceType: 'oauth2_provider_app_secret', resourceId: secretId },
+        { actorId: principal.user.id, status: 204, diff: { app_id: { old: appId }, ...revokedTokens } },
+      );
+    };
+
+    return whenAllowed(requireOwner(principal), () => tryTransaction(deps.transactor, remove));
   };
 
-  return (
-      principal: Principal,
-      appId: ClientId,
-      secretId: ClientSecretId,
-      revokeTokens: boolean,
-      meta: RequestMeta,
-    ): TE.TaskEither<ApiError, void> =>
-    () =>
-      deleteSecret(principal, appId, secretId, revokeTokens, meta);
+  return asTask(deleteSecret);
 };

@@ -1,5 +1,4 @@
 import * as E from 'fp-ts/lib/Either.js';
-import * as TE from 'fp-ts/lib/TaskEither.js';
 import { oauthError, type OAuthError } from '../../errors/oauth-error.js';
 import type {
   ClientId,
@@ -11,7 +10,7 @@ import type {
 import { credentialDigest, digestsEqual, type CredentialDigest } from '../../model/credential.js';
 import { Uuid } from '../../model/ids.js';
 import type { Ports } from '../../ports/index.js';
-import { oauthPortFailure, tryPort } from '../support.js';
+import { asTask, oauthPortFailure, tryPort, type Outcome } from '../support.js';
 
 /**
  * The client credentials of a token, revocation or introspection request, as the HTTP adapter
@@ -146,13 +145,14 @@ export const makeAuthenticateClient = (deps: Pick<Ports, 'clients' | 'clientSecr
     return E.right({ client: match.client, method: claim.method, secretId: match.secret.id });
   };
 
-  return (presented: PresentedClientCredentials): TE.TaskEither<OAuthError, AuthenticatedClient> =>
-    () => {
-      const claimed = claimedAuthentication(presented);
-      if (E.isLeft(claimed)) return Promise.resolve(claimed);
-      const claim = claimed.right;
-      return claim.secret === undefined ? publicClient(claim) : confidentialClient(claim, claim.secret);
-    };
+  const authenticate = (presented: PresentedClientCredentials): Outcome<OAuthError, AuthenticatedClient> => {
+    const claimed = claimedAuthentication(presented);
+    if (E.isLeft(claimed)) return Promise.resolve(claimed);
+    const claim = claimed.right;
+    return claim.secret === undefined ? publicClient(claim) : confidentialClient(claim, claim.secret);
+  };
+
+  return asTask(authenticate);
 };
 
 export type AuthenticateClient = ReturnType<typeof makeAuthenticateClient>;

@@ -1,5 +1,4 @@
 import * as E from 'fp-ts/lib/Either.js';
-import type * as TE from 'fp-ts/lib/TaskEither.js';
 import type { ApiError } from '../../errors/api-error.js';
 import type { OAuthErrorCode } from '../../errors/oauth-error.js';
 import type { Principal } from '../../model/api-key.js';
@@ -15,7 +14,7 @@ import type { RequestMeta } from '../../model/audit.js';
 import type { Ports } from '../../ports/index.js';
 import type { Repositories } from '../../ports/transactor.js';
 import { auditEntry } from '../audit-entry.js';
-import { tryPort, tryTransaction } from '../support.js';
+import { asTask, tryPort, tryTransaction } from '../support.js';
 import { checkAuthorizeText } from './authorize-text.js';
 import { resolveScope } from './scopes.js';
 import {
@@ -282,12 +281,7 @@ export const makeStartAuthorization = (
       : consent(target.right.right, checked.right, session);
   };
 
-  return (
-      params: AuthorizeParams,
-      session: Principal | undefined,
-    ): TE.TaskEither<ApiError, AuthorizeOutcome> =>
-    () =>
-      start(params, session);
+  return asTask(start);
 };
 
 export interface ConsentAnswer {
@@ -461,13 +455,7 @@ export const makeDecideAuthorization = (
     return tryTransaction(deps.transactor, (tx) => answerPending(tx, pending, answer, meta, now));
   };
 
-  return (
-      answer: ConsentAnswer,
-      session: Principal,
-      meta: RequestMeta,
-    ): TE.TaskEither<ApiError, ConsentOutcome> =>
-    () =>
-      decide(answer, session, meta);
+  return asTask(decide);
 };
 
 /** Appends response parameters to a redirect URI, keeping its own query (RFC 6749 §4.1.2). */

@@ -1,5 +1,4 @@
 import * as E from 'fp-ts/lib/Either.js';
-import type * as TE from 'fp-ts/lib/TaskEither.js';
 import { oauthError, type OAuthError } from '../../errors/oauth-error.js';
 import type { ClientId } from '../../model/client.js';
 import { credentialDigest, credentialKindOf } from '../../model/credential.js';
@@ -7,7 +6,7 @@ import { isGrantLive } from '../../model/grant.js';
 import type { UserId } from '../../model/ids.js';
 import type { User } from '../../model/user.js';
 import type { Ports } from '../../ports/index.js';
-import { oauthPortFailure, tryPort } from '../support.js';
+import { asTask, oauthPortFailure, tryPort, type Outcome } from '../support.js';
 import type {
   AuthenticateClient,
   AuthenticatedClient,
@@ -132,21 +131,20 @@ export const makeIntrospectToken = (
           tokenType: 'Bearer',
         };
 
-  // Plain `async` code over `Either` rather than a `TaskEither` pipeline: this runs on every
-  // introspection request, and the combinators cost more than the lookups themselves.
-  return (request: IntrospectionRequest): TE.TaskEither<OAuthError, Introspection> =>
-    async () => {
-      const caller = await authenticateClient(request.credentials)();
-      if (E.isLeft(caller)) return caller;
-      if (caller.right.client.clientType !== 'confidential')
-        return E.left(oauthError('invalid_client', 'Introspection is for confidential clients.'));
-      if (request.token === undefined)
-        return E.left(oauthError('invalid_request', 'The token parameter is missing.'));
-      const facts = await liveFacts(request.token, deps.clock.now());
-      if (E.isLeft(facts)) return facts;
-      if (facts.right === undefined || !mayInspect(caller.right, facts.right.clientId)) return ACTIVE_FALSE;
-      const found = facts.right;
-      const user = await tryPort(() => deps.users.findById(found.userId), oauthPortFailure);
-      return E.isLeft(user) ? user : E.right(describe(found, user.right));
-    };
+  const introspect = async (request: IntrospectionRequest): Outcome<OAuthError, Introspection> => {
+    const caller = await authenticateClient(request.credentials)();
+    if (E.isLeft(caller)) return caller;
+    if (caller.right.client.clientType !== 'confidential')
+      return E.left(oauthError('invalid_client', 'Introspection is for confidential clients.'));
+    if (request.token === undefined)
+      return E.left(oauthError('invalid_request', 'The token parameter is missing.'));
+    const facts = await liveFacts(request.token, deps.clock.now());
+    if (E.isLeft(facts)) return facts;
+    if (facts.right === undefined || !mayInspect(caller.right, facts.right.clientId)) return ACTIVE_FALSE;
+    const found = facts.right;
+    const user = await tryPort(() => deps.users.findById(found.userId), oauthPortFailure);
+    return E.isLeft(user) ? user : E.right(describe(found, user.right));
+  };
+
+  return asTask(introspect);
 };

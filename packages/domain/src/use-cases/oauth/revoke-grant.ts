@@ -1,5 +1,4 @@
 import * as E from 'fp-ts/lib/Either.js';
-import type * as TE from 'fp-ts/lib/TaskEither.js';
 import type { OAuthError } from '../../errors/oauth-error.js';
 import type { AuditDiff, RequestMeta } from '../../model/audit.js';
 import type { GrantId } from '../../model/grant.js';
@@ -7,7 +6,7 @@ import type { UserId } from '../../model/ids.js';
 import type { Ports } from '../../ports/index.js';
 import type { Repositories } from '../../ports/transactor.js';
 import { auditEntry } from '../audit-entry.js';
-import { oauthPortFailure, tryPort, tryTransaction, type Outcome } from '../support.js';
+import { asTask, oauthPortFailure, tryPort, tryTransaction, type Outcome } from '../support.js';
 
 export interface GrantRevocation {
   readonly grantId: GrantId;
@@ -45,7 +44,7 @@ export const revokeGrantAudited = (
     const logged = await tryPort(() => tx.audit.append(entry), oauthPortFailure);
     return E.isLeft(logged) ? logged : revoked;
   };
-  return (revocation: GrantRevocation): TE.TaskEither<OAuthError, boolean> =>
-    () =>
-      tryTransaction(deps.transactor, (tx) => revoke(tx, revocation), oauthPortFailure);
+  const revokeAudited = (revocation: GrantRevocation): Outcome<OAuthError, boolean> =>
+    tryTransaction(deps.transactor, (tx) => revoke(tx, revocation), oauthPortFailure);
+  return asTask(revokeAudited);
 };

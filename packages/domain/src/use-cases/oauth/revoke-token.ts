@@ -1,10 +1,9 @@
 import * as E from 'fp-ts/lib/Either.js';
-import type * as TE from 'fp-ts/lib/TaskEither.js';
 import { oauthError, type OAuthError } from '../../errors/oauth-error.js';
 import type { RequestMeta } from '../../model/audit.js';
 import { credentialDigest, credentialKindOf } from '../../model/credential.js';
 import type { Ports } from '../../ports/index.js';
-import { oauthPortFailure, tryPort } from '../support.js';
+import { asTask, oauthPortFailure, tryPort, type Outcome } from '../support.js';
 import type {
   AuthenticateClient,
   AuthenticatedClient,
@@ -70,12 +69,13 @@ export const makeRevokeToken = (
     return DONE;
   };
 
-  return (request: RevocationRequest): TE.TaskEither<OAuthError, void> =>
-    async () => {
-      const client = await authenticateClient(request.credentials)();
-      if (E.isLeft(client)) return client;
-      if (request.token === undefined)
-        return E.left(oauthError('invalid_request', 'The token parameter is missing.'));
-      return revokeFor(client.right, request.meta, request.token);
-    };
+  const revoke = async (request: RevocationRequest): Outcome<OAuthError, void> => {
+    const client = await authenticateClient(request.credentials)();
+    if (E.isLeft(client)) return client;
+    if (request.token === undefined)
+      return E.left(oauthError('invalid_request', 'The token parameter is missing.'));
+    return revokeFor(client.right, request.meta, request.token);
+  };
+
+  return asTask(revoke);
 };

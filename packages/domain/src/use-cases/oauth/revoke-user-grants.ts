@@ -1,5 +1,4 @@
 import * as E from 'fp-ts/lib/Either.js';
-import type * as TE from 'fp-ts/lib/TaskEither.js';
 import type { ApiError } from '../../errors/api-error.js';
 import type { Principal } from '../../model/api-key.js';
 import type { RequestMeta } from '../../model/audit.js';
@@ -10,7 +9,7 @@ import type { Repositories } from '../../ports/transactor.js';
 import { loadClient } from '../apps/manage-apps.js';
 import { appendAudit } from '../audit-entry.js';
 import { requireScope } from '../policy.js';
-import { tryPort, tryTransaction, type Outcome } from '../support.js';
+import { asTask, tryPort, tryTransaction, type Outcome } from '../support.js';
 
 /**
  * `DELETE /oauth2/tokens?client_id=`: the signed-in user revokes every grant of theirs to one
@@ -31,14 +30,11 @@ export const makeRevokeUserGrantsForClient = (
     );
     if (E.isLeft(grantIds)) return grantIds;
     for (const grantId of grantIds.right) {
-      const logged = await appendAudit(tx, deps, meta, {
-        action: 'revoke',
-        resourceType: 'oauth2_grant',
-        resourceId: grantId,
-        actorId: principal.user.id,
-        status,
-        diff: { client_id: { old: client.id } },
-      });
+      const audit = appendAudit(tx, deps, meta);
+      const logged = await audit(
+        { action: 'revoke', resourceType: 'oauth2_grant', resourceId: grantId },
+        { actorId: principal.user.id, status, diff: { client_id: { old: client.id } } },
+      );
       if (E.isLeft(logged)) return logged;
     }
     return E.right(undefined);
@@ -48,7 +44,7 @@ export const makeRevokeUserGrantsForClient = (
     principal: Principal,
     clientId: ClientId,
     meta: RequestMeta,
-    requiredScope: string,
+    requiredScope = SCOPE_ALL,
   ): Outcome<ApiError, void> => {
     // `all` at DELETE /oauth2/tokens; the MCP tool asks for `mcp` (docs/http-api.md#bearer-tokens, #mcp).
     const allowed = requireScope(requiredScope)(principal);
@@ -59,12 +55,5 @@ export const makeRevokeUserGrantsForClient = (
     return tryTransaction(deps.transactor, (tx) => revokeAll(tx, principal, client.right, meta, status));
   };
 
-  return (
-      principal: Principal,
-      clientId: ClientId,
-      meta: RequestMeta,
-      requiredScope = SCOPE_ALL,
-    ): TE.TaskEither<ApiError, void> =>
-    () =>
-      revoke(principal, clientId, meta, requiredScope);
+  return asTask(revoke);
 };

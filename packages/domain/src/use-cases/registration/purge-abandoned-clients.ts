@@ -1,12 +1,11 @@
 import * as E from 'fp-ts/lib/Either.js';
-import type * as TE from 'fp-ts/lib/TaskEither.js';
 import type { ApiError } from '../../errors/api-error.js';
 import type { RequestMeta } from '../../model/audit.js';
 import type { Ports } from '../../ports/index.js';
 import type { Repositories } from '../../ports/transactor.js';
 import { appDiff } from '../apps/app-rules.js';
 import { appendAudit } from '../audit-entry.js';
-import { tryPort, tryTransaction, type Outcome } from '../support.js';
+import { asTask, tryPort, tryTransaction, type Outcome } from '../support.js';
 
 export interface PurgeSettings {
   /** `LATCHKEY_DCR_IDLE_TTL`. */
@@ -39,20 +38,19 @@ export const makePurgeAbandonedClients = (
     );
     if (E.isLeft(clients)) return clients;
     for (const client of clients.right) {
-      const logged = await appendAudit(tx, deps, MAINTENANCE, {
-        action: 'delete',
-        resourceType: 'oauth2_provider_app',
-        resourceId: client.id,
-        status: 204,
-        diff: appDiff(client, undefined),
-      });
+      const audit = appendAudit(tx, deps, MAINTENANCE);
+      const logged = await audit(
+        { action: 'delete', resourceType: 'oauth2_provider_app', resourceId: client.id },
+        { status: 204, diff: appDiff(client, undefined) },
+      );
       if (E.isLeft(logged)) return logged;
     }
     return E.right(clients.right.length);
   };
 
-  return (): TE.TaskEither<ApiError, number> => () => {
+  const purgeNow = (): Outcome<ApiError, number> => {
     const now = deps.clock.now();
     return tryTransaction(deps.transactor, (tx) => purge(tx, now));
   };
+  return asTask(purgeNow);
 };

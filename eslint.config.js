@@ -15,6 +15,30 @@ const forbiddenInDomain = [
   { group: ['pino', 'scrypt-kdf', '@electric-sql/*'], message: 'Adapters only.' },
 ];
 
+/**
+ * The domain keeps no module state: a throttle or cache belongs to the use case that needs it,
+ * created by its factory (one per `makeUseCases`). Caught here: module-level `let`/`var`, and a
+ * `Map`, `Set`, `WeakMap` or `WeakSet` created outside any function or instance field. Not
+ * caught: a module-level `const` array or object mutated later (keep those `readonly`), or a
+ * regular expression with the `g` or `y` flag, whose `lastIndex` is state.
+ */
+const MODULE_STATE_MESSAGE =
+  'No module state in the domain: create it in the use-case factory (makeUseCases) instead.';
+const moduleStateInDomain = [
+  { selector: "Program > VariableDeclaration[kind!='const']", message: MODULE_STATE_MESSAGE },
+  {
+    selector: "Program > ExportNamedDeclaration > VariableDeclaration[kind!='const']",
+    message: MODULE_STATE_MESSAGE,
+  },
+  {
+    // Instance fields are per object; a static field is module state like any other.
+    selector:
+      'NewExpression[callee.name=/^(Map|Set|WeakMap|WeakSet)$/]' +
+      ':not(:function NewExpression):not(PropertyDefinition[static=false] NewExpression)',
+    message: MODULE_STATE_MESSAGE,
+  },
+];
+
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', 'bench/.work/**', 'eslint.config.js', '.latchkey/**'] },
   js.configs.recommended,
@@ -47,7 +71,10 @@ export default tseslint.config(
   },
   {
     files: ['packages/domain/src/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: forbiddenInDomain }] },
+    rules: {
+      'no-restricted-imports': ['error', { patterns: forbiddenInDomain }],
+      'no-restricted-syntax': ['error', ...moduleStateInDomain],
+    },
   },
   {
     files: ['packages/adapters-http/src/**/*.ts'],

@@ -4,7 +4,6 @@ import Koa from 'koa';
 import type { HttpConfig } from './config.js';
 import { boundedLocation, catchErrors } from './middleware/errors.js';
 import { LoginLimiter } from './middleware/login-limiter.js';
-import { purgeAbandonedClients } from './middleware/maintenance.js';
 import { OutageLog } from './middleware/outage.js';
 import { requestContext } from './middleware/request-context.js';
 import { securityHeaders } from './middleware/security-headers.js';
@@ -34,7 +33,6 @@ export const createHttpApp = (useCases: UseCases, config: HttpConfig): Koa<Reque
   app.use(boundedLocation);
   app.use(securityHeaders());
   app.use(corsPolicy(MCP_PATH));
-  app.use(purgeAbandonedClients(useCases));
 
   // One router for every route: a request is matched once instead of by eight routers in turn.
   // Routes are registered in the order the areas had as separate routers.

@@ -53,11 +53,15 @@ export type Storage = Pick<
   close(): Promise<void>;
 };
 
-/** What tests may replace: the clock (for expiry) and the storage (to share a database). */
+/**
+ * What tests may replace: the clock (for expiry), the storage (to share a database) and how often
+ * the maintenance timer ticks (`MAINTENANCE_TICK_MS` unless given).
+ */
 export interface Overrides {
   readonly clock?: Clock;
   readonly random?: Random;
   readonly storage?: Storage;
+  readonly maintenanceTickMs?: number;
 }
 
 const systemModule = (config: Config, logger: Logger, overrides: Overrides) =>

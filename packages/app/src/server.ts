@@ -5,6 +5,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { buildContainer, TOKENS, type HttpApp, type Overrides, type Storage } from './container.js';
+import { startMaintenance } from './maintenance.js';
 
 export interface RunningLatchkey {
   readonly server: Server;
@@ -19,34 +20,8 @@ export interface RunningLatchkey {
   stop(): Promise<void>;
 }
 
-/** How often expired sessions and tokens are deleted. */
-const CLEANUP_INTERVAL_MS = 10 * 60 * 1000;
 /** How long a graceful stop waits for in-flight requests before cutting connections. */
 const DRAIN_TIMEOUT_MS = 10_000;
-
-/**
- * Deletes expired sessions, access tokens, codes, refresh tokens, consent requests and grants.
- * One statement each, outside any transaction, one after another: with the embedded database's
- * single connection the requests in between still get their turn.
- *
- * A grant is kept for `grantRetentionSeconds` after it expires (`LATCHKEY_DCR_IDLE_TTL`): the
- * purge of idle registrations measures a client's idle time from the end of its last grant
- * (docs/http-api.md#registration), so that end must still be on record. Its codes and tokens expire before it and
- * go on their own schedule.
- */
-export const deleteExpired = async (
-  storage: Storage,
-  now = new Date(),
-  grantRetentionSeconds = 0,
-): Promise<number> => {
-  let count = 0;
-  count += await storage.pendingAuthorizations.deleteExpired(now);
-  count += await storage.codes.deleteExpired(now);
-  count += await storage.refreshTokens.deleteExpired(now);
-  count += await storage.apiKeys.deleteExpired(now);
-  count += await storage.grants.deleteExpired(new Date(now.getTime() - grantRetentionSeconds * 1000));
-  return count;
-};
 
 /**
  * Builds the container, opens storage (running migrations) and listens. Used by `main` and by
@@ -110,23 +85,15 @@ export const startLatchkey = async (
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
 
-  const cleanup = setInterval(() => {
-    void useCases.abandonedClients.purgeNow()();
-    deleteExpired(storage, new Date(), config.dcrIdleTtlSeconds).then(
-      (count) => {
-        if (count > 0) logger.info({ count }, 'deleted expired credentials');
-      },
-      (error: unknown) => {
-        logger.warn({ err: error }, 'cleanup of expired credentials failed');
-      },
-    );
-  }, CLEANUP_INTERVAL_MS);
-  cleanup.unref();
+  const maintenance = startMaintenance(
+    { useCases, storage, logger, grantRetentionSeconds: config.dcrIdleTtlSeconds },
+    overrides.maintenanceTickMs,
+  );
 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
-      clearInterval(cleanup);
+      maintenance.stop();
       draining = true;
       for (const res of inFlight) if (!res.headersSent) res.setHeader('Connection', 'close');
       const answered = new Promise<void>((resolve) => {

@@ -4,8 +4,8 @@ import type * as t from 'io-ts';
 import type { Next } from 'koa';
 import { HttpMethodEnum, koaBody } from 'koa-body';
 import type { Ctx } from '../state.js';
-import { writeApiError } from './errors.js';
-import { unsafeBodyFields, unsafeTextApiError } from './text-input.js';
+import { bodyApiError, parserProblem, writeApiError, type BodyProblem } from './errors.js';
+import { unsafeBodyFields } from './text-input.js';
 
 const FORM = 'application/x-www-form-urlencoded';
 const BODY_METHODS = [HttpMethodEnum.POST, HttpMethodEnum.PUT, HttpMethodEnum.PATCH, HttpMethodEnum.DELETE];
@@ -21,12 +21,42 @@ export const declaresType = (ctx: Ctx, type: string): boolean => {
   return header !== '' && ctx.is(type) !== false;
 };
 
+/** Answers a refused body in the endpoint's own error format. */
+export type BodyErrorWriter = (ctx: Ctx, problem: BodyProblem) => void;
+
+/** The admin API's answer to a refused JSON body (docs/http-api.md#conventions). */
+export const writeBodyApiError: BodyErrorWriter = (ctx, problem) => {
+  writeApiError(ctx, bodyApiError(problem));
+};
+
+export interface JsonBodyOptions {
+  /**
+   * Whether an empty or whitespace-only body is malformed JSON (RFC 8259 §2) rather than `{}`
+   * (what co-body makes of it).
+   */
+  readonly blankIsMalformed?: boolean;
+}
+
+/**
+ * No body, or an empty or whitespace-only one. koa-body keeps the raw text of a body it parsed
+ * (`includeUnparsed`); one it never read has none.
+ */
+const isBlank = (ctx: Ctx): boolean => {
+  const raw = (ctx.request as { rawBody?: unknown }).rawBody;
+  return typeof raw !== 'string' || raw.trim() === '';
+};
+
 /**
  * JSON request bodies: the content type is checked before anything else is read (415), then the
  * body is parsed with a size limit (413), must be well-formed (400) and must hold no unsafe text
- * (400 naming each field). docs/http-api.md#conventions.
+ * (400 naming each field). Each refusal is answered by `writeError`, in the endpoint's format
+ * (docs/http-api.md#conventions).
  */
-export const jsonBody = (limitBytes: number) => {
+export const jsonBody = (
+  limitBytes: number,
+  writeError: BodyErrorWriter = writeBodyApiError,
+  options: JsonBodyOptions = {},
+) => {
   const parse = koaBody({
     json: true,
     jsonStrict: true,
@@ -35,17 +65,31 @@ export const jsonBody = (limitBytes: number) => {
     multipart: false,
     jsonLimit: limitBytes,
     parsedMethods: BODY_METHODS,
+    includeUnparsed: options.blankIsMalformed === true,
   });
+  const parsed = async (): Promise<void> => {
+    /* parsed; the route runs after this middleware's own checks */
+  };
   return async (ctx: Ctx, next: Next): Promise<void> => {
     if (!declaresType(ctx, 'application/json')) {
-      writeApiError(ctx, ApiErrors.unsupportedMediaType('application/json'));
+      writeError(ctx, { kind: 'unsupported_media_type' });
       return;
     }
-    await parse(ctx, async () => {
-      const unsafe = unsafeBodyFields(ctx.request.body);
-      if (unsafe.length > 0) writeApiError(ctx, unsafeTextApiError(unsafe));
-      else await next();
-    });
+    try {
+      await parse(ctx, parsed);
+    } catch (error) {
+      const problem = parserProblem(error);
+      if (problem === undefined) throw error;
+      writeError(ctx, problem);
+      return;
+    }
+    if (options.blankIsMalformed === true && isBlank(ctx)) {
+      writeError(ctx, { kind: 'malformed' });
+      return;
+    }
+    const unsafe = unsafeBodyFields(ctx.request.body);
+    if (unsafe.length > 0) writeError(ctx, { kind: 'unsafe_text', fields: unsafe });
+    else await next();
   };
 };
 

@@ -9,6 +9,7 @@ import {
 } from '@latchkey/domain';
 import type { Next } from 'koa';
 import type { Ctx } from '../state.js';
+import { unsafeTextApiError } from './text-input.js';
 
 /** RFC 6750 §3 error descriptions: no `=` or `"`, nothing secret. */
 const CREDENTIAL_DESCRIPTIONS: Record<Exclude<CredentialProblem, 'missing'>, string> = {
@@ -71,7 +72,7 @@ export const writeApiError = (ctx: Ctx, error: ApiError, challenge?: ChallengeOp
       ? { message: error.message, detail: `Request id ${ctx.state.requestId}.` }
       : {
           message: error.message,
-          ...(error.detail === undefined ? {} : { detail: error.detail }),
+          ...(error.publicDetail === undefined ? {} : { detail: error.publicDetail }),
           ...(error.validations === undefined ? {} : { validations: error.validations }),
         };
 };
@@ -86,9 +87,9 @@ export const writeOAuthError = (
 ): void => {
   if (error.status === 503) ctx.state.outage.refused(ctx.state.log, error.cause);
   else if (error.status >= 500)
-    ctx.state.log.error({ err: error.cause, detail: error.detail }, 'oauth request failed');
-  else if (error.detail !== undefined)
-    ctx.state.log.info({ code: error.code, detail: error.detail }, 'oauth error');
+    ctx.state.log.error({ err: error.cause, detail: error.logDetail }, 'oauth request failed');
+  else if (error.logDetail !== undefined)
+    ctx.state.log.info({ code: error.code, detail: error.logDetail }, 'oauth error');
   ctx.status = error.status;
   ctx.set('Cache-Control', 'no-store');
   ctx.set('Pragma', 'no-cache');
@@ -98,17 +99,46 @@ export const writeOAuthError = (
   ctx.body = { error: error.code, error_description: error.description };
 };
 
-/** Body-parser failures (co-body) as API errors: 413, 415, or 400 for malformed JSON. */
-export const parserError = (error: unknown): ApiError | undefined => {
+/** Why a request body was refused before any route saw it. */
+export type BodyProblem =
+  | { readonly kind: 'unsupported_media_type' }
+  | { readonly kind: 'too_large' }
+  | { readonly kind: 'malformed' }
+  | { readonly kind: 'unreadable' }
+  | { readonly kind: 'unsafe_text'; readonly fields: readonly string[] };
+
+/** A body-parser failure (co-body) as a `BodyProblem`; `undefined` for anything else. */
+export const parserProblem = (error: unknown): BodyProblem | undefined => {
   if (typeof error !== 'object' || error === null) return undefined;
   const { status, type } = error as { status?: unknown; type?: unknown };
-  if (status === 413 || type === 'entity.too.large') return ApiErrors.payloadTooLarge();
-  if (status === 415) return ApiErrors.unsupportedMediaType('application/json');
-  if (type === 'entity.parse.failed' || (status === 400 && typeof type === 'string')) {
-    return ApiErrors.badRequest('The request body is not valid JSON.');
-  }
-  if (status === 400) return ApiErrors.badRequest('The request body could not be read.');
+  if (status === 413 || type === 'entity.too.large') return { kind: 'too_large' };
+  if (status === 415) return { kind: 'unsupported_media_type' };
+  if (type === 'entity.parse.failed' || (status === 400 && typeof type === 'string'))
+    return { kind: 'malformed' };
+  if (status === 400) return { kind: 'unreadable' };
   return undefined;
+};
+
+/** A refused JSON body as an API error (docs/http-api.md#conventions): 415, 413, or 400. */
+export const bodyApiError = (problem: BodyProblem): ApiError => {
+  switch (problem.kind) {
+    case 'unsupported_media_type':
+      return ApiErrors.unsupportedMediaType('application/json');
+    case 'too_large':
+      return ApiErrors.payloadTooLarge();
+    case 'malformed':
+      return ApiErrors.badRequest('The request body is not valid JSON.');
+    case 'unreadable':
+      return ApiErrors.badRequest('The request body could not be read.');
+    case 'unsafe_text':
+      return unsafeTextApiError(problem.fields);
+  }
+};
+
+/** Body-parser failures (co-body) as API errors: 413, 415, or 400 for malformed JSON. */
+export const parserError = (error: unknown): ApiError | undefined => {
+  const problem = parserProblem(error);
+  return problem === undefined ? undefined : bodyApiError(problem);
 };
 
 /**

@@ -54,7 +54,7 @@ export interface ParsedBasic {
 }
 
 const MALFORMED_BASIC = oauthError('invalid_client', 'Client authentication failed.', {
-  detail: 'malformed Basic header',
+  logDetail: 'malformed Basic header',
 });
 
 /** Reads `Authorization: Basic` (RFC 7617) with form-decoded parts (RFC 6749 §2.3.1). */

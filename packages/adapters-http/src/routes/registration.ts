@@ -8,12 +8,11 @@ import {
 } from '@latchkey/domain';
 import * as E from 'fp-ts/lib/Either.js';
 import type { Next } from 'koa';
-import { koaBody } from 'koa-body';
 import type { HttpConfig } from '../config.js';
-import { declaresType, requestMeta } from '../middleware/body.js';
-import { parserError, writeOAuthError } from '../middleware/errors.js';
+import { jsonBody, requestMeta, type BodyErrorWriter } from '../middleware/body.js';
+import { writeOAuthError } from '../middleware/errors.js';
 import { FixedWindowBudget } from '../middleware/rate-limit.js';
-import { unsafeBodyFields, unsafeTextOAuthError } from '../middleware/text-input.js';
+import { unsafeTextOAuthError } from '../middleware/text-input.js';
 import type { Ctx, RequestState } from '../state.js';
 import { decodeRegistration, decodeRegistrationUpdate } from '../wire/client-metadata.js';
 
@@ -70,65 +69,26 @@ export const registrationRateKey = (ip: string): string => {
     .join(':')}::/64`;
 };
 
-/** JSON bodies for RFC 7591/7592, with failures in the OAuth format (docs/http-api.md#conventions, #registration, #paths). */
-const registrationBody = (limitBytes: number) => {
-  const parse = koaBody({
-    json: true,
-    jsonStrict: true,
-    urlencoded: false,
-    text: false,
-    multipart: false,
-    jsonLimit: limitBytes,
-    // co-body answers `{}` for an empty body; the raw text tells an empty body from `{}`.
-    includeUnparsed: true,
-  });
-  return async (ctx: Ctx, next: Next): Promise<void> => {
-    if (!declaresType(ctx, 'application/json')) {
-      writeOAuthError(
-        ctx,
-        oauthError('invalid_client_metadata', 'The body must be application/json.', { status: 415 }),
-      );
-      return;
-    }
-    try {
-      await parse(ctx, async () => {
-        /* parsed; the route runs after this middleware returns */
-      });
-    } catch (error) {
-      const mapped = parserError(error);
-      const status = mapped?.status === 413 ? 413 : 400;
-      writeOAuthError(
-        ctx,
-        oauthError(
-          'invalid_client_metadata',
-          status === 413 ? 'The body is too large.' : 'The body is not valid JSON.',
-          {
-            status,
-          },
-        ),
-      );
-      return;
-    }
-    if (isBlank(ctx)) {
-      writeOAuthError(ctx, oauthError('invalid_client_metadata', 'The body is not valid JSON.'));
-      return;
-    }
-    const [unsafe] = unsafeBodyFields(ctx.request.body);
-    if (unsafe !== undefined) {
-      writeOAuthError(ctx, unsafeTextOAuthError(unsafe, 'invalid_client_metadata'));
-      return;
-    }
-    await next();
+/** Refused RFC 7591/7592 bodies, in the OAuth format (docs/http-api.md#conventions, #registration, #paths). */
+const writeRegistrationBodyError: BodyErrorWriter = (ctx, problem) => {
+  const refuse = (description: string, status: number): void => {
+    writeOAuthError(ctx, oauthError('invalid_client_metadata', description, { status }));
   };
-};
-
-/**
- * No body, or an empty or whitespace-only one: malformed JSON (RFC 8259 §2), not a registration
- * without fields. koa-body keeps the raw text of a body it parsed; one it never read has none.
- */
-const isBlank = (ctx: Ctx): boolean => {
-  const raw = (ctx.request as { rawBody?: unknown }).rawBody;
-  return typeof raw !== 'string' || raw.trim() === '';
+  switch (problem.kind) {
+    case 'unsupported_media_type':
+      refuse('The body must be application/json.', 415);
+      return;
+    case 'too_large':
+      refuse('The body is too large.', 413);
+      return;
+    case 'malformed':
+    case 'unreadable':
+      refuse('The body is not valid JSON.', 400);
+      return;
+    case 'unsafe_text':
+      writeOAuthError(ctx, unsafeTextOAuthError(problem.fields[0] ?? 'body', 'invalid_client_metadata'));
+      return;
+  }
 };
 
 const writeTokenError = (ctx: Ctx, error: OAuthError): void => {
@@ -142,7 +102,7 @@ export const registrationRoutes = (
   config: HttpConfig,
   router = new Router<RequestState>(),
 ): Router<RequestState> => {
-  const body = registrationBody(config.bodyLimitBytes);
+  const body = jsonBody(config.bodyLimitBytes, writeRegistrationBodyError, { blankIsMalformed: true });
   const limiter = new FixedWindowBudget(config.clock, config.registerRateLimitPerMinute);
 
   const enabled = async (ctx: Ctx, next: Next): Promise<void> => {

@@ -1,8 +1,8 @@
 /**
  * The error type of the admin API (`/api/*`, `/healthz`, `/readyz`, `DELETE /oauth2/tokens`).
  *
- * `message` and `validations` are public; `detail` is public too and must stay generic.
- * `cause` goes only to the log.
+ * `message`, `publicDetail` and `validations` are sent to the client (`publicDetail` as the body's
+ * `detail`) and must stay generic; `cause` goes only to the log.
  *
  * @see docs/http-api.md#conventions
  */
@@ -32,7 +32,8 @@ export interface ApiError {
   readonly kind: ApiErrorKind;
   readonly status: number;
   readonly message: string;
-  readonly detail?: string;
+  /** Sent to the client as `detail`: a generic hint at what to do, never a secret or a cause. */
+  readonly publicDetail?: string;
   readonly validations?: readonly Validation[];
   /** Set on 401s: what was wrong with the credential. */
   readonly credential?: CredentialProblem;
@@ -60,8 +61,8 @@ export const ApiErrors = {
   insufficientScope: (requiredScope: string): ApiError =>
     make('forbidden', 403, 'The credential lacks the scope this route needs.', { requiredScope }),
   notFound: (message = 'Not found.'): ApiError => make('not_found', 404, message),
-  conflict: (message: string, detail?: string): ApiError =>
-    make('conflict', 409, message, detail === undefined ? {} : { detail }),
+  conflict: (message: string, publicDetail?: string): ApiError =>
+    make('conflict', 409, message, publicDetail === undefined ? {} : { publicDetail }),
   payloadTooLarge: (): ApiError => make('payload_too_large', 413, 'The request body is too large.'),
   unsupportedMediaType: (expected: string): ApiError =>
     make('unsupported_media_type', 415, `The request body must be ${expected}.`),

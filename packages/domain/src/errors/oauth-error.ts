@@ -1,6 +1,6 @@
 /**
- * The one OAuth error type. `description` is public and generic; `detail` and `cause` are for
- * the log only.
+ * The one OAuth error type. `description` is public and generic (sent as `error_description`);
+ * `logDetail` and `cause` are for the log only.
  *
  * @see RFC 6749 §5.2, RFC 6750 §3.1, RFC 7591 §3.2.2, RFC 8707 §2
  */
@@ -25,7 +25,8 @@ export interface OAuthError {
   readonly code: OAuthErrorCode;
   readonly description: string;
   readonly status: number;
-  readonly detail?: string;
+  /** Why, for the log only: which check failed. Never sent to the client. */
+  readonly logDetail?: string;
   readonly cause?: unknown;
 }
 
@@ -56,13 +57,13 @@ export const oauthStatus = (code: OAuthErrorCode): number => {
 export const oauthError = (
   code: OAuthErrorCode,
   description: string,
-  extra: { detail?: string; cause?: unknown; status?: number } = {},
+  extra: { logDetail?: string; cause?: unknown; status?: number } = {},
 ): OAuthError => ({
   _tag: 'OAuthError',
   code,
   description,
   status: extra.status ?? oauthStatus(code),
-  ...(extra.detail === undefined ? {} : { detail: extra.detail }),
+  ...(extra.logDetail === undefined ? {} : { logDetail: extra.logDetail }),
   ...(extra.cause === undefined ? {} : { cause: extra.cause }),
 });
 

@@ -11,7 +11,7 @@ export type RedirectUriPolicy =
   | { readonly kind: 'dynamic' };
 
 /** Schemes that can never receive an authorization response (docs/http-api.md#registration). */
-const FORBIDDEN_SCHEMES = new Set([
+const FORBIDDEN_SCHEMES: readonly string[] = [
   'javascript:',
   'data:',
   'file:',
@@ -20,10 +20,10 @@ const FORBIDDEN_SCHEMES = new Set([
   'about:',
   'blob:',
   'urn:',
-]);
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+];
+const LOOPBACK_HOSTS: readonly string[] = ['localhost', '127.0.0.1', '[::1]'];
 
-export const isLoopbackHost = (hostname: string): boolean => LOOPBACK_HOSTS.has(hostname.toLowerCase());
+export const isLoopbackHost = (hostname: string): boolean => LOOPBACK_HOSTS.includes(hostname.toLowerCase());
 
 /** Longest redirect URI we store; generous for real clients (a 2 KB URI is fine). */
 export const MAX_REDIRECT_URI_LENGTH = 4096;
@@ -47,7 +47,7 @@ export const checkRedirectUri = (raw: string, policy: RedirectUriPolicy): E.Eith
   // RFC 6749 §3.1.2: the endpoint URI MUST NOT include a fragment component.
   if (raw.includes('#')) return E.left('must not contain a fragment');
   const scheme = url.protocol.toLowerCase();
-  if (FORBIDDEN_SCHEMES.has(scheme)) return E.left(`must not use the ${scheme.slice(0, -1)} scheme`);
+  if (FORBIDDEN_SCHEMES.includes(scheme)) return E.left(`must not use the ${scheme.slice(0, -1)} scheme`);
   if (scheme === 'http:' || scheme === 'https:') {
     if (url.hostname === '' || !/^https?:\/\/[^/?#]/i.test(raw)) return E.left('must have a host');
     if (url.username !== '' || url.password !== '') return E.left('must not contain credentials');

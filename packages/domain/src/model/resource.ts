@@ -27,27 +27,36 @@ export const allowedResources = (issuer: string, extra: readonly string[]): stri
   });
 
 /**
- * `normaliseResource` remembered: the audience check runs on every authenticated request with a
- * handful of distinct audiences and route URLs, and parsing a URL each time is most of its cost.
- * Bounded, so that many distinct route URLs cannot grow it without limit.
- */
-const NORMAL_FORMS = new Map<string, string | undefined>();
-const NORMAL_FORMS_LIMIT = 1024;
-const normalisedOnce = (raw: string): string | undefined => {
-  if (NORMAL_FORMS.has(raw)) return NORMAL_FORMS.get(raw);
-  const normal = normaliseResource(raw);
-  if (NORMAL_FORMS.size >= NORMAL_FORMS_LIMIT) NORMAL_FORMS.clear();
-  NORMAL_FORMS.set(raw, normal);
-  return normal;
-};
-
-/**
  * Whether a token bound to `audience` may be used at `routeUrl`: the route lies under the
  * resource (same origin, and a path prefix at a segment boundary). The issuer covers every route.
  */
-export const audienceCovers = (audience: string, routeUrl: string): boolean => {
-  const resource = normalisedOnce(audience);
-  const route = normalisedOnce(routeUrl);
+export const audienceCovers = (
+  audience: string,
+  routeUrl: string,
+  normalise: (raw: string) => string | undefined = normaliseResource,
+): boolean => {
+  const resource = normalise(audience);
+  const route = normalise(routeUrl);
   if (resource === undefined || route === undefined) return false;
   return route === resource || route.startsWith(`${resource}/`) || route.startsWith(`${resource}?`);
+};
+
+const NORMAL_FORMS_LIMIT = 1024;
+
+/**
+ * `audienceCovers` with `normaliseResource` remembered, for the audience check that runs on every
+ * authenticated request with a handful of distinct audiences and route URLs (parsing a URL each
+ * time is most of its cost). The memory belongs to the returned function, created by its use
+ * case, and is bounded, so that many distinct route URLs cannot grow it without limit.
+ */
+export const makeAudienceCheck = (): ((audience: string, routeUrl: string) => boolean) => {
+  const normalForms = new Map<string, string | undefined>();
+  const normalisedOnce = (raw: string): string | undefined => {
+    if (normalForms.has(raw)) return normalForms.get(raw);
+    const normal = normaliseResource(raw);
+    if (normalForms.size >= NORMAL_FORMS_LIMIT) normalForms.clear();
+    normalForms.set(raw, normal);
+    return normal;
+  };
+  return (audience, routeUrl) => audienceCovers(audience, routeUrl, normalisedOnce);
 };

@@ -1,5 +1,4 @@
 import * as E from 'fp-ts/lib/Either.js';
-import type * as TE from 'fp-ts/lib/TaskEither.js';
 import { ApiErrors, type ApiError } from '../errors/api-error.js';
 import type { ApiKey, ApiKeyKind, Principal } from '../model/api-key.js';
 import {
@@ -8,10 +7,10 @@ import {
   digestsEqual,
   type CredentialDigest,
 } from '../model/credential.js';
-import { audienceCovers } from '../model/resource.js';
+import { makeAudienceCheck } from '../model/resource.js';
 import type { User } from '../model/user.js';
 import type { Ports } from '../ports/index.js';
-import { tryPort } from './support.js';
+import { asTask, tryPort, type Outcome } from './support.js';
 
 /** Which API-key kinds a caller accepts: browser pages take only session tokens (docs/http-api.md#routes). */
 export type AcceptedKinds = readonly ApiKeyKind[];
@@ -62,14 +61,14 @@ const toPrincipal =
  *
  * @see RFC 6750 §3.1, docs/http-api.md#bearer-tokens
  */
-export const makeAuthenticate =
-  (deps: Pick<Ports, 'apiKeys' | 'users' | 'clock'>) =>
-  (
+export const makeAuthenticate = (deps: Pick<Ports, 'apiKeys' | 'users' | 'clock'>) => {
+  const audienceCovers = makeAudienceCheck();
+
+  const authenticate = async (
     token: string,
     accepted: AcceptedKinds = ['session', 'access'],
     routeUrl?: string,
-  ): TE.TaskEither<ApiError, Principal> =>
-  async () => {
+  ): Outcome<ApiError, Principal> => {
     const presented = presentedDigest(token, accepted);
     if (E.isLeft(presented)) return presented;
     const { kind, digest } = presented.right;
@@ -84,3 +83,6 @@ export const makeAuthenticate =
     const user = await tryPort(() => deps.users.findById(key.userId));
     return E.isLeft(user) ? user : toPrincipal(key)(user.right);
   };
+
+  return asTask(authenticate);
+};

@@ -1,17 +1,16 @@
 import * as E from 'fp-ts/lib/Either.js';
-import type * as TE from 'fp-ts/lib/TaskEither.js';
 import type { ApiError } from '../errors/api-error.js';
 import type { Principal } from '../model/api-key.js';
 import { SCOPE_USER_READ } from '../model/scope.js';
 import type { User } from '../model/user.js';
 import { requireScope } from './policy.js';
+import { asTask, type Outcome } from './support.js';
 
 const requireUserRead = requireScope(SCOPE_USER_READ);
-const userOf = (principal: Principal): User => principal.user;
 
 /** The authenticated user; needs `user:read` (docs/http-api.md#bearer-tokens). */
-export const makeGetMe =
-  () =>
-  (principal: Principal): TE.TaskEither<ApiError, User> =>
-  () =>
-    Promise.resolve(E.map(userOf)(requireUserRead(principal)));
+export const makeGetMe = () => {
+  const getMe = (principal: Principal): Outcome<ApiError, User> =>
+    Promise.resolve(E.as(requireUserRead(principal), principal.user));
+  return asTask(getMe);
+};

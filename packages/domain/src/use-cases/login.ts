@@ -1,5 +1,4 @@
-import { pipe } from 'fp-ts/lib/function.js';
-import * as TE from 'fp-ts/lib/TaskEither.js';
+import * as E from 'fp-ts/lib/Either.js';
 import { ApiErrors, type ApiError } from '../errors/api-error.js';
 import type { ApiKey } from '../model/api-key.js';
 import type { RequestMeta } from '../model/audit.js';
@@ -8,9 +7,10 @@ import type { ApiKeyId } from '../model/ids.js';
 import { SCOPE_ALL } from '../model/scope.js';
 import type { LoginRequest, User } from '../model/user.js';
 import type { Ports } from '../ports/index.js';
+import type { Repositories } from '../ports/transactor.js';
 import type { StoredUser } from '../ports/user-repository.js';
-import { auditEntry } from './audit-entry.js';
-import { fromPort, inTransaction } from './support.js';
+import { appendAudit } from './audit-entry.js';
+import { asTask, tryPort, tryTransaction, type Outcome } from './support.js';
 
 export interface LoginSettings {
   readonly sessionTtlSeconds: number;
@@ -31,13 +31,17 @@ export const INVALID_LOGIN_MESSAGE = 'Incorrect email or password.';
  * Checks the password in constant shape: an unknown email is verified against a fixed dummy hash
  * so that both failures cost one scrypt verification.
  */
-const checkPassword =
-  (deps: LoginDeps, password: string) =>
-  (stored: StoredUser | undefined): TE.TaskEither<ApiError, User | undefined> =>
-    pipe(
-      fromPort(() => deps.passwords.verify(stored?.passwordHash ?? deps.passwords.dummyHash, password)),
-      TE.map((ok) => (ok && stored !== undefined ? stored.user : undefined)),
-    );
+const checkPassword = async (
+  deps: LoginDeps,
+  password: string,
+  stored: StoredUser | undefined,
+): Outcome<ApiError, User | undefined> => {
+  const ok = await tryPort(() =>
+    deps.passwords.verify(stored?.passwordHash ?? deps.passwords.dummyHash, password),
+  );
+  if (E.isLeft(ok)) return ok;
+  return E.right(ok.right && stored !== undefined ? stored.user : undefined);
+};
 
 /**
  * Email and password to a session token with scope `all`, valid `sessionTtlSeconds` from now
@@ -46,70 +50,56 @@ const checkPassword =
  *
  * @see docs/http-api.md#users-and-sessions, #audit-log
  */
-export const makeLogin =
-  (deps: LoginDeps, settings: LoginSettings) =>
-  (input: LoginRequest, meta: RequestMeta): TE.TaskEither<ApiError, Session> => {
-    const audit = auditEntry(deps, meta);
-    const recordFailure = (stored: StoredUser | undefined): TE.TaskEither<ApiError, never> =>
-      pipe(
-        inTransaction(deps.transactor)((tx) =>
-          fromPort(() =>
-            tx.audit.append(
-              audit({
-                action: 'login',
-                resourceType: 'user',
-                resourceId: stored?.user.id ?? '',
-                actorId: stored?.user.id,
-                status: 401,
-                diff: {},
-              }),
-            ),
-          ),
-        ),
-        TE.flatMap(() => TE.left(ApiErrors.unauthorized('unknown', INVALID_LOGIN_MESSAGE))),
+export const makeLogin = (deps: LoginDeps, settings: LoginSettings) => {
+  const recordFailure = async (
+    stored: StoredUser | undefined,
+    meta: RequestMeta,
+  ): Outcome<ApiError, never> => {
+    const logged = await tryTransaction(deps.transactor, (tx) => {
+      const audit = appendAudit(tx, deps, meta);
+      return audit(
+        { action: 'login', resourceType: 'user', resourceId: stored?.user.id ?? '' },
+        { actorId: stored?.user.id, status: 401, diff: {} },
       );
-    const startSession = (user: User): TE.TaskEither<ApiError, Session> => {
-      const now = deps.clock.now();
-      const credential = issueCredential('session', deps.random.bytes(CREDENTIAL_BYTES));
-      const key: ApiKey = {
-        id: deps.random.uuid() as ApiKeyId,
-        kind: 'session',
-        digest: credential.digest,
-        userId: user.id,
-        scopes: [SCOPE_ALL],
-        createdAt: now,
-        expiresAt: new Date(now.getTime() + settings.sessionTtlSeconds * 1000),
-      };
-      return pipe(
-        inTransaction(deps.transactor)((tx) =>
-          pipe(
-            fromPort(() => tx.apiKeys.insert(key)),
-            TE.flatMap(() =>
-              fromPort(() =>
-                tx.audit.append(
-                  audit({
-                    action: 'login',
-                    resourceType: 'user',
-                    resourceId: user.id,
-                    actorId: user.id,
-                    status: 201,
-                    diff: {},
-                  }),
-                ),
-              ),
-            ),
-          ),
-        ),
-        TE.map(() => ({ token: credential.token, user, expiresAt: key.expiresAt })),
-      );
-    };
-    return pipe(
-      fromPort(() => deps.users.findByEmail(input.email)),
-      TE.flatMap((stored) =>
-        pipe(
-          checkPassword(deps, input.password)(stored),
-          TE.flatMap((user) => (user === undefined ? recordFailure(stored) : startSession(user))),
-        ),
-      ),
-    );
+    });
+    return E.isLeft(logged) ? logged : E.left(ApiErrors.unauthorized('unknown', INVALID_LOGIN_MESSAGE));
   };
+
+  const startSession = (user: User, meta: RequestMeta): Outcome<ApiError, Session> => {
+    const now = deps.clock.now();
+    const credential = issueCredential('session', deps.random.bytes(CREDENTIAL_BYTES));
+    const key: ApiKey = {
+      id: deps.random.uuid() as ApiKeyId,
+      kind: 'session',
+      digest: credential.digest,
+      userId: user.id,
+      scopes: [SCOPE_ALL],
+      createdAt: now,
+      expiresAt: new Date(now.getTime() + settings.sessionTtlSeconds * 1000),
+    };
+
+    /** The session stored and the login audited, in one transaction. */
+    const insertSession = async (tx: Repositories): Outcome<ApiError, Session> => {
+      const inserted = await tryPort(() => tx.apiKeys.insert(key));
+      if (E.isLeft(inserted)) return inserted;
+      const audit = appendAudit(tx, deps, meta);
+      const logged = await audit(
+        { action: 'login', resourceType: 'user', resourceId: user.id },
+        { actorId: user.id, status: 201, diff: {} },
+      );
+      return E.isLeft(logged) ? logged : E.right({ token: credential.token, user, expiresAt: key.expiresAt });
+    };
+
+    return tryTransaction(deps.transactor, insertSession);
+  };
+
+  const login = async (input: LoginRequest, meta: RequestMeta): Outcome<ApiError, Session> => {
+    const stored = await tryPort(() => deps.users.findByEmail(input.email));
+    if (E.isLeft(stored)) return stored;
+    const user = await checkPassword(deps, input.password, stored.right);
+    if (E.isLeft(user)) return user;
+    return user.right === undefined ? recordFailure(stored.right, meta) : startSession(user.right, meta);
+  };
+
+  return asTask(login);
+};

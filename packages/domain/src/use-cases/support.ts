@@ -6,53 +6,29 @@ import { oauthError, type OAuthError } from '../errors/oauth-error.js';
 import { isStorageUnavailable } from '../errors/storage-error.js';
 import type { Repositories, Transactor } from '../ports/transactor.js';
 
+/**
+ * What every use-case step returns: plain `async` code over `Either`, no `TaskEither` combinators
+ * on the way. A use case hands the last one out as a `TaskEither` (a thunk over it).
+ */
+export type Outcome<L, A> = Promise<E.Either<L, A>>;
+
+/**
+ * A use case as transports call it: the same arguments, answered by a `TaskEither` (a thunk over
+ * `run`), so that an adapter runs it when it chooses.
+ */
+export const asTask =
+  <Args extends unknown[], L, A>(run: (...args: Args) => Outcome<L, A>) =>
+  (...args: Args): TE.TaskEither<L, A> =>
+  () =>
+    run(...args);
+
+/** `next()` once a pure check (a policy, a decoded input) has passed; a failed check is the answer. */
+export const whenAllowed = <L, A>(check: E.Either<L, unknown>, next: () => Outcome<L, A>): Outcome<L, A> =>
+  E.isLeft(check) ? Promise.resolve(check) : next();
+
 /** A port failure becomes a 503 when the database is down, else a 500 (cause logged, not sent). */
 export const portFailure = (error: unknown): ApiError =>
   isStorageUnavailable(error) ? ApiErrors.unavailable(error) : ApiErrors.internal(error);
-
-/** Calls a port without letting a rejection escape the `TaskEither`. */
-export const fromPort = <A>(call: () => Promise<A>): TE.TaskEither<ApiError, A> =>
-  TE.tryCatch(call, portFailure);
-
-/**
- * `fromPort` for use cases written as `async` code over `Either`: the same failure mapping, with
- * no `TaskEither` combinators on the way (the hot request paths use this).
- */
-export const tryPort = async <A>(call: () => Promise<A>): Promise<E.Either<ApiError, A>> => {
-  try {
-    return E.right(await call());
-  } catch (error) {
-    return E.left(portFailure(error));
-  }
-};
-
-/** Runs `work` in one transaction (rolled back on `Left`). */
-export const inTransaction =
-  (transactor: Transactor) =>
-  <A>(work: (repositories: Repositories) => TE.TaskEither<ApiError, A>): TE.TaskEither<ApiError, A> =>
-    pipe(
-      TE.tryCatch(() => transactor.run(work), portFailure),
-      TE.flatMap(TE.fromEither),
-    );
-
-/**
- * `inTransaction` for use cases written as `async` code over `Either`: commits on `Right`, rolls
- * back on `Left`; a failure of the transaction itself is mapped like any port failure.
- */
-export const tryTransaction = async <A>(
-  transactor: Transactor,
-  work: (repositories: Repositories) => Promise<E.Either<ApiError, A>>,
-): Promise<E.Either<ApiError, A>> => {
-  try {
-    return await transactor.run((repositories) => () => work(repositories));
-  } catch (error) {
-    return E.left(portFailure(error));
-  }
-};
-
-/** Lifts a pure decision into a use-case pipeline. */
-export const decide = <A>(decision: E.Either<ApiError, A>): TE.TaskEither<ApiError, A> =>
-  TE.fromEither(decision);
 
 /**
  * The OAuth flavour of `portFailure`: a database outage is `temporarily_unavailable` with 503,
@@ -66,19 +42,66 @@ export const oauthPortFailure = (error: unknown): OAuthError =>
       })
     : oauthError('server_error', 'An internal error occurred.', { cause: error });
 
-export const fromPortOAuth = <A>(call: () => Promise<A>): TE.TaskEither<OAuthError, A> =>
-  TE.tryCatch(call, oauthPortFailure);
-
-/** `fromPortOAuth` for use cases written as `async` code over `Either` (see `tryPort`). */
-export const tryPortOAuth = async <A>(call: () => Promise<A>): Promise<E.Either<OAuthError, A>> => {
+/**
+ * Calls a port without letting a rejection escape: a rejection becomes `Left(onFailure(error))`,
+ * an API error (`portFailure`) unless the caller answers in another format (`oauthPortFailure`).
+ */
+export function tryPort<A>(call: () => Promise<A>): Outcome<ApiError, A>;
+export function tryPort<L, A>(call: () => Promise<A>, onFailure: (error: unknown) => L): Outcome<L, A>;
+export async function tryPort<A>(
+  call: () => Promise<A>,
+  onFailure: (error: unknown) => unknown = portFailure,
+): Outcome<unknown, A> {
   try {
     return E.right(await call());
   } catch (error) {
-    return E.left(oauthPortFailure(error));
+    return E.left(onFailure(error));
   }
-};
+}
 
-/** Runs `work` in one transaction, for use cases that answer with OAuth errors. */
+/**
+ * Runs `work` in one transaction: commits on `Right`, rolls back on `Left`; a failure of the
+ * transaction itself is mapped by `onFailure` like any port failure.
+ */
+export function tryTransaction<A>(
+  transactor: Transactor,
+  work: (repositories: Repositories) => Outcome<ApiError, A>,
+): Outcome<ApiError, A>;
+export function tryTransaction<L, A>(
+  transactor: Transactor,
+  work: (repositories: Repositories) => Outcome<L, A>,
+  onFailure: (error: unknown) => L,
+): Outcome<L, A>;
+export async function tryTransaction<A>(
+  transactor: Transactor,
+  work: (repositories: Repositories) => Outcome<unknown, A>,
+  onFailure: (error: unknown) => unknown = portFailure,
+): Outcome<unknown, A> {
+  try {
+    return await transactor.run((repositories) => () => work(repositories));
+  } catch (error) {
+    return E.left(onFailure(error));
+  }
+}
+
+/**
+ * `tryPort(call, oauthPortFailure)` under its former name, kept only for the code exchange and
+ * refresh grants until their rework lands. New code uses `tryPort`.
+ */
+export const tryPortOAuth = <A>(call: () => Promise<A>): Outcome<OAuthError, A> =>
+  tryPort(call, oauthPortFailure);
+
+/**
+ * `tryPort(call, oauthPortFailure)` as a `TaskEither`: kept only while RFC 7591 registration is
+ * still written as a pipeline. New code uses `tryPort`.
+ */
+export const fromPortOAuth = <A>(call: () => Promise<A>): TE.TaskEither<OAuthError, A> =>
+  TE.tryCatch(call, oauthPortFailure);
+
+/**
+ * `tryTransaction(transactor, work, oauthPortFailure)` for `TaskEither` work: kept only while
+ * RFC 7591 registration is still written as a pipeline. New code uses `tryTransaction`.
+ */
 export const inOAuthTransaction =
   (transactor: Transactor) =>
   <A>(work: (repositories: Repositories) => TE.TaskEither<OAuthError, A>): TE.TaskEither<OAuthError, A> =>

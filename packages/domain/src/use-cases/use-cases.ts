@@ -8,6 +8,7 @@ import { makeGetMe } from './get-me.js';
 import { makeListAuditLogs } from './list-audit-logs.js';
 import { makeListAuthorizedApps } from './list-authorized-apps.js';
 import { makeListUsers } from './list-users.js';
+import { makeAuthenticateClient } from './oauth/authenticate-client.js';
 import { makeDecideAuthorization, makeStartAuthorization } from './oauth/authorize.js';
 import { makeIntrospectToken } from './oauth/introspect-token.js';
 import { makeRevokeToken } from './oauth/revoke-token.js';
@@ -31,37 +32,42 @@ export interface DomainSettings extends OAuthSettings, PurgeSettings {
 }
 
 /** Every use case, wired to its ports: what a transport (HTTP, MCP, CLI) is given. */
-export const makeUseCases = (ports: Ports, settings: DomainSettings) => ({
-  authenticate: makeAuthenticate(ports),
-  createFirstUser: makeCreateFirstUser(ports, settings),
-  needsSetup: makeNeedsSetup(ports),
-  createUser: makeCreateUser(ports),
-  listUsers: makeListUsers(ports),
-  login: makeLogin(ports, settings),
-  logout: makeLogout(ports),
-  getMe: makeGetMe(),
-  listAuditLogs: makeListAuditLogs(ports),
-  createApp: makeCreateApp(ports, settings),
-  updateApp: makeUpdateApp(ports, settings),
-  deleteApp: makeDeleteApp(ports),
-  getApp: makeGetApp(ports),
-  listApps: makeListApps(ports),
-  createAppSecret: makeCreateAppSecret(ports),
-  listAppSecrets: makeListAppSecrets(ports),
-  deleteAppSecret: makeDeleteAppSecret(ports),
-  startAuthorization: makeStartAuthorization(ports, settings),
-  decideAuthorization: makeDecideAuthorization(ports, settings),
-  token: makeTokenEndpoint(ports, settings),
-  revokeToken: makeRevokeToken(ports),
-  introspectToken: makeIntrospectToken(ports),
-  revokeUserGrantsForClient: makeRevokeUserGrantsForClient(ports),
-  registerClient: makeRegisterClient(ports, settings),
-  authenticateRegistration: makeAuthenticateRegistration(ports),
-  updateClientRegistration: makeUpdateClientRegistration(ports, settings),
-  deleteClientRegistration: makeDeleteClientRegistration(ports),
-  abandonedClients: makePurgeAbandonedClients(ports, settings),
-  listAuthorizedApps: makeListAuthorizedApps(ports),
-  ping: () => ports.health.ping(),
-});
+export const makeUseCases = (ports: Ports, settings: DomainSettings) => {
+  // One for the token, revocation and introspection endpoints: it remembers when the use of each
+  // client secret was last recorded (at most once a minute per secret, docs/http-api.md#apps).
+  const authenticateClient = makeAuthenticateClient(ports);
+  return {
+    authenticate: makeAuthenticate(ports),
+    createFirstUser: makeCreateFirstUser(ports, settings),
+    needsSetup: makeNeedsSetup(ports),
+    createUser: makeCreateUser(ports),
+    listUsers: makeListUsers(ports),
+    login: makeLogin(ports, settings),
+    logout: makeLogout(ports),
+    getMe: makeGetMe(),
+    listAuditLogs: makeListAuditLogs(ports),
+    createApp: makeCreateApp(ports, settings),
+    updateApp: makeUpdateApp(ports, settings),
+    deleteApp: makeDeleteApp(ports),
+    getApp: makeGetApp(ports),
+    listApps: makeListApps(ports),
+    createAppSecret: makeCreateAppSecret(ports),
+    listAppSecrets: makeListAppSecrets(ports),
+    deleteAppSecret: makeDeleteAppSecret(ports),
+    startAuthorization: makeStartAuthorization(ports, settings),
+    decideAuthorization: makeDecideAuthorization(ports, settings),
+    token: makeTokenEndpoint(ports, settings, authenticateClient),
+    revokeToken: makeRevokeToken(ports, authenticateClient),
+    introspectToken: makeIntrospectToken(ports, authenticateClient),
+    revokeUserGrantsForClient: makeRevokeUserGrantsForClient(ports),
+    registerClient: makeRegisterClient(ports, settings),
+    authenticateRegistration: makeAuthenticateRegistration(ports),
+    updateClientRegistration: makeUpdateClientRegistration(ports, settings),
+    deleteClientRegistration: makeDeleteClientRegistration(ports),
+    purgeAbandonedClients: makePurgeAbandonedClients(ports, settings),
+    listAuthorizedApps: makeListAuthorizedApps(ports),
+    ping: () => ports.health.ping(),
+  };
+};
 
 export type UseCases = ReturnType<typeof makeUseCases>;

@@ -1,16 +1,16 @@
 import * as E from 'fp-ts/lib/Either.js';
-import { pipe } from 'fp-ts/lib/function.js';
-import * as TE from 'fp-ts/lib/TaskEither.js';
 import { ApiErrors, type ApiError } from '../../errors/api-error.js';
 import type { Principal } from '../../model/api-key.js';
-import type { RequestMeta } from '../../model/audit.js';
+import type { AuditDiff, RequestMeta } from '../../model/audit.js';
 import type { ClientId, ClientSecret, ClientSecretId, OAuthClient } from '../../model/client.js';
 import { CREDENTIAL_BYTES, issueCredential, truncateSecret } from '../../model/credential.js';
 import type { Ports } from '../../ports/index.js';
+import type { Repositories } from '../../ports/transactor.js';
+import { appendAudit } from '../audit-entry.js';
 import { requireOwner } from '../policy.js';
-import { decide, fromPort, inTransaction } from '../support.js';
-import { appNotFound, requireOwnerManaged } from './app-rules.js';
-import { appendAudit, loadClient } from './manage-apps.js';
+import { asTask, tryPort, tryTransaction, whenAllowed, type Outcome } from '../support.js';
+import { appNotFound } from './app-rules.js';
+import { loadOwnerManaged } from './manage-apps.js';
 
 type SecretDeps = Pick<Ports, 'clients' | 'clientSecrets' | 'transactor' | 'clock' | 'random'>;
 
@@ -31,120 +31,100 @@ const requireConfidential = (client: OAuthClient): E.Either<ApiError, OAuthClien
 /**
  * An owner issues a client secret; the full value is in the answer only (docs/http-api.md#apps, #credentials-at-rest).
  */
-export const makeCreateAppSecret =
-  (deps: SecretDeps) =>
-  (principal: Principal, appId: ClientId, meta: RequestMeta): TE.TaskEither<ApiError, IssuedClientSecret> =>
-    pipe(
-      decide(requireOwner(principal)),
-      TE.flatMap(() =>
-        inTransaction(deps.transactor)((tx) =>
-          pipe(
-            loadClient(tx)(appId),
-            TE.flatMap((client) => decide(E.flatMap(requireOwnerManaged(client), requireConfidential))),
-            TE.map((client) => {
-              const credential = issueCredential('clientSecret', deps.random.bytes(CREDENTIAL_BYTES));
-              const secret: ClientSecret = {
-                id: deps.random.uuid() as ClientSecretId,
-                clientId: client.id,
-                digest: credential.digest,
-                displaySuffix: truncateSecret(credential.token),
-                createdAt: deps.clock.now(),
-              };
-              return { secret, token: credential.token };
-            }),
-            TE.tap(({ secret }) =>
-              pipe(
-                fromPort(() => tx.clientSecrets.insert(secret)),
-                TE.flatMap((result) =>
-                  result === 'inserted' ? TE.right(undefined) : TE.left(appNotFound()),
-                ),
-              ),
-            ),
-            TE.tap(({ secret }) =>
-              appendAudit(
-                tx,
-                deps,
-                meta,
-              )({
-                action: 'create',
-                resourceType: 'oauth2_provider_app_secret',
-                resourceId: secret.id,
-                actorId: principal.user.id,
-                status: 201,
-                diff: { app_id: { new: appId }, client_secret_truncated: { new: secret.displaySuffix } },
-              }),
-            ),
-          ),
-        ),
-      ),
-    );
+export const makeCreateAppSecret = (deps: SecretDeps) => {
+  const newSecret = (client: OAuthClient): IssuedClientSecret => {
+    const credential = issueCredential('clientSecret', deps.random.bytes(CREDENTIAL_BYTES));
+    const secret: ClientSecret = {
+      id: deps.random.uuid() as ClientSecretId,
+      clientId: client.id,
+      digest: credential.digest,
+      displaySuffix: truncateSecret(credential.token),
+      createdAt: deps.clock.now(),
+    };
+    return { secret, token: credential.token };
+  };
+
+  const create = (principal: Principal, appId: ClientId, meta: RequestMeta) => {
+    /** The secret stored and its creation audited, in one transaction. */
+    const issue = async (tx: Repositories): Outcome<ApiError, IssuedClientSecret> => {
+      const managed = await loadOwnerManaged(tx, appId);
+      const client = E.flatMap(managed, requireConfidential);
+      if (E.isLeft(client)) return client;
+      const issued = newSecret(client.right);
+      const { secret } = issued;
+      const inserted = await tryPort(() => tx.clientSecrets.insert(secret));
+      if (E.isLeft(inserted)) return inserted;
+      if (inserted.right !== 'inserted') return E.left(appNotFound());
+      const audit = appendAudit(tx, deps, meta);
+      const logged = await audit(
+        { action: 'create', resourceType: 'oauth2_provider_app_secret', resourceId: secret.id },
+        {
+          actorId: principal.user.id,
+          status: 201,
+          diff: { app_id: { new: appId }, client_secret_truncated: { new: secret.displaySuffix } },
+        },
+      );
+      return E.isLeft(logged) ? logged : E.right(issued);
+    };
+
+    return whenAllowed(requireOwner(principal), () => tryTransaction(deps.transactor, issue));
+  };
+
+  return asTask(create);
+};
 
 /** An owner lists an app's secrets, oldest first, truncated (docs/http-api.md#apps). */
-export const makeListAppSecrets =
-  (deps: Pick<Ports, 'clients' | 'clientSecrets'>) =>
-  (principal: Principal, appId: ClientId): TE.TaskEither<ApiError, ClientSecret[]> =>
-    pipe(
-      decide(requireOwner(principal)),
-      TE.flatMap(() => loadClient(deps)(appId)),
-      TE.flatMap((client) => decide(requireOwnerManaged(client))),
-      TE.flatMap(() => fromPort(() => deps.clientSecrets.listForClient(appId))),
-    );
+export const makeListAppSecrets = (deps: Pick<Ports, 'clients' | 'clientSecrets'>) => {
+  const listManaged = async (appId: ClientId): Outcome<ApiError, ClientSecret[]> => {
+    const client = await loadOwnerManaged(deps, appId);
+    return E.isLeft(client) ? client : tryPort(() => deps.clientSecrets.listForClient(appId));
+  };
+  const list = (principal: Principal, appId: ClientId): Outcome<ApiError, ClientSecret[]> =>
+    whenAllowed(requireOwner(principal), () => listManaged(appId));
+  return asTask(list);
+};
 
 /**
  * An owner deletes a secret: it stops authenticating at once. Tokens obtained with it live on
  * unless `revokeTokens`, so that rotating a secret does not sign every user out (docs/http-api.md#apps).
  */
-export const makeDeleteAppSecret =
-  (deps: SecretDeps & Pick<Ports, 'apiKeys'>) =>
-  (
+export const makeDeleteAppSecret = (deps: SecretDeps & Pick<Ports, 'apiKeys'>) => {
+  /** The access and refresh tokens obtained with the secret, revoked; how many. */
+  const revokeObtainedWith = (tx: Repositories, secretId: ClientSecretId): Outcome<ApiError, number> =>
+    tryPort(async () => {
+      const now = deps.clock.now();
+      const access = await tx.apiKeys.revokeObtainedWithSecret(secretId, now);
+      const refresh = await tx.refreshTokens.revokeObtainedWithSecret(secretId, now);
+      return access + refresh;
+    });
+
+  const deleteSecret = (
     principal: Principal,
     appId: ClientId,
     secretId: ClientSecretId,
     revokeTokens: boolean,
     meta: RequestMeta,
-  ): TE.TaskEither<ApiError, void> =>
-    pipe(
-      decide(requireOwner(principal)),
-      TE.flatMap(() =>
-        inTransaction(deps.transactor)((tx) =>
-          pipe(
-            loadClient(tx)(appId),
-            TE.flatMap((client) => decide(requireOwnerManaged(client))),
-            // Revoke before deleting: deleting the secret unlinks the tokens from it.
-            TE.flatMap(() =>
-              revokeTokens
-                ? fromPort(async () => {
-                    const now = deps.clock.now();
-                    const access = await tx.apiKeys.revokeObtainedWithSecret(secretId, now);
-                    const refresh = await tx.refreshTokens.revokeObtainedWithSecret(secretId, now);
-                    return access + refresh;
-                  })
-                : TE.right(0),
-            ),
-            TE.flatMap((revoked) =>
-              pipe(
-                fromPort(() => tx.clientSecrets.delete(appId, secretId)),
-                TE.flatMap((deleted) => (deleted ? TE.right(revoked) : TE.left(secretNotFound()))),
-              ),
-            ),
-            TE.flatMap((revoked) =>
-              appendAudit(
-                tx,
-                deps,
-                meta,
-              )({
-                action: 'delete',
-                resourceType: 'oauth2_provider_app_secret',
-                resourceId: secretId,
-                actorId: principal.user.id,
-                status: 204,
-                diff: {
-                  app_id: { old: appId },
-                  ...(revokeTokens ? { revoked_tokens: { new: revoked } } : {}),
-                },
-              }),
-            ),
-          ),
-        ),
-      ),
-    );
+  ) => {
+    /** The secret deleted (its tokens first revoked when asked) and the deletion audited, in one transaction. */
+    const remove = async (tx: Repositories): Outcome<ApiError, void> => {
+      const client = await loadOwnerManaged(tx, appId);
+      if (E.isLeft(client)) return client;
+      // Revoke before deleting: deleting the secret unlinks the tokens from it.
+      const revoked = revokeTokens ? await revokeObtainedWith(tx, secretId) : E.right(0);
+      if (E.isLeft(revoked)) return revoked;
+      const deleted = await tryPort(() => tx.clientSecrets.delete(appId, secretId));
+      if (E.isLeft(deleted)) return deleted;
+      if (!deleted.right) return E.left(secretNotFound());
+      const revokedTokens: AuditDiff = revokeTokens ? { revoked_tokens: { new: revoked.right } } : {};
+      const audit = appendAudit(tx, deps, meta);
+      return audit(
+        { action: 'delete', resourceType: 'oauth2_provider_app_secret', resourceId: secretId },
+        { actorId: principal.user.id, status: 204, diff: { app_id: { old: appId }, ...revokedTokens } },
+      );
+    };
+
+    return whenAllowed(requireOwner(principal), () => tryTransaction(deps.transactor, remove));
+  };
+
+  return asTask(deleteSecret);
+};

@@ -1,12 +1,11 @@
 import * as E from 'fp-ts/lib/Either.js';
-import * as TE from 'fp-ts/lib/TaskEither.js';
 import { oauthError, type OAuthError } from '../../errors/oauth-error.js';
 import type { ClientId, ClientSecretId, OAuthClient, TokenEndpointAuthMethod } from '../../model/client.js';
 import { credentialDigest, digestsEqual, type CredentialDigest } from '../../model/credential.js';
 import { Uuid } from '../../model/ids.js';
 import type { Ports } from '../../ports/index.js';
 import type { SecretWithClient } from '../../ports/client-repository.js';
-import { tryPortOAuth } from '../support.js';
+import { asTask, oauthPortFailure, tryPort, type Outcome } from '../support.js';
 
 /**
  * The client credentials of a token, revocation or introspection request, as the HTTP adapter
@@ -25,8 +24,8 @@ export interface AuthenticatedClient {
   readonly secretId?: ClientSecretId;
 }
 
-const invalidClient = (detail: string): OAuthError =>
-  oauthError('invalid_client', 'Client authentication failed.', { detail });
+const invalidClient = (logDetail: string): OAuthError =>
+  oauthError('invalid_client', 'Client authentication failed.', { logDetail });
 
 /** Which client a request says it is, and how it proves it. */
 export interface ClientClaim {
@@ -121,7 +120,7 @@ export const makeAuthenticateClient = (deps: Pick<Ports, 'clients' | 'clientSecr
     claim: ClientClaim,
   ): Promise<E.Either<OAuthError, OAuthClient | undefined>> =>
     Uuid.is(claim.clientId)
-      ? tryPortOAuth(() => deps.clients.findById(claim.clientId.toLowerCase() as ClientId))
+      ? tryPort(() => deps.clients.findById(claim.clientId.toLowerCase() as ClientId), oauthPortFailure)
       : E.right(undefined);
 
   /** Why a request's client is not authenticated: the slow path, taken only on failure. */
@@ -148,7 +147,7 @@ export const makeAuthenticateClient = (deps: Pick<Ports, 'clients' | 'clientSecr
   ): Promise<E.Either<OAuthError, AuthenticatedClient>> => {
     const digest = credentialDigest('clientSecret', secret);
     if (digest === undefined) return explainFailure(claim, 'malformed client secret');
-    const found = await tryPortOAuth(() => deps.clientSecrets.findWithClient(digest));
+    const found = await tryPort(() => deps.clientSecrets.findWithClient(digest), oauthPortFailure);
     if (E.isLeft(found)) return found;
     const checked = checkSecretClaim(claim, digest, found.right);
     if (E.isLeft(checked)) return explainFailure(claim, 'wrong client secret');
@@ -156,13 +155,14 @@ export const makeAuthenticateClient = (deps: Pick<Ports, 'clients' | 'clientSecr
     return checked;
   };
 
-  return (presented: PresentedClientCredentials): TE.TaskEither<OAuthError, AuthenticatedClient> =>
-    () => {
-      const claimed = claimedAuthentication(presented);
-      if (E.isLeft(claimed)) return Promise.resolve(claimed);
-      const claim = claimed.right;
-      return claim.secret === undefined ? publicClient(claim) : confidentialClient(claim, claim.secret);
-    };
+  const authenticate = (presented: PresentedClientCredentials): Outcome<OAuthError, AuthenticatedClient> => {
+    const claimed = claimedAuthentication(presented);
+    if (E.isLeft(claimed)) return Promise.resolve(claimed);
+    const claim = claimed.right;
+    return claim.secret === undefined ? publicClient(claim) : confidentialClient(claim, claim.secret);
+  };
+
+  return asTask(authenticate);
 };
 
 export type AuthenticateClient = ReturnType<typeof makeAuthenticateClient>;

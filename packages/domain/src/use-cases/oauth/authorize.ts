@@ -1,5 +1,4 @@
 import * as E from 'fp-ts/lib/Either.js';
-import type * as TE from 'fp-ts/lib/TaskEither.js';
 import type { ApiError } from '../../errors/api-error.js';
 import type { OAuthErrorCode } from '../../errors/oauth-error.js';
 import type { Principal } from '../../model/api-key.js';
@@ -15,7 +14,7 @@ import type { RequestMeta } from '../../model/audit.js';
 import type { Ports } from '../../ports/index.js';
 import type { Repositories } from '../../ports/transactor.js';
 import { auditEntry } from '../audit-entry.js';
-import { tryPort, tryTransaction } from '../support.js';
+import { asTask, tryPort, tryTransaction, type Outcome } from '../support.js';
 import { checkAuthorizeText } from './authorize-text.js';
 import { resolveScope } from './scopes.js';
 import {
@@ -186,7 +185,7 @@ export const makeStartAuthorization = (
     target: Target,
     problem: RequestProblem,
     session: Principal,
-  ): Promise<E.Either<ApiError, AuthorizeOutcome>> => {
+  ): Outcome<ApiError, AuthorizeOutcome> => {
     const approvedBefore = target.client.dynamicallyRegistered
       ? await tryPort(() => deps.grants.hasApproved(session.user.id, target.client.id))
       : E.right(true);
@@ -205,7 +204,7 @@ export const makeStartAuthorization = (
    * `MAX_PENDING_AUTHORIZATIONS_PER_SESSION` in the same transaction: each consent page a session
    * opens holds a row for ten minutes, and nothing else bounds how many it opens.
    */
-  const storePending = (pending: PendingAuthorization): Promise<E.Either<ApiError, number>> =>
+  const storePending = (pending: PendingAuthorization): Outcome<ApiError, number> =>
     tryTransaction(deps.transactor, async (tx) => {
       const inserted = await tryPort(() => tx.pendingAuthorizations.insert(pending));
       if (E.isLeft(inserted)) return inserted;
@@ -218,7 +217,7 @@ export const makeStartAuthorization = (
     target: Target,
     request: ValidRequest,
     session: Principal,
-  ): Promise<E.Either<ApiError, AuthorizeOutcome>> => {
+  ): Outcome<ApiError, AuthorizeOutcome> => {
     const now = deps.clock.now();
     const requestId = issueCredential('consent', deps.random.bytes(CREDENTIAL_BYTES));
     const csrf = issueCredential('csrf', deps.random.bytes(CREDENTIAL_BYTES));
@@ -266,7 +265,7 @@ export const makeStartAuthorization = (
   const start = async (
     params: AuthorizeParams,
     session: Principal | undefined,
-  ): Promise<E.Either<ApiError, AuthorizeOutcome>> => {
+  ): Outcome<ApiError, AuthorizeOutcome> => {
     const target = await findTarget(deps, params);
     if (E.isLeft(target)) return target;
     if (E.isLeft(target.right)) return E.right({ kind: 'error_page', reason: target.right.left });
@@ -282,12 +281,7 @@ export const makeStartAuthorization = (
       : consent(target.right.right, checked.right, session);
   };
 
-  return (
-      params: AuthorizeParams,
-      session: Principal | undefined,
-    ): TE.TaskEither<ApiError, AuthorizeOutcome> =>
-    () =>
-      start(params, session);
+  return asTask(start);
 };
 
 export interface ConsentAnswer {
@@ -353,7 +347,7 @@ export const makeDecideAuthorization = (
     meta: RequestMeta,
     pending: PendingAuthorization,
     grantId: GrantId | undefined,
-  ): Promise<E.Either<ApiError, void>> =>
+  ): Outcome<ApiError, void> =>
     tryPort(() =>
       tx.audit.append(
         auditEntry(
@@ -382,7 +376,7 @@ export const makeDecideAuthorization = (
     client: OAuthClient,
     meta: RequestMeta,
     now: Date,
-  ): Promise<E.Either<ApiError, ConsentOutcome>> => {
+  ): Outcome<ApiError, ConsentOutcome> => {
     const grant: Grant = {
       id: deps.random.uuid() as GrantId,
       clientId: client.id,
@@ -423,7 +417,7 @@ export const makeDecideAuthorization = (
     answer: ConsentAnswer,
     meta: RequestMeta,
     now: Date,
-  ): Promise<E.Either<ApiError, ConsentOutcome>> => {
+  ): Outcome<ApiError, ConsentOutcome> => {
     const taken = await tryPort(() => tx.pendingAuthorizations.take(pending.digest));
     if (E.isLeft(taken)) return taken;
     // Single use: a second answer to the same form finds it gone.
@@ -447,7 +441,7 @@ export const makeDecideAuthorization = (
     answer: ConsentAnswer,
     session: Principal,
     meta: RequestMeta,
-  ): Promise<E.Either<ApiError, ConsentOutcome>> => {
+  ): Outcome<ApiError, ConsentOutcome> => {
     const now = deps.clock.now();
     const digest = answer.requestId === undefined ? undefined : credentialDigest('consent', answer.requestId);
     const found =
@@ -461,13 +455,7 @@ export const makeDecideAuthorization = (
     return tryTransaction(deps.transactor, (tx) => answerPending(tx, pending, answer, meta, now));
   };
 
-  return (
-      answer: ConsentAnswer,
-      session: Principal,
-      meta: RequestMeta,
-    ): TE.TaskEither<ApiError, ConsentOutcome> =>
-    () =>
-      decide(answer, session, meta);
+  return asTask(decide);
 };
 
 /** Appends response parameters to a redirect URI, keeping its own query (RFC 6749 §4.1.2). */

@@ -27,8 +27,8 @@ export interface AuthorizationCodeGrant {
   readonly resource?: string;
 }
 
-const badCode = (detail: string): OAuthError =>
-  oauthError('invalid_grant', 'The authorization code is invalid, expired or already used.', { detail });
+const badCode = (logDetail: string): OAuthError =>
+  oauthError('invalid_grant', 'The authorization code is invalid, expired or already used.', { logDetail });
 
 /**
  * Everything that must hold before the code is touched (docs/http-api.md#token): a request that fails here

@@ -1,18 +1,19 @@
 import * as E from 'fp-ts/lib/Either.js';
-import type * as TE from 'fp-ts/lib/TaskEither.js';
 import { oauthError, type OAuthError } from '../../errors/oauth-error.js';
 import type { ClientId } from '../../model/client.js';
-import { credentialDigest, credentialKindOf } from '../../model/credential.js';
+import type { ApiKey } from '../../model/api-key.js';
+import type { RefreshToken } from '../../model/authorization.js';
 import { isGrantLive } from '../../model/grant.js';
 import type { UserId } from '../../model/ids.js';
 import type { User } from '../../model/user.js';
 import type { Ports } from '../../ports/index.js';
-import { tryPortOAuth } from '../support.js';
-import {
-  makeAuthenticateClient,
-  type AuthenticatedClient,
-  type PresentedClientCredentials,
+import { asTask, oauthPortFailure, tryPort, type Outcome } from '../support.js';
+import type {
+  AuthenticateClient,
+  AuthenticatedClient,
+  PresentedClientCredentials,
 } from './authenticate-client.js';
+import { findPresentedToken } from './presented-token.js';
 
 export interface IntrospectionRequest {
   readonly credentials: PresentedClientCredentials;
@@ -56,65 +57,56 @@ const seconds = (date: Date): number => Math.floor(date.getTime() / 1000);
  */
 export const makeIntrospectToken = (
   deps: Pick<Ports, 'clients' | 'clientSecrets' | 'apiKeys' | 'refreshTokens' | 'grants' | 'users' | 'clock'>,
+  authenticateClient: AuthenticateClient,
 ) => {
-  const authenticateClient = makeAuthenticateClient(deps);
-
   const mayInspect = (caller: AuthenticatedClient, owner: ClientId): boolean =>
     owner === caller.client.id || (caller.client.introspectAny && !caller.client.dynamicallyRegistered);
 
-  /** The live facts of an access or refresh token, or `undefined` for anything else. */
-  const liveFacts = async (
-    token: string,
+  /** An access token's facts while it is neither revoked nor expired. */
+  const liveAccessToken = (key: ApiKey, now: Date): E.Either<never, TokenFacts | undefined> =>
+    key.clientId !== undefined && key.revokedAt === undefined && key.expiresAt.getTime() > now.getTime()
+      ? E.right({
+          clientId: key.clientId,
+          userId: key.userId,
+          scopes: key.scopes,
+          audience: key.audience,
+          createdAt: key.createdAt,
+          expiresAt: key.expiresAt,
+        })
+      : NOTHING;
+
+  /** A refresh token's facts while it is current (neither revoked, rotated nor expired) and its grant live. */
+  const liveRefreshToken = async (
+    token: RefreshToken,
     now: Date,
-  ): Promise<E.Either<OAuthError, TokenFacts | undefined>> => {
-    const kind = credentialKindOf(token);
-    if (kind === 'access') {
-      const digest = credentialDigest('access', token);
-      if (digest === undefined) return NOTHING;
-      const found = await tryPortOAuth(() => deps.apiKeys.findByDigest(digest));
-      if (E.isLeft(found)) return found;
-      const key = found.right;
-      return key?.kind === 'access' &&
-        key.clientId !== undefined &&
-        key.revokedAt === undefined &&
-        key.expiresAt.getTime() > now.getTime()
-        ? E.right({
-            clientId: key.clientId,
-            userId: key.userId,
-            scopes: key.scopes,
-            audience: key.audience,
-            createdAt: key.createdAt,
-            expiresAt: key.expiresAt,
-          })
-        : NOTHING;
-    }
-    if (kind === 'refresh') {
-      const digest = credentialDigest('refresh', token);
-      if (digest === undefined) return NOTHING;
-      const found = await tryPortOAuth(() => deps.refreshTokens.findByDigest(digest));
-      if (E.isLeft(found)) return found;
-      const stored = found.right;
-      if (
-        stored === undefined ||
-        stored.revokedAt !== undefined ||
-        stored.rotatedAt !== undefined ||
-        stored.expiresAt.getTime() <= now.getTime()
-      )
-        return NOTHING;
-      const grant = await tryPortOAuth(() => deps.grants.findById(stored.grantId));
-      if (E.isLeft(grant)) return grant;
-      return grant.right !== undefined && isGrantLive(grant.right, now)
-        ? E.right({
-            clientId: stored.clientId,
-            userId: stored.userId,
-            scopes: stored.scopes,
-            audience: stored.resource,
-            createdAt: stored.createdAt,
-            expiresAt: stored.expiresAt,
-          })
-        : NOTHING;
-    }
-    return NOTHING;
+  ): Outcome<OAuthError, TokenFacts | undefined> => {
+    if (
+      token.revokedAt !== undefined ||
+      token.rotatedAt !== undefined ||
+      token.expiresAt.getTime() <= now.getTime()
+    )
+      return NOTHING;
+    const grant = await tryPort(() => deps.grants.findById(token.grantId), oauthPortFailure);
+    if (E.isLeft(grant)) return grant;
+    return grant.right !== undefined && isGrantLive(grant.right, now)
+      ? E.right({
+          clientId: token.clientId,
+          userId: token.userId,
+          scopes: token.scopes,
+          audience: token.resource,
+          createdAt: token.createdAt,
+          expiresAt: token.expiresAt,
+        })
+      : NOTHING;
+  };
+
+  /** The live facts of an access or refresh token, or `undefined` for anything else. */
+  const liveFacts = async (token: string, now: Date): Outcome<OAuthError, TokenFacts | undefined> => {
+    const found = await findPresentedToken(deps, token);
+    if (E.isLeft(found)) return found;
+    const stored = found.right;
+    if (stored === undefined) return NOTHING;
+    return stored.kind === 'access' ? liveAccessToken(stored.key, now) : liveRefreshToken(stored.token, now);
   };
 
   /** The RFC 7662 answer for live facts and the user they belong to (gone: inactive). */
@@ -133,21 +125,20 @@ export const makeIntrospectToken = (
           tokenType: 'Bearer',
         };
 
-  // Plain `async` code over `Either` rather than a `TaskEither` pipeline: this runs on every
-  // introspection request, and the combinators cost more than the lookups themselves.
-  return (request: IntrospectionRequest): TE.TaskEither<OAuthError, Introspection> =>
-    async () => {
-      const caller = await authenticateClient(request.credentials)();
-      if (E.isLeft(caller)) return caller;
-      if (caller.right.client.clientType !== 'confidential')
-        return E.left(oauthError('invalid_client', 'Introspection is for confidential clients.'));
-      if (request.token === undefined)
-        return E.left(oauthError('invalid_request', 'The token parameter is missing.'));
-      const facts = await liveFacts(request.token, deps.clock.now());
-      if (E.isLeft(facts)) return facts;
-      if (facts.right === undefined || !mayInspect(caller.right, facts.right.clientId)) return ACTIVE_FALSE;
-      const found = facts.right;
-      const user = await tryPortOAuth(() => deps.users.findById(found.userId));
-      return E.isLeft(user) ? user : E.right(describe(found, user.right));
-    };
+  const introspect = async (request: IntrospectionRequest): Outcome<OAuthError, Introspection> => {
+    const caller = await authenticateClient(request.credentials)();
+    if (E.isLeft(caller)) return caller;
+    if (caller.right.client.clientType !== 'confidential')
+      return E.left(oauthError('invalid_client', 'Introspection is for confidential clients.'));
+    if (request.token === undefined)
+      return E.left(oauthError('invalid_request', 'The token parameter is missing.'));
+    const facts = await liveFacts(request.token, deps.clock.now());
+    if (E.isLeft(facts)) return facts;
+    if (facts.right === undefined || !mayInspect(caller.right, facts.right.clientId)) return ACTIVE_FALSE;
+    const found = facts.right;
+    const user = await tryPort(() => deps.users.findById(found.userId), oauthPortFailure);
+    return E.isLeft(user) ? user : E.right(describe(found, user.right));
+  };
+
+  return asTask(introspect);
 };

@@ -22,8 +22,8 @@ export interface RefreshTokenGrant {
   readonly resource?: string;
 }
 
-const badRefresh = (detail: string): OAuthError =>
-  oauthError('invalid_grant', 'The refresh token is invalid, expired or revoked.', { detail });
+const badRefresh = (logDetail: string): OAuthError =>
+  oauthError('invalid_grant', 'The refresh token is invalid, expired or revoked.', { logDetail });
 
 interface Checked {
   readonly token: RefreshToken;

@@ -1,15 +1,16 @@
 import * as E from 'fp-ts/lib/Either.js';
-import type * as TE from 'fp-ts/lib/TaskEither.js';
 import { oauthError, type OAuthError } from '../../errors/oauth-error.js';
 import type { RequestMeta } from '../../model/audit.js';
-import { credentialDigest, credentialKindOf } from '../../model/credential.js';
+import type { ApiKey } from '../../model/api-key.js';
+import type { RefreshToken } from '../../model/authorization.js';
 import type { Ports } from '../../ports/index.js';
-import { tryPortOAuth } from '../support.js';
-import {
-  makeAuthenticateClient,
-  type AuthenticatedClient,
-  type PresentedClientCredentials,
+import { asTask, oauthPortFailure, tryPort, type Outcome } from '../support.js';
+import type {
+  AuthenticateClient,
+  AuthenticatedClient,
+  PresentedClientCredentials,
 } from './authenticate-client.js';
+import { findPresentedToken } from './presented-token.js';
 import { revokeGrantAudited } from './revoke-grant.js';
 
 const DONE: E.Either<never, void> = E.right(undefined);
@@ -31,52 +32,48 @@ export const makeRevokeToken = (
     Ports,
     'clients' | 'clientSecrets' | 'apiKeys' | 'refreshTokens' | 'transactor' | 'clock' | 'random'
   >,
+  authenticateClient: AuthenticateClient,
 ) => {
-  const authenticateClient = makeAuthenticateClient(deps);
+  /** An access token is revoked alone. */
+  const revokeAccessToken = async (key: ApiKey): Outcome<OAuthError, void> => {
+    const revoked = await tryPort(() => deps.apiKeys.revoke(key.id, deps.clock.now()), oauthPortFailure);
+    return E.isLeft(revoked) ? revoked : DONE;
+  };
+
+  /** A refresh token is revoked with its grant, and so with every token of that grant. */
+  const revokeRefreshToken = async (token: RefreshToken, meta: RequestMeta): Outcome<OAuthError, void> => {
+    const revokeGrant = revokeGrantAudited(deps, meta);
+    const revoked = await revokeGrant({
+      grantId: token.grantId,
+      status: 200,
+      diff: { client_id: { old: token.clientId }, reason: { new: 'refresh_token_revoked' } },
+    })();
+    return E.isLeft(revoked) ? revoked : DONE;
+  };
 
   /** Revokes `token` if it is an access or refresh token of `client`; anything else is a no-op. */
   const revokeFor = async (
     client: AuthenticatedClient,
     meta: RequestMeta,
     token: string,
-  ): Promise<E.Either<OAuthError, void>> => {
-    const kind = credentialKindOf(token);
-    if (kind === 'access') {
-      const digest = credentialDigest('access', token);
-      if (digest === undefined) return DONE;
-      const found = await tryPortOAuth(() => deps.apiKeys.findByDigest(digest));
-      if (E.isLeft(found)) return found;
-      const key = found.right;
-      if (key?.kind !== 'access' || key.clientId !== client.client.id) return DONE;
-      const revoked = await tryPortOAuth(() => deps.apiKeys.revoke(key.id, deps.clock.now()));
-      return E.isLeft(revoked) ? revoked : DONE;
-    }
-    if (kind === 'refresh') {
-      const digest = credentialDigest('refresh', token);
-      if (digest === undefined) return DONE;
-      const found = await tryPortOAuth(() => deps.refreshTokens.findByDigest(digest));
-      if (E.isLeft(found)) return found;
-      const stored = found.right;
-      if (stored?.clientId !== client.client.id) return DONE;
-      const revoked = await revokeGrantAudited(
-        deps,
-        meta,
-      )({
-        grantId: stored.grantId,
-        status: 200,
-        diff: { client_id: { old: stored.clientId }, reason: { new: 'refresh_token_revoked' } },
-      })();
-      return E.isLeft(revoked) ? revoked : DONE;
-    }
+  ): Outcome<OAuthError, void> => {
+    const found = await findPresentedToken(deps, token);
+    if (E.isLeft(found)) return found;
+    const stored = found.right;
+    if (stored?.kind === 'access' && stored.key.clientId === client.client.id)
+      return revokeAccessToken(stored.key);
+    if (stored?.kind === 'refresh' && stored.token.clientId === client.client.id)
+      return revokeRefreshToken(stored.token, meta);
     return DONE;
   };
 
-  return (request: RevocationRequest): TE.TaskEither<OAuthError, void> =>
-    async () => {
-      const client = await authenticateClient(request.credentials)();
-      if (E.isLeft(client)) return client;
-      if (request.token === undefined)
-        return E.left(oauthError('invalid_request', 'The token parameter is missing.'));
-      return revokeFor(client.right, request.meta, request.token);
-    };
+  const revoke = async (request: RevocationRequest): Outcome<OAuthError, void> => {
+    const client = await authenticateClient(request.credentials)();
+    if (E.isLeft(client)) return client;
+    if (request.token === undefined)
+      return E.left(oauthError('invalid_request', 'The token parameter is missing.'));
+    return revokeFor(client.right, request.meta, request.token);
+  };
+
+  return asTask(revoke);
 };

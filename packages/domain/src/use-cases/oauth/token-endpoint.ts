@@ -3,10 +3,10 @@ import * as TE from 'fp-ts/lib/TaskEither.js';
 import { oauthError, type OAuthError } from '../../errors/oauth-error.js';
 import type { RequestMeta } from '../../model/audit.js';
 import type { Ports } from '../../ports/index.js';
-import {
-  makeAuthenticateClient,
-  type AuthenticatedClient,
-  type PresentedClientCredentials,
+import type {
+  AuthenticateClient,
+  AuthenticatedClient,
+  PresentedClientCredentials,
 } from './authenticate-client.js';
 import { makeExchangeAuthorizationCode, type AuthorizationCodeGrant } from './exchange-authorization-code.js';
 import type { TokenResponse } from './issue-tokens.js';
@@ -61,8 +61,8 @@ export const makeTokenEndpoint = (
     'clients' | 'clientSecrets' | 'codes' | 'refreshTokens' | 'grants' | 'transactor' | 'clock' | 'random'
   >,
   settings: OAuthSettings,
+  authenticateClient: AuthenticateClient,
 ) => {
-  const authenticateClient = makeAuthenticateClient(deps);
   const exchangeCode = makeExchangeAuthorizationCode(deps, settings);
   const refresh = makeRefreshAccessToken(deps, settings);
   /**

@@ -2,7 +2,8 @@
 // process, by the way it is sent: through the PostgreSQL adapter's repositories (lookups by a
 // unique column as named prepared statements through the pool, as on the token path; listing
 // through MikroORM's QueryBuilder), through MikroORM's `execute` with raw SQL, and through a bare
-// `pg` client (parameterised, and as a named prepared statement). Also one empty transaction
+// `pg` client (parameterised, and as a named prepared statement). Also the joined lookups of the
+// token path on stored rows (so that mapping the row counts too), and one empty transaction
 // through the adapter's `Transactor` against a bare BEGIN/COMMIT.
 //
 // One statement at a time on an otherwise idle process, on a fresh `latchkey_bench_*` database
@@ -13,6 +14,73 @@ import pg from 'pg';
 import { createBenchDatabase, postgresUnavailable } from './lib/systems.mjs';
 
 const COUNT = Number(process.argv[2] ?? 3000);
+
+const uuid = (n) => `00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;
+const T0 = new Date('2026-01-01T00:00:00.000Z');
+const LATER = new Date('2126-01-01T00:00:00.000Z');
+
+/** One user, client, secret, grant and refresh token, stored through the repositories. */
+const storeTokenPathRows = async (storage) => {
+  const user = {
+    id: uuid(1),
+    email: 'bench@example.com',
+    username: 'bench',
+    name: 'Bench',
+    role: 'owner',
+    createdAt: T0,
+  };
+  const client = {
+    id: uuid(2),
+    name: 'bench',
+    callbackUrl: 'https://bench.example.com/callback',
+    redirectUris: ['https://bench.example.com/callback'],
+    icon: '',
+    clientType: 'confidential',
+    dynamicallyRegistered: false,
+    grantTypes: ['authorization_code', 'refresh_token'],
+    responseTypes: ['code'],
+    tokenEndpointAuthMethod: 'client_secret_basic',
+    introspectAny: false,
+    metadata: { clientName: 'Bench' },
+    createdAt: T0,
+    updatedAt: T0,
+  };
+  const secret = {
+    id: uuid(3),
+    clientId: client.id,
+    digest: 'a'.repeat(64),
+    displaySuffix: 'aaaa',
+    createdAt: T0,
+  };
+  const grant = {
+    id: uuid(4),
+    clientId: client.id,
+    userId: user.id,
+    scopes: ['mcp', 'user:read'],
+    resource: 'https://bench.example.com',
+    createdAt: T0,
+    expiresAt: LATER,
+  };
+  const refresh = {
+    id: uuid(5),
+    digest: 'b'.repeat(64),
+    grantId: grant.id,
+    clientId: client.id,
+    userId: user.id,
+    secretId: secret.id,
+    scopes: grant.scopes,
+    resource: grant.resource,
+    createdAt: T0,
+    expiresAt: LATER,
+    graceUsed: false,
+  };
+  await storage.users.insert(user, 'hash');
+  await storage.clients.insert(client);
+  await storage.clientSecrets.insert(secret);
+  await storage.grants.insert(grant);
+  await storage.refreshTokens.insert(refresh);
+  return { secret, refresh };
+};
 
 const measure = async (name, statement) => {
   for (let i = 0; i < Math.min(500, COUNT); i += 1) await statement(i);
@@ -49,8 +117,15 @@ const main = async () => {
     await measure('repository clients.findById (prepared, through the pool, mapped)', () =>
       storage.clients.findById(id),
     );
-    await measure('repository clients.list (MikroORM QueryBuilder)', () =>
+    await measure('repository clients.list (one page, mapped)', () =>
       storage.clients.list({ limit: 1, offset: 0 }),
+    );
+    const stored = await storeTokenPathRows(storage);
+    await measure('repository clientSecrets.findWithClient, a stored secret (prepared, joined, mapped)', () =>
+      storage.clientSecrets.findWithClient(stored.secret.digest),
+    );
+    await measure('repository refreshTokens.findWithGrant, a stored token (prepared, joined, mapped)', () =>
+      storage.refreshTokens.findWithGrant(stored.refresh.digest),
     );
     const connection = storage.orm.em.fork().getConnection();
     await measure('MikroORM execute, raw SQL', () =>

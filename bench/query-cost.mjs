@@ -1,8 +1,8 @@
 // `node bench/query-cost.mjs` (after `pnpm exec tsc -b`): the CPU one statement costs Latchkey's
-// process, by the way it is sent: through the PostgreSQL adapter's repositories (lookups by a
-// unique column as named prepared statements through the pool, as on the token path; listing
-// through MikroORM's QueryBuilder), through MikroORM's `execute` with raw SQL, and through a bare
-// `pg` client (parameterised, and as a named prepared statement). Also the joined lookups of the
+// process, by the way it is sent: through the PostgreSQL adapter's repositories, that is its SQL
+// gateway (lookups by a unique column as named prepared statements through the pool, as on the
+// token path; a listing as an unnamed statement), through MikroORM's `execute` with raw SQL, and
+// through a bare `pg` client (parameterised, and as a named prepared statement). Also the joined lookups of the
 // token path on stored rows (so that mapping the row counts too), and one empty transaction
 // through the adapter's `Transactor` against a bare BEGIN/COMMIT.
 //

@@ -2,78 +2,27 @@
 // process, by the way it is sent: through the PostgreSQL adapter's repositories, that is its SQL
 // gateway (lookups by a unique column as named prepared statements through the pool, as on the
 // token path; a listing as an unnamed statement), through MikroORM's `execute` with raw SQL, and
-// through a bare `pg` client (parameterised, and as a named prepared statement). Also the joined lookups of the
-// token path on stored rows (so that mapping the row counts too), and one empty transaction
-// through the adapter's `Transactor` against a bare BEGIN/COMMIT.
+// through a bare `pg` client (parameterised, and as a named prepared statement). Also the joined
+// lookups of the token path on stored rows (so that mapping the row counts too), and one empty
+// transaction through the adapter's `Transactor` against a bare BEGIN/COMMIT.
 //
 // One statement at a time on an otherwise idle process, on a fresh `latchkey_bench_*` database
 // (dropped afterwards); CPU is this process's user+system time per statement.
 import process from 'node:process';
 import { createPostgresStorage, migrate } from '@latchkey/adapters-postgres';
 import pg from 'pg';
+import { aClient, aClientSecret, aGrant, aRefreshToken, aUser } from '../test/dist/contract/fixtures.js';
 import { createBenchDatabase, postgresUnavailable } from './lib/systems.mjs';
 
 const COUNT = Number(process.argv[2] ?? 3000);
 
-const uuid = (n) => `00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;
-const T0 = new Date('2026-01-01T00:00:00.000Z');
-const LATER = new Date('2126-01-01T00:00:00.000Z');
-
-/** One user, client, secret, grant and refresh token, stored through the repositories. */
+/** One user, client, secret, grant and refresh token (the test suites' fixtures), stored through the repositories. */
 const storeTokenPathRows = async (storage) => {
-  const user = {
-    id: uuid(1),
-    email: 'bench@example.com',
-    username: 'bench',
-    name: 'Bench',
-    role: 'owner',
-    createdAt: T0,
-  };
-  const client = {
-    id: uuid(2),
-    name: 'bench',
-    callbackUrl: 'https://bench.example.com/callback',
-    redirectUris: ['https://bench.example.com/callback'],
-    icon: '',
-    clientType: 'confidential',
-    dynamicallyRegistered: false,
-    grantTypes: ['authorization_code', 'refresh_token'],
-    responseTypes: ['code'],
-    tokenEndpointAuthMethod: 'client_secret_basic',
-    introspectAny: false,
-    metadata: { clientName: 'Bench' },
-    createdAt: T0,
-    updatedAt: T0,
-  };
-  const secret = {
-    id: uuid(3),
-    clientId: client.id,
-    digest: 'a'.repeat(64),
-    displaySuffix: 'aaaa',
-    createdAt: T0,
-  };
-  const grant = {
-    id: uuid(4),
-    clientId: client.id,
-    userId: user.id,
-    scopes: ['mcp', 'user:read'],
-    resource: 'https://bench.example.com',
-    createdAt: T0,
-    expiresAt: LATER,
-  };
-  const refresh = {
-    id: uuid(5),
-    digest: 'b'.repeat(64),
-    grantId: grant.id,
-    clientId: client.id,
-    userId: user.id,
-    secretId: secret.id,
-    scopes: grant.scopes,
-    resource: grant.resource,
-    createdAt: T0,
-    expiresAt: LATER,
-    graceUsed: false,
-  };
+  const user = aUser(1);
+  const client = aClient(1);
+  const secret = aClientSecret(1, client.id);
+  const grant = aGrant(1, client.id, user.id, { expiresAt: new Date('2126-01-01T00:00:00.000Z') });
+  const refresh = aRefreshToken(1, grant, { secretId: secret.id, expiresAt: grant.expiresAt });
   await storage.users.insert(user, 'hash');
   await storage.clients.insert(client);
   await storage.clientSecrets.insert(secret);

@@ -6,8 +6,7 @@ import { toStorageError } from './storage-errors.js';
 /*
  * The SQL gateway: every statement of the PostgreSQL adapter goes through `Sql`, as text with
  * `$n` parameters handed to the `pg` driver on a connection of MikroORM's pool. MikroORM itself
- * sends nothing here but the migrations; it supplies the pool, the schemas' metadata and the row
- * mapping.
+ * sends nothing here but the migrations; it supplies the pool and the schemas' metadata.
  *
  * - One pool. The connections come from MikroORM's (knex's) pool, through `Knex.Client`'s
  *   `acquireConnection` and `releaseConnection`, and are clients of the `pg` module this package
@@ -107,7 +106,6 @@ interface Column {
 }
 
 interface Table {
-  readonly meta: EntityMetadata;
   /** Quoted. */
   readonly name: string;
   readonly columns: readonly Column[];
@@ -140,7 +138,6 @@ export class Tables {
     if (table === undefined) {
       const meta = this.orm.getMetadata().get<Row>(schema.meta.className) as EntityMetadata;
       table = {
-        meta,
         name: quoted(meta.tableName),
         columns: meta.props.map((prop) => {
           const [field] = prop.fieldNames;
@@ -314,13 +311,18 @@ class Database {
     return built;
   }
 
-  private readonly lookups = new Map<string, Statement>();
-  private readonly inserts = new Map<string, Statement>();
+  private readonly lookups = new Map<EntitySchema<never>, Map<string, Statement>>();
+  private readonly inserts = new Map<EntitySchema<never>, Statement>();
 
   /** `select * … where column = $1 limit 1`, one per table and column. */
   lookup<Row extends object>(schema: EntitySchema<Row>, property: EntityKey<Row>): Statement {
-    const key = `${schema.meta.className}.${property}`;
-    let statement = this.lookups.get(key);
+    const key = schema as unknown as EntitySchema<never>;
+    let byProperty = this.lookups.get(key);
+    if (byProperty === undefined) {
+      byProperty = new Map();
+      this.lookups.set(key, byProperty);
+    }
+    let statement = byProperty.get(property);
     if (statement === undefined) {
       const table = this.tables.name(schema);
       const column = this.tables.columnName(schema, property);
@@ -328,14 +330,14 @@ class Database {
         name: `latchkey_find_${table}_by_${column}`.replaceAll('"', ''),
         text: `select * from ${table} where ${column} = $1 limit 1`,
       };
-      this.lookups.set(key, statement);
+      byProperty.set(property, statement);
     }
     return statement;
   }
 
   /** `insert into … values (…)` of every column, one per table. */
   insert<Row extends object>(schema: EntitySchema<Row>): Statement {
-    const key = schema.meta.className;
+    const key = schema as unknown as EntitySchema<never>;
     let statement = this.inserts.get(key);
     if (statement === undefined) {
       const table = this.tables.name(schema);

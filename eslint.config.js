@@ -39,6 +39,42 @@ const moduleStateInDomain = [
   },
 ];
 
+/**
+ * The PostgreSQL adapter sends every statement through its SQL gateway (`Sql`, gateway.ts) and
+ * holds no EntityManager: an identity map shared by every request (or forked per request, which
+ * the token path would pay for on every call) is where entities leak from one request into the
+ * next. These keep MikroORM's unit-of-work and identity-map APIs out of the package.
+ */
+const NO_IDENTITY_MAP = 'No EntityManager here: send SQL through the gateway (Sql in gateway.ts).';
+const identityMapImports = {
+  paths: ['@mikro-orm/core', '@mikro-orm/postgresql', '@mikro-orm/knex'].map((name) => ({
+    name,
+    importNames: [
+      'EntityManager',
+      'EntityRepository',
+      'QueryBuilder',
+      'RequestContext',
+      'TransactionContext',
+      'Reference',
+      'Collection',
+      'ref',
+      'rel',
+      'wrap',
+      'raw',
+    ],
+    message: NO_IDENTITY_MAP,
+  })),
+};
+const identityMapSyntax = [
+  { selector: "MemberExpression[property.name='em']", message: NO_IDENTITY_MAP },
+  { selector: "VariableDeclarator > ObjectPattern > Property[key.name='em']", message: NO_IDENTITY_MAP },
+  {
+    selector:
+      'CallExpression[callee.property.name=/^(persist|persistAndFlush|flush|getReference|merge|findOne|findOneOrFail|findAll|findAndCount|findByCursor|populate|removeAndFlush|getRepository|createQueryBuilder|nativeInsert|nativeUpdate|nativeDelete|upsert|upsertMany|transactional|fork)$/]',
+    message: NO_IDENTITY_MAP,
+  },
+];
+
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', 'bench/.work/**', 'eslint.config.js', '.latchkey/**'] },
   js.configs.recommended,
@@ -98,6 +134,7 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
+          ...identityMapImports,
           patterns: [
             {
               group: ['@latchkey/adapters-*', '@latchkey/app', 'koa', '@koa/*', 'koa-*'],
@@ -106,6 +143,7 @@ export default tseslint.config(
           ],
         },
       ],
+      'no-restricted-syntax': ['error', ...identityMapSyntax],
     },
   },
   {

@@ -1,18 +1,35 @@
 // `node bench/query-cost.mjs` (after `pnpm exec tsc -b`): the CPU one statement costs Latchkey's
-// process, by the way it is sent: through the PostgreSQL adapter's repositories (lookups by a
-// unique column as named prepared statements through the pool, as on the token path; listing
-// through MikroORM's QueryBuilder), through MikroORM's `execute` with raw SQL, and through a bare
-// `pg` client (parameterised, and as a named prepared statement). Also one empty transaction
-// through the adapter's `Transactor` against a bare BEGIN/COMMIT.
+// process, by the way it is sent: through the PostgreSQL adapter's repositories, that is its SQL
+// gateway (lookups by a unique column as named prepared statements through the pool, as on the
+// token path; a listing as an unnamed statement), through MikroORM's `execute` with raw SQL, and
+// through a bare `pg` client (parameterised, and as a named prepared statement). Also the joined
+// lookups of the token path on stored rows (so that mapping the row counts too), and one empty
+// transaction through the adapter's `Transactor` against a bare BEGIN/COMMIT.
 //
 // One statement at a time on an otherwise idle process, on a fresh `latchkey_bench_*` database
 // (dropped afterwards); CPU is this process's user+system time per statement.
 import process from 'node:process';
 import { createPostgresStorage, migrate } from '@latchkey/adapters-postgres';
 import pg from 'pg';
+import { aClient, aClientSecret, aGrant, aRefreshToken, aUser } from '../test/dist/contract/fixtures.js';
 import { createBenchDatabase, postgresUnavailable } from './lib/systems.mjs';
 
 const COUNT = Number(process.argv[2] ?? 3000);
+
+/** One user, client, secret, grant and refresh token (the test suites' fixtures), stored through the repositories. */
+const storeTokenPathRows = async (storage) => {
+  const user = aUser(1);
+  const client = aClient(1);
+  const secret = aClientSecret(1, client.id);
+  const grant = aGrant(1, client.id, user.id, { expiresAt: new Date('2126-01-01T00:00:00.000Z') });
+  const refresh = aRefreshToken(1, grant, { secretId: secret.id, expiresAt: grant.expiresAt });
+  await storage.users.insert(user, 'hash');
+  await storage.clients.insert(client);
+  await storage.clientSecrets.insert(secret);
+  await storage.grants.insert(grant);
+  await storage.refreshTokens.insert(refresh);
+  return { secret, refresh };
+};
 
 const measure = async (name, statement) => {
   for (let i = 0; i < Math.min(500, COUNT); i += 1) await statement(i);
@@ -49,8 +66,15 @@ const main = async () => {
     await measure('repository clients.findById (prepared, through the pool, mapped)', () =>
       storage.clients.findById(id),
     );
-    await measure('repository clients.list (MikroORM QueryBuilder)', () =>
+    await measure('repository clients.list (one page, mapped)', () =>
       storage.clients.list({ limit: 1, offset: 0 }),
+    );
+    const stored = await storeTokenPathRows(storage);
+    await measure('repository clientSecrets.findWithClient, a stored secret (prepared, joined, mapped)', () =>
+      storage.clientSecrets.findWithClient(stored.secret.digest),
+    );
+    await measure('repository refreshTokens.findWithGrant, a stored token (prepared, joined, mapped)', () =>
+      storage.refreshTokens.findWithGrant(stored.refresh.digest),
     );
     const connection = storage.orm.em.fork().getConnection();
     await measure('MikroORM execute, raw SQL', () =>

@@ -1,56 +1,51 @@
 import type { ApiKey, ApiKeyId, ApiKeyRepository, ClientSecretId, CredentialDigest } from '@latchkey/domain';
-import type { EntityManager } from '@mikro-orm/postgresql';
 import { ApiKeySchema } from './entities.js';
+import type { Sql } from './gateway.js';
 import { toApiKey, toApiKeyRow } from './mappers.js';
-import { findOne } from './find-one.js';
-import { guarded } from './storage-errors.js';
 import { isUuid } from './uuid.js';
+
+const DELETE = { text: 'delete from api_keys where id = $1' };
+const REVOKE = { text: 'update api_keys set revoked_at = $2 where id = $1 and revoked_at is null' };
+const REVOKE_OBTAINED_WITH_SECRET = {
+  text: 'update api_keys set revoked_at = $2 where secret_id = $1 and revoked_at is null',
+};
+const DELETE_EXPIRED = { text: 'delete from api_keys where expires_at < $1' };
 
 /**
  * Session and access tokens in `api_keys`, stored and looked up by SHA-256 digest only, through
  * the unique index `api_keys_digest_key` (docs/http-api.md#credentials-at-rest). This sits on the path of every
- * authenticated request and of the token endpoint, so each method is one native statement:
- * no unit of work, no identity map.
+ * authenticated request and of the token endpoint, so each method is one statement.
  *
  * @see docs/http-api.md#bearer-tokens, #credentials-at-rest
  */
 export class PostgresApiKeyRepository implements ApiKeyRepository {
-  constructor(private readonly em: EntityManager) {}
+  constructor(private readonly sql: Sql) {}
 
   /** A second key with the same digest is rejected by the unique index, as in memory. */
   insert(key: ApiKey): Promise<void> {
-    return guarded(async () => {
-      await this.em.insert(ApiKeySchema, toApiKeyRow(key));
-    });
+    return this.sql.insert(ApiKeySchema, toApiKeyRow(key));
   }
 
   findByDigest(digest: CredentialDigest): Promise<ApiKey | undefined> {
-    return guarded(async () => {
-      const row = await findOne(this.em, ApiKeySchema, 'digest', digest);
-      return row ? toApiKey(row) : undefined;
-    });
+    return this.sql.lookup(ApiKeySchema, 'digest', digest, toApiKey);
   }
 
-  delete(id: ApiKeyId): Promise<boolean> {
-    return guarded(async () => (await this.em.nativeDelete(ApiKeySchema, { id })) > 0);
+  async delete(id: ApiKeyId): Promise<boolean> {
+    return (await this.sql.count(DELETE, [id])) > 0;
   }
 
   /** One conditional update, so that two concurrent revocations cannot both report `true`. */
-  revoke(id: ApiKeyId, at: Date): Promise<boolean> {
-    return guarded(
-      async () => (await this.em.nativeUpdate(ApiKeySchema, { id, revokedAt: null }, { revokedAt: at })) > 0,
-    );
+  async revoke(id: ApiKeyId, at: Date): Promise<boolean> {
+    return (await this.sql.count(REVOKE, [id, at])) > 0;
   }
 
   /** One update over the keys linked to the secret (`api_keys_secret_id_idx`) that are not yet revoked. */
   revokeObtainedWithSecret(secretId: ClientSecretId, at: Date): Promise<number> {
     if (!isUuid(secretId)) return Promise.resolve(0);
-    return guarded(() =>
-      this.em.nativeUpdate(ApiKeySchema, { secretId, revokedAt: null }, { revokedAt: at }),
-    );
+    return this.sql.count(REVOKE_OBTAINED_WITH_SECRET, [secretId, at]);
   }
 
   deleteExpired(before: Date): Promise<number> {
-    return guarded(() => this.em.nativeDelete(ApiKeySchema, { expiresAt: { $lt: before } }));
+    return this.sql.count(DELETE_EXPIRED, [before]);
   }
 }

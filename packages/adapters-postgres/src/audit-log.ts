@@ -1,14 +1,21 @@
 import type { AuditEntry, AuditLog, AuditQuery } from '@latchkey/domain';
-import type { QBFilterQuery } from '@mikro-orm/core';
-import type { EntityManager } from '@mikro-orm/postgresql';
-import { AuditLogSchema, type AuditLogRow } from './entities.js';
+import { AuditLogSchema } from './entities.js';
+import type { Sql } from './gateway.js';
 import { toAuditEntry, toAuditLogRow } from './mappers.js';
-import { guarded } from './storage-errors.js';
 
-const filterOf = (query: AuditQuery): QBFilterQuery<AuditLogRow> => ({
-  ...(query.resourceType === undefined ? {} : { resourceType: query.resourceType }),
-  ...(query.action === undefined ? {} : { action: query.action }),
-});
+/** The filter of `query` as a `where` clause over `$1`…, and its values. */
+const filterOf = (query: AuditQuery): { where: string; values: unknown[] } => {
+  const conditions: string[] = [];
+  const values: unknown[] = [];
+  const add = (column: string, value: string | undefined) => {
+    if (value === undefined) return;
+    values.push(value);
+    conditions.push(`${column} = $${values.length}`);
+  };
+  add('resource_type', query.resourceType);
+  add('action', query.action);
+  return { where: conditions.length === 0 ? '' : `where ${conditions.join(' and ')}`, values };
+};
 
 /**
  * The append-only audit trail in `audit_logs`. Entries are written through the transaction's
@@ -17,28 +24,29 @@ const filterOf = (query: AuditQuery): QBFilterQuery<AuditLogRow> => ({
  * @see docs/http-api.md#audit-log
  */
 export class PostgresAuditLog implements AuditLog {
-  constructor(private readonly em: EntityManager) {}
+  constructor(private readonly sql: Sql) {}
 
   append(entry: AuditEntry): Promise<void> {
-    return guarded(async () => {
-      await this.em.insert(AuditLogSchema, toAuditLogRow(entry));
-    });
+    return this.sql.insert(AuditLogSchema, toAuditLogRow(entry));
   }
 
   /** Newest first, ties broken by id, matching the index `audit_logs_time_id_idx`. */
-  list(query: AuditQuery): Promise<{ entries: AuditEntry[]; count: number }> {
-    const where = filterOf(query);
-    return guarded(async () => {
-      const rows = await this.em
-        .createQueryBuilder(AuditLogSchema)
-        .select('*')
-        .where(where)
-        .orderBy([{ time: 'desc' }, { id: 'desc' }])
-        .limit(query.limit)
-        .offset(query.offset)
-        .execute<AuditLogRow[]>('all');
-      const count = await this.em.createQueryBuilder(AuditLogSchema).where(where).getCount();
-      return { entries: rows.map(toAuditEntry), count };
-    });
+  async list(query: AuditQuery): Promise<{ entries: AuditEntry[]; count: number }> {
+    const { where, values } = filterOf(query);
+    const page = values.length;
+    const entries = await this.sql.entities(
+      AuditLogSchema,
+      {
+        text: `select * from audit_logs ${where} order by time desc, id desc limit $${page + 1} offset $${page + 2}`,
+      },
+      [...values, query.limit, query.offset],
+      toAuditEntry,
+    );
+    const [count = 0] = await this.sql.all(
+      { text: `select count(*)::int as count from audit_logs ${where}` },
+      values,
+      (raw) => raw.count as number,
+    );
+    return { entries, count };
   }
 }

@@ -18,15 +18,13 @@ import type {
   TokenRows,
   UserId,
 } from '@latchkey/domain';
-import type { Dictionary } from '@mikro-orm/core';
-import type { EntityManager } from '@mikro-orm/postgresql';
 import {
   AuthorizationCodeSchema,
   GrantSchema,
   PendingAuthorizationSchema,
   RefreshTokenSchema,
-  type PendingAuthorizationRow,
 } from './entities.js';
+import type { Sql, Statement } from './gateway.js';
 import {
   toAuthorizationCode,
   toAuthorizationCodeRow,
@@ -37,9 +35,6 @@ import {
   toRefreshToken,
   toRefreshTokenRow,
 } from './mappers.js';
-import { findOne } from './find-one.js';
-import { query } from './sql.js';
-import { withinTransaction } from './within-transaction.js';
 import {
   EXCHANGE_REFRESH_TOKEN,
   FIND_CODE_WITH_GRANT,
@@ -51,12 +46,32 @@ import {
   toCodeWithGrant,
   toRefreshTokenWithGrant,
 } from './token-path.js';
-import { guarded } from './storage-errors.js';
 import { isUuid } from './uuid.js';
 
+const REVOKE_GRANT: Statement = {
+  text: 'update oauth2_grants set revoked_at = $1 where id = $2 and revoked_at is null returning id',
+};
+const REVOKE_GRANTS_OF_PAIR: Statement = {
+  text: 'update oauth2_grants set revoked_at = $1 where user_id = $2 and client_id = $3 and revoked_at is null returning id',
+};
+/** `$1` now, `$2` the revoked grants' ids. */
+const REVOKE_DESCENDANTS: readonly Statement[] = [
+  {
+    text: 'update oauth2_codes set consumed_at = $1 where grant_id = any($2::uuid[]) and consumed_at is null',
+  },
+  {
+    text: 'update oauth2_refresh_tokens set revoked_at = $1 where grant_id = any($2::uuid[]) and revoked_at is null',
+  },
+  { text: 'update api_keys set revoked_at = $1 where grant_id = any($2::uuid[]) and revoked_at is null' },
+];
+const HAS_APPROVED: Statement = {
+  text: 'select exists (select 1 from oauth2_grants where user_id = $1 and client_id = $2) as approved',
+};
+const DELETE_EXPIRED_GRANTS: Statement = { text: 'delete from oauth2_grants where expires_at < $1' };
+
 /**
- * Revokes the grants that `condition` selects and are not yet revoked, then everything descended
- * from them, on `tx`; returns the ids of the grants it revoked, and touches nothing else when
+ * Revokes the grants that `grants` (`$1` now, then `values`) selects and are not yet revoked, then
+ * everything descended from them, on `tx`; returns the ids of the grants it revoked, and touches nothing else when
  * there are none.
  *
  * Several statements, in this order on purpose. The grant goes first: a concurrent second
@@ -68,30 +83,14 @@ import { isUuid } from './uuid.js';
  * does not conflict with, so the two cannot deadlock.
  */
 const revokeGrantsWhere = async (
-  tx: EntityManager,
-  condition: string,
-  params: readonly unknown[],
+  tx: Sql,
+  grants: Statement,
+  values: unknown[],
   at: Date,
 ): Promise<GrantId[]> => {
-  const revoked = await tx.execute<{ id: string }[]>(
-    `update oauth2_grants set revoked_at = ? where ${condition} and revoked_at is null returning id`,
-    [at, ...params],
-  );
-  const ids = revoked.map((row) => row.id as GrantId);
+  const ids = await tx.all(grants, [at, ...values], (raw) => raw.id as GrantId);
   if (ids.length === 0) return ids;
-  // An array parameter is rendered as a comma-separated list of literals.
-  await tx.execute('update oauth2_codes set consumed_at = ? where grant_id in (?) and consumed_at is null', [
-    at,
-    ids,
-  ]);
-  await tx.execute(
-    'update oauth2_refresh_tokens set revoked_at = ? where grant_id in (?) and revoked_at is null',
-    [at, ids],
-  );
-  await tx.execute('update api_keys set revoked_at = ? where grant_id in (?) and revoked_at is null', [
-    at,
-    ids,
-  ]);
+  for (const descendants of REVOKE_DESCENDANTS) await tx.count(descendants, [at, ids]);
   return ids;
 };
 
@@ -101,21 +100,16 @@ const revokeGrantsWhere = async (
  * deletes those too; revoking one revokes them in the same transaction.
  */
 export class PostgresGrantRepository implements GrantRepository {
-  constructor(private readonly em: EntityManager) {}
+  constructor(private readonly sql: Sql) {}
 
   /** A grant for an unknown client or user is refused by the foreign keys, as in memory. */
   insert(grant: Grant): Promise<void> {
-    return guarded(async () => {
-      await this.em.insert(GrantSchema, toGrantRow(grant));
-    });
+    return this.sql.insert(GrantSchema, toGrantRow(grant));
   }
 
   findById(id: GrantId): Promise<Grant | undefined> {
     if (!isUuid(id)) return Promise.resolve(undefined);
-    return guarded(async () => {
-      const row = await findOne(this.em, GrantSchema, 'id', id);
-      return row ? toGrant(row) : undefined;
-    });
+    return this.sql.lookup(GrantSchema, 'id', id, toGrant);
   }
 
   /**
@@ -124,37 +118,41 @@ export class PostgresGrantRepository implements GrantRepository {
    */
   revoke(id: GrantId, at: Date): Promise<boolean> {
     if (!isUuid(id)) return Promise.resolve(false);
-    return guarded(() =>
-      withinTransaction(this.em, async (tx) => (await revokeGrantsWhere(tx, 'id = ?', [id], at)).length > 0),
+    return this.sql.transaction(
+      async (tx) => (await revokeGrantsWhere(tx, REVOKE_GRANT, [id], at)).length > 0,
     );
   }
 
   /** As `revoke`, for every unrevoked grant of the pair (`oauth2_grants_user_id_client_id_idx`). */
   revokeForUserAndClient(userId: UserId, clientId: ClientId, at: Date): Promise<GrantId[]> {
     if (!isUuid(userId) || !isUuid(clientId)) return Promise.resolve([]);
-    return guarded(() =>
-      withinTransaction(this.em, (tx) =>
-        revokeGrantsWhere(tx, 'user_id = ? and client_id = ?', [userId, clientId], at),
-      ),
-    );
+    return this.sql.transaction((tx) => revokeGrantsWhere(tx, REVOKE_GRANTS_OF_PAIR, [userId, clientId], at));
   }
 
-  hasApproved(userId: UserId, clientId: ClientId): Promise<boolean> {
-    if (!isUuid(userId) || !isUuid(clientId)) return Promise.resolve(false);
-    return guarded(async () => {
-      const [found] = await this.em.execute<{ approved: boolean }[]>(
-        'select exists (select 1 from oauth2_grants where user_id = ? and client_id = ?) as approved',
-        [userId, clientId],
-      );
-      return found?.approved === true;
-    });
+  async hasApproved(userId: UserId, clientId: ClientId): Promise<boolean> {
+    if (!isUuid(userId) || !isUuid(clientId)) return false;
+    return (await this.sql.first(HAS_APPROVED, [userId, clientId], (raw) => raw.approved === true)) === true;
   }
 
   /** One statement; the foreign keys delete the grants' codes and tokens with them. */
   deleteExpired(before: Date): Promise<number> {
-    return guarded(() => this.em.nativeDelete(GrantSchema, { expiresAt: { $lt: before } }));
+    return this.sql.count(DELETE_EXPIRED_GRANTS, [before]);
   }
 }
+
+const TAKE_PENDING: Statement = {
+  text: 'delete from oauth2_pending_authorizations where digest = $1 returning *',
+};
+/** `$1` the session, `$2` how many to keep. */
+const DELETE_OLDEST_PENDING: Statement = {
+  text: `
+    delete from oauth2_pending_authorizations where digest in (
+      select digest from oauth2_pending_authorizations where session_id = $1
+       order by created_at desc, digest desc offset $2)`,
+};
+const DELETE_EXPIRED_PENDING: Statement = {
+  text: 'delete from oauth2_pending_authorizations where expires_at < $1',
+};
 
 /**
  * Consent requests in `oauth2_pending_authorizations`, keyed by the digest of their `request_id`
@@ -162,105 +160,81 @@ export class PostgresGrantRepository implements GrantRepository {
  * `on delete cascade`: signing out discards it.
  */
 export class PostgresPendingAuthorizationRepository implements PendingAuthorizationRepository {
-  constructor(private readonly em: EntityManager) {}
+  constructor(private readonly sql: Sql) {}
 
   /** A digest already stored, or an unknown session, user or client, is refused by the database. */
   insert(pending: PendingAuthorization): Promise<void> {
-    return guarded(async () => {
-      await this.em.insert(PendingAuthorizationSchema, toPendingAuthorizationRow(pending));
-    });
+    return this.sql.insert(PendingAuthorizationSchema, toPendingAuthorizationRow(pending));
   }
 
   findByDigest(digest: CredentialDigest): Promise<PendingAuthorization | undefined> {
-    return guarded(async () => {
-      const row = await findOne(this.em, PendingAuthorizationSchema, 'digest', digest);
-      return row ? toPendingAuthorization(row) : undefined;
-    });
+    return this.sql.lookup(PendingAuthorizationSchema, 'digest', digest, toPendingAuthorization);
   }
 
   /**
    * One statement, `delete … returning`: of concurrent takers exactly one gets the request, the
    * others wait on its row and then find it gone.
    */
-  take(digest: CredentialDigest): Promise<PendingAuthorization | undefined> {
-    return guarded(async () => {
-      const [raw] = await this.em.execute<Dictionary[]>(
-        'delete from oauth2_pending_authorizations where digest = ? returning *',
-        [digest],
-      );
-      if (raw === undefined) return undefined;
-      const meta = this.em
-        .getMetadata()
-        .get<PendingAuthorizationRow>(PendingAuthorizationSchema.meta.className);
-      const row = this.em.getDriver().mapResult<PendingAuthorizationRow>(raw, meta);
-      return row ? toPendingAuthorization(row as PendingAuthorizationRow) : undefined;
-    });
+  async take(digest: CredentialDigest): Promise<PendingAuthorization | undefined> {
+    const [taken] = await this.sql.entities(
+      PendingAuthorizationSchema,
+      TAKE_PENDING,
+      [digest],
+      toPendingAuthorization,
+    );
+    return taken;
   }
 
   /** One statement; ties on `created_at` are broken by digest, as in the in-memory adapter. */
   deleteOldest(sessionId: PendingAuthorization['sessionId'], keep: number): Promise<number> {
-    return guarded(async () => {
-      const deleted = await this.em.execute<Dictionary[]>(
-        `delete from oauth2_pending_authorizations where digest in (
-           select digest from oauth2_pending_authorizations where session_id = ?
-           order by created_at desc, digest desc offset ?)
-         returning digest`,
-        [sessionId, Math.max(0, keep)],
-      );
-      return deleted.length;
-    });
+    return this.sql.count(DELETE_OLDEST_PENDING, [sessionId, Math.max(0, keep)]);
   }
 
   deleteExpired(before: Date): Promise<number> {
-    return guarded(() => this.em.nativeDelete(PendingAuthorizationSchema, { expiresAt: { $lt: before } }));
+    return this.sql.count(DELETE_EXPIRED_PENDING, [before]);
   }
 }
+
+const DELETE_EXPIRED_CODES: Statement = { text: 'delete from oauth2_codes where expires_at < $1' };
 
 /**
  * Authorization codes in `oauth2_codes`, looked up by digest through `oauth2_codes_digest_key`
  * (docs/http-api.md#credentials-at-rest).
  */
 export class PostgresAuthorizationCodeRepository implements AuthorizationCodeRepository {
-  constructor(private readonly em: EntityManager) {}
+  constructor(private readonly sql: Sql) {}
 
   /** A digest already stored, or an unknown grant, client or user, is refused by the database. */
   insert(code: AuthorizationCode): Promise<void> {
-    return guarded(async () => {
-      await this.em.insert(AuthorizationCodeSchema, toAuthorizationCodeRow(code));
-    });
+    return this.sql.insert(AuthorizationCodeSchema, toAuthorizationCodeRow(code));
   }
 
   findByDigest(digest: CredentialDigest): Promise<AuthorizationCode | undefined> {
-    return guarded(async () => {
-      const row = await findOne(this.em, AuthorizationCodeSchema, 'digest', digest);
-      return row ? toAuthorizationCode(row) : undefined;
-    });
+    return this.sql.lookup(AuthorizationCodeSchema, 'digest', digest, toAuthorizationCode);
   }
 
   findWithGrant(digest: CredentialDigest): Promise<CodeWithGrant | undefined> {
-    return guarded(async () => {
-      const [raw] = await query<Record<string, unknown>>(this.em, FIND_CODE_WITH_GRANT, [digest]);
-      return raw === undefined ? undefined : toCodeWithGrant(raw);
-    });
+    return this.sql.first(FIND_CODE_WITH_GRANT, [digest], toCodeWithGrant(this.sql.tables));
   }
 
   /** One statement: consume and both inserts (see `REDEEM_CODE`). */
-  redeem(id: string, at: Date, tokens: TokenRows): Promise<Redemption> {
-    if (!isUuid(id)) return Promise.resolve('consumed');
-    return guarded(async () => {
-      const [row] = await query<{ changed: number; live: boolean | null }>(this.em, REDEEM_CODE, [
-        id,
-        at,
-        ...tokenValues(tokens),
-      ]);
-      return redemptionOf(row);
-    });
+  async redeem(id: string, at: Date, tokens: TokenRows): Promise<Redemption> {
+    if (!isUuid(id)) return 'consumed';
+    const values = [id, at, ...tokenValues(this.sql.tables, tokens)];
+    return (await this.sql.first(REDEEM_CODE, values, redemptionOf)) ?? redemptionOf(undefined);
   }
 
   deleteExpired(before: Date): Promise<number> {
-    return guarded(() => this.em.nativeDelete(AuthorizationCodeSchema, { expiresAt: { $lt: before } }));
+    return this.sql.count(DELETE_EXPIRED_CODES, [before]);
   }
 }
+
+const REVOKE_OBTAINED_WITH_SECRET: Statement = {
+  text: 'update oauth2_refresh_tokens set revoked_at = $2 where secret_id = $1 and revoked_at is null',
+};
+const DELETE_EXPIRED_REFRESH_TOKENS: Statement = {
+  text: 'delete from oauth2_refresh_tokens where expires_at < $1',
+};
 
 /**
  * Refresh tokens in `oauth2_refresh_tokens`, looked up by digest through
@@ -269,51 +243,43 @@ export class PostgresAuthorizationCodeRepository implements AuthorizationCodeRep
  * "Concurrency").
  */
 export class PostgresRefreshTokenRepository implements RefreshTokenRepository {
-  constructor(private readonly em: EntityManager) {}
+  constructor(private readonly sql: Sql) {}
 
   /** A digest already stored, or an unknown grant, client, user or secret, is refused by the database. */
   insert(token: RefreshToken): Promise<void> {
-    return guarded(async () => {
-      await this.em.insert(RefreshTokenSchema, toRefreshTokenRow(token));
-    });
+    return this.sql.insert(RefreshTokenSchema, toRefreshTokenRow(token));
   }
 
   findByDigest(digest: CredentialDigest): Promise<RefreshToken | undefined> {
-    return guarded(async () => {
-      const row = await findOne(this.em, RefreshTokenSchema, 'digest', digest);
-      return row ? toRefreshToken(row) : undefined;
-    });
+    return this.sql.lookup(RefreshTokenSchema, 'digest', digest, toRefreshToken);
   }
 
   findWithGrant(digest: CredentialDigest): Promise<RefreshTokenWithGrant | undefined> {
-    return guarded(async () => {
-      const [raw] = await query<Record<string, unknown>>(this.em, FIND_REFRESH_TOKEN_WITH_GRANT, [digest]);
-      return raw === undefined ? undefined : toRefreshTokenWithGrant(raw);
-    });
+    return this.sql.first(FIND_REFRESH_TOKEN_WITH_GRANT, [digest], toRefreshTokenWithGrant(this.sql.tables));
   }
 
   /** One statement: rotation or the grace replay, and both inserts (see `EXCHANGE_REFRESH_TOKEN`). */
-  exchange(id: string, at: Date, graceSince: Date | undefined, tokens: TokenRows): Promise<RefreshExchange> {
-    if (!isUuid(id)) return Promise.resolve('reused');
-    return guarded(async () => {
-      const [row] = await query<{ changed: number; rotated: boolean | null; live: boolean | null }>(
-        this.em,
-        EXCHANGE_REFRESH_TOKEN,
-        [id, at, ...tokenValues(tokens), graceSince ?? null],
-      );
-      return refreshExchangeOf(row);
-    });
+  async exchange(
+    id: string,
+    at: Date,
+    graceSince: Date | undefined,
+    tokens: TokenRows,
+  ): Promise<RefreshExchange> {
+    if (!isUuid(id)) return 'reused';
+    const values = [id, at, graceSince ?? null, ...tokenValues(this.sql.tables, tokens)];
+    return (
+      (await this.sql.first(EXCHANGE_REFRESH_TOKEN, values, refreshExchangeOf)) ??
+      refreshExchangeOf(undefined)
+    );
   }
 
   /** One update over the tokens linked to the secret (`oauth2_refresh_tokens_secret_id_idx`). */
   revokeObtainedWithSecret(secretId: ClientSecretId, at: Date): Promise<number> {
     if (!isUuid(secretId)) return Promise.resolve(0);
-    return guarded(() =>
-      this.em.nativeUpdate(RefreshTokenSchema, { secretId, revokedAt: null }, { revokedAt: at }),
-    );
+    return this.sql.count(REVOKE_OBTAINED_WITH_SECRET, [secretId, at]);
   }
 
   deleteExpired(before: Date): Promise<number> {
-    return guarded(() => this.em.nativeDelete(RefreshTokenSchema, { expiresAt: { $lt: before } }));
+    return this.sql.count(DELETE_EXPIRED_REFRESH_TOKENS, [before]);
   }
 }

@@ -1,10 +1,11 @@
 import { EntitySchema } from '@mikro-orm/core';
 
 /*
- * Persistence shapes, one per table. They are deliberately not the domain types: ORM metadata on
- * domain types is an anti-pattern here (ARCHITECTURE, "Anti-patterns to avoid"), so `mappers.ts`
- * translates between the two. The tables are created by the hand-written migrations in
- * `migrations/`; these schemas only tell MikroORM how to read and write them, which is why every
+ * Persistence shapes, one per table. They are deliberately not the domain types: the domain
+ * carries no ORM metadata, so `mappers.ts` translates between the two. The tables are created by
+ * the hand-written migrations in `migrations/`; these schemas describe them to the SQL gateway,
+ * which derives every column list, cast and row mapping from them (through MikroORM's metadata),
+ * so a column is written in its migration and here, and a test holds the two together. Every
  * multi-word column name is spelled out rather than left to a naming strategy.
  */
 

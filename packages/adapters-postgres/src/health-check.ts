@@ -1,5 +1,7 @@
 import type { HealthCheck } from '@latchkey/domain';
-import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Sql } from './gateway.js';
+
+const PING = { text: 'select 1' };
 
 /**
  * `select 1` for `/readyz` (docs/http-api.md#routes): `false` when the database does not answer within
@@ -9,13 +11,13 @@ import type { EntityManager } from '@mikro-orm/postgresql';
  */
 export class PostgresHealthCheck implements HealthCheck {
   constructor(
-    private readonly em: EntityManager,
+    private readonly sql: Sql,
     private readonly timeoutMs: number,
   ) {}
 
   async ping(): Promise<boolean> {
     let timer: NodeJS.Timeout | undefined;
-    const answered = this.em.execute('select 1').then(
+    const answered = this.sql.count(PING).then(
       () => true,
       () => false,
     );

@@ -13,6 +13,7 @@ export {
   AuthorizationCodeSchema,
   ClientSchema,
   ClientSecretSchema,
+  ENTITY_SCHEMAS,
   GrantSchema,
   PendingAuthorizationSchema,
   RefreshTokenSchema,
@@ -27,7 +28,17 @@ export {
   type RefreshTokenRow,
   type UserRow,
 } from './entities.js';
+export {
+  connectionPoolOf,
+  Sql,
+  Tables,
+  type Connection,
+  type ConnectionPool,
+  type Raw,
+  type Statement,
+} from './gateway.js';
 export { PostgresHealthCheck } from './health-check.js';
+export { liveGrant } from './live-grant.js';
 export { toGrant, toGrantRow, UnexpectedRowError } from './mappers.js';
 export { MIGRATIONS } from './migrations/index.js';
 export { Migration20261127000001Init } from './migrations/migration-20261127000001-init.js';

@@ -69,7 +69,7 @@ const oneOf = <T extends string>(allowed: readonly T[], table: string, column: s
 const API_KEY_KINDS: readonly ApiKeyKind[] = ['session', 'access'];
 const ROLES: readonly Role[] = Object.keys(Role.keys) as Role[];
 
-/** `undefined` in the domain is SQL `null`; MikroORM skips `undefined` properties on insert. */
+/** `undefined` in the domain is SQL `null` (the gateway writes an absent property as null). */
 const optional = <A>(value: A | null | undefined): A | undefined => value ?? undefined;
 
 export const toUserRow = (user: User, passwordHash: string): UserRow => ({

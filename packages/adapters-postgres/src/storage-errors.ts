@@ -36,25 +36,21 @@ const SHUTDOWN_STATES = new Set([
 ]);
 
 /**
- * protocol_violation: the server refused a message it could not read, such as a parameter holding
- * U+0000, which no PostgreSQL text type can store. The connection stays usable, so it is a fault
- * of the statement, not an outage.
+ * protocol_violation: the server refused a message it could not read, such as statement text
+ * holding U+0000 (a parameter holding it is refused as 22021, character_not_in_repertoire). The
+ * connection stays usable, so it is a fault of the statement, not an outage.
  */
 const PROTOCOL_VIOLATION = '08P01';
 
 /**
  * Messages of errors that carry no code, with the condition each stands for. The first two are
- * node-postgres on a dropped connection, the third the knex pool. The last is knex on a
- * transaction whose BEGIN failed: it hands the transaction over anyway and reports only that on
- * its first statement. This adapter never runs statements on a finished transaction (MikroORM
- * detaches a committed one from its EntityManager, and savepoints are plain SQL), so here it
- * means the connection died under it.
+ * node-postgres on a dropped connection, the third the knex pool the gateway takes its
+ * connections from.
  */
 const CONNECTION_MESSAGES: readonly (readonly [string, string])[] = [
   ['Connection terminated', 'connection_terminated'],
   ['Client has encountered a connection error and is not queryable', 'connection_error'],
   ['Timeout acquiring a connection', 'pool_timeout'],
-  ['Transaction query already complete', 'transaction_connection_lost'],
 ];
 
 /** PostgreSQL's names for the SQLSTATEs this adapter meets (Appendix A of its manual). */
@@ -142,8 +138,8 @@ const isConnectionLevel = (error: ErrorLike): boolean => {
 
 /**
  * Whether `error` means the database cannot be reached, looking through the wrappers that
- * MikroORM (`DriverException`), node (`AggregateError` of a multi-address connect) and `cause`
- * chains put around the original failure.
+ * MikroORM (`DriverException`, for errors of the migrations), node (`AggregateError` of a
+ * multi-address connect) and `cause` chains put around the original failure.
  */
 export const isConnectionFailure = (error: unknown): boolean => chainOf(error).some(isConnectionLevel);
 
@@ -204,24 +200,9 @@ export const toStorageError = (error: unknown): StorageError => {
   return isConnectionFailure(error) ? new StorageUnavailableError(facts) : new StorageError(facts);
 };
 
-/** Runs one port call, converting whatever it throws. */
-export const guarded = async <A>(call: () => Promise<A>): Promise<A> => {
-  try {
-    return await call();
-  } catch (error) {
-    throw toStorageError(error);
-  }
-};
-
-/** The PostgreSQL error fields this adapter reads; MikroORM copies them onto its exceptions. */
-interface PostgresErrorFields {
-  readonly code?: unknown;
-  readonly constraint?: unknown;
-}
-
 /** The constraint a unique violation (23505) names, or `undefined` for any other error. */
 export const violatedUniqueConstraint = (error: unknown): string | undefined => {
-  if (typeof error !== 'object' || error === null) return undefined;
-  const { code, constraint } = error as PostgresErrorFields;
-  return code === '23505' && typeof constraint === 'string' ? constraint : undefined;
+  if (!(error instanceof StorageError)) return undefined;
+  const { sqlState, constraint } = error.facts;
+  return sqlState === '23505' ? constraint : undefined;
 };

@@ -1,20 +1,20 @@
 import type { HealthCheck, Repositories, Transactor } from '@latchkey/domain';
-import type { MikroORM } from '@mikro-orm/core';
 import { Migrator } from '@mikro-orm/migrations';
-import { MikroORM as PostgreSqlMikroORM, PostgreSqlDriver } from '@mikro-orm/postgresql';
+import { MikroORM, PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { ENTITY_SCHEMAS } from './entities.js';
+import { forgetPreparedStatements, Sql, type PostgresOrm } from './gateway.js';
 import { PostgresHealthCheck } from './health-check.js';
 import { MIGRATIONS } from './migrations/index.js';
 import { PostgresTransactor, repositoriesOn } from './transactor.js';
 
-export type PostgresOrm = MikroORM<PostgreSqlDriver>;
+export type { PostgresOrm } from './gateway.js';
 
 export interface PostgresStorageOptions {
   /** `postgres://user[:password]@host:port/database`. */
   readonly clientUrl: string;
   /** Pool size. 1 for the embedded database, which serves one connection (docs/http-api.md#configuration). */
   readonly poolMax: number;
-  /** Logs every statement through MikroORM's logger. */
+  /** Logs MikroORM's own statements (the migrations) through its logger; the gateway's are not. */
   readonly debug?: boolean;
   /**
    * How long a call waits for a pooled connection before it fails as unavailable. Calls queue
@@ -35,32 +35,13 @@ export interface PostgresStorageOptions {
 /** Every port PostgreSQL implements, over one MikroORM instance and its pool. */
 export interface PostgresStorage extends Repositories {
   readonly orm: PostgresOrm;
+  /** The SQL gateway every repository sends its statements through. */
+  readonly sql: Sql;
   readonly transactor: Transactor;
   readonly health: HealthCheck;
   /** Closes the pool; in-flight calls fail. */
   close(): Promise<void>;
 }
-
-/** What knex's pool hands `afterCreate`: a fresh `pg` client. */
-interface NewConnection {
-  query(sql: string, callback: (error: Error | undefined) => void): void;
-}
-
-/**
- * Starts every new pooled connection with no prepared statements. `pg` remembers which named
- * statements it prepared per client and assumes a new client has none; the embedded database
- * serves every socket from one session, whose prepared statements outlive the socket that made
- * them, so a connection opened after another died would otherwise be refused the statements of
- * the token path ("prepared statement already exists"). On a PostgreSQL server this is a no-op.
- */
-const forgetPreparedStatements = (
-  connection: NewConnection,
-  done: (error: Error | undefined, connection: NewConnection) => void,
-): void => {
-  connection.query('deallocate all', (error) => {
-    done(error, connection);
-  });
-};
 
 const DEFAULT_ACQUIRE_TIMEOUT_MS = 10_000;
 const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
@@ -76,8 +57,10 @@ const DEFAULT_PING_TIMEOUT_MS = 2_000;
  * `propagateCreateError` (knex's default) makes an acquire fail at once with the connect error
  * while the database is down, instead of retrying until the acquire timeout.
  *
- * The root EntityManager is never used directly: each storage works on its own fork, so no
- * request depends on a global context, and each transaction on a fork of that.
+ * No EntityManager is used at all: the repositories send their statements through the SQL
+ * gateway (`gateway.ts`), so there is no identity map to share between requests, and forking one
+ * per request would cost every request for nothing. A lint rule keeps MikroORM's identity-map
+ * APIs out of this package.
  *
  * @see docs/http-api.md#configuration
  */
@@ -88,7 +71,7 @@ export const createPostgresStorage = async (options: PostgresStorageOptions): Pr
     ((message: string) => {
       console.warn(message);
     });
-  const orm = await PostgreSqlMikroORM.init({
+  const orm = await MikroORM.init({
     driver: PostgreSqlDriver,
     clientUrl: options.clientUrl,
     entities: ENTITY_SCHEMAS,
@@ -119,25 +102,22 @@ export const createPostgresStorage = async (options: PostgresStorageOptions): Pr
       silent: !(options.debug ?? false),
     },
   });
-  const em = orm.em.fork();
+  let sql: Sql;
+  try {
+    sql = Sql.over(orm);
+  } catch (error) {
+    await orm.close(true);
+    throw error;
+  }
   return {
     orm,
-    ...repositoriesOn(em),
-    transactor: new PostgresTransactor(em),
-    health: new PostgresHealthCheck(em, options.pingTimeoutMs ?? DEFAULT_PING_TIMEOUT_MS),
+    sql,
+    ...repositoriesOn(sql),
+    transactor: new PostgresTransactor(sql),
+    health: new PostgresHealthCheck(sql, options.pingTimeoutMs ?? DEFAULT_PING_TIMEOUT_MS),
     close: () => orm.close(true),
   };
 };
-
-/** A connection of its own, outside the pool, as knex opens one for its pool. */
-interface LockConnection {
-  query(text: string): Promise<unknown>;
-}
-
-interface RawConnectionSource {
-  acquireRawConnection(): Promise<LockConnection>;
-  destroyRawConnection(connection: LockConnection): Promise<unknown>;
-}
 
 export interface MigrateOptions {
   /**
@@ -162,13 +142,9 @@ export const migrate = async (orm: PostgresOrm, options: MigrateOptions = {}): P
     return applied.map((migration) => migration.name);
   };
   if (options.exclusive === false) return applyPending();
-  const source = orm.em.getConnection().getKnex().client as unknown as RawConnectionSource;
-  const connection = await source.acquireRawConnection();
-  try {
+  return Sql.onOwnConnection(orm, async (sql) => {
     // A session lock: it ends with the connection, so a crashed instance cannot leave it held.
-    await connection.query("select pg_advisory_lock(hashtextextended('latchkey migrations', 0))");
-    return await applyPending();
-  } finally {
-    await source.destroyRawConnection(connection);
-  }
+    await sql.count({ text: "select pg_advisory_lock(hashtextextended('latchkey migrations', 0))" });
+    return applyPending();
+  });
 };

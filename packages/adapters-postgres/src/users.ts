@@ -1,10 +1,8 @@
 import type { InsertUserResult, Page, StoredUser, User, UserId, UserRepository } from '@latchkey/domain';
-import type { EntityManager } from '@mikro-orm/postgresql';
 import { UserSchema, type UserRow } from './entities.js';
+import type { Sql, Statement } from './gateway.js';
 import { toStoredUser, toUser, toUserRow } from './mappers.js';
-import { findOne } from './find-one.js';
-import { guarded, violatedUniqueConstraint } from './storage-errors.js';
-import { withinTransaction } from './within-transaction.js';
+import { violatedUniqueConstraint } from './storage-errors.js';
 
 /**
  * Key of the transaction-scoped advisory lock that serialises `insertFirst` (two-int form:
@@ -20,46 +18,56 @@ const DUPLICATE_BY_CONSTRAINT: Readonly<Record<string, InsertUserResult>> = {
 };
 
 /** Released at once, so one fixed name is enough even when the caller nests savepoints. */
-const INSERT_SAVEPOINT = 'latchkey_insert_user';
+const SAVEPOINT: Statement = { text: 'savepoint latchkey_insert_user' };
+const RELEASE_SAVEPOINT: Statement = { text: 'release savepoint latchkey_insert_user' };
+const ROLLBACK_TO_SAVEPOINT: Statement = { text: 'rollback to savepoint latchkey_insert_user' };
+
+const LOCK_FIRST_USER: Statement = { text: 'select pg_advisory_xact_lock($1, $2)' };
+const ANY_USER: Statement = { text: 'select exists (select 1 from users) as taken' };
+const FIND_BY_EMAIL: Statement = {
+  name: 'latchkey_find_user_by_email',
+  text: 'select * from users where lower(email) = lower($1) limit 1',
+};
+const LIST: Statement = { text: 'select * from users order by created_at asc, id asc limit $1 offset $2' };
 
 /**
  * Inserts a user, turning a unique violation on email or username into the port's answer.
  * Inside a caller's transaction the insert runs under a savepoint, because a failed statement
  * would otherwise abort the whole transaction and the caller could not go on (to audit the
- * failure, say), unlike with the in-memory adapter. The savepoint is plain SQL rather than a
- * nested `em.transactional`: knex reports a nested transaction whose SAVEPOINT failed only as
- * "Transaction query already complete", hiding a dropped connection behind it.
+ * failure, say), unlike with the in-memory adapter.
  */
-const insertUser = async (em: EntityManager, row: UserRow): Promise<InsertUserResult> => {
-  const savepoint = em.isInTransaction();
+const insertUser = async (sql: Sql, row: UserRow): Promise<InsertUserResult> => {
+  const savepoint = sql.inTransaction;
   try {
-    if (savepoint) await em.execute(`savepoint ${INSERT_SAVEPOINT}`);
-    await em.insert(UserSchema, row);
-    if (savepoint) await em.execute(`release savepoint ${INSERT_SAVEPOINT}`);
+    if (savepoint) await sql.count(SAVEPOINT);
+    await sql.insert(UserSchema, row);
+    if (savepoint) await sql.count(RELEASE_SAVEPOINT);
     return 'inserted';
   } catch (error) {
     const duplicate = DUPLICATE_BY_CONSTRAINT[violatedUniqueConstraint(error) ?? ''];
     if (duplicate === undefined) throw error;
-    if (savepoint) await em.execute(`rollback to savepoint ${INSERT_SAVEPOINT}`);
+    if (savepoint) await sql.count(ROLLBACK_TO_SAVEPOINT);
     return duplicate;
   }
 };
+
+const anyUser = async (sql: Sql): Promise<boolean> =>
+  (await sql.first(ANY_USER, [], (raw) => raw.taken === true)) === true;
 
 /**
  * Users and their scrypt password hashes in `users`. Emails are unique case-insensitively
  * through a unique index on `lower(email)`, usernames exactly.
  *
- * Reads and writes are single native statements (no unit of work), and every call is bound to
- * the EntityManager it was built with: a transaction's fork inside `PostgresTransactor.run`, the
- * storage's own fork otherwise.
+ * Every call is bound to the gateway it was built with: a transaction's inside
+ * `PostgresTransactor.run`, the storage's own otherwise.
  *
  * @see docs/http-api.md#users-and-sessions
  */
 export class PostgresUserRepository implements UserRepository {
-  constructor(private readonly em: EntityManager) {}
+  constructor(private readonly sql: Sql) {}
 
   insert(user: User, passwordHash: string): Promise<InsertUserResult> {
-    return guarded(() => insertUser(this.em, toUserRow(user, passwordHash)));
+    return insertUser(this.sql, toUserRow(user, passwordHash));
   }
 
   /**
@@ -70,55 +78,25 @@ export class PostgresUserRepository implements UserRepository {
    */
   insertFirst(user: User, passwordHash: string): Promise<InsertUserResult | 'not_first'> {
     const row = toUserRow(user, passwordHash);
-    return guarded(() =>
-      withinTransaction(this.em, async (tx): Promise<InsertUserResult | 'not_first'> => {
-        await tx.execute('select pg_advisory_xact_lock(?, ?)', [...FIRST_USER_LOCK]);
-        const [found] = await tx.execute<{ taken: boolean }[]>(
-          'select exists (select 1 from users) as taken',
-        );
-        return found?.taken === true ? 'not_first' : insertUser(tx, row);
-      }),
-    );
+    return this.sql.transaction(async (tx): Promise<InsertUserResult | 'not_first'> => {
+      await tx.count(LOCK_FIRST_USER, [...FIRST_USER_LOCK]);
+      return (await anyUser(tx)) ? 'not_first' : insertUser(tx, row);
+    });
   }
 
   findByEmail(email: string): Promise<StoredUser | undefined> {
-    return guarded(async () => {
-      const row = await this.em
-        .createQueryBuilder(UserSchema)
-        .select('*')
-        .where('lower(email) = lower(?)', [email])
-        .limit(1)
-        .execute<UserRow | null>('get');
-      return row ? toStoredUser(row) : undefined;
-    });
+    return this.sql.entities(UserSchema, FIND_BY_EMAIL, [email], toStoredUser).then(([found]) => found);
   }
 
   findById(id: UserId): Promise<User | undefined> {
-    return guarded(async () => {
-      const row = await findOne(this.em, UserSchema, 'id', id);
-      return row ? toUser(row) : undefined;
-    });
+    return this.sql.lookup(UserSchema, 'id', id, toUser);
   }
 
   list(page: Page): Promise<User[]> {
-    return guarded(async () => {
-      const rows = await this.em
-        .createQueryBuilder(UserSchema)
-        .select('*')
-        .orderBy([{ createdAt: 'asc' }, { id: 'asc' }])
-        .limit(page.limit)
-        .offset(page.offset)
-        .execute<UserRow[]>('all');
-      return rows.map(toUser);
-    });
+    return this.sql.entities(UserSchema, LIST, [page.limit, page.offset], toUser);
   }
 
   any(): Promise<boolean> {
-    return guarded(async () => {
-      const [found] = await this.em.execute<{ taken: boolean }[]>(
-        'select exists (select 1 from users) as taken',
-      );
-      return found?.taken === true;
-    });
+    return anyUser(this.sql);
   }
 }

@@ -75,15 +75,18 @@ const systemModule = (config: Config, logger: Logger, overrides: Overrides) =>
       .inSingletonScope();
   });
 
+/** The in-memory adapters (`LATCHKEY_STORAGE=memory`): nothing persists. */
+export const memoryStorageModule = new ContainerModule(({ bind }) => {
+  bind<Storage>(TOKENS.Storage)
+    .toResolvedValue((): Storage => ({ ...createInMemoryStorage(), close: () => Promise.resolve() }))
+    .inSingletonScope();
+});
+
 /**
  * PostgreSQL at `LATCHKEY_DATABASE_URL`, else the embedded PGlite database (one connection, so a
- * pool of 1), else with `LATCHKEY_STORAGE=memory` the in-memory adapters. Migrations run here.
+ * pool of 1). Migrations run here.
  */
-export const openStorage = async (config: Config, logger: Logger): Promise<Storage> => {
-  if (config.storage === 'memory') {
-    const memory = createInMemoryStorage();
-    return { ...memory, close: () => Promise.resolve() };
-  }
+const openPostgresStorage = async (config: Config, logger: Logger): Promise<Storage> => {
   const embedded =
     config.databaseUrl === undefined ? await startEmbeddedDatabase({ dataDir: config.dataDir }) : undefined;
   if (embedded !== undefined)
@@ -109,12 +112,37 @@ export const openStorage = async (config: Config, logger: Logger): Promise<Stora
   };
 };
 
-const storageModule = (config: Config, overrides: Overrides) =>
+/** The PostgreSQL adapters (`LATCHKEY_STORAGE=postgres`); see `openPostgresStorage`. */
+export const postgresStorageModule = new ContainerModule(({ bind }) => {
+  bind<Storage>(TOKENS.Storage)
+    .toResolvedValue(openPostgresStorage, [TOKENS.Config, TOKENS.Logger])
+    .inSingletonScope();
+});
+
+/**
+ * The storage module of each `LATCHKEY_STORAGE` value. Adding a storage is adding its module here
+ * (and its name to the configuration): nothing else chooses between them.
+ */
+export const STORAGE_MODULES: { readonly [Name in Config['storage']]: ContainerModule } = {
+  memory: memoryStorageModule,
+  postgres: postgresStorageModule,
+};
+
+/** A storage opened elsewhere (`Overrides.storage`: tests that share one database). */
+const givenStorageModule = (storage: Storage) =>
   new ContainerModule(({ bind }) => {
-    bind<Storage>(TOKENS.Storage)
-      .toResolvedValue((logger: Logger) => overrides.storage ?? openStorage(config, logger), [TOKENS.Logger])
-      .inSingletonScope();
+    bind<Storage>(TOKENS.Storage).toConstantValue(storage);
   });
+
+const storageModule = (config: Config, overrides: Overrides): ContainerModule =>
+  overrides.storage === undefined ? STORAGE_MODULES[config.storage] : givenStorageModule(overrides.storage);
+
+/** Opens the storage `config` names, as the server would, without the rest of the container. */
+export const openStorage = (config: Config, logger: Logger): Promise<Storage> => {
+  const container = new Container();
+  container.load(systemModule(config, logger, {}), storageModule(config, {}));
+  return container.getAsync<Storage>(TOKENS.Storage);
+};
 
 const domainModule = new ContainerModule(({ bind }) => {
   bind<Ports>(TOKENS.Ports)

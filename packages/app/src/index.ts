@@ -1,5 +1,14 @@
 export { decodeConfig, type Config, type Env } from './config.js';
-export { buildContainer, openStorage, TOKENS, type Overrides, type Storage } from './container.js';
+export {
+  buildContainer,
+  memoryStorageModule,
+  openStorage,
+  postgresStorageModule,
+  STORAGE_MODULES,
+  TOKENS,
+  type Overrides,
+  type Storage,
+} from './container.js';
 export {
   DataDirectoryLockedError,
   lockDataDirectory,

@@ -50,7 +50,7 @@ describe('the classification of PostgreSQL adapter errors', () => {
       ['a unique violation', withFields({ code: '23505', constraint: 'api_keys_digest_key' })],
       ['a check violation (23514)', withFields({ code: '23514' })],
       [
-        'a protocol violation (08P01, U+0000 in a parameter)',
+        'a protocol violation (08P01, a message the server cannot read)',
         withFields({ code: '08P01' }, 'invalid message format'),
       ],
       ['a character not in the repertoire (22021)', withFields({ code: '22021' })],

@@ -1,0 +1,87 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  buildContainer,
+  createLogger,
+  decodeConfig,
+  memoryStorageModule,
+  postgresStorageModule,
+  STORAGE_MODULES,
+  TOKENS,
+  type Storage,
+} from '@latchkey/app';
+import { createInMemoryStorage } from '@latchkey/domain/in-memory';
+import { expect } from 'chai';
+import * as E from 'fp-ts/lib/Either.js';
+import { aUser } from '../contract/fixtures.js';
+import { copyInitialisedDataDir, onServerDatabase, TEST_DATABASE_URL_VARIABLE } from '../support/postgres.js';
+
+const configOf = (env: Record<string, string>) => {
+  const decoded = decodeConfig(env);
+  if (E.isLeft(decoded)) throw new Error(decoded.left.join('; '));
+  return decoded.right;
+};
+
+const logger = createLogger('silent');
+
+const storageOf = (env: Record<string, string>, storage?: Storage): Promise<Storage> =>
+  buildContainer(configOf(env), logger, storage === undefined ? {} : { storage }).getAsync<Storage>(
+    TOKENS.Storage,
+  );
+
+/*
+ * The composition root binds the storage through one container module per adapter set, chosen
+ * by `LATCHKEY_STORAGE`; a test may hand in a storage of its own instead (`Overrides.storage`).
+ */
+describe('the storage modules of the composition root', () => {
+  it('has one module per LATCHKEY_STORAGE value', () => {
+    expect(STORAGE_MODULES).to.deep.equal({ memory: memoryStorageModule, postgres: postgresStorageModule });
+    expect(memoryStorageModule).to.not.equal(postgresStorageModule);
+  });
+
+  it('opens the in-memory adapters for LATCHKEY_STORAGE=memory, a new one per container', async () => {
+    const first = await storageOf({ LATCHKEY_STORAGE: 'memory' });
+    const second = await storageOf({ LATCHKEY_STORAGE: 'memory' });
+    expect(await first.users.insert(aUser(1), 'h')).to.equal('inserted');
+    expect(await first.users.any()).to.equal(true);
+    expect(await second.users.any()).to.equal(false);
+    expect(first).to.not.have.property('orm');
+    await Promise.all([first.close(), second.close()]);
+  });
+
+  it('opens and migrates PostgreSQL for LATCHKEY_STORAGE=postgres', async () => {
+    const serverUrl = process.env[TEST_DATABASE_URL_VARIABLE];
+    const dir = await mkdtemp(join(tmpdir(), 'latchkey-storage-module-'));
+    const database =
+      serverUrl === undefined || serverUrl === ''
+        ? undefined
+        : await onServerDatabase(serverUrl, { poolMax: 1 });
+    try {
+      const dataDir = join(dir, 'pgdata');
+      if (database === undefined) await copyInitialisedDataDir(dataDir);
+      const storage = await storageOf({
+        LATCHKEY_STORAGE: 'postgres',
+        LATCHKEY_DATA_DIR: dataDir,
+        ...(database === undefined ? {} : { LATCHKEY_DATABASE_URL: database.url }),
+      });
+      try {
+        expect(storage).to.have.property('orm');
+        expect(await storage.users.any()).to.equal(false);
+        expect(await storage.users.insert(aUser(1), 'h')).to.equal('inserted');
+        expect(await storage.users.findById(aUser(1).id)).to.deep.equal(aUser(1));
+      } finally {
+        await storage.close();
+      }
+    } finally {
+      await database?.dispose();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('binds the storage a test hands in instead, whatever LATCHKEY_STORAGE says', async () => {
+    const given: Storage = { ...createInMemoryStorage(), close: () => Promise.resolve() };
+    expect(await storageOf({ LATCHKEY_STORAGE: 'postgres' }, given)).to.equal(given);
+    expect(await storageOf({ LATCHKEY_STORAGE: 'memory' }, given)).to.equal(given);
+  });
+});

@@ -144,11 +144,17 @@ const TAKE_PENDING: Statement = {
   text: 'delete from oauth2_pending_authorizations where digest = $1 returning *',
 };
 /** `$1` the session, `$2` how many to keep. */
+/**
+ * `skip locked`: consent pages a session opens at once each trim its oldest requests, and two
+ * trims that locked overlapping rows in different orders deadlocked (SQLSTATE 40P01, a 500). A
+ * row another trim holds is being deleted by it already, so skipping it loses nothing.
+ */
 const DELETE_OLDEST_PENDING: Statement = {
   text: `
     delete from oauth2_pending_authorizations where digest in (
       select digest from oauth2_pending_authorizations where session_id = $1
-       order by created_at desc, digest desc offset $2)`,
+       order by created_at desc, digest desc offset $2
+         for update skip locked)`,
 };
 const DELETE_EXPIRED_PENDING: Statement = {
   text: 'delete from oauth2_pending_authorizations where expires_at < $1',

@@ -94,6 +94,11 @@ const openPostgresStorage = async (config: Config, logger: Logger): Promise<Stor
   const storage = await createPostgresStorage({
     clientUrl: embedded?.url ?? (config.databaseUrl as string),
     poolMax: embedded === undefined ? config.databasePoolSize : 1,
+    // The pool's notes on connections it discards ("Connection Error: …", one per dropped
+    // connection) belong in the structured log, at debug: an outage is logged once, elsewhere.
+    onWarning: (message) => {
+      logger.debug({ pool: message.slice(0, 200) }, 'database pool warning');
+    },
   });
   try {
     // Instances sharing a PostgreSQL server migrate one at a time; the embedded one is ours alone.

@@ -230,6 +230,23 @@ describeOnEachStorage('bounds on authorization requests (docs/http-api.md#bounds
     });
   });
 
+  describe('many consent pages of one session opened at once', () => {
+    it('all answer 200, however their trimming of the oldest requests interleaves', async () => {
+      for (let round = 0; round < 3; round += 1) {
+        const pages = await Promise.all(
+          Array.from({ length: 48 }, (_, i) =>
+            openConsent(h.url, h.session, authorizeParams(client, makePkce(), { state: `p${round}-${i}` })),
+          ),
+        );
+        const statuses = pages.map((page) => page.response.status);
+        expect(
+          statuses.filter((status) => status !== 200),
+          statuses.join(','),
+        ).to.deep.equal([]);
+      }
+    });
+  });
+
   describe('consent decisions are audited (docs/http-api.md#bounds, #audit-log)', () => {
     const grantCreations = () => auditEntries(h, '?resource_type=oauth2_grant&action=create');
 

@@ -75,6 +75,17 @@ const integerArg = (
     : E.left({ message: `${name} must be an integer from ${min} to ${max}.` });
 };
 
+/** `limit` (1–500, `defaultLimit` when absent) and `offset` of a listing tool. */
+const pageArgs = (
+  args: Readonly<Record<string, unknown>>,
+  defaultLimit: number,
+): E.Either<ToolFailure, { readonly limit: number; readonly offset: number }> =>
+  pipe(
+    E.Do,
+    E.bind('limit', () => integerArg(args, 'limit', defaultLimit, 1, 500)),
+    E.bind('offset', () => integerArg(args, 'offset', 0, 0, 1_000_000)),
+  );
+
 const enumArg = <T extends string>(
   args: Readonly<Record<string, unknown>>,
   name: string,
@@ -160,13 +171,7 @@ export const makeTools = (useCases: UseCases, issuer: string): readonly Tool[] =
     availableTo: isOwnerWithAll,
     call: (principal, args) =>
       pipe(
-        TE.fromEither(
-          pipe(
-            E.Do,
-            E.bind('limit', () => integerArg(args, 'limit', 100, 1, 500)),
-            E.bind('offset', () => integerArg(args, 'offset', 0, 0, 1_000_000)),
-          ),
-        ),
+        TE.fromEither(pageArgs(args, 100)),
         TE.flatMap((page) => pipe(useCases.listApps(principal, page), TE.mapError(failure))),
         TE.map((apps) => apps.map((app) => wireApp(app, issuer))),
       ),
@@ -190,9 +195,7 @@ export const makeTools = (useCases: UseCases, issuer: string): readonly Tool[] =
       pipe(
         TE.fromEither(
           pipe(
-            E.Do,
-            E.bind('limit', () => integerArg(args, 'limit', 50, 1, 500)),
-            E.bind('offset', () => integerArg(args, 'offset', 0, 0, 1_000_000)),
+            pageArgs(args, 50),
             E.bind('action', () => enumArg(args, 'action', AUDIT_ACTIONS)),
             E.bind('resourceType', () => enumArg(args, 'resource_type', AUDIT_RESOURCE_TYPES)),
           ),

@@ -118,6 +118,15 @@ interface Reader {
   readonly dates: readonly boolean[];
 }
 
+/** Stores `value` under `key` in `map`, and returns it: the miss of a `map.get(key) ?? …` cache. */
+const remember = <K, V>(map: Map<K, V>, key: K, value: V): V => {
+  map.set(key, value);
+  return value;
+};
+
+/** `schema` as a key of the caches here, which hold every row type. */
+const keyOf = <Row extends object>(schema: EntitySchema<Row>) => schema as unknown as EntitySchema<never>;
+
 const quoted = (identifier: string): string => `"${identifier.replaceAll('"', '""')}"`;
 
 /**
@@ -133,30 +142,28 @@ export class Tables {
   }
 
   private of<Row extends object>(schema: EntitySchema<Row>): Table {
-    const key = schema as unknown as EntitySchema<never>;
-    let table = this.tables.get(key);
-    if (table === undefined) {
-      const meta = this.orm.getMetadata().get<Row>(schema.meta.className) as EntityMetadata;
-      table = {
-        name: quoted(meta.tableName),
-        columns: meta.props.map((prop) => {
-          const [field] = prop.fieldNames;
-          const [type] = prop.columnTypes;
-          if (field === undefined || type === undefined)
-            throw new Error(`${meta.className}.${prop.name} has no single column`);
-          return {
-            property: prop.name,
-            name: quoted(field),
-            field,
-            type,
-            json: type.startsWith('json'),
-            date: prop.runtimeType === 'Date',
-          };
-        }),
-      };
-      this.tables.set(key, table);
-    }
-    return table;
+    return this.tables.get(keyOf(schema)) ?? remember(this.tables, keyOf(schema), this.describe(schema));
+  }
+
+  private describe<Row extends object>(schema: EntitySchema<Row>): Table {
+    const meta = this.orm.getMetadata().get<Row>(schema.meta.className) as EntityMetadata;
+    return {
+      name: quoted(meta.tableName),
+      columns: meta.props.map((prop) => {
+        const [field] = prop.fieldNames;
+        const [type] = prop.columnTypes;
+        if (field === undefined || type === undefined)
+          throw new Error(`${meta.className}.${prop.name} has no single column`);
+        return {
+          property: prop.name,
+          name: quoted(field),
+          field,
+          type,
+          json: type.startsWith('json'),
+          date: prop.runtimeType === 'Date',
+        };
+      }),
+    };
   }
 
   private column<Row extends object>(schema: EntitySchema<Row>, property: EntityKey<Row>): Column {
@@ -268,23 +275,18 @@ export class Tables {
   private readonly readers = new Map<EntitySchema<never>, Map<string, Reader>>();
 
   private reader<Row extends object>(schema: EntitySchema<Row>, prefix: string): Reader {
-    const key = schema as unknown as EntitySchema<never>;
-    let byPrefix = this.readers.get(key);
-    if (byPrefix === undefined) {
-      byPrefix = new Map();
-      this.readers.set(key, byPrefix);
-    }
-    let reader = byPrefix.get(prefix);
-    if (reader === undefined) {
-      const { columns } = this.of(schema);
-      reader = {
-        keys: columns.map((c) => prefix + c.field),
-        properties: columns.map((c) => c.property),
-        dates: columns.map((c) => c.date),
-      };
-      byPrefix.set(prefix, reader);
-    }
-    return reader;
+    const byPrefix =
+      this.readers.get(keyOf(schema)) ?? remember(this.readers, keyOf(schema), new Map<string, Reader>());
+    return byPrefix.get(prefix) ?? remember(byPrefix, prefix, this.newReader(schema, prefix));
+  }
+
+  private newReader<Row extends object>(schema: EntitySchema<Row>, prefix: string): Reader {
+    const { columns } = this.of(schema);
+    return {
+      keys: columns.map((c) => prefix + c.field),
+      properties: columns.map((c) => c.property),
+      dates: columns.map((c) => c.date),
+    };
   }
 }
 
@@ -303,12 +305,7 @@ class Database {
   text(statement: Statement): string {
     const { text } = statement;
     if (typeof text === 'string') return text;
-    let built = this.texts.get(statement);
-    if (built === undefined) {
-      built = text(this.tables);
-      this.texts.set(statement, built);
-    }
-    return built;
+    return this.texts.get(statement) ?? remember(this.texts, statement, text(this.tables));
   }
 
   private readonly lookups = new Map<EntitySchema<never>, Map<string, Statement>>();
@@ -316,38 +313,31 @@ class Database {
 
   /** `select * … where column = $1 limit 1`, one per table and column. */
   lookup<Row extends object>(schema: EntitySchema<Row>, property: EntityKey<Row>): Statement {
-    const key = schema as unknown as EntitySchema<never>;
-    let byProperty = this.lookups.get(key);
-    if (byProperty === undefined) {
-      byProperty = new Map();
-      this.lookups.set(key, byProperty);
-    }
-    let statement = byProperty.get(property);
-    if (statement === undefined) {
-      const table = this.tables.name(schema);
-      const column = this.tables.columnName(schema, property);
-      statement = {
-        name: `latchkey_find_${table}_by_${column}`.replaceAll('"', ''),
-        text: `select * from ${table} where ${column} = $1 limit 1`,
-      };
-      byProperty.set(property, statement);
-    }
-    return statement;
+    const byProperty =
+      this.lookups.get(keyOf(schema)) ?? remember(this.lookups, keyOf(schema), new Map<string, Statement>());
+    return byProperty.get(property) ?? remember(byProperty, property, this.newLookup(schema, property));
+  }
+
+  private newLookup<Row extends object>(schema: EntitySchema<Row>, property: EntityKey<Row>): Statement {
+    const table = this.tables.name(schema);
+    const column = this.tables.columnName(schema, property);
+    return {
+      name: `latchkey_find_${table}_by_${column}`.replaceAll('"', ''),
+      text: `select * from ${table} where ${column} = $1 limit 1`,
+    };
   }
 
   /** `insert into … values (…)` of every column, one per table. */
   insert<Row extends object>(schema: EntitySchema<Row>): Statement {
-    const key = schema as unknown as EntitySchema<never>;
-    let statement = this.inserts.get(key);
-    if (statement === undefined) {
-      const table = this.tables.name(schema);
-      statement = {
-        name: `latchkey_insert_${table}`.replaceAll('"', ''),
-        text: `insert into ${table} (${this.tables.columns(schema)}) values (${this.tables.parameters(schema, 1)})`,
-      };
-      this.inserts.set(key, statement);
-    }
-    return statement;
+    return this.inserts.get(keyOf(schema)) ?? remember(this.inserts, keyOf(schema), this.newInsert(schema));
+  }
+
+  private newInsert<Row extends object>(schema: EntitySchema<Row>): Statement {
+    const table = this.tables.name(schema);
+    return {
+      name: `latchkey_insert_${table}`.replaceAll('"', ''),
+      text: `insert into ${table} (${this.tables.columns(schema)}) values (${this.tables.parameters(schema, 1)})`,
+    };
   }
 }
 

@@ -13,7 +13,8 @@ import { mcpRoutes } from './routes/mcp.js';
 import { metadataRoutes } from './routes/metadata.js';
 import { oauthRoutes } from './routes/oauth.js';
 import { registrationRoutes } from './routes/registration.js';
-import { healthRoutes, pageRoutes } from './routes/pages.js';
+import { healthRoutes, pageRoutes, renderPage } from './routes/pages.js';
+import { messagePage } from './views/pages.js';
 import { userRoutes } from './routes/users.js';
 import type { RequestState } from './state.js';
 
@@ -56,11 +57,20 @@ export const createHttpApp = (useCases: UseCases, config: HttpConfig): Koa<Reque
   pageRoutes(useCases, config, limiter, router);
   app.use(router.routes());
 
+  // Unknown routes: a browser (it prefers text/html to JSON) gets a page, every other client the
+  // API error (docs/http-api.md#conventions).
   app.use((ctx) => {
-    if (ctx.body === undefined && ctx.status === 404) {
-      ctx.status = 404;
-      ctx.body = { message: 'Route not found.' };
+    if (ctx.body !== undefined || ctx.status !== 404) return;
+    if (ctx.accepts('json', 'html') === 'html') {
+      renderPage(
+        ctx,
+        404,
+        messagePage('Page not found', 'There is no page at this address.', { href: '/', text: 'Home' }),
+      );
+      return;
     }
+    ctx.status = 404;
+    ctx.body = { message: 'Route not found.' };
   });
   return app;
 };

@@ -154,3 +154,31 @@ describe('answers that carry a credential are not cacheable (RFC 6749 §5.1, doc
     expectNoStore(response);
   });
 });
+
+describe('unknown routes (docs/http-api.md#conventions)', () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer();
+  });
+  after(() => server.stop());
+
+  it('give a browser an HTML 404 page with the page headers', async () => {
+    const response = await request(`${server.url}/no-such-page`, {
+      headers: { Accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' },
+    });
+    expect(response.status).to.equal(404);
+    expect(response.headers.get('content-type')).to.include('text/html');
+    expect(response.headers.get('cache-control')).to.equal('no-store');
+    expectSecurityHeaders(response.headers);
+  });
+
+  for (const accept of [undefined, '*/*', 'application/json']) {
+    it(`give an API client (Accept: ${accept ?? 'none'}) the JSON 404`, async () => {
+      const response = await request(`${server.url}/no-such-page`, {
+        headers: accept === undefined ? {} : { Accept: accept },
+      });
+      expect(response.status).to.equal(404);
+      expect(response.body).to.deep.equal({ message: 'Route not found.' });
+    });
+  }
+});

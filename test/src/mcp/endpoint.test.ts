@@ -309,6 +309,15 @@ describeOnBothStorages('the MCP endpoint over raw HTTP (docs/http-api.md#mcp)', 
         expect(response.headers.get('allow')).to.equal('POST');
         expect(response.headers.get('mcp-session-id')).to.equal(null);
       });
+
+      it(`answers ${method} without a token with the 401 challenge that starts discovery`, async () => {
+        const response = await request(mcpUrl(h.url), { method, headers: MCP_ACCEPT });
+        expect(response.status, response.text).to.equal(401);
+        const challenge = response.headers.get('www-authenticate') ?? '';
+        expect(challenge).to.match(/^Bearer /);
+        expect(challenge).to.include(`resource_metadata="${mcpResourceMetadataUrl(h.url)}"`);
+        expect(challenge).to.include('scope="mcp"');
+      });
     }
   });
 

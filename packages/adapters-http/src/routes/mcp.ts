@@ -44,8 +44,11 @@ export const mcpRoutes = (
     ctx.set('Allow', 'POST');
     writeApiError(ctx, { ...ApiErrors.badRequest('Use POST: this endpoint is stateless.'), status: 405 });
   };
-  router.get(MCP_PATH, sameHost, notAllowed);
-  router.delete(MCP_PATH, sameHost, notAllowed);
+  // Authenticated first: an MCP client that probes with a bare GET (mcp-remote does) must meet the
+  // 401 challenge that starts discovery (docs/http-api.md#mcp); only a caller with a valid token
+  // learns that the method is not served.
+  router.get(MCP_PATH, sameHost, guard, notAllowed);
+  router.delete(MCP_PATH, sameHost, guard, notAllowed);
 
   router.post(MCP_PATH, sameHost, guard, async (ctx) => {
     if (!declaresType(ctx, 'application/json')) {

@@ -44,11 +44,18 @@ export const mcpRoutes = (
     ctx.set('Allow', 'POST');
     writeApiError(ctx, { ...ApiErrors.badRequest('Use POST: this endpoint is stateless.'), status: 405 });
   };
-  // Authenticated first: an MCP client that probes with a bare GET (mcp-remote does) must meet the
-  // 401 challenge that starts discovery (docs/http-api.md#mcp); only a caller with a valid token
-  // learns that the method is not served.
-  router.get(MCP_PATH, sameHost, guard, notAllowed);
-  router.delete(MCP_PATH, sameHost, guard, notAllowed);
+  /**
+   * A client that probes with a bare GET (mcp-remote does) must meet the 401 challenge that starts
+   * discovery (docs/http-api.md#mcp). A request that carries a token gets the 405 whatever the
+   * token's state: the official SDK opens its optional GET stream with the token it holds, and a
+   * 401 there would make it refresh a second time beside the refresh its POST triggers.
+   */
+  const challengeWithoutCredential = async (ctx: Ctx, next: Next): Promise<void> => {
+    if (ctx.get('Authorization') === '') await guard(ctx, next);
+    else await next();
+  };
+  router.get(MCP_PATH, sameHost, challengeWithoutCredential, notAllowed);
+  router.delete(MCP_PATH, sameHost, challengeWithoutCredential, notAllowed);
 
   router.post(MCP_PATH, sameHost, guard, async (ctx) => {
     if (!declaresType(ctx, 'application/json')) {

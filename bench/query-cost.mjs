@@ -3,15 +3,24 @@
 // gateway (lookups by a unique column as named prepared statements through the pool, as on the
 // token path; a listing as an unnamed statement), through MikroORM's `execute` with raw SQL, and
 // through a bare `pg` client (parameterised, and as a named prepared statement). Also the joined
-// lookups of the token path on stored rows (so that mapping the row counts too), and one empty
-// transaction through the adapter's `Transactor` against a bare BEGIN/COMMIT.
+// lookups of the token path on stored rows (so that mapping the row counts too), the three storage
+// calls of one authorization-code exchange, and one empty transaction through the adapter's
+// `Transactor` against a bare BEGIN/COMMIT.
 //
 // One statement at a time on an otherwise idle process, on a fresh `latchkey_bench_*` database
 // (dropped afterwards); CPU is this process's user+system time per statement.
 import process from 'node:process';
 import { createPostgresStorage, migrate } from '@latchkey/adapters-postgres';
 import pg from 'pg';
-import { aClient, aClientSecret, aGrant, aRefreshToken, aUser } from '../test/dist/contract/fixtures.js';
+import {
+  aClient,
+  aClientSecret,
+  aCode,
+  aGrant,
+  anAccessToken,
+  aRefreshToken,
+  aUser,
+} from '../test/dist/contract/fixtures.js';
 import { createBenchDatabase, postgresUnavailable } from './lib/systems.mjs';
 
 const COUNT = Number(process.argv[2] ?? 3000);
@@ -28,7 +37,35 @@ const storeTokenPathRows = async (storage) => {
   await storage.clientSecrets.insert(secret);
   await storage.grants.insert(grant);
   await storage.refreshTokens.insert(refresh);
-  return { secret, refresh };
+  return { secret, grant, refresh };
+};
+
+/**
+ * The storage calls of one authorization-code exchange, each on a code of its own stored
+ * beforehand (`count` of them): the secret with its client, the code with its grant, and the
+ * redemption that consumes the code and inserts an access and a refresh token.
+ */
+const codeExchanges = async (storage, { secret, grant }, count) => {
+  const exchanges = [];
+  for (let i = 0; i < count; i += 1) {
+    const n = 1000 + i;
+    const code = aCode(n, grant);
+    await storage.codes.insert(code);
+    const tokens = {
+      accessToken: anAccessToken(n, grant, { secretId: secret.id }),
+      refreshToken: aRefreshToken(n, grant, { secretId: secret.id }),
+    };
+    exchanges.push({ code, tokens });
+  }
+  let next = 0;
+  return async () => {
+    const { code, tokens } = exchanges[next];
+    next += 1;
+    await storage.clientSecrets.findWithClient(secret.digest);
+    await storage.codes.findWithGrant(code.digest);
+    const redeemed = await storage.codes.redeem(code.id, new Date(), tokens);
+    if (redeemed !== 'redeemed') throw new Error(`code ${code.id}: ${redeemed}`);
+  };
 };
 
 const measure = async (name, statement) => {
@@ -83,6 +120,10 @@ const main = async () => {
     await measure('pg, parameterised', () => client.query(sql, [digest]));
     await measure('pg, named prepared statement', () =>
       client.query({ name: 'by-digest', text: sql, values: [digest] }),
+    );
+    await measure(
+      'token path: one code exchange (secret with client, code with grant, redeem)',
+      await codeExchanges(storage, stored, Math.min(500, COUNT) + COUNT),
     );
     await measure('empty transaction through the Transactor (BEGIN, COMMIT)', () =>
       storage.transactor.run(() => () => Promise.resolve({ _tag: 'Right', right: undefined })),

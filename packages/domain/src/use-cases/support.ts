@@ -1,5 +1,4 @@
 import * as E from 'fp-ts/lib/Either.js';
-import { pipe } from 'fp-ts/lib/function.js';
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import { ApiErrors, type ApiError } from '../errors/api-error.js';
 import { oauthError, type OAuthError } from '../errors/oauth-error.js';
@@ -83,29 +82,3 @@ export async function tryTransaction<A>(
     return E.left(onFailure(error));
   }
 }
-
-/**
- * `tryPort(call, oauthPortFailure)` under its former name, kept only for the code exchange and
- * refresh grants until their rework lands. New code uses `tryPort`.
- */
-export const tryPortOAuth = <A>(call: () => Promise<A>): Outcome<OAuthError, A> =>
-  tryPort(call, oauthPortFailure);
-
-/**
- * `tryPort(call, oauthPortFailure)` as a `TaskEither`: kept only while RFC 7591 registration is
- * still written as a pipeline. New code uses `tryPort`.
- */
-export const fromPortOAuth = <A>(call: () => Promise<A>): TE.TaskEither<OAuthError, A> =>
-  TE.tryCatch(call, oauthPortFailure);
-
-/**
- * `tryTransaction(transactor, work, oauthPortFailure)` for `TaskEither` work: kept only while
- * RFC 7591 registration is still written as a pipeline. New code uses `tryTransaction`.
- */
-export const inOAuthTransaction =
-  (transactor: Transactor) =>
-  <A>(work: (repositories: Repositories) => TE.TaskEither<OAuthError, A>): TE.TaskEither<OAuthError, A> =>
-    pipe(
-      TE.tryCatch(() => transactor.run(work), oauthPortFailure),
-      TE.flatMap(TE.fromEither),
-    );

@@ -8,7 +8,7 @@ import { verifyCodeVerifier } from '../../model/pkce.js';
 import { normaliseResource } from '../../model/resource.js';
 import type { RequestMeta } from '../../model/audit.js';
 import type { Ports } from '../../ports/index.js';
-import { tryPortOAuth } from '../support.js';
+import { oauthPortFailure, tryPort } from '../support.js';
 import type { AuthenticatedClient } from './authenticate-client.js';
 import { mintTokens, type TokenResponse } from './issue-tokens.js';
 import { revokeGrantAudited } from './revoke-grant.js';
@@ -79,7 +79,9 @@ export const makeExchangeAuthorizationCode = (
     const digest = credentialDigest('code', params.code);
     const now = deps.clock.now();
     const found =
-      digest === undefined ? E.right(undefined) : await tryPortOAuth(() => deps.codes.findWithGrant(digest));
+      digest === undefined
+        ? E.right(undefined)
+        : await tryPort(() => deps.codes.findWithGrant(digest), oauthPortFailure);
     if (E.isLeft(found)) return found;
     const checked = checkCodeRequest(client, params, found.right?.code, now);
     if (E.isLeft(checked) || found.right === undefined) return checked as E.Left<OAuthError>;
@@ -101,7 +103,7 @@ export const makeExchangeAuthorizationCode = (
       { grant, client: client.client, scopes: code.scopes, secretId: client.secretId },
       now,
     );
-    const redeemed = await tryPortOAuth(() => deps.codes.redeem(code.id, now, minted.rows));
+    const redeemed = await tryPort(() => deps.codes.redeem(code.id, now, minted.rows), oauthPortFailure);
     if (E.isLeft(redeemed)) return redeemed;
     switch (redeemed.right) {
       case 'redeemed':

@@ -8,7 +8,7 @@ import { normaliseResource } from '../../model/resource.js';
 import { parseScope } from '../../model/scope.js';
 import type { RequestMeta } from '../../model/audit.js';
 import type { Ports } from '../../ports/index.js';
-import { tryPortOAuth } from '../support.js';
+import { oauthPortFailure, tryPort } from '../support.js';
 import type { AuthenticatedClient } from './authenticate-client.js';
 import { mintTokens, type TokenResponse } from './issue-tokens.js';
 import { revokeGrantAudited } from './revoke-grant.js';
@@ -73,7 +73,7 @@ export const makeRefreshAccessToken = (
     const found =
       digest === undefined
         ? E.right(undefined)
-        : await tryPortOAuth(() => deps.refreshTokens.findWithGrant(digest));
+        : await tryPort(() => deps.refreshTokens.findWithGrant(digest), oauthPortFailure);
     if (E.isLeft(found)) return found;
     const checked = checkRefreshRequest(client, params, found.right?.token, now);
     if (E.isLeft(checked) || found.right === undefined) return checked as E.Left<OAuthError>;
@@ -87,8 +87,9 @@ export const makeRefreshAccessToken = (
       { grant, client: client.client, scopes, refreshScopes: token.scopes, secretId: client.secretId },
       now,
     );
-    const exchanged = await tryPortOAuth(() =>
-      deps.refreshTokens.exchange(token.id, now, graceSince, minted.rows),
+    const exchanged = await tryPort(
+      () => deps.refreshTokens.exchange(token.id, now, graceSince, minted.rows),
+      oauthPortFailure,
     );
     if (E.isLeft(exchanged)) return exchanged;
     switch (exchanged.right) {

@@ -22,7 +22,7 @@ import type { Ports } from '../../ports/index.js';
 import type { Repositories } from '../../ports/transactor.js';
 import { appDiff } from '../apps/app-rules.js';
 import { auditEntry, type AuditFacts } from '../audit-entry.js';
-import { inOAuthTransaction, tryPortOAuth } from '../support.js';
+import { oauthPortFailure, tryPort, tryTransaction } from '../support.js';
 
 export interface RegistrationSettings {
   readonly supportedScopes: readonly string[];
@@ -81,7 +81,7 @@ const clientFrom = (
 const transaction = <A>(
   deps: Pick<Ports, 'transactor'>,
   work: (tx: Repositories) => Promise<E.Either<OAuthError, A>>,
-): Promise<E.Either<OAuthError, A>> => inOAuthTransaction(deps.transactor)((tx) => () => work(tx))();
+): Promise<E.Either<OAuthError, A>> => tryTransaction(deps.transactor, work, oauthPortFailure);
 
 /** The audit entry of a change to a registration, written by `tx` (docs/http-api.md#audit-log). */
 const appendAudit = (
@@ -89,7 +89,8 @@ const appendAudit = (
   deps: Pick<Ports, 'clock' | 'random'>,
   meta: RequestMeta,
   facts: AuditFacts,
-): Promise<E.Either<OAuthError, void>> => tryPortOAuth(() => tx.audit.append(auditEntry(deps, meta)(facts)));
+): Promise<E.Either<OAuthError, void>> =>
+  tryPort(() => tx.audit.append(auditEntry(deps, meta)(facts)), oauthPortFailure);
 
 /**
  * One transaction at `/oauth2/clients/{id}` (RFC 7592): `change` the client's row, then audit it.
@@ -102,7 +103,7 @@ const changeAudited = (
   facts: AuditFacts,
 ): Promise<E.Either<OAuthError, void>> =>
   transaction(deps, async (tx) => {
-    const changed = await tryPortOAuth(() => change(tx));
+    const changed = await tryPort(() => change(tx), oauthPortFailure);
     if (E.isLeft(changed)) return changed;
     if (!changed.right) return E.left(invalidRegistrationToken());
     return appendAudit(tx, deps, meta, facts);
@@ -141,10 +142,10 @@ export const makeRegisterClient = (deps: RegistrationDeps, settings: Registratio
   const store = (created: NewClient, meta: RequestMeta): Promise<E.Either<OAuthError, void>> =>
     transaction(deps, async (tx) => {
       const { client, secret } = created;
-      const inserted = await tryPortOAuth(async () => {
+      const inserted = await tryPort(async () => {
         await tx.clients.insert(client);
         if (secret !== undefined) await tx.clientSecrets.insert(secret.row);
-      });
+      }, oauthPortFailure);
       if (E.isLeft(inserted)) return inserted;
       return appendAudit(tx, deps, meta, {
         action: 'create',
@@ -191,7 +192,10 @@ export const makeAuthenticateRegistration = (deps: Pick<Ports, 'clients'>) => {
   ): Promise<E.Either<OAuthError, OAuthClient>> => {
     const digest = token === undefined ? undefined : credentialDigest('registration', token);
     if (digest === undefined || !Uuid.is(clientId)) return E.left(invalidRegistrationToken());
-    const found = await tryPortOAuth(() => deps.clients.findById(clientId.toLowerCase() as ClientId));
+    const found = await tryPort(
+      () => deps.clients.findById(clientId.toLowerCase() as ClientId),
+      oauthPortFailure,
+    );
     if (E.isLeft(found)) return found;
     const client = found.right;
     return client?.dynamicallyRegistered === true &&
@@ -263,7 +267,7 @@ export const makeUpdateClientRegistration = (deps: RegistrationDeps, settings: R
     const stored =
       digest === undefined
         ? E.right(undefined)
-        : await tryPortOAuth(() => deps.clientSecrets.findByDigest(digest));
+        : await tryPort(() => deps.clientSecrets.findByDigest(digest), oauthPortFailure);
     if (E.isLeft(stored)) return stored;
     return stored.right?.clientId === client.id
       ? E.right(undefined)

@@ -24,10 +24,11 @@ const TYPES = new Set(['counter', 'gauge', 'histogram', 'summary', 'untyped']);
 const unescape = (value: string): string =>
   value.replace(/\\([\\"n])/g, (_, c: string) => (c === 'n' ? '\n' : c));
 
+/** A sample value as Go's `ParseFloat` reads it (the format says so): NaN and infinities in any case. */
 const numberOf = (text: string, line: string): number => {
-  if (text === '+Inf') return Infinity;
-  if (text === '-Inf') return -Infinity;
-  if (text === 'NaN') return NaN;
+  if (/^nan$/i.test(text)) return NaN;
+  const infinity = /^([+-]?)inf(inity)?$/i.exec(text);
+  if (infinity !== null) return infinity[1] === '-' ? -Infinity : Infinity;
   const value = Number(text);
   if (text === '' || Number.isNaN(value)) throw new Error(`not a sample value: ${line}`);
   return value;

@@ -28,7 +28,12 @@ export const createHttpApp = (useCases: UseCases, config: HttpConfig): Koa<Reque
   const limiter = new LoginLimiter(config.loginRateLimitPerMinute, config.clock);
 
   app.use(
-    requestContext(config.logger, config.trustProxy, new OutageLog(config.logger, () => useCases.ping())),
+    requestContext(
+      config.logger,
+      config.trustProxy,
+      new OutageLog(config.logger, () => useCases.ping()),
+      config.observeRequest,
+    ),
   );
   app.use(catchErrors);
   app.use(securityHeaders());

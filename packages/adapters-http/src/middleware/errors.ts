@@ -79,12 +79,15 @@ export const writeApiError = (ctx: Ctx, error: ApiError, challenge?: ChallengeOp
 
 /**
  * The one place that writes OAuth errors (RFC 6749 §5.2), always with `Cache-Control: no-store`.
+ * The error code, and a detected replay, are recorded for the metrics (docs/metrics.md).
  */
 export const writeOAuthError = (
   ctx: Ctx,
   error: OAuthError,
   options: { basicChallenge?: boolean } = {},
 ): void => {
+  ctx.state.oauthError = error.code;
+  if (error.replay !== undefined) ctx.state.replay = error.replay;
   if (error.status === 503) ctx.state.outage.refused(ctx.state.log, error.cause);
   else if (error.status >= 500)
     ctx.state.log.error({ err: error.cause, detail: error.logDetail }, 'oauth request failed');

@@ -152,7 +152,7 @@ export const createConfidentialApp = async (latchkey, session, redirectUri) => {
   const apps = `${latchkey}/api/v2/oauth2-provider/apps`;
   const app = await sendJson(apps, {
     headers,
-    body: { name: 'MCP conformance (confidential)', callback_url: redirectUri, client_type: 'confidential' },
+    body: { name: 'mcp-conformance', callback_url: redirectUri, client_type: 'confidential' },
   });
   if (app.status !== 201) throw new Error(`creating the app: ${app.status} ${app.text}`);
   const secret = await sendJson(`${apps}/${app.json.id}/secrets`, { headers });
@@ -175,7 +175,7 @@ export const listAuthorizationScenarios = (tools, spawnSync) => {
  * suite asks for it. Resolves to the suite's exit code, each scenario's checks (from the
  * checks.json files it writes) and what the scripted user did.
  */
-export const runAuthorizationSuite = ({ tools, work, issuer, session, client, port, onChild }) =>
+export const runAuthorizationSuite = ({ tools, work, issuer, resource, session, client, port, onChild }) =>
   new Promise((resolve) => {
     const outDir = join(work, 'results', `authorization-${client.kind}`);
     rmSync(outDir, { recursive: true, force: true });
@@ -193,20 +193,33 @@ export const runAuthorizationSuite = ({ tools, work, issuer, session, client, po
       outDir,
     ];
     if (client.clientSecret !== undefined) args.push('--client-secret', client.clientSecret);
+    // As an MCP client does (MCP authorization, RFC 8707): the token is for the MCP endpoint.
+    if (resource !== undefined) args.push('--resource', resource);
     const child = spawn(tools.node, args, { cwd: work, stdio: ['ignore', 'pipe', 'inherit'] });
     onChild(child);
     const user = [];
     const authorizePrefix = `${issuer}/oauth2/authorize?`;
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      // The suite's own output, less the secret it echoes nowhere but may one day.
-      const shown =
-        client.clientSecret === undefined ? line : line.split(client.clientSecret).join('<secret>');
-      process.stdout.write(`${shown}\n`);
-      if (!line.startsWith(authorizePrefix)) return;
-      consentAsOwner(issuer, session, line.trim()).then(
+    const callbackReady = `Callback server started: http://127.0.0.1:${port}`;
+    // The user acts once the suite has printed the authorization URL and its callback server listens.
+    let authorizationUrl;
+    let listening = false;
+    const consentWhenReady = () => {
+      if (authorizationUrl === undefined || !listening) return;
+      const url = authorizationUrl;
+      authorizationUrl = undefined;
+      consentAsOwner(issuer, session, url).then(
         (delivered) => user.push(`allowed on the consent page; redirected to ${delivered}`),
         (error) => user.push(`could not consent: ${error instanceof Error ? error.message : String(error)}`),
       );
+    };
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      process.stdout.write(
+        `${client.clientSecret === undefined ? line : line.split(client.clientSecret).join('<secret>')}\n`,
+      );
+      if (line.startsWith(authorizePrefix)) authorizationUrl = line.trim();
+      else if (line.startsWith(callbackReady)) listening = true;
+      else return;
+      consentWhenReady();
     });
     const timer = setTimeout(() => child.kill('SIGKILL'), RUN_TIMEOUT_MS);
     child.once('exit', (code, signal) => {

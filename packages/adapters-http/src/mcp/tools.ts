@@ -177,7 +177,7 @@ export const makeTools = (useCases: UseCases, issuer: string): readonly Tool[] =
       "Revokes every grant the signed-in user gave one OAuth2 application: its authorization codes, access tokens and refresh tokens stop working at once. Takes the application's client_id (see latchkey_list_authorized_apps). Revoking the application this session's token was issued to revokes that token too: the call still answers, and every later request of this session is refused until the user authorizes again.",
     noteFor: (principal) =>
       principal.kind === 'access' && principal.clientId !== undefined
-        ? `This session's token was issued to client_id ${principal.clientId}.`
+        ? `This session's token was issued to client_id ${principal.clientId}: revoking that application ends this session.`
         : undefined,
     instruction: 'revoke the access of one of those applications (latchkey_revoke_app_access)',
     outputSchema: OUTPUT_SCHEMAS.revoked,

@@ -1,19 +1,28 @@
 // `pnpm conformance`: runs the MCP conformance suite (@modelcontextprotocol/conformance) against
-// Latchkey's real, authenticated MCP endpoint and writes conformance/results.md.
+// Latchkey and writes conformance/results.md:
 //
-//   build → start the token proxy (scripts/mcp-conformance-proxy.mjs) on a free loopback port →
-//   start Latchkey (memory storage, issuer = the proxy's origin) → create the owner and log in →
-//   check the set-up (401 without the proxy, 200 with the issuer's Host, 403 with another Host) →
-//   run each server scenario with Node 22 → results → stop everything.
+// - its server scenarios against the real, authenticated MCP endpoint: build → start the token
+//   proxy (scripts/mcp-conformance-proxy.mjs) on a free loopback port → start Latchkey (memory
+//   storage, issuer = the proxy's origin) → create the owner and log in → check the set-up (401
+//   without the proxy, 200 with the issuer's Host, 403 with another Host) → run each server
+//   scenario with Node 22;
+// - its authorization-server scenarios against Latchkey as the authorization server, once per kind
+//   of client (dynamically registered, admin-registered confidential), with a scripted owner who
+//   answers the consent page (scripts/mcp-conformance-authorization.mjs). Those scenarios are not in
+//   the suite version the server scenarios are pinned to, so the script installs a second, newer
+//   version of the suite for them (AUTHORIZATION_SUITE_VERSION);
+// → results → stop everything.
 //
 // The suite needs Node 22; when this Node is older, the Node 22 binary published on npm as
 // node-<platform>-<arch> is installed next to the suite in conformance/.work (gitignored).
 // Not part of `pnpm test`: it downloads from the npm registry.
 //
-// Usage: node scripts/mcp-conformance.mjs [--all] [scenario ...]
-//   no arguments  the scenarios that apply to Latchkey (APPLICABLE below)
-//   --all         every server scenario the suite lists (the others are reported as not applicable)
-//   scenario ...  just these
+// Usage: node scripts/mcp-conformance.mjs [--all] [--server | --authorization] [scenario ...]
+//   no arguments     the server scenarios that apply to Latchkey (APPLICABLE below), then the
+//                    authorization scenarios for each kind of client
+//   --all            every server scenario the suite lists (the others are reported as not applicable)
+//   --server         server scenarios only; --authorization: authorization scenarios only
+//   scenario ...     just these server scenarios (add --authorization to run those scenarios too)
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,9 +32,22 @@ import process from 'node:process';
 import { createInterface } from 'node:readline';
 import { clearTimeout, setTimeout } from 'node:timers';
 import { fileURLToPath, URL } from 'node:url';
+import {
+  createConfidentialApp,
+  freePort,
+  listAuthorizationScenarios,
+  registerDcrClient,
+  runAuthorizationSuite,
+} from './mcp-conformance-authorization.mjs';
 import { MCP_PATH, startAuthProxy } from './mcp-conformance-proxy.mjs';
 
 const CONFORMANCE_VERSION = '0.1.16';
+/**
+ * The suite version for the authorization-server scenarios (`conformance authorization`), which
+ * 0.1.16 does not have; installed beside 0.1.16 under an npm alias.
+ */
+const AUTHORIZATION_SUITE_VERSION = '0.2.0-alpha.12';
+const AUTHORIZATION_ALIAS = 'conformance-authorization';
 const NODE22_VERSION = '22.23.3';
 const SCENARIO_TIMEOUT_MS = 120_000;
 
@@ -111,23 +133,32 @@ const run = (command, args, cwd = root) => {
 
 const readJson = (file) => JSON.parse(readFileSync(file, 'utf8'));
 
-/** Installs the pinned suite (and, on Node < 22, the pinned Node 22) with npm; returns the paths. */
+/**
+ * Installs the pinned suites (and, on Node < 22, the pinned Node 22) with npm; returns the paths.
+ * The authorization suite is the same package at another version, under an npm alias.
+ */
 const ensureTools = () => {
   const needNode = Number(process.versions.node.split('.')[0]) < 22;
   const nodePackage = `node-${process.platform}-${process.arch}`;
-  const dependencies = { '@modelcontextprotocol/conformance': CONFORMANCE_VERSION };
+  const dependencies = {
+    '@modelcontextprotocol/conformance': CONFORMANCE_VERSION,
+    [AUTHORIZATION_ALIAS]: `npm:@modelcontextprotocol/conformance@${AUTHORIZATION_SUITE_VERSION}`,
+  };
   if (needNode) dependencies[nodePackage] = NODE22_VERSION;
   const modules = join(work, 'node_modules');
   const suiteJson = join(modules, '@modelcontextprotocol', 'conformance', 'package.json');
+  const authorizationJson = join(modules, AUTHORIZATION_ALIAS, 'package.json');
   const nodeJson = join(modules, nodePackage, 'package.json');
   const installed =
     existsSync(suiteJson) &&
     readJson(suiteJson).version === CONFORMANCE_VERSION &&
+    existsSync(authorizationJson) &&
+    readJson(authorizationJson).version === AUTHORIZATION_SUITE_VERSION &&
     (!needNode || (existsSync(nodeJson) && readJson(nodeJson).version === NODE22_VERSION));
   if (!installed) {
     log(
       `installing ${Object.entries(dependencies)
-        .map(([name, version]) => `${name}@${version}`)
+        .map(([name, version]) => (version.startsWith('npm:') ? version.slice(4) : `${name}@${version}`))
         .join(', ')} into ${relative(root, work)}`,
     );
     mkdirSync(work, { recursive: true });
@@ -143,8 +174,9 @@ const ensureTools = () => {
   }
   const node = needNode ? join(modules, nodePackage, 'bin', 'node') : process.execPath;
   const cli = join(modules, '@modelcontextprotocol', 'conformance', 'dist', 'index.js');
+  const authorizationCli = join(modules, AUTHORIZATION_ALIAS, 'dist', 'index.js');
   const version = spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim();
-  return { node, nodeVersion: version, cli };
+  return { node, nodeVersion: version, cli, authorizationCli };
 };
 
 /** One HTTP request with full control over headers (including Host); resolves to status and JSON body. */
@@ -367,17 +399,32 @@ const notesFor = (row) =>
 
 const cell = (text) => text.replace(/\|/g, '\\|').replace(/\s+/g, ' ');
 
-const writeResults = (meta, setup, rows, listed) => {
+/** The markers around each part of conformance/results.md, so that a run can redo one part alone. */
+const markers = (part) => [`<!-- ${part} results: begin -->`, `<!-- ${part} results: end -->`];
+
+/** One part as it was written last time, or `undefined`. */
+const previousPart = (part) => {
+  if (!existsSync(resultsFile)) return undefined;
+  const text = readFileSync(resultsFile, 'utf8');
+  const [begin, end] = markers(part);
+  const from = text.indexOf(begin);
+  const to = text.indexOf(end);
+  return from >= 0 && to > from ? text.slice(from, to + end.length) : undefined;
+};
+
+const serverPart = (meta, setup, rows, listed) => {
   const notRun = listed.filter((name) => !rows.some((row) => row.scenario === name));
   const lines = [
-    '# MCP conformance results',
+    markers('server')[0],
+    '',
+    '## Server scenarios',
     '',
     `Written by \`pnpm conformance\` (\`scripts/mcp-conformance.mjs\`) on ${meta.date}:`,
     `\`@modelcontextprotocol/conformance@${CONFORMANCE_VERSION}\` on Node ${meta.nodeVersion}, against`,
     `\`POST ${MCP_PATH}\` of Latchkey (\`LATCHKEY_STORAGE=memory\`, issuer \`http://localhost:<proxy port>\`),`,
     "through a loopback proxy that adds the owner's session token (scope `all`) and passes `Host` through.",
     '',
-    '## Set-up checks',
+    '### Set-up checks',
     '',
     '| request | expected | got |',
     '| --- | --- | --- |',
@@ -386,7 +433,7 @@ const writeResults = (meta, setup, rows, listed) => {
         `| ${cell(check.what)} | ${check.expect} | ${check.status}${check.ok ? '' : ' (unexpected)'} |`,
     ),
     '',
-    '## Scenarios',
+    '### Scenarios',
     '',
     '| scenario | applies | outcome | checks passed | failed | warnings | notes |',
     '| --- | --- | --- | --- | --- | --- | --- |',
@@ -398,7 +445,7 @@ const writeResults = (meta, setup, rows, listed) => {
   ];
   if (notRun.length > 0) {
     lines.push(
-      '## Not run',
+      '### Not run',
       '',
       "The suite's other server scenarios test features a stateless, tools-only server does not have",
       '(run them anyway with `pnpm conformance --all`):',
@@ -407,18 +454,222 @@ const writeResults = (meta, setup, rows, listed) => {
       '',
     );
   }
+  lines.push(markers('server')[1]);
+  return lines.join('\n');
+};
+
+const authorizationPart = (meta, authorization) => {
+  const lines = [
+    markers('authorization')[0],
+    '',
+    '## Authorization-server scenarios',
+    '',
+    `Written by \`pnpm conformance\` on ${meta.date}: \`@modelcontextprotocol/conformance@${AUTHORIZATION_SUITE_VERSION}\``,
+    `(\`conformance authorization\`) on Node ${meta.nodeVersion}, against Latchkey as the authorization server`,
+    '(`LATCHKEY_STORAGE=memory`, issuer `http://localhost:<proxy port>`). The owner is signed in; a',
+    'scripted user opens the consent page the suite asks for, allows, and follows the redirect to the',
+    "suite's callback server (`http://127.0.0.1:<port>/callback`, registered for each client).",
+    '',
+  ];
+  if (authorization.scenarios === undefined) {
+    lines.push(
+      `This version of the suite lists no authorization-server scenarios (\`list --authorization\`), so none ran.`,
+      '',
+    );
+  } else {
+    lines.push(
+      `The suite's authorization-server scenarios: ${authorization.scenarios.map((name) => `\`${name}\``).join(', ')}.`,
+      '',
+      '| client | scenario | outcome | checks passed | failed | warnings | notes |',
+      '| --- | --- | --- | --- | --- | --- | --- |',
+      ...authorization.rows.map(
+        (row) =>
+          `| ${cell(row.client)} | ${row.scenario === '' ? '—' : `\`${row.scenario}\``} | ${row.outcome} | ${row.passed} | ${row.failed} | ${row.warnings} | ${cell(row.notes.join('; '))} |`,
+      ),
+      '',
+      '`FAIL (suite)` marks a failure the suite causes, as its note explains; it does not make',
+      '`pnpm conformance` fail. Any other failure does.',
+      '',
+      '### The scripted user',
+      '',
+      ...authorization.users.map(
+        (entry) => `- ${entry.client}: ${entry.did.join('; ') || 'was not asked to consent'}`,
+      ),
+      '',
+    );
+  }
+  lines.push(markers('authorization')[1]);
+  return lines.join('\n');
+};
+
+/** Writes conformance/results.md; a part not run this time is kept as it was. */
+const writeResults = (parts) => {
+  const text = [
+    '# MCP conformance results',
+    '',
+    parts.server ?? previousPart('server') ?? '',
+    '',
+    parts.authorization ?? previousPart('authorization') ?? '',
+    '',
+  ].join('\n');
   mkdirSync(dirname(resultsFile), { recursive: true });
-  writeFileSync(resultsFile, lines.join('\n'));
+  writeFileSync(resultsFile, text);
   spawnSync('pnpm', ['exec', 'prettier', '--write', '--log-level', 'warn', resultsFile], {
     cwd: root,
     stdio: 'inherit',
   });
 };
 
+/**
+ * What Latchkey has to say about a check of the authorization suite that did not pass: why it is
+ * not Latchkey's to fix, or what will fix it. Keyed by the check's id.
+ */
+const AUTHORIZATION_NOTES = {
+  'authorization-server-metadata-cimd':
+    'Latchkey does not support Client ID Metadata Documents yet (docs/http-api.md#client-id-metadata-documents: planned); the AS metadata will carry `client_id_metadata_document_supported: true` once they land, and this check then passes.',
+};
+
+/**
+ * A failure of the suite's own making: `authorization-code-grant` picks the token endpoint
+ * authentication method from the AS metadata alone, and takes `none` whenever the metadata lists
+ * it, even when it was given a client secret. Latchkey lists `none` for its public clients, so the
+ * suite redeems the confidential client's code without authenticating, and Latchkey refuses, as a
+ * confidential client must authenticate (RFC 6749 §3.2.1; docs/http-api.md#token). Counted as
+ * expected only when Latchkey's log shows exactly that refusal during the run.
+ */
+const UNAUTHENTICATED_CONFIDENTIAL = {
+  logDetail: '"detail":"a confidential client must authenticate"',
+  note: "the suite's doing: given a client secret, it still authenticates with `none` because the AS metadata lists `none` (for public clients); Latchkey's log shows the token request refused with invalid_client, 'a confidential client must authenticate' (RFC 6749 §3.2.1). Latchkey must not accept it",
+};
+
+/** The kinds of client the authorization scenarios run for. */
+const AUTHORIZATION_CLIENTS = [
+  {
+    kind: 'dcr',
+    label: 'dynamically registered, public (`none`)',
+    make: ({ latchkey, redirectUri }) => registerDcrClient(latchkey, redirectUri),
+  },
+  {
+    kind: 'confidential',
+    label: 'admin-registered, confidential (client secret)',
+    make: ({ latchkey, session, redirectUri }) => createConfidentialApp(latchkey, session, redirectUri),
+    expectedFailures: { 'authorization-code-grant': UNAUTHENTICATED_CONFIDENTIAL },
+  },
+  {
+    kind: 'cimd',
+    label: 'Client ID Metadata Document',
+    pending:
+      'pending: Latchkey does not support Client ID Metadata Documents yet (docs/http-api.md#client-id-metadata-documents), so there is no such client to run with',
+  },
+];
+
+/** One row per scenario of one client's run; `logged` is what Latchkey logged meanwhile. */
+const authorizationRows = (client, run, logged) => {
+  if (run.scenarios.length === 0) {
+    return [
+      {
+        client: client.label,
+        scenario: '',
+        outcome: 'error',
+        passed: 0,
+        failed: 0,
+        warnings: 0,
+        notes: [`the suite wrote no checks.json (exit ${run.exitCode})`],
+      },
+    ];
+  }
+  return run.scenarios.map(({ scenario, checks }) => {
+    const count = (status) => checks.filter((check) => check.status === status).length;
+    const failed = count('FAILURE');
+    const skipped = count('SKIPPED');
+    const notes = checks
+      .filter((check) => check.status !== 'SUCCESS')
+      .map((check) => {
+        const said = `${check.status.toLowerCase()} ${check.id}: ${check.errorMessage ?? check.description}`;
+        const ours = AUTHORIZATION_NOTES[check.id];
+        return ours === undefined ? said : `${said}. ${ours}`;
+      });
+    const expected = client.expectedFailures?.[scenario];
+    const explained = failed > 0 && expected !== undefined && logged.includes(expected.logDetail);
+    if (explained) notes.push(expected.note);
+    return {
+      client: client.label,
+      scenario,
+      outcome:
+        failed > 0
+          ? explained
+            ? 'FAIL (suite)'
+            : 'FAIL'
+          : skipped > 0
+            ? 'skipped'
+            : count('SUCCESS') === 0
+              ? 'no verdict'
+              : 'pass',
+      passed: count('SUCCESS'),
+      failed,
+      warnings: count('WARNING'),
+      notes,
+    };
+  });
+};
+
+/** Runs the authorization scenarios for each kind of client; resolves to what the results need. */
+const runAuthorization = async ({ tools, issuer, latchkey, session, logFile }) => {
+  const scenarios = listAuthorizationScenarios({ ...tools, cli: tools.authorizationCli }, spawnSync);
+  if (scenarios === undefined) {
+    log(`suite ${AUTHORIZATION_SUITE_VERSION} has no authorization-server scenarios`);
+    return { scenarios, rows: [], users: [] };
+  }
+  log(`authorization suite ${AUTHORIZATION_SUITE_VERSION}: ${scenarios.join(', ')}`);
+  const rows = [];
+  const users = [];
+  for (const client of AUTHORIZATION_CLIENTS) {
+    if (stopping) break;
+    if (client.pending !== undefined) {
+      rows.push({
+        client: client.label,
+        scenario: '',
+        outcome: 'pending',
+        passed: 0,
+        failed: 0,
+        warnings: 0,
+        notes: [client.pending],
+      });
+      continue;
+    }
+    log(`--- authorization, ${client.kind} client`);
+    const port = await freePort();
+    const redirectUri = `http://127.0.0.1:${port}/callback`;
+    const made = await client.make({ latchkey, session, redirectUri });
+    const logStart = readFileSync(logFile, 'utf8').length;
+    const run = await runAuthorizationSuite({
+      tools: { ...tools, cli: tools.authorizationCli },
+      work,
+      issuer,
+      resource: `${issuer}${MCP_PATH}`,
+      session,
+      client: { kind: client.kind, ...made },
+      port,
+      onChild: (child) => {
+        current = child;
+      },
+    });
+    current = undefined;
+    rows.push(...authorizationRows(client, run, readFileSync(logFile, 'utf8').slice(logStart)));
+    users.push({ client: client.label, did: run.user });
+  }
+  return { scenarios, rows, users };
+};
+
 const main = async () => {
   const args = process.argv.slice(2);
   const all = args.includes('--all');
   const named = args.filter((arg) => !arg.startsWith('--'));
+  const onlyServer = args.includes('--server');
+  const onlyAuthorization = args.includes('--authorization');
+  if (onlyServer && onlyAuthorization) throw new Error('--server and --authorization exclude each other');
+  const runServer = !onlyAuthorization || named.length > 0;
+  const runAuthorizationPart = onlyAuthorization || (!onlyServer && named.length === 0);
 
   log('building (tsc -b)');
   run('pnpm', ['exec', 'tsc', '-b']);
@@ -430,12 +681,18 @@ const main = async () => {
   const unknown = named.filter((name) => !listed.includes(name));
   if (unknown.length > 0)
     throw new Error(`unknown scenario(s): ${unknown.join(', ')}; the suite lists: ${listed.join(', ')}`);
-  const scenarios =
-    named.length > 0 ? named : all ? listed : APPLICABLE.filter((name) => listed.includes(name));
+  const scenarios = !runServer
+    ? []
+    : named.length > 0
+      ? named
+      : all
+        ? listed
+        : APPLICABLE.filter((name) => listed.includes(name));
   const unclassified = listed.filter(
     (name) => !APPLICABLE.includes(name) && NOT_APPLICABLE[name] === undefined,
   );
-  if (unclassified.length > 0) log(`note: scenarios new to this script: ${unclassified.join(', ')}`);
+  if (runServer && unclassified.length > 0)
+    log(`note: scenarios new to this script: ${unclassified.join(', ')}`);
 
   const target = {};
   const proxy = await startAuthProxy(target);
@@ -463,37 +720,58 @@ const main = async () => {
       `Latchkey on ${latchkeyUrl}, issuer ${issuer} (the proxy); log in ${relative(root, latchkey.logFile)}`,
     );
     target.upstream = latchkeyUrl;
-    target.token = await ownerToken(latchkeyUrl);
+    const session = await ownerToken(latchkeyUrl);
+    target.token = session;
+    const meta = { date: new Date().toISOString().slice(0, 10), nodeVersion: tools.nodeVersion };
+    const parts = {};
+    let bad = 0;
 
-    const setup = await setupChecks(latchkeyUrl, `http://127.0.0.1:${proxy.port}`, new URL(issuer).host);
-    for (const check of setup) log(`set-up: ${check.what}: ${check.status} (expected ${check.expect})`);
-    if (!setup.every((check) => check.ok))
-      throw new Error('the set-up checks failed; the suite results would mean nothing');
+    if (runServer) {
+      const setup = await setupChecks(latchkeyUrl, `http://127.0.0.1:${proxy.port}`, new URL(issuer).host);
+      for (const check of setup) log(`set-up: ${check.what}: ${check.status} (expected ${check.expect})`);
+      if (!setup.every((check) => check.ok))
+        throw new Error('the set-up checks failed; the suite results would mean nothing');
 
-    const url = `${issuer}${MCP_PATH}`;
-    const rows = [];
-    for (const scenario of scenarios) {
+      const url = `${issuer}${MCP_PATH}`;
+      const rows = [];
+      for (const scenario of scenarios) {
+        if (stopping) return;
+        log(`--- ${scenario}`);
+        rows.push(summarize(await runScenario(tools, url, scenario)));
+      }
       if (stopping) return;
-      log(`--- ${scenario}`);
-      rows.push(summarize(await runScenario(tools, url, scenario)));
+      parts.server = serverPart(meta, setup, rows, listed);
+      process.stdout.write('\n');
+      for (const row of rows) {
+        log(
+          `${row.outcome.padEnd(10)} ${row.scenario}${row.applicable ? '' : ' (not applicable)'}${row.notes.length > 0 ? ` — ${row.notes.join('; ')}` : ''}`,
+        );
+      }
+      bad += rows.filter((row) => row.applicable && row.outcome !== 'pass').length;
     }
-    if (stopping) return;
 
-    writeResults(
-      { date: new Date().toISOString().slice(0, 10), nodeVersion: tools.nodeVersion },
-      setup,
-      rows,
-      listed,
-    );
-    process.stdout.write('\n');
-    for (const row of rows) {
-      log(
-        `${row.outcome.padEnd(10)} ${row.scenario}${row.applicable ? '' : ' (not applicable)'}${row.notes.length > 0 ? ` — ${row.notes.join('; ')}` : ''}`,
-      );
+    if (runAuthorizationPart) {
+      const authorization = await runAuthorization({
+        tools,
+        issuer,
+        latchkey: latchkeyUrl,
+        session,
+        logFile: latchkey.logFile,
+      });
+      if (stopping) return;
+      parts.authorization = authorizationPart(meta, authorization);
+      process.stdout.write('\n');
+      for (const row of authorization.rows) {
+        log(
+          `${row.outcome.padEnd(10)} ${row.client}: ${row.scenario}${row.notes.length > 0 ? ` — ${row.notes.join('; ')}` : ''}`,
+        );
+      }
+      bad += authorization.rows.filter((row) => row.outcome === 'FAIL' || row.outcome === 'error').length;
     }
+
+    writeResults(parts);
     log(`results written to ${relative(root, resultsFile)}`);
-    const bad = rows.filter((row) => row.applicable && row.outcome !== 'pass');
-    process.exitCode = bad.length === 0 ? 0 : 1;
+    process.exitCode = bad === 0 ? 0 : 1;
   } finally {
     await cleanup();
   }

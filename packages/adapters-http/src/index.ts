@@ -4,7 +4,7 @@ export { safeRedirect } from './redirect.js';
 export { clientIp } from './middleware/request-context.js';
 export type { RequestState } from './state.js';
 export type { RateLimiter, RequestObserver, RequestOutcome } from './observer.js';
-export { createMcpServer, MCP_SERVER_INFO, type McpCaller } from './mcp/server.js';
+export { createMcpServer, MCP_SERVER_INFO, type McpRecheck } from './mcp/server.js';
 export { makeTools, type Tool } from './mcp/tools.js';
 export { FixedWindowBudget, retryAfterSeconds } from './middleware/rate-limit.js';
 export { decodeTokenGrant } from './wire/token-grant.js';

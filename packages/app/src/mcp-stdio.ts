@@ -88,10 +88,12 @@ const main = async (): Promise<void> => {
     return;
   }
   const { principal } = checked;
-  const server = createMcpServer(makeTools(useCases, config.issuer), currentPrincipal, {
-    ip: 'stdio',
-    userAgent: 'latchkey-mcp',
-  });
+  const server = createMcpServer(
+    makeTools(useCases, config.issuer),
+    principal,
+    { ip: 'stdio', userAgent: 'latchkey-mcp' },
+    currentPrincipal,
+  );
   // MCP stdio lifecycle: the host closes our stdin (then may send SIGTERM); either way, close the
   // database cleanly and exit.
   let closing: Promise<void> | undefined;

@@ -348,6 +348,27 @@ describeOnBothStorages('the MCP endpoint over raw HTTP (docs/http-api.md#mcp)', 
       }
     });
 
+    it("tells the user which host to use: the issuer's, in the API error format", async () => {
+      const token = await mcpToken();
+      for (const host of otherHosts()) {
+        const response = await post(host, token);
+        expect(response.status, `${host}: ${response.text}`).to.equal(403);
+        const body = JSON.parse(response.text) as Record<string, unknown>;
+        expect(Object.keys(body).sort(), host).to.deep.equal(['detail', 'message']);
+        expect(body.detail, host)
+          .to.be.a('string')
+          .and.include(new URL(h.url).host)
+          .and.include(mcpUrl(h.url));
+      }
+    });
+
+    it('tells the same to a GET without a token, before any challenge', async () => {
+      const response = await rawRequest(mcpUrl(h.url), { method: 'GET', headers: { Host: 'evil.example' } });
+      expect(response.status, response.text).to.equal(403);
+      expect(response.headers['www-authenticate']).to.equal(undefined);
+      expect((JSON.parse(response.text) as { detail?: string }).detail).to.include(new URL(h.url).host);
+    });
+
     it('serves the same request when Host names the issuer', async () => {
       const response = await post(new URL(h.url).host, await mcpToken());
       expect(response.status, response.text).to.equal(200);

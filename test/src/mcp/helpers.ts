@@ -1,6 +1,8 @@
 import { request as httpRequest } from 'node:http';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import ajvFormats from 'ajv-formats';
 import { expect } from 'chai';
 import { nullsIn } from '../http/admin-api.js';
 import { bearer, postJson, type JsonResponse } from '../support/server.js';
@@ -115,6 +117,8 @@ export interface ToolCall {
   readonly text: string;
   /** That text parsed as JSON, when it is JSON. */
   readonly json: unknown;
+  /** The result's `structuredContent`, when it has one. */
+  readonly structured: unknown;
 }
 
 const parsedOrUndefined = (text: string): unknown => {
@@ -136,19 +140,75 @@ export const callTool = async (
   expect(content, JSON.stringify(result)).to.have.length(1);
   expect(content[0]?.type).to.equal('text');
   const text = content[0]?.text ?? '';
-  return { isError: result.isError === true, text, json: parsedOrUndefined(text) };
+  return {
+    isError: result.isError === true,
+    text,
+    json: parsedOrUndefined(text),
+    structured: result.structuredContent,
+  };
 };
 
-/** Calls a tool and insists that it succeeded with a JSON result without `null` (docs/http-api.md#conventions). */
+/**
+ * A strict JSON Schema 2020-12 validator (the dialect MCP assumes when a schema names none), with
+ * the standard formats: stricter than the SDK client's own check, which ignores unknown keywords.
+ */
+export const strictAjv = (): Ajv2020 => {
+  const ajv = new Ajv2020({ strict: true, allErrors: true });
+  ajvFormats.default(ajv);
+  return ajv;
+};
+
+const outputSchemas = new WeakMap<Client, Promise<Map<string, Record<string, unknown>>>>();
+
+/** The `outputSchema` of each tool the client is offered, asked once per client. */
+export const outputSchemasOf = (client: Client): Promise<Map<string, Record<string, unknown>>> => {
+  const known = outputSchemas.get(client);
+  if (known !== undefined) return known;
+  const asked = client.listTools().then(({ tools }) => {
+    const schemas = new Map<string, Record<string, unknown>>();
+    for (const tool of tools) if (tool.outputSchema !== undefined) schemas.set(tool.name, tool.outputSchema);
+    return schemas;
+  });
+  outputSchemas.set(client, asked);
+  // A refusal (a revoked token) is not kept: the next call asks again.
+  void asked.catch(() => outputSchemas.delete(client));
+  return asked;
+};
+
+/**
+ * Checks a successful result as MCP 2025-06-18 asks: `structuredContent` valid against the tool's
+ * `outputSchema`, and the same JSON as text for older clients.
+ */
+export const expectStructured = (
+  schemas: Map<string, Record<string, unknown>>,
+  name: string,
+  call: ToolCall,
+): void => {
+  const schema = schemas.get(name);
+  expect(schema, `outputSchema of ${name}`).to.be.an('object');
+  expect(call.structured, `structuredContent of ${name}`).to.be.an('object');
+  expect(call.json, `the text of ${name} is its structuredContent`).to.deep.equal(call.structured);
+  const validate = strictAjv().compile(schema ?? {});
+  expect(validate(call.structured), `${name}: ${JSON.stringify(validate.errors)}`).to.equal(true);
+};
+
+/**
+ * Calls a tool and insists that it succeeded with a JSON result without `null`
+ * (docs/http-api.md#conventions), given both as structured content that its output schema accepts
+ * and as text (docs/http-api.md#mcp).
+ */
 export const callToolOk = async (
   client: Client,
   name: string,
   args: Record<string, unknown> = {},
 ): Promise<unknown> => {
+  // Asked before the call: a call may end the token (latchkey_revoke_app_access on its own app).
+  const schemas = await outputSchemasOf(client);
   const call = await callTool(client, name, args);
   expect(call.isError, call.text).to.equal(false);
   expect(call.json, call.text).to.not.equal(undefined);
   expect(nullsIn(call.json), `nulls in the result of ${name}: ${call.text}`).to.deep.equal([]);
+  expectStructured(schemas, name, call);
   return call.json;
 };
 

@@ -314,7 +314,9 @@ const sdkClientSuite = (variant: Variant, start: Start): void => {
       role: 'owner',
     });
 
-    const before = (await callToolOk(client, 'latchkey_list_authorized_apps')) as WireApp[];
+    const { apps: before } = (await callToolOk(client, 'latchkey_list_authorized_apps')) as {
+      apps: WireApp[];
+    };
     expect(before.map((app) => app.id)).to.have.members([provider.clientId, other.id]);
     expect(before.find((app) => app.id === provider.clientId)).to.deep.include({
       dynamically_registered: true,
@@ -322,9 +324,11 @@ const sdkClientSuite = (variant: Variant, start: Start): void => {
     });
 
     const revoked = await callToolOk(client, 'latchkey_revoke_app_access', { client_id: other.id });
-    expect(revoked).to.be.an('object');
+    expect(revoked).to.deep.equal({ revoked: true, client_id: other.id, current_token_revoked: false });
     expect(await meStatus(h.url, otherTokens.access_token)).to.equal(401);
-    const after = (await callToolOk(client, 'latchkey_list_authorized_apps')) as WireApp[];
+    const { apps: after } = (await callToolOk(client, 'latchkey_list_authorized_apps')) as {
+      apps: WireApp[];
+    };
     expect(after.map((app) => app.id)).to.deep.equal([provider.clientId]);
   });
 
@@ -378,7 +382,14 @@ const sdkClientSuite = (variant: Variant, start: Start): void => {
 
   it('authorizes again after revoking its own access with latchkey_revoke_app_access', async () => {
     await recoversAfter(async (client) => {
-      await callToolOk(client, 'latchkey_revoke_app_access', { client_id: provider.clientId });
+      const revoked = await callToolOk(client, 'latchkey_revoke_app_access', {
+        client_id: provider.clientId,
+      });
+      expect(revoked).to.deep.equal({
+        revoked: true,
+        client_id: provider.clientId,
+        current_token_revoked: true,
+      });
     });
   });
 };

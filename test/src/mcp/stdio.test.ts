@@ -216,7 +216,11 @@ describe('the stdio MCP entry on the embedded database (docs/http-api.md#mcp, #c
       const revoked = (await callToolOk(client, 'latchkey_revoke_app_access', {
         client_id: revocable.clientId,
       })) as Record<string, unknown>;
-      expect(revoked).to.deep.equal({ revoked: true, client_id: revocable.clientId });
+      expect(revoked).to.deep.equal({
+        revoked: true,
+        client_id: revocable.clientId,
+        current_token_revoked: true,
+      });
       const listing = await rejectionOf(client.listTools());
       expect(listing).to.be.instanceOf(McpError);
       expect((listing as McpError).code).to.equal(ErrorCode.InvalidRequest);

@@ -7,6 +7,7 @@ import {
   createClient,
   meStatus,
   obtainTokens,
+  registerClient,
   startOAuthServer,
   userIdOf,
   type OAuthHarness,
@@ -17,10 +18,13 @@ import {
   callTool,
   callToolOk,
   connectWithToken,
+  initializeRequest,
   mcpPost,
   OWNER_TOOLS,
   rejectionOf,
+  strictAjv,
   toolNames,
+  toolsListRequest,
   USER_TOOLS,
 } from './helpers.js';
 
@@ -35,12 +39,59 @@ interface WireAuditEntry {
   diff: Record<string, unknown>;
 }
 
+interface AppList {
+  apps: WireApp[];
+}
+
 interface AuditPage {
   audit_logs: WireAuditEntry[];
   count: number;
 }
 
 const NIL_LIKE_UUID = '6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b';
+
+/** Reads Latchkey's own data and changes nothing. */
+const READS = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false };
+
+/** What each tool tells a host about itself (docs/http-api.md#mcp). */
+const ANNOTATIONS: Record<string, typeof READS> = {
+  latchkey_get_authenticated_user: READS,
+  latchkey_list_authorized_apps: READS,
+  // Ends access that only the user can give back; a second call has nothing left to revoke.
+  latchkey_revoke_app_access: {
+    readOnlyHint: false,
+    destructiveHint: true,
+    idempotentHint: true,
+    openWorldHint: false,
+  },
+  latchkey_list_oauth2_apps: READS,
+  latchkey_get_audit_log: READS,
+};
+
+interface Schema {
+  type?: string;
+  properties?: Record<string, Schema>;
+  additionalProperties?: Schema | boolean;
+  items?: Schema;
+}
+
+/** The paths of the fields in `value` that `schema` does not describe (properties, items, additionalProperties). */
+const undescribed = (value: unknown, schema: Schema, path = '$'): string[] => {
+  if (Array.isArray(value))
+    return value.flatMap((item, i) => undescribed(item, schema.items ?? {}, `${path}[${i}]`));
+  if (typeof value !== 'object' || value === null) return [];
+  return Object.entries(value).flatMap(([key, field]) => {
+    const described = schema.properties?.[key];
+    if (described !== undefined) return undescribed(field, described, `${path}.${key}`);
+    if (typeof schema.additionalProperties === 'object')
+      return undescribed(field, schema.additionalProperties, `${path}.${key}`);
+    return [`${path}.${key}`];
+  });
+};
+
+/** Which of the tools the server's `instructions` name. */
+const toolsNamedIn = (instructions: string | undefined): string[] =>
+  ALL_TOOLS.filter((name) => (instructions ?? '').includes(name));
 
 describeOnBothStorages('the MCP tools (docs/http-api.md#mcp)', () => {
   let h: OAuthHarness;
@@ -91,14 +142,14 @@ describeOnBothStorages('the MCP tools (docs/http-api.md#mcp)', () => {
       });
       const client = await connect(h.session);
 
-      const all = (await callToolOk(client, 'latchkey_list_oauth2_apps')) as WireApp[];
+      const { apps: all } = (await callToolOk(client, 'latchkey_list_oauth2_apps')) as AppList;
       expect(all.map((app) => app.id)).to.deep.equal([alpha.id, beta.id]);
       expect(all[0]).to.deep.equal(alpha);
 
-      const second = (await callToolOk(client, 'latchkey_list_oauth2_apps', {
+      const { apps: second } = (await callToolOk(client, 'latchkey_list_oauth2_apps', {
         limit: 1,
         offset: 1,
-      })) as WireApp[];
+      })) as AppList;
       expect(second.map((app) => app.id)).to.deep.equal([beta.id]);
     });
 
@@ -180,7 +231,7 @@ describeOnBothStorages('the MCP tools (docs/http-api.md#mcp)', () => {
       const token = (await obtainTokens(h, app, { params: { scope: 'all' } })).access_token;
       const client = await connect(token);
       expect(await toolNames(client)).to.deep.equal(ALL_TOOLS);
-      const apps = (await callToolOk(client, 'latchkey_list_oauth2_apps')) as WireApp[];
+      const { apps } = (await callToolOk(client, 'latchkey_list_oauth2_apps')) as AppList;
       expect(apps.map((a) => a.id)).to.deep.equal([app.id]);
     });
   });
@@ -239,7 +290,7 @@ describeOnBothStorages('the MCP tools (docs/http-api.md#mcp)', () => {
       await obtainTokens(h, mine, { session: memberSession, params: { scope: 'mcp' } });
       await obtainTokens(h, owners, { params: { scope: 'mcp' } });
       const client = await connect(memberSession);
-      const apps = (await callToolOk(client, 'latchkey_list_authorized_apps')) as WireApp[];
+      const { apps } = (await callToolOk(client, 'latchkey_list_authorized_apps')) as AppList;
       expect(apps.map((app) => app.id)).to.deep.equal([mine.id]);
     });
 
@@ -253,7 +304,7 @@ describeOnBothStorages('the MCP tools (docs/http-api.md#mcp)', () => {
 
       expect(await meStatus(h.url, members.access_token)).to.equal(401);
       expect(await meStatus(h.url, owners.access_token)).to.equal(200);
-      expect(await callToolOk(client, 'latchkey_list_authorized_apps')).to.deep.equal([]);
+      expect(await callToolOk(client, 'latchkey_list_authorized_apps')).to.deep.equal({ apps: [] });
     });
   });
 
@@ -262,13 +313,15 @@ describeOnBothStorages('the MCP tools (docs/http-api.md#mcp)', () => {
       const app = await createClient(h, { name: 'doomed-app' });
       const tokens = await obtainTokens(h, app, { params: { scope: 'user:read' } });
       const client = await connect(h.session);
-      const listed = (await callToolOk(client, 'latchkey_list_authorized_apps')) as WireApp[];
+      const { apps: listed } = (await callToolOk(client, 'latchkey_list_authorized_apps')) as AppList;
       expect(listed.map((a) => a.id)).to.deep.equal([app.id]);
 
-      await callToolOk(client, 'latchkey_revoke_app_access', { client_id: app.id });
+      const revoked = await callToolOk(client, 'latchkey_revoke_app_access', { client_id: app.id });
+      // A session token belongs to no application: this session goes on.
+      expect(revoked).to.deep.equal({ revoked: true, client_id: app.id, current_token_revoked: false });
 
       expect(await meStatus(h.url, tokens.access_token)).to.equal(401);
-      expect(await callToolOk(client, 'latchkey_list_authorized_apps')).to.deep.equal([]);
+      expect(await callToolOk(client, 'latchkey_list_authorized_apps')).to.deep.equal({ apps: [] });
       const audit = (await callToolOk(client, 'latchkey_get_audit_log', {
         action: 'revoke',
         resource_type: 'oauth2_grant',
@@ -295,6 +348,130 @@ describeOnBothStorages('the MCP tools (docs/http-api.md#mcp)', () => {
       const client = await connect(h.session);
       const call = await callTool(client, 'latchkey_revoke_app_access', { client_id: NIL_LIKE_UUID });
       expect(call.isError, call.text).to.equal(true);
+    });
+  });
+
+  context('what the tools tell a host (MCP 2025-06-18 tool metadata)', () => {
+    it('gives every tool a title, the four annotations set truthfully and an object output schema', async () => {
+      const client = await connect(h.session);
+      const { tools } = await client.listTools();
+      expect(tools.map((t) => t.name).sort()).to.deep.equal(ALL_TOOLS);
+      for (const tool of tools) {
+        expect(tool.title, tool.name).to.be.a('string').and.not.equal('');
+        expect(tool.annotations, tool.name).to.deep.include(ANNOTATIONS[tool.name]);
+        expect(tool.outputSchema?.type, tool.name).to.equal('object');
+        // Strict mode: a misspelt keyword or a property listed as required but never described fails.
+        expect(() => strictAjv().compile(tool.outputSchema ?? {}), tool.name).to.not.throw();
+      }
+    });
+
+    it('answers every tool with structured content its schema accepts and fully describes, and the same JSON as text', async () => {
+      await h.api.createApp({ name: 'listed-app' });
+      const app = await createClient(h, { name: 'granted-app' });
+      await obtainTokens(h, app, { params: { scope: 'user:read' } });
+      const client = await connect(h.session);
+      const schemas = new Map((await client.listTools()).tools.map((t) => [t.name, t.outputSchema]));
+      const calls: [string, Record<string, unknown>][] = [
+        ['latchkey_get_authenticated_user', {}],
+        ['latchkey_list_authorized_apps', {}],
+        ['latchkey_list_oauth2_apps', {}],
+        ['latchkey_get_audit_log', {}],
+        ['latchkey_revoke_app_access', { client_id: app.id }],
+      ];
+      for (const [name, args] of calls) {
+        // callToolOk validates structuredContent against the outputSchema and compares the text.
+        const result = await callToolOk(client, name, args);
+        expect(undescribed(result, schemas.get(name) ?? {}), name).to.deep.equal([]);
+      }
+    });
+
+    it('satisfies the SDK client, which checks structured content against the output schema itself', async () => {
+      const client = await connect(h.session);
+      // The SDK compiles the output schemas here, and rejects a call whose result does not match.
+      await client.listTools();
+      const result = await client.callTool({ name: 'latchkey_get_authenticated_user', arguments: {} });
+      expect(result.isError ?? false).to.equal(false);
+      expect(result.structuredContent).to.include({ email: OWNER.email, role: 'owner' });
+    });
+  });
+
+  context("the server's instructions (initialize result)", () => {
+    it('name all five tools for an owner whose token has scope all', async () => {
+      const client = await connect(h.session);
+      expect(toolsNamedIn(client.getInstructions())).to.deep.equal(ALL_TOOLS);
+    });
+
+    it('name only the user tools for a dynamically registered client whose token has scope mcp', async () => {
+      const dcr = await registerClient(h, {
+        client_name: 'dcr-client',
+        redirect_uris: ['http://127.0.0.1:8123/callback'],
+        token_endpoint_auth_method: 'none',
+      });
+      const token = (await obtainTokens(h, dcr, { params: { scope: 'mcp' } })).access_token;
+      const client = await connect(token);
+      const instructions = client.getInstructions();
+      expect(toolsNamedIn(instructions)).to.deep.equal([...USER_TOOLS].sort());
+      // The token's own application, so that the model knows which revocation ends this session.
+      expect(instructions).to.include(dcr.id);
+    });
+
+    it('name only the user tools for a member, even with a session token (scope all)', async () => {
+      const client = await connect(await addMember(h));
+      expect(toolsNamedIn(client.getInstructions())).to.deep.equal([...USER_TOOLS].sort());
+    });
+
+    it('are in the initialize result on the wire, per token', async () => {
+      const app = await createClient(h);
+      const mcpOnly = (await obtainTokens(h, app, { params: { scope: 'mcp' } })).access_token;
+      const instructionsOf = async (token: string): Promise<string> => {
+        const response = await mcpPost(h.url, token, initializeRequest());
+        expect(response.status, response.text).to.equal(200);
+        return (response.body as { result: { instructions: string } }).result.instructions;
+      };
+      const owner = await instructionsOf(h.session);
+      const user = await instructionsOf(mcpOnly);
+      expect(owner).to.not.equal(user);
+      expect(toolsNamedIn(owner)).to.deep.equal(ALL_TOOLS);
+      expect(toolsNamedIn(user)).to.deep.equal([...USER_TOOLS].sort());
+    });
+  });
+
+  context('revoking the application that holds the current token', () => {
+    it("names that application in the tool's description, and only for an access token", async () => {
+      const app = await createClient(h);
+      const token = (await obtainTokens(h, app, { params: { scope: 'mcp' } })).access_token;
+      const describedFor = async (bearerToken: string): Promise<string> => {
+        const { tools } = await (await connect(bearerToken)).listTools();
+        return tools.find((t) => t.name === 'latchkey_revoke_app_access')?.description ?? '';
+      };
+      expect(await describedFor(token)).to.include(app.id);
+      expect(await describedFor(h.session)).to.not.include(app.id);
+    });
+
+    it('says that the current token is revoked, and the next request with it gets the 401', async () => {
+      const app = await createClient(h);
+      const token = (await obtainTokens(h, app, { params: { scope: 'mcp' } })).access_token;
+      const client = await connect(token);
+
+      const revoked = await callToolOk(client, 'latchkey_revoke_app_access', { client_id: app.id });
+
+      expect(revoked).to.deep.equal({ revoked: true, client_id: app.id, current_token_revoked: true });
+      const next = await mcpPost(h.url, token, toolsListRequest());
+      expect(next.status, next.text).to.equal(401);
+      expect(await meStatus(h.url, token)).to.equal(401);
+    });
+
+    it('says the current token is not revoked when another application is', async () => {
+      const mine = await createClient(h, { name: 'mine' });
+      const other = await createClient(h, { name: 'other' });
+      const token = (await obtainTokens(h, mine, { params: { scope: 'mcp' } })).access_token;
+      await obtainTokens(h, other, { params: { scope: 'user:read' } });
+      const client = await connect(token);
+
+      const revoked = await callToolOk(client, 'latchkey_revoke_app_access', { client_id: other.id });
+
+      expect(revoked).to.deep.equal({ revoked: true, client_id: other.id, current_token_revoked: false });
+      expect(await toolNames(client)).to.deep.equal(USER_TOOLS);
     });
   });
 

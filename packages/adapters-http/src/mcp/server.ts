@@ -12,41 +12,81 @@ import type { Tool } from './tools.js';
 export const MCP_SERVER_INFO = { name: 'latchkey', version: '0.1.0' } as const;
 
 /**
- * Who the tools act for, asked on every request: a fixed principal when the transport
- * authenticates each request itself (Streamable HTTP), or a fresh check of the session's token
- * (stdio), so that a token revoked or expired mid-session stops working at its next request.
- * `undefined` means the token no longer authenticates.
+ * Asks again, before each request, who the tools act for: stdio serves a whole session with one
+ * token, so a token revoked or expired mid-session must stop working at its next request.
+ * `undefined` means the token no longer authenticates. The Streamable HTTP endpoint authenticates
+ * every request itself and needs no recheck.
  */
-export type McpCaller = Principal | (() => Promise<Principal | undefined>);
-
-const callerNow = (caller: McpCaller): Promise<Principal | undefined> =>
-  typeof caller === 'function' ? caller() : Promise.resolve(caller);
+export type McpRecheck = () => Promise<Principal | undefined>;
 
 /** The JSON-RPC error for a request made with a token that no longer authenticates. */
 const tokenEnded = (): McpError =>
   new McpError(ErrorCode.InvalidRequest, 'The token is no longer valid (revoked, expired or out of scope).');
 
+const describe = (tool: Tool, principal: Principal): string => {
+  const note = tool.noteFor?.(principal);
+  return note === undefined ? tool.description : `${tool.description} ${note}`;
+};
+
 /**
- * An MCP server (the SDK's low-level `Server`) exposing `tools` to one caller. Transports are
- * the caller's business: Streamable HTTP per request, or stdio for a whole session.
+ * The initialize result's `instructions`: what this token can do, and nothing more (a token
+ * without scope `all`, or a member's, is not told about the owners' tools; docs/http-api.md#mcp).
+ */
+const instructionsFor = (tools: readonly Tool[], principal: Principal): string => {
+  const available = tools.filter((tool) => tool.availableTo(principal));
+  const can =
+    available.length === 0
+      ? 'This token gives access to no tool.'
+      : `With this token you can ${available
+          .map((tool) => tool.instruction)
+          .join('; ')
+          .replace(/; ([^;]*)$/, '; and $1')}.`;
+  const notes = [
+    ...new Set(available.map((tool) => tool.noteFor?.(principal)).filter((note) => note !== undefined)),
+  ];
+  return [
+    'Latchkey is an OAuth 2.1 authorization server. These tools act as the user this token belongs to.',
+    can,
+    ...notes,
+  ].join(' ');
+};
+
+/**
+ * An MCP server (the SDK's low-level `Server`) exposing `tools` to one caller: `principal`, as
+ * authenticated when the server is made, and as `recheck` finds it before each later request when
+ * given. Transports are the caller's business: Streamable HTTP per request, or stdio for a whole
+ * session.
  */
 // The low-level `Server` is the SDK's API for tools described by plain JSON Schema, as ours are
 // (the high-level `McpServer` wants zod schemas); that is the "advanced use case" it names.
-// eslint-disable-next-line @typescript-eslint/no-deprecated
-export const createMcpServer = (tools: readonly Tool[], caller: McpCaller, meta: RequestMeta): Server => {
+export const createMcpServer = (
+  tools: readonly Tool[],
+  principal: Principal,
+  meta: RequestMeta,
+  recheck?: McpRecheck,
+  // eslint-disable-next-line @typescript-eslint/no-deprecated
+): Server => {
+  const callerNow = (): Promise<Principal | undefined> =>
+    recheck === undefined ? Promise.resolve(principal) : recheck();
   // eslint-disable-next-line @typescript-eslint/no-deprecated
   const server = new Server(MCP_SERVER_INFO, {
     capabilities: { tools: {}, logging: {} },
-    instructions:
-      'Latchkey is an OAuth 2.1 authorization server. These tools act as the signed-in user: see who that is, which applications they authorized, and revoke one. Owners can also list all applications and read the audit log.',
+    instructions: instructionsFor(tools, principal),
   });
   server.setRequestHandler(ListToolsRequestSchema, async () => {
-    const principal = await callerNow(caller);
-    if (principal === undefined) throw tokenEnded();
+    const caller = await callerNow();
+    if (caller === undefined) throw tokenEnded();
     return {
       tools: tools
-        .filter((tool) => tool.availableTo(principal))
-        .map((tool) => ({ name: tool.name, description: tool.description, inputSchema: tool.inputSchema })),
+        .filter((tool) => tool.availableTo(caller))
+        .map((tool) => ({
+          name: tool.name,
+          title: tool.title,
+          description: describe(tool, caller),
+          inputSchema: tool.inputSchema,
+          outputSchema: tool.outputSchema,
+          annotations: { title: tool.title, ...tool.annotations },
+        })),
     };
   });
 
@@ -54,18 +94,21 @@ export const createMcpServer = (tools: readonly Tool[], caller: McpCaller, meta:
     const tool = tools.find((t) => t.name === request.params.name);
     if (tool === undefined)
       throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${request.params.name}`);
-    const principal = await callerNow(caller);
-    if (principal === undefined) throw tokenEnded();
-    if (!tool.availableTo(principal)) {
+    const caller = await callerNow();
+    if (caller === undefined) throw tokenEnded();
+    if (!tool.availableTo(caller)) {
       return {
         isError: true,
         content: [{ type: 'text', text: `${tool.name} is only for owners whose token has scope all.` }],
       };
     }
-    const result = await tool.call(principal, request.params.arguments ?? {}, meta)();
-    return E.isLeft(result)
-      ? { isError: true, content: [{ type: 'text', text: result.left.message }] }
-      : { content: [{ type: 'text', text: JSON.stringify(result.right) }] };
+    const result = await tool.call(caller, request.params.arguments ?? {}, meta)();
+    if (E.isLeft(result)) return { isError: true, content: [{ type: 'text', text: result.left.message }] };
+    // MCP 2025-06-18 (structured content): the same JSON as text too, for clients that predate it.
+    return {
+      content: [{ type: 'text', text: JSON.stringify(result.right) }],
+      structuredContent: result.right,
+    };
   });
   return server;
 };

@@ -14,6 +14,9 @@ import * as E from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import { wireApp, wireAuditEntry, wireUser } from '../wire.js';
+import { OUTPUT_SCHEMAS, type ToolOutputSchema } from './output-schemas.js';
+
+export type { ToolOutputSchema } from './output-schemas.js';
 
 /** A JSON Schema for a tool's arguments (MCP tools/list `inputSchema`). */
 export interface ToolInputSchema {
@@ -29,21 +32,59 @@ export interface ToolFailure {
 }
 
 /**
+ * MCP tool annotations (MCP 2025-06-18 and later, `ToolAnnotations`): hints a host uses to decide
+ * whether to ask the user before a call. All four are set on every tool.
+ */
+export interface ToolAnnotations {
+  /** Changes nothing. */
+  readonly readOnlyHint: boolean;
+  /** May undo or end something (meaningful when not read-only). */
+  readonly destructiveHint: boolean;
+  /** Calling it again with the same arguments has no further effect. */
+  readonly idempotentHint: boolean;
+  /** Reaches beyond Latchkey's own data. */
+  readonly openWorldHint: boolean;
+}
+
+/** A tool's result: MCP `structuredContent` is a JSON object, described by the tool's `outputSchema`. */
+export type ToolResult = Readonly<Record<string, unknown>>;
+
+/**
  * One MCP tool, built on the domain's use cases so that any transport (Streamable HTTP, stdio)
  * can serve it (docs/http-api.md#mcp).
  */
 export interface Tool {
   readonly name: string;
+  /** A short human-readable name for hosts' user interfaces. */
+  readonly title: string;
   readonly description: string;
+  /** A sentence added to the description for this caller, when there is one to say. */
+  readonly noteFor?: (principal: Principal) => string | undefined;
+  /** What the server's `instructions` say about the tool, for callers who may use it. */
+  readonly instruction: string;
   readonly inputSchema: ToolInputSchema;
+  readonly outputSchema: ToolOutputSchema;
+  readonly annotations: ToolAnnotations;
   /** Whether the caller may see and call it. */
   readonly availableTo: (principal: Principal) => boolean;
   readonly call: (
     principal: Principal,
     args: Readonly<Record<string, unknown>>,
     meta: RequestMeta,
-  ) => TE.TaskEither<ToolFailure, unknown>;
+  ) => TE.TaskEither<ToolFailure, ToolResult>;
 }
+
+/** Reads Latchkey's own data and changes nothing. */
+const READS: ToolAnnotations = {
+  readOnlyHint: true,
+  destructiveHint: false,
+  idempotentHint: true,
+  openWorldHint: false,
+};
+
+/** Whether the token in hand was issued to `clientId` (a session token belongs to no application). */
+const tokenIssuedTo = (principal: Principal, clientId: string): boolean =>
+  principal.kind === 'access' && principal.clientId === clientId;
 
 const isOwnerWithAll = (principal: Principal): boolean =>
   principal.user.role === 'owner' && principal.scopes.includes(SCOPE_ALL);
@@ -102,29 +143,47 @@ const enumArg = <T extends string>(
 export const makeTools = (useCases: UseCases, issuer: string): readonly Tool[] => [
   {
     name: 'latchkey_get_authenticated_user',
+    title: 'Who is signed in',
     description:
       'Returns the Latchkey user this session acts for: id, email, username, display name, role (owner or member) and creation time. Use it to find out who is signed in.',
+    instruction: 'see who the signed-in user is (latchkey_get_authenticated_user)',
     inputSchema: noArguments,
+    outputSchema: OUTPUT_SCHEMAS.user,
+    annotations: READS,
     availableTo: hasMcp,
-    call: (principal) => TE.right(wireUser(principal.user)),
+    call: (principal) => TE.right({ ...wireUser(principal.user) }),
   },
   {
     name: 'latchkey_list_authorized_apps',
+    title: 'List my authorized apps',
     description:
       'Lists the OAuth2 applications the signed-in user has currently authorized (has live grants for), with their client ids, names and redirect URIs. Use it before revoking access.',
+    instruction: 'list the applications that user has authorized (latchkey_list_authorized_apps)',
     inputSchema: noArguments,
+    outputSchema: OUTPUT_SCHEMAS.apps,
+    annotations: READS,
     availableTo: hasMcp,
     call: (principal) =>
       pipe(
         useCases.listAuthorizedApps(principal),
-        TE.map((apps) => apps.map((app) => wireApp(app, issuer))),
+        TE.map((apps) => ({ apps: apps.map((app) => wireApp(app, issuer)) })),
         TE.mapError(failure),
       ),
   },
   {
     name: 'latchkey_revoke_app_access',
+    title: "Revoke an app's access",
     description:
-      "Revokes every grant the signed-in user gave one OAuth2 application: its authorization codes, access tokens and refresh tokens stop working at once. Takes the application's client_id (see latchkey_list_authorized_apps).",
+      "Revokes every grant the signed-in user gave one OAuth2 application: its authorization codes, access tokens and refresh tokens stop working at once. Takes the application's client_id (see latchkey_list_authorized_apps). Revoking the application this session's token was issued to revokes that token too: the call still answers, and every later request of this session is refused until the user authorizes again.",
+    noteFor: (principal) =>
+      principal.kind === 'access' && principal.clientId !== undefined
+        ? `This session's token was issued to client_id ${principal.clientId}: revoking that application ends this session.`
+        : undefined,
+    instruction: 'revoke the access of one of those applications (latchkey_revoke_app_access)',
+    outputSchema: OUTPUT_SCHEMAS.revoked,
+    // It ends access that only the user can give back by authorizing again; a second call finds
+    // nothing left to revoke and records nothing.
+    annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
     inputSchema: {
       type: 'object',
       properties: {
@@ -143,17 +202,26 @@ export const makeTools = (useCases: UseCases, issuer: string): readonly Tool[] =
       if (typeof clientId !== 'string' || !Uuid.is(clientId)) {
         return TE.left({ message: 'client_id must be the UUID of an application.' });
       }
+      const id = clientId.toLowerCase() as ClientId;
       return pipe(
-        useCases.revokeUserGrantsForClient(principal, clientId.toLowerCase() as ClientId, meta, SCOPE_MCP),
-        TE.map(() => ({ revoked: true, client_id: clientId.toLowerCase() })),
+        useCases.revokeUserGrantsForClient(principal, id, meta, SCOPE_MCP),
+        TE.map(() => ({
+          revoked: true,
+          client_id: id,
+          current_token_revoked: tokenIssuedTo(principal, id),
+        })),
         TE.mapError(failure),
       );
     },
   },
   {
     name: 'latchkey_list_oauth2_apps',
+    title: 'List all OAuth2 apps',
     description:
       'Owners only. Lists every OAuth2 application registered on this Latchkey server (owner-created and dynamically registered), ordered by name, with paging.',
+    instruction: 'list every application registered on this server (latchkey_list_oauth2_apps)',
+    outputSchema: OUTPUT_SCHEMAS.apps,
+    annotations: READS,
     inputSchema: {
       type: 'object',
       properties: {
@@ -173,13 +241,17 @@ export const makeTools = (useCases: UseCases, issuer: string): readonly Tool[] =
       pipe(
         TE.fromEither(pageArgs(args, 100)),
         TE.flatMap((page) => pipe(useCases.listApps(principal, page), TE.mapError(failure))),
-        TE.map((apps) => apps.map((app) => wireApp(app, issuer))),
+        TE.map((apps) => ({ apps: apps.map((app) => wireApp(app, issuer)) })),
       ),
   },
   {
     name: 'latchkey_get_audit_log',
+    title: 'Read the audit log',
     description:
       'Owners only. Reads the audit log newest first: logins, user and app changes, secret changes and grant revocations, with actor, IP and a diff. Filter by action or resource_type; page with limit and offset.',
+    instruction: 'read the audit log (latchkey_get_audit_log)',
+    outputSchema: OUTPUT_SCHEMAS.auditLog,
+    annotations: READS,
     inputSchema: {
       type: 'object',
       properties: {

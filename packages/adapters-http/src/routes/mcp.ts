@@ -23,10 +23,16 @@ export const mcpRoutes = (
   const tools = makeTools(useCases, config.issuer);
   const issuerHost = new URL(config.issuer).host.toLowerCase();
 
+  /** Names the host to use, so that someone who reached us by another name can fix the client's URL. */
+  const wrongHost = {
+    ...ApiErrors.forbidden('The Host header does not name this server.'),
+    publicDetail: `Send MCP requests to ${config.issuer}${MCP_PATH} (Host: ${issuerHost}, the issuer's host).`,
+  };
+
   /** A page on another site that resolves its name to us must not reach the tools (DNS rebinding). */
   const sameHost = async (ctx: Ctx, next: Next): Promise<void> => {
     if (ctx.get('Host').toLowerCase() !== issuerHost) {
-      writeApiError(ctx, ApiErrors.forbidden('The Host header does not name this server.'));
+      writeApiError(ctx, wrongHost);
       return;
     }
     await next();

@@ -1,6 +1,6 @@
 // `pnpm bench`: Latchkey (in-memory and PostgreSQL) against node-oidc-provider, and Latchkey
 // (PostgreSQL) against pgbench replaying the same SQL. Writes bench/results.md and
-// bench/results.json. See the README's "Benchmark" section.
+// bench/results.json. See docs/benchmark.md.
 //
 // Usage: node bench/run.mjs [options]   (after `pnpm exec tsc -b`; `pnpm bench` does both)
 //   --duration S        seconds per measured round (default 5)

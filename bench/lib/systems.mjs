@@ -36,7 +36,7 @@ export const LATCHKEY_BENCH_ENV = {
 /**
  * The V8 flags every server process runs with, Latchkey and oidc-provider alike, so the ratio
  * compares code and not runtime settings: the young generation Latchkey's `pnpm start` uses
- * (see the README). It matters once a server holds a few hundred thousand tokens: with Node's
+ * (see docs/deployment.md). It matters once a server holds a few hundred thousand tokens: with Node's
  * default young generation, objects of requests still in flight are promoted at every few
  * hundred requests, and the large old generation is marked again and again as it grows.
  */

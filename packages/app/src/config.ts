@@ -1,11 +1,14 @@
-import { BUILT_IN_SCOPES, checkClientIdUrl, parseScope, SCOPE_ALL } from '@latchkey/domain';
+import {
+  BUILT_IN_SCOPES,
+  checkClientIdUrl,
+  parseScope,
+  SCOPE_ALL,
+  type CredentialLifetimes,
+  type OAuthSettings,
+} from '@latchkey/domain';
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
 
-/**
- * Configuration from `LATCHKEY_*` environment variables (docs/http-api.md#configuration), decoded once at start-up.
- * A bad value stops start-up with a message naming the variable.
- */
 /**
  * Connections to an external PostgreSQL by default. A token request holds one for a single
  * statement at a time, so a few per core keep the database busy; the benchmark measured 10 ahead
@@ -14,8 +17,13 @@ import * as t from 'io-ts';
  */
 const DEFAULT_POOL_SIZE = 10;
 
-export interface Config {
-  readonly issuer: string;
+/**
+ * Configuration from `LATCHKEY_*` environment variables (docs/http-api.md#configuration), decoded once at start-up.
+ * A bad value stops start-up with a message naming the variable. The token lifetimes and scope
+ * lists are the authorization server's settings as the domain names them.
+ */
+export interface Config
+  extends CredentialLifetimes, Pick<OAuthSettings, 'issuer' | 'defaultScope' | 'dcrScopes'> {
   readonly httpHost: string;
   readonly httpPort: number;
   readonly storage: 'postgres' | 'memory';
@@ -24,15 +32,9 @@ export interface Config {
   /** Connections to an external PostgreSQL (`LATCHKEY_DATABASE_POOL_SIZE`, default 10); the embedded database has one. */
   readonly databasePoolSize: number;
   readonly sessionTtlSeconds: number;
-  readonly codeTtlSeconds: number;
-  readonly accessTokenTtlSeconds: number;
-  readonly refreshTokenTtlSeconds: number;
-  readonly refreshReuseGraceSeconds: number;
-  readonly grantMaxTtlSeconds: number;
   readonly dcrIdleTtlSeconds: number;
-  readonly defaultScope: readonly string[];
   readonly extraScopes: readonly string[];
-  readonly dcrScopes: readonly string[];
+  /** `LATCHKEY_ALLOWED_RESOURCES` as given; the domain's list adds the issuer and the MCP endpoint. */
   readonly allowedResources: readonly string[];
   readonly dcrEnabled: boolean;
   /** Client ID Metadata Documents (docs/http-api.md#client-id-metadata-documents). */

@@ -287,7 +287,7 @@ export const oauthRoutes = (
     <A>(
       run: (request: ClientRequest, ctx: Ctx) => TaskEither<OAuthError, A>,
       answer: (ctx: Ctx, value: A) => void,
-      throttled?: (ctx: Ctx, clientId: string | undefined) => Promise<boolean>,
+      throttled?: (ctx: Ctx, clientId: string | undefined) => boolean,
     ) =>
     async (ctx: Ctx): Promise<void> => {
       const fields = formFields(ctx);
@@ -305,7 +305,7 @@ export const oauthRoutes = (
       const claimedId = E.isRight(credentials)
         ? (credentials.right.basic?.clientId ?? credentials.right.bodyClientId)
         : undefined;
-      if (throttled !== undefined && (await throttled(ctx, claimedId))) return;
+      if (throttled?.(ctx, claimedId) === true) return;
       if (E.isLeft(credentials)) {
         writeOAuthError(ctx, credentials.left, { basicChallenge: basicAttempted });
         return;
@@ -316,8 +316,8 @@ export const oauthRoutes = (
     };
 
   /** Token requests per IP and per client (the claimed id: limiting happens before authentication). */
-  const tokenThrottle = async (ctx: Ctx, clientId: string | undefined): Promise<boolean> => {
-    const retryAfter = await limiter.consume(ctx.state.clientIp, clientId);
+  const tokenThrottle = (ctx: Ctx, clientId: string | undefined): boolean => {
+    const retryAfter = limiter.consume(ctx.state.clientIp, clientId);
     if (retryAfter === undefined) return false;
     ctx.set('Retry-After', String(retryAfter));
     writeOAuthError(ctx, oauthError('temporarily_unavailable', 'Too many token requests; try again later.'));

@@ -192,7 +192,7 @@ const domainModule = (overrides: Overrides) =>
       .inSingletonScope();
     bind<UseCases>(TOKENS.UseCases)
       .toResolvedValue(
-        (ports: Ports, config: Config) =>
+        (ports: Ports, config: Config, logger: Logger) =>
           makeUseCases(
             ports,
             {
@@ -221,11 +221,17 @@ const domainModule = (overrides: Overrides) =>
                     blocked: config.cimdBlocked,
                     cache: DEFAULT_CACHE_BOUNDS,
                     maxCachedDocuments: MAX_CACHED_METADATA_DOCUMENTS,
+                    onUnusable: (url, detail) => {
+                      logger.warn(
+                        { clientId: url.slice(0, 256), detail },
+                        'client metadata document not usable',
+                      );
+                    },
                   },
                 }
               : undefined,
           ),
-        [TOKENS.Ports, TOKENS.Config],
+        [TOKENS.Ports, TOKENS.Config, TOKENS.Logger],
       )
       .inSingletonScope();
   });

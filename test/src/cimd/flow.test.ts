@@ -219,6 +219,11 @@ describeOnEachStorage(
             breakIt();
             const page = await openConsent(h.url, h.session, authorizeParams(client, makePkce()));
             expectErrorPage(page.response);
+            const logged = h.server.logs
+              .map((line) => JSON.parse(line) as Record<string, unknown>)
+              .filter((entry) => entry.msg === 'client metadata document not usable');
+            expect(logged.map((entry) => entry.clientId)).to.deep.equal([url]);
+            expect(logged[0]?.level, 'a warning for the operator').to.equal(40);
           });
         }
 

@@ -18,6 +18,11 @@ export interface MetadataDocumentSettings {
   readonly cache: CacheBounds;
   /** Documents kept at once; the least recently used goes first. */
   readonly maxCachedDocuments: number;
+  /**
+   * Told why a document could not be used (for the operator's log; the client only learns that it
+   * is unknown).
+   */
+  readonly onUnusable?: (url: string, detail: string) => void;
 }
 
 /** Why a metadata document client cannot be used. */
@@ -88,6 +93,14 @@ export const makeMetadataDocumentClients = (
     return E.right(stored);
   };
 
+  const reported = (
+    url: string,
+    result: E.Either<MetadataDocumentFailure, OAuthClient>,
+  ): E.Either<MetadataDocumentFailure, OAuthClient> => {
+    if (E.isLeft(result) && result.left.kind === 'unusable') settings.onUnusable?.(url, result.left.detail);
+    return result;
+  };
+
   const resolve = async (url: string): Promise<E.Either<MetadataDocumentFailure, OAuthClient>> => {
     const shape = checkClientIdUrl(url);
     if (E.isLeft(shape)) return E.left({ kind: 'unusable', detail: `client id URL ${shape.left}` });
@@ -96,9 +109,11 @@ export const makeMetadataDocumentClients = (
     if (hit !== undefined) return E.right(hit);
     const pending = inFlight.get(url);
     if (pending !== undefined) return pending;
-    const started = fetchAndStore(url).finally(() => {
-      inFlight.delete(url);
-    });
+    const started = fetchAndStore(url)
+      .then((result) => reported(url, result))
+      .finally(() => {
+        inFlight.delete(url);
+      });
     inFlight.set(url, started);
     return started;
   };

@@ -14,6 +14,13 @@ export interface HttpConfig {
   readonly tokenRateLimitPerMinute: number;
   /** Registrations per minute per client IP (IPv6: per /64); 0 turns it off. */
   readonly registerRateLimitPerMinute: number;
+  /** Client ID Metadata Documents (docs/http-api.md#client-id-metadata-documents). */
+  readonly metadataDocuments: {
+    /** `LATCHKEY_CIMD_ENABLED`. */
+    readonly enabled: boolean;
+    /** `LATCHKEY_CIMD_TRUSTED_DOMAINS`: their clients' consent pages carry no unverified warning. */
+    readonly trustedDomains: readonly string[];
+  };
   /** Whether dynamic client registration is on (`LATCHKEY_DCR_ENABLED`). */
   readonly registrationEnabled: boolean;
   readonly sessionTtlSeconds: number;

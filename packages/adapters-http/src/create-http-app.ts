@@ -52,6 +52,7 @@ export const createHttpApp = (useCases: UseCases, config: HttpConfig): Koa<Reque
       issuer: config.issuer,
       supportedScopes: config.supportedScopes,
       registrationEnabled: config.registrationEnabled,
+      clientIdMetadataDocumentsEnabled: config.metadataDocuments.enabled,
     },
     router,
   );

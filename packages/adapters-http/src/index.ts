@@ -9,3 +9,13 @@ export { makeTools, type Tool } from './mcp/tools.js';
 export { FixedWindowBudget, retryAfterSeconds } from './middleware/rate-limit.js';
 export { decodeTokenGrant } from './wire/token-grant.js';
 export { decodeRegistration, decodeRegistrationUpdate } from './wire/client-metadata.js';
+export {
+  ClientMetadataFetcher,
+  DEFAULT_FETCH_TIMEOUT_MS,
+  DEFAULT_MAX_DOCUMENT_BYTES,
+  isPublicAddress,
+  systemResolver,
+  type MetadataFetcherOptions,
+  type ResolvedAddress,
+  type Resolver,
+} from './outbound/client-metadata-fetcher.js';

@@ -45,6 +45,10 @@ export const wireApp = (client: OAuthClient, issuer: string): Record<string, unk
   icon: client.icon,
   client_type: client.clientType,
   dynamically_registered: client.dynamicallyRegistered,
+  // docs/http-api.md#client-id-metadata-documents: the client_id such a client presents.
+  ...(client.metadataDocumentUrl === undefined
+    ? {}
+    : { client_id_metadata_document: client.metadataDocumentUrl }),
   grant_types: client.grantTypes,
   ...(client.scope === undefined ? {} : { scope: client.scope.join(' ') }),
   introspect_any: client.introspectAny,

@@ -49,6 +49,32 @@ const RECORD_FIRST_TOKEN: Statement = {
 };
 const DELETE: Statement = { text: 'delete from oauth2_clients where id = $1' };
 
+/** What a newer metadata document replaces in the stored row: its fields, not its id or history. */
+const FROM_DOCUMENT = [
+  'name',
+  'callbackUrl',
+  'redirectUris',
+  'icon',
+  'clientType',
+  'dynamicallyRegistered',
+  'grantTypes',
+  'responseTypes',
+  'tokenEndpointAuthMethod',
+  'scope',
+  'introspectAny',
+  'metadata',
+  'updatedAt',
+] as const;
+
+/** `$1`… every column: inserts a metadata document client, or refreshes the row of its URL. */
+const SAVE_METADATA_DOCUMENT_CLIENT: Statement = {
+  text: (t) => `
+    insert into oauth2_clients (${t.columns(ClientSchema)}) values (${t.parameters(ClientSchema, 1)})
+    on conflict (${t.columnName(ClientSchema, 'metadataDocumentUrl')}) do update set
+      ${FROM_DOCUMENT.map((p) => `${t.columnName(ClientSchema, p)} = excluded.${t.columnName(ClientSchema, p)}`).join(', ')}
+    returning *`,
+};
+
 /**
  * `$1` registered before, `$2` now, `$3` idle since. A semi-join rather than a join, so that a
  * client with several live grants appears once.
@@ -131,6 +157,19 @@ export class PostgresClientRepository implements ClientRepository {
       [criteria.registeredBefore, criteria.now, criteria.idleSince],
       toClient,
     );
+  }
+
+  /** One statement: an insert that becomes an update of the row with the same URL. */
+  async saveMetadataDocumentClient(client: OAuthClient): Promise<OAuthClient> {
+    if (client.metadataDocumentUrl === undefined) throw new Error('not a metadata document client');
+    const values = this.sql.tables.values(ClientSchema, toClientRow(client));
+    const [stored] = await this.sql.entities(ClientSchema, SAVE_METADATA_DOCUMENT_CLIENT, values, toClient);
+    if (stored === undefined) throw new Error('the metadata document client was not stored');
+    return stored;
+  }
+
+  findByMetadataDocumentUrl(url: string): Promise<OAuthClient | undefined> {
+    return this.sql.lookup(ClientSchema, 'metadataDocumentUrl', url, toClient);
   }
 
   listGrantedTo(userId: UserId, now: Date, page: Page): Promise<OAuthClient[]> {

@@ -119,6 +119,8 @@ export interface ClientRow {
   updatedAt: Date;
   /** When the client first completed a token request; `null` until then. */
   firstTokenAt: Date | null;
+  /** The Client ID Metadata Document URL of a client known by it; `null` for every other. */
+  metadataDocumentUrl: string | null;
 }
 
 export const ClientSchema = new EntitySchema<ClientRow>({
@@ -143,6 +145,7 @@ export const ClientSchema = new EntitySchema<ClientRow>({
     createdAt: { type: 'Date', columnType: 'timestamptz', fieldName: 'created_at' },
     updatedAt: { type: 'Date', columnType: 'timestamptz', fieldName: 'updated_at' },
     firstTokenAt: { type: 'Date', columnType: 'timestamptz', fieldName: 'first_token_at', nullable: true },
+    metadataDocumentUrl: { type: 'text', fieldName: 'metadata_document_url', nullable: true },
   },
 });
 

@@ -234,6 +234,7 @@ export const toClientRow = (client: OAuthClient): ClientRow => ({
   createdAt: client.createdAt,
   updatedAt: client.updatedAt,
   firstTokenAt: client.firstTokenAt ?? null,
+  metadataDocumentUrl: client.metadataDocumentUrl ?? null,
 });
 
 export const toClient = (row: ClientRow): OAuthClient => {
@@ -241,6 +242,7 @@ export const toClient = (row: ClientRow): OAuthClient => {
   const registrationTokenDigest = optional(row.registrationTokenDigest) as CredentialDigest | undefined;
   const createdBy = optional(row.createdBy) as UserId | undefined;
   const firstTokenAt = optional(row.firstTokenAt);
+  const metadataDocumentUrl = optional(row.metadataDocumentUrl);
   return {
     id: row.id as ClientId,
     name: row.name,
@@ -249,6 +251,7 @@ export const toClient = (row: ClientRow): OAuthClient => {
     icon: row.icon,
     clientType: oneOf(CLIENT_TYPES, 'oauth2_clients', 'client_type', row.clientType),
     dynamicallyRegistered: row.dynamicallyRegistered,
+    ...(metadataDocumentUrl === undefined ? {} : { metadataDocumentUrl }),
     grantTypes: row.grantTypes.map((g) => oneOf(GRANT_TYPES, 'oauth2_clients', 'grant_types', g)),
     responseTypes: row.responseTypes.map((r) => oneOf(RESPONSE_TYPES, 'oauth2_clients', 'response_types', r)),
     tokenEndpointAuthMethod: oneOf<TokenEndpointAuthMethod>(

@@ -1,5 +1,6 @@
 import {
   BUILT_IN_SCOPES,
+  checkClientIdUrl,
   parseScope,
   SCOPE_ALL,
   type CredentialLifetimes,
@@ -44,6 +45,14 @@ export interface Config
   /** `LATCHKEY_ALLOWED_RESOURCES` as given; the domain's list adds the issuer and the MCP endpoint. */
   readonly allowedResources: readonly string[];
   readonly dcrEnabled: boolean;
+  /** Client ID Metadata Documents (docs/http-api.md#client-id-metadata-documents). */
+  readonly cimdEnabled: boolean;
+  /** Only for tests and closed networks: documents may come from non-public addresses. */
+  readonly cimdAllowPrivateHosts: boolean;
+  /** Domains (and their subdomains) whose documents get no unverified warning on the consent page. */
+  readonly cimdTrustedDomains: readonly string[];
+  /** Client id URLs (exact) and domains (with their subdomains) that may not sign in. */
+  readonly cimdBlocked: readonly string[];
   readonly setupToken?: string | undefined;
   readonly rateLimitLogin: number;
   readonly rateLimitRegister: number;
@@ -138,6 +147,29 @@ const resources: Field<string[]> = (raw) => {
   return E.right(list);
 };
 
+const DOMAIN =
+  /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/;
+
+/** Host names, separated by commas or spaces; lower-cased. */
+const domainList: Field<string[]> = (raw) => {
+  const list = raw
+    .split(/[\s,]+/)
+    .filter((s) => s !== '')
+    .map((s) => s.toLowerCase());
+  const bad = list.find((s) => !DOMAIN.test(s));
+  return bad === undefined ? E.right(list) : E.left(`${bad} is not a domain name`);
+};
+
+/** Domains, or client id URLs (draft-ietf-oauth-client-id-metadata-document §3) blocked exactly. */
+const blockList: Field<string[]> = (raw) => {
+  const list = raw.split(/[\s,]+/).filter((s) => s !== '');
+  for (const item of list) {
+    if (item.includes('/') ? E.isLeft(checkClientIdUrl(item)) : !DOMAIN.test(item.toLowerCase()))
+      return E.left(`${item} is neither a domain name nor a client id URL`);
+  }
+  return E.right(list.map((s) => (s.includes('/') ? s : s.toLowerCase())));
+};
+
 const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
 const scopeList: Field<string[]> = (raw) => {
   const list = parseScope(raw.trim());
@@ -186,6 +218,10 @@ const Environment = t.partial({
   LATCHKEY_DCR_SCOPES: variable('ScopeList', scopeList),
   LATCHKEY_ALLOWED_RESOURCES: variable('Resources', resources),
   LATCHKEY_DCR_ENABLED: variable('Boolean', boolean),
+  LATCHKEY_CIMD_ENABLED: variable('Boolean', boolean),
+  LATCHKEY_CIMD_ALLOW_PRIVATE_HOSTS: variable('Boolean', boolean),
+  LATCHKEY_CIMD_TRUSTED_DOMAINS: variable('Domains', domainList),
+  LATCHKEY_CIMD_BLOCKED: variable('BlockList', blockList),
   LATCHKEY_SETUP_TOKEN: variable<string>('SetupToken', (raw) =>
     raw.length >= 16 ? E.right(raw) : E.left('must be at least 16 characters'),
   ),
@@ -277,6 +313,10 @@ export const decodeConfig = (env: Env): E.Either<string[], Config> => {
     dcrScopes,
     allowedResources: v.LATCHKEY_ALLOWED_RESOURCES ?? [],
     dcrEnabled: v.LATCHKEY_DCR_ENABLED ?? true,
+    cimdEnabled: v.LATCHKEY_CIMD_ENABLED ?? true,
+    cimdAllowPrivateHosts: v.LATCHKEY_CIMD_ALLOW_PRIVATE_HOSTS ?? false,
+    cimdTrustedDomains: v.LATCHKEY_CIMD_TRUSTED_DOMAINS ?? [],
+    cimdBlocked: v.LATCHKEY_CIMD_BLOCKED ?? [],
     setupToken: v.LATCHKEY_SETUP_TOKEN,
     rateLimitLogin: v.LATCHKEY_RATE_LIMIT_LOGIN ?? 10,
     rateLimitRegister: v.LATCHKEY_RATE_LIMIT_REGISTER ?? 30,

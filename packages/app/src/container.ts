@@ -1,8 +1,14 @@
-import { createHttpApp, type HttpConfig } from '@latchkey/adapters-http';
+import {
+  ClientMetadataFetcher,
+  createHttpApp,
+  type HttpConfig,
+  type Resolver,
+} from '@latchkey/adapters-http';
 import { createPostgresStorage, migrate } from '@latchkey/adapters-postgres';
 import {
   allowedResources,
   BUILT_IN_SCOPES,
+  DEFAULT_CACHE_BOUNDS,
   makeUseCases,
   type Clock,
   type Ports,
@@ -66,6 +72,15 @@ export interface Overrides {
   readonly random?: Random;
   readonly storage?: Storage;
   readonly maintenanceTickMs?: number;
+  /**
+   * How the metadata document fetcher resolves host names, and trust anchors it adds to Node's
+   * (a test CA, as `NODE_EXTRA_CA_CERTS` would add it); certificates are always verified.
+   */
+  readonly metadataDocumentFetch?: {
+    readonly resolve?: Resolver;
+    readonly extraCaCertificates?: readonly string[];
+    readonly timeoutMs?: number;
+  };
 }
 
 const systemModule = (config: Config, logger: Logger, overrides: Overrides) =>
@@ -153,50 +168,77 @@ export const openStorage = (config: Config, logger: Logger): Promise<Storage> =>
   return container.getAsync<Storage>(TOKENS.Storage);
 };
 
-const domainModule = new ContainerModule(({ bind }) => {
-  bind<Ports>(TOKENS.Ports)
-    .toResolvedValue(
-      (storage: Storage, clock: Clock, random: Random, passwords: ScryptPasswordHasher): Ports => ({
-        users: storage.users,
-        apiKeys: storage.apiKeys,
-        audit: storage.audit,
-        clients: storage.clients,
-        clientSecrets: storage.clientSecrets,
-        grants: storage.grants,
-        pendingAuthorizations: storage.pendingAuthorizations,
-        codes: storage.codes,
-        refreshTokens: storage.refreshTokens,
-        transactor: storage.transactor,
-        health: storage.health,
-        clock,
-        random,
-        passwords,
-      }),
-      [TOKENS.Storage, TOKENS.Clock, TOKENS.Random, TOKENS.Passwords],
-    )
-    .inSingletonScope();
-  bind<UseCases>(TOKENS.UseCases)
-    .toResolvedValue(
-      (ports: Ports, config: Config) =>
-        makeUseCases(ports, {
-          sessionTtlSeconds: config.sessionTtlSeconds,
-          setupToken: config.setupToken,
-          issuer: config.issuer,
-          codeTtlSeconds: config.codeTtlSeconds,
-          accessTokenTtlSeconds: config.accessTokenTtlSeconds,
-          refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
-          refreshReuseGraceSeconds: config.refreshReuseGraceSeconds,
-          grantMaxTtlSeconds: config.grantMaxTtlSeconds,
-          defaultScope: config.defaultScope,
-          supportedScopes: supportedScopes(config),
-          dcrScopes: config.dcrScopes,
-          allowedResources: allowedResources(config.issuer, config.allowedResources),
-          dcrIdleTtlSeconds: config.dcrIdleTtlSeconds,
+/** Documents kept in memory at once (docs/http-api.md#client-id-metadata-documents). */
+const MAX_CACHED_METADATA_DOCUMENTS = 1000;
+
+const domainModule = (overrides: Overrides) =>
+  new ContainerModule(({ bind }) => {
+    bind<Ports>(TOKENS.Ports)
+      .toResolvedValue(
+        (storage: Storage, clock: Clock, random: Random, passwords: ScryptPasswordHasher): Ports => ({
+          users: storage.users,
+          apiKeys: storage.apiKeys,
+          audit: storage.audit,
+          clients: storage.clients,
+          clientSecrets: storage.clientSecrets,
+          grants: storage.grants,
+          pendingAuthorizations: storage.pendingAuthorizations,
+          codes: storage.codes,
+          refreshTokens: storage.refreshTokens,
+          transactor: storage.transactor,
+          health: storage.health,
+          clock,
+          random,
+          passwords,
         }),
-      [TOKENS.Ports, TOKENS.Config],
-    )
-    .inSingletonScope();
-});
+        [TOKENS.Storage, TOKENS.Clock, TOKENS.Random, TOKENS.Passwords],
+      )
+      .inSingletonScope();
+    bind<UseCases>(TOKENS.UseCases)
+      .toResolvedValue(
+        (ports: Ports, config: Config, logger: Logger) =>
+          makeUseCases(
+            ports,
+            {
+              sessionTtlSeconds: config.sessionTtlSeconds,
+              setupToken: config.setupToken,
+              issuer: config.issuer,
+              codeTtlSeconds: config.codeTtlSeconds,
+              accessTokenTtlSeconds: config.accessTokenTtlSeconds,
+              refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
+              refreshReuseGraceSeconds: config.refreshReuseGraceSeconds,
+              grantMaxTtlSeconds: config.grantMaxTtlSeconds,
+              defaultScope: config.defaultScope,
+              supportedScopes: supportedScopes(config),
+              dcrScopes: config.dcrScopes,
+              allowedResources: allowedResources(config.issuer, config.allowedResources),
+              dcrIdleTtlSeconds: config.dcrIdleTtlSeconds,
+            },
+            config.cimdEnabled
+              ? {
+                  documents: new ClientMetadataFetcher({
+                    allowPrivateAddresses: config.cimdAllowPrivateHosts,
+                    clock: ports.clock,
+                    ...overrides.metadataDocumentFetch,
+                  }),
+                  settings: {
+                    blocked: config.cimdBlocked,
+                    cache: DEFAULT_CACHE_BOUNDS,
+                    maxCachedDocuments: MAX_CACHED_METADATA_DOCUMENTS,
+                    onUnusable: (url, detail) => {
+                      logger.warn(
+                        { clientId: url.slice(0, 256), detail },
+                        'client metadata document not usable',
+                      );
+                    },
+                  },
+                }
+              : undefined,
+          ),
+        [TOKENS.Ports, TOKENS.Config, TOKENS.Logger],
+      )
+      .inSingletonScope();
+  });
 
 /** One registry per container (`LATCHKEY_METRICS_ADDRESS` set), so servers in one process keep apart. */
 const metricsModule = new ContainerModule(({ bind }) => {
@@ -218,6 +260,7 @@ const httpModule = new ContainerModule(({ bind }) => {
           tokenRateLimitPerMinute: config.rateLimitToken,
           registerRateLimitPerMinute: config.rateLimitRegister,
           registrationEnabled: config.dcrEnabled,
+          metadataDocuments: { enabled: config.cimdEnabled, trustedDomains: config.cimdTrustedDomains },
           logger,
           clock,
           ...(metrics === undefined ? {} : { observeRequest: metrics.observeRequest }),
@@ -241,7 +284,7 @@ export const buildContainer = (config: Config, logger: Logger, overrides: Overri
   container.load(
     systemModule(config, logger, overrides),
     storageModule(config, overrides),
-    domainModule,
+    domainModule(overrides),
     httpModule,
     ...(config.metricsAddress === undefined ? [] : [metricsModule]),
   );

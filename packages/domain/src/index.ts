@@ -5,6 +5,7 @@ export * from './model/api-key.js';
 export * from './model/authorization.js';
 export * from './model/audit.js';
 export * from './model/client.js';
+export * from './model/client-metadata-document.js';
 export * from './model/codec.js';
 export * from './model/credential.js';
 export * from './model/grant.js';

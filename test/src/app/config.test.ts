@@ -72,6 +72,12 @@ describe('configuration from LATCHKEY_* variables (docs/http-api.md#configuratio
     ['LATCHKEY_ALLOWED_RESOURCES', 'not-a-url'],
     ['LATCHKEY_SETUP_TOKEN', 'short'],
     ['LATCHKEY_SCRYPT_LOG_N', '4'],
+    ['LATCHKEY_CIMD_ENABLED', 'sometimes'],
+    ['LATCHKEY_CIMD_ALLOW_PRIVATE_HOSTS', 'maybe'],
+    ['LATCHKEY_CIMD_TRUSTED_DOMAINS', 'https://example.com'],
+    ['LATCHKEY_CIMD_TRUSTED_DOMAINS', 'exa mple..com'],
+    ['LATCHKEY_CIMD_BLOCKED', 'http://example.com/client.json'],
+    ['LATCHKEY_CIMD_BLOCKED', 'https://example.com/'],
   ];
   for (const [name, value] of refusals) {
     it(`refuses ${name}=${value} with a message naming the variable`, () => {
@@ -80,6 +86,31 @@ describe('configuration from LATCHKEY_* variables (docs/http-api.md#configuratio
       expect(found[0]?.startsWith(`${name} `)).to.equal(true);
     });
   }
+
+  it('has metadata documents on, public addresses only, nothing trusted or blocked by default', () => {
+    const decoded = decodeConfig({});
+    expect(E.isRight(decoded) && decoded.right).to.deep.include({
+      cimdEnabled: true,
+      cimdAllowPrivateHosts: false,
+      cimdTrustedDomains: [],
+      cimdBlocked: [],
+    });
+  });
+
+  it('reads the metadata document settings (docs/http-api.md#client-id-metadata-documents)', () => {
+    const decoded = decodeConfig({
+      LATCHKEY_CIMD_ENABLED: 'false',
+      LATCHKEY_CIMD_ALLOW_PRIVATE_HOSTS: 'true',
+      LATCHKEY_CIMD_TRUSTED_DOMAINS: 'Example.com, tools.example.org',
+      LATCHKEY_CIMD_BLOCKED: 'evil.example https://app.example.com/Client.json',
+    });
+    expect(E.isRight(decoded) && decoded.right).to.deep.include({
+      cimdEnabled: false,
+      cimdAllowPrivateHosts: true,
+      cimdTrustedDomains: ['example.com', 'tools.example.org'],
+      cimdBlocked: ['evil.example', 'https://app.example.com/Client.json'],
+    });
+  });
 
   it('accepts extra scopes in the DCR set once they are declared', () => {
     expect(

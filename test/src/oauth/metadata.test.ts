@@ -56,6 +56,8 @@ describe('authorization server and protected resource metadata (docs/http-api.md
         'introspection_endpoint_auth_methods_supported',
         'scopes_supported',
         'authorization_response_iss_parameter_supported',
+        // docs/http-api.md#client-id-metadata-documents: on by default.
+        'client_id_metadata_document_supported',
       ];
       expect(Object.keys(metadata)).to.include.members(required);
       // RFC 8414 §2: response_modes_supported defaults to ["query"]; stating the default is harmless.

@@ -5,7 +5,7 @@ import {
   SCOPE_MCP,
   Uuid,
   type ApiError,
-  type ClientId,
+  checkClientIdUrl,
   type Principal,
   type RequestMeta,
   type UseCases,
@@ -189,8 +189,8 @@ export const makeTools = (useCases: UseCases, issuer: string): readonly Tool[] =
       properties: {
         client_id: {
           type: 'string',
-          format: 'uuid',
-          description: 'The client_id of the application to revoke.',
+          description:
+            'The client_id of the application to revoke: a UUID, or the URL of a client ID metadata document.',
         },
       },
       required: ['client_id'],
@@ -199,16 +199,19 @@ export const makeTools = (useCases: UseCases, issuer: string): readonly Tool[] =
     availableTo: hasMcp,
     call: (principal, args, meta) => {
       const clientId = args.client_id;
-      if (typeof clientId !== 'string' || !Uuid.is(clientId)) {
-        return TE.left({ message: 'client_id must be the UUID of an application.' });
+      const isUrl = typeof clientId === 'string' && E.isRight(checkClientIdUrl(clientId));
+      if (typeof clientId !== 'string' || (!Uuid.is(clientId) && !isUrl)) {
+        return TE.left({
+          message: 'client_id must be the UUID of an application, or a metadata document URL.',
+        });
       }
-      const id = clientId.toLowerCase() as ClientId;
+      const requested = isUrl ? clientId : clientId.toLowerCase();
       return pipe(
-        useCases.revokeUserGrantsForClient(principal, id, meta, SCOPE_MCP),
-        TE.map(() => ({
+        useCases.revokeUserGrantsForClient(principal, requested, meta, SCOPE_MCP),
+        TE.map((revokedId) => ({
           revoked: true,
-          client_id: id,
-          current_token_revoked: tokenIssuedTo(principal, id),
+          client_id: requested,
+          current_token_revoked: tokenIssuedTo(principal, revokedId),
         })),
         TE.mapError(failure),
       );

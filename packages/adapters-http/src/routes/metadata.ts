@@ -6,6 +6,8 @@ export interface MetadataSettings {
   readonly issuer: string;
   readonly supportedScopes: readonly string[];
   readonly registrationEnabled: boolean;
+  /** Client ID Metadata Documents are on (`LATCHKEY_CIMD_ENABLED`). */
+  readonly clientIdMetadataDocumentsEnabled: boolean;
 }
 
 /** RFC 8414 authorization server metadata; every URL absolute, built from the issuer (docs/http-api.md#metadata). */
@@ -28,6 +30,8 @@ export const authorizationServerMetadata = (settings: MetadataSettings): Record<
     introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
     scopes_supported: settings.supportedScopes,
     authorization_response_iss_parameter_supported: true,
+    // draft-ietf-oauth-client-id-metadata-document §6 (docs/http-api.md#client-id-metadata-documents).
+    ...(settings.clientIdMetadataDocumentsEnabled ? { client_id_metadata_document_supported: true } : {}),
   };
 };
 

@@ -1,13 +1,17 @@
 import Router from '@koa/router';
 import {
   ApiErrors,
+  checkClientIdUrl,
+  clientIdHost,
+  hostInDomains,
+  isLoopbackHost,
+  isSelfDescribed,
   MAX_LOCATION_LENGTH,
   oauthError,
   redirectWith,
   SCOPE_ALL,
   Uuid,
   type AuthorizeOutcome,
-  type ClientId,
   type ConsentOutcome,
   type OAuthError,
   type PresentedClientCredentials,
@@ -34,6 +38,9 @@ const UNTRUSTED_MESSAGES: Record<UntrustedRequestReason, string> = {
   missing_client_id: 'The request does not name a client (client_id is missing).',
   duplicate_client_id: 'The request names client_id more than once.',
   unknown_client: 'The client is not registered here.',
+  blocked_client: 'This application is blocked on this server.',
+  client_metadata_unavailable:
+    "The application's metadata document could not be fetched or is not valid, so it cannot sign in here.",
   duplicate_redirect_uri: 'The request names redirect_uri more than once.',
   unregistered_redirect_uri: 'The redirect URI is not registered for this client.',
   redirect_uri_required: 'The client has several redirect URIs; the request must name one.',
@@ -61,6 +68,16 @@ export const loginRedirect = (target: string): string =>
   `/login?redirect=${encodeURIComponent(target).replace(QUERY_SAFE_ESCAPES, (_, hex: string) =>
     String.fromCharCode(parseInt(hex, 16)),
   )}`;
+
+/** An http(s) redirect URI on a loopback host (RFC 8252 §7.3). */
+const isLoopbackRedirect = (uri: string): boolean => {
+  try {
+    const url = new URL(uri);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && isLoopbackHost(url.hostname);
+  } catch {
+    return false;
+  }
+};
 
 const hostOf = (uri: string): string => {
   try {
@@ -171,9 +188,11 @@ export const oauthRoutes = (
       case 'consent': {
         ctx.state.clientId = outcome.client.id;
         const icon =
-          !outcome.client.dynamicallyRegistered && outcome.client.icon !== ''
+          !isSelfDescribed(outcome.client) && outcome.client.icon !== ''
             ? { iconUrl: outcome.client.icon }
             : {};
+        const documentUrl = outcome.client.metadataDocumentUrl;
+        const host = documentUrl === undefined ? undefined : clientIdHost(documentUrl);
         renderPage(
           ctx,
           200,
@@ -181,6 +200,15 @@ export const oauthRoutes = (
             clientName: outcome.client.name,
             ...icon,
             dynamicallyRegistered: outcome.client.dynamicallyRegistered,
+            ...(host === undefined
+              ? {}
+              : {
+                  metadataDocument: {
+                    host,
+                    trusted: hostInDomains(host, config.metadataDocuments.trustedDomains),
+                  },
+                }),
+            loopbackOnly: outcome.client.redirectUris.every(isLoopbackRedirect),
             redirectHost: hostOf(outcome.redirectUri),
             scopes: outcome.scopes,
             requestId: outcome.requestId,
@@ -376,11 +404,12 @@ export const oauthRoutes = (
     async (ctx) => {
       const values = ctx.query.client_id;
       const clientId = Array.isArray(values) ? undefined : values;
-      if (clientId === undefined || clientId === '' || !Uuid.is(clientId)) {
+      const isUrl = clientId !== undefined && E.isRight(checkClientIdUrl(clientId));
+      if (clientId === undefined || clientId === '' || (!Uuid.is(clientId) && !isUrl)) {
         writeApiError(
           ctx,
           ApiErrors.badRequest('Invalid query parameters.', [
-            { field: 'client_id', detail: 'must be one client id (a UUID)' },
+            { field: 'client_id', detail: 'must be one client id (a UUID, or a metadata document URL)' },
           ]),
         );
         return;
@@ -390,7 +419,7 @@ export const oauthRoutes = (
       if (principal === undefined) throw new Error('route reached without authentication');
       const result = await useCases.revokeUserGrantsForClient(
         principal,
-        clientId.toLowerCase() as ClientId,
+        isUrl ? clientId : clientId.toLowerCase(),
         requestMeta(ctx),
       )();
       if (E.isLeft(result)) writeApiError(ctx, result.left, challenge);

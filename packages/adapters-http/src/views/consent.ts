@@ -13,6 +13,13 @@ export interface ConsentView {
   readonly clientName: string;
   readonly iconUrl?: string;
   readonly dynamicallyRegistered: boolean;
+  /**
+   * A metadata document client (docs/http-api.md#client-id-metadata-documents): the host of its
+   * `client_id`, which vouches for the document, and whether the operator trusts its domain.
+   */
+  readonly metadataDocument?: { readonly host: string; readonly trusted: boolean };
+  /** Every redirect URI of the client is on a loopback host: any local program could receive the code. */
+  readonly loopbackOnly: boolean;
   readonly redirectHost: string;
   readonly scopes: readonly string[];
   readonly requestId: string;
@@ -25,6 +32,29 @@ export const consentPage = (view: ConsentView): string =>
     'Authorize',
     html`${view.iconUrl === undefined ? '' : html`<img src="${view.iconUrl}" alt="" width="48" height="48" />`}
       <h1>Allow ${view.clientName}?</h1>
+      ${
+        view.metadataDocument === undefined
+          ? ''
+          : html`<p class="lead" data-client-id-host="${view.metadataDocument.host}">
+              Described by <strong>${view.metadataDocument.host}</strong>, which vouches for this application.
+            </p>`
+      }
+      ${
+        view.metadataDocument !== undefined && !view.metadataDocument.trusted
+          ? html`<p class="error" data-warning="unverified-domain">
+              Unverified application: its domain is not one this server trusts. Only continue if you started
+              this sign-in and know ${view.metadataDocument.host}.
+            </p>`
+          : ''
+      }
+      ${
+        view.metadataDocument !== undefined && view.loopbackOnly
+          ? html`<p class="error" data-warning="loopback">
+              This application receives its answer on this computer (a localhost address): any program running
+              here could use it.
+            </p>`
+          : ''
+      }
       ${
         view.dynamicallyRegistered
           ? html`<p class="error">

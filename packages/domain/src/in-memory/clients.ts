@@ -116,6 +116,30 @@ export class InMemoryClientRepository implements ClientRepository {
     return Promise.resolve(abandoned);
   }
 
+  saveMetadataDocumentClient(client: OAuthClient): Promise<OAuthClient> {
+    const url = client.metadataDocumentUrl;
+    if (url === undefined) return Promise.reject(new Error('not a metadata document client'));
+    const stored = [...this.db.clients.values()].find((c) => c.metadataDocumentUrl === url);
+    if (stored === undefined) {
+      if (this.db.clients.has(client.id)) return Promise.reject(new Error('duplicate client id'));
+      this.db.put(this.journal, this.db.clients, client.id, client);
+      return Promise.resolve(client);
+    }
+    const { firstTokenAt: _ignored, ...rest } = client;
+    const updated: OAuthClient = {
+      ...rest,
+      id: stored.id,
+      createdAt: stored.createdAt,
+      ...(stored.firstTokenAt === undefined ? {} : { firstTokenAt: stored.firstTokenAt }),
+    };
+    this.db.put(this.journal, this.db.clients, stored.id, updated);
+    return Promise.resolve(updated);
+  }
+
+  findByMetadataDocumentUrl(url: string): Promise<OAuthClient | undefined> {
+    return Promise.resolve([...this.db.clients.values()].find((c) => c.metadataDocumentUrl === url));
+  }
+
   listGrantedTo(userId: UserId, now: Date, page: Page): Promise<OAuthClient[]> {
     const granted = new Set(
       [...this.db.grants.values()]

@@ -55,6 +55,12 @@ export interface OAuthClient {
   readonly icon: string;
   readonly clientType: ClientType;
   readonly dynamicallyRegistered: boolean;
+  /**
+   * The URL of its Client ID Metadata Document, which is its public `client_id`
+   * (docs/http-api.md#client-id-metadata-documents); absent for every other client. `id` is then
+   * only the key its grants and tokens hang on.
+   */
+  readonly metadataDocumentUrl?: string;
   readonly grantTypes: readonly GrantType[];
   readonly responseTypes: readonly 'code'[];
   readonly tokenEndpointAuthMethod: TokenEndpointAuthMethod;
@@ -126,3 +132,14 @@ export const registeredRedirectUris = (
   callbackUrl: string,
   redirectUris: readonly string[] | undefined,
 ): string[] => [...new Set([callbackUrl, ...(redirectUris ?? [callbackUrl])])];
+
+/**
+ * Whether the client described itself (dynamic registration or a metadata document) rather than
+ * being created by an owner: its scope is capped by `LATCHKEY_DCR_SCOPES` and its consent page
+ * warns unless its domain is trusted (docs/http-api.md#registration, #client-id-metadata-documents).
+ */
+export const isSelfDescribed = (client: OAuthClient): boolean =>
+  client.dynamicallyRegistered || client.metadataDocumentUrl !== undefined;
+
+/** The `client_id` a client is known by on the wire: its metadata document URL, else its id. */
+export const publicClientId = (client: OAuthClient): string => client.metadataDocumentUrl ?? client.id;

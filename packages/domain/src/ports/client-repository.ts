@@ -41,6 +41,15 @@ export interface ClientRepository {
    * the end of the last one).
    */
   deleteAbandoned(criteria: AbandonedClientCriteria): Promise<OAuthClient[]>;
+  /**
+   * Stores a metadata document client (docs/http-api.md#client-id-metadata-documents) keyed by
+   * its `metadataDocumentUrl`: inserted with `client.id` the first time, else the stored row
+   * takes the document's fields and keeps its id, `createdAt` and `firstTokenAt`. Returns the
+   * stored client. One statement.
+   */
+  saveMetadataDocumentClient(client: OAuthClient): Promise<OAuthClient>;
+  /** The stored metadata document client of that URL (exact string), if any. */
+  findByMetadataDocumentUrl(url: string): Promise<OAuthClient | undefined>;
   /** Clients `userId` has a live grant for at `now`, ordered by name, then id. */
   listGrantedTo(userId: UserId, now: Date, page: Page): Promise<OAuthClient[]>;
 }

@@ -1,4 +1,8 @@
-import type { Ports } from '../ports/index.js';
+import type { ClientMetadataDocuments, Ports } from '../ports/index.js';
+import {
+  makeMetadataDocumentClients,
+  type MetadataDocumentSettings,
+} from './oauth/metadata-document-clients.js';
 import { makeCreateApp, makeDeleteApp, makeGetApp, makeListApps, makeUpdateApp } from './apps/manage-apps.js';
 import { makeCreateAppSecret, makeDeleteAppSecret, makeListAppSecrets } from './apps/manage-secrets.js';
 import { makeAuthenticate } from './authenticate.js';
@@ -31,11 +35,23 @@ export interface DomainSettings extends OAuthSettings, PurgeSettings {
   readonly setupToken?: string | undefined;
 }
 
+/**
+ * Client ID Metadata Documents, when on (docs/http-api.md#client-id-metadata-documents): the
+ * fetcher and its settings. Without it, a URL `client_id` is an unknown client.
+ */
+export interface MetadataDocumentsOption {
+  readonly documents: ClientMetadataDocuments;
+  readonly settings: MetadataDocumentSettings;
+}
+
 /** Every use case, wired to its ports: what a transport (HTTP, MCP, CLI) is given. */
-export const makeUseCases = (ports: Ports, settings: DomainSettings) => {
+export const makeUseCases = (ports: Ports, settings: DomainSettings, cimd?: MetadataDocumentsOption) => {
+  // One cache of metadata documents for authorize, token, revocation and introspection.
+  const metadataDocuments =
+    cimd === undefined ? undefined : makeMetadataDocumentClients(ports, cimd.documents, cimd.settings);
   // One for the token, revocation and introspection endpoints: it remembers when the use of each
   // client secret was last recorded (at most once a minute per secret, docs/http-api.md#apps).
-  const authenticateClient = makeAuthenticateClient(ports);
+  const authenticateClient = makeAuthenticateClient(ports, metadataDocuments);
   return {
     authenticate: makeAuthenticate(ports),
     createFirstUser: makeCreateFirstUser(ports, settings),
@@ -54,7 +70,7 @@ export const makeUseCases = (ports: Ports, settings: DomainSettings) => {
     createAppSecret: makeCreateAppSecret(ports),
     listAppSecrets: makeListAppSecrets(ports),
     deleteAppSecret: makeDeleteAppSecret(ports),
-    startAuthorization: makeStartAuthorization(ports, settings),
+    startAuthorization: makeStartAuthorization(ports, settings, metadataDocuments),
     decideAuthorization: makeDecideAuthorization(ports, settings),
     token: makeTokenEndpoint(ports, settings, authenticateClient),
     revokeToken: makeRevokeToken(ports, authenticateClient),

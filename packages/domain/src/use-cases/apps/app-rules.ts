@@ -108,9 +108,20 @@ export const appDiff = (before: OAuthClient | undefined, after: OAuthClient | un
 
 export const appNotFound = (): ApiError => ApiErrors.notFound('OAuth2 application not found.');
 
-/** Owners manage dynamically registered clients through RFC 7592, not the admin API (docs/http-api.md#apps). */
-export const requireOwnerManaged = (client: OAuthClient): E.Either<ApiError, OAuthClient> =>
-  client.dynamicallyRegistered
+/**
+ * Owners manage dynamically registered clients through RFC 7592, not the admin API
+ * (docs/http-api.md#apps); a metadata document client is described by its document alone
+ * (docs/http-api.md#client-id-metadata-documents): it can be listed and deleted, not edited.
+ */
+export const requireOwnerManaged = (client: OAuthClient): E.Either<ApiError, OAuthClient> => {
+  if (client.metadataDocumentUrl !== undefined)
+    return E.left(
+      ApiErrors.conflict(
+        'This client is described by its metadata document.',
+        'Change the document at its client_id URL; block it with LATCHKEY_CIMD_BLOCKED.',
+      ),
+    );
+  return client.dynamicallyRegistered
     ? E.left(
         ApiErrors.conflict(
           'This client was registered dynamically.',
@@ -118,6 +129,7 @@ export const requireOwnerManaged = (client: OAuthClient): E.Either<ApiError, OAu
         ),
       )
     : E.right(client);
+};
 
 /**
  * The value checks of `checkAppInput` that need neither the stored app nor a well-typed body, so

@@ -6,6 +6,8 @@ import { Uuid } from '../../model/ids.js';
 import type { Ports } from '../../ports/index.js';
 import type { SecretWithClient } from '../../ports/client-repository.js';
 import { asTask, oauthPortFailure, tryPort, type Outcome } from '../support.js';
+import { isClientIdUrl } from '../../model/client-metadata-document.js';
+import type { MetadataDocumentClients } from './metadata-document-clients.js';
 
 /**
  * The client credentials of a token, revocation or introspection request, as the HTTP adapter
@@ -102,7 +104,10 @@ const LAST_USED_RESOLUTION_MS = 60_000;
  *
  * @see RFC 6749 §2.3, §3.2.1; docs/http-api.md#token
  */
-export const makeAuthenticateClient = (deps: Pick<Ports, 'clients' | 'clientSecrets' | 'clock'>) => {
+export const makeAuthenticateClient = (
+  deps: Pick<Ports, 'clients' | 'clientSecrets' | 'clock'>,
+  metadataDocuments?: MetadataDocumentClients,
+) => {
   const lastRecorded = new Map<string, number>();
   const recordUse = (secretId: ClientSecretId): void => {
     const now = deps.clock.now();
@@ -115,13 +120,32 @@ export const makeAuthenticateClient = (deps: Pick<Ports, 'clients' | 'clientSecr
     });
   };
 
-  /** The client the request names, by its id, if there is one. */
+  /**
+   * The client the request names, if there is one: by its UUID, or by its metadata document URL
+   * when those are on (docs/http-api.md#client-id-metadata-documents: a document that cannot be
+   * had makes the client unknown). A metadata document client is never named by its stored id.
+   */
   const findClaimedClient = async (
     claim: ClientClaim,
-  ): Promise<E.Either<OAuthError, OAuthClient | undefined>> =>
-    Uuid.is(claim.clientId)
-      ? tryPort(() => deps.clients.findById(claim.clientId.toLowerCase() as ClientId), oauthPortFailure)
-      : E.right(undefined);
+  ): Promise<E.Either<OAuthError, OAuthClient | undefined>> => {
+    if (isClientIdUrl(claim.clientId) && metadataDocuments !== undefined) {
+      const resolved = await metadataDocuments.resolve(claim.clientId);
+      if (E.isRight(resolved)) return resolved;
+      const failure = resolved.left;
+      if (failure.kind === 'storage') return E.left(oauthPortFailure(failure.cause));
+      return E.left(
+        invalidClient(
+          failure.kind === 'blocked' ? 'blocked client id URL' : `metadata document: ${failure.detail}`,
+        ),
+      );
+    }
+    if (!Uuid.is(claim.clientId)) return E.right(undefined);
+    const found = await tryPort(
+      () => deps.clients.findById(claim.clientId.toLowerCase() as ClientId),
+      oauthPortFailure,
+    );
+    return E.isRight(found) && found.right?.metadataDocumentUrl !== undefined ? E.right(undefined) : found;
+  };
 
   /** Why a request's client is not authenticated: the slow path, taken only on failure. */
   const explainFailure = async (

@@ -3,7 +3,8 @@ import type { ApiError } from '../../errors/api-error.js';
 import type { OAuthErrorCode } from '../../errors/oauth-error.js';
 import type { Principal } from '../../model/api-key.js';
 import type { AuthorizationCode, PendingAuthorization } from '../../model/authorization.js';
-import type { ClientId, OAuthClient } from '../../model/client.js';
+import { isSelfDescribed, publicClientId, type ClientId, type OAuthClient } from '../../model/client.js';
+import { isClientIdUrl } from '../../model/client-metadata-document.js';
 import { CREDENTIAL_BYTES, credentialDigest, digestsEqual, issueCredential } from '../../model/credential.js';
 import type { Grant, GrantId } from '../../model/grant.js';
 import { Uuid } from '../../model/ids.js';
@@ -14,7 +15,8 @@ import type { RequestMeta } from '../../model/audit.js';
 import type { Ports } from '../../ports/index.js';
 import type { Repositories } from '../../ports/transactor.js';
 import { auditEntry } from '../audit-entry.js';
-import { asTask, tryPort, tryTransaction, type Outcome } from '../support.js';
+import { asTask, portFailure, tryPort, tryTransaction, type Outcome } from '../support.js';
+import type { MetadataDocumentClients } from './metadata-document-clients.js';
 import { checkAuthorizeText } from './authorize-text.js';
 import { resolveScope } from './scopes.js';
 import {
@@ -34,6 +36,10 @@ export type UntrustedRequestReason =
   | 'missing_client_id'
   | 'duplicate_client_id'
   | 'unknown_client'
+  /** A client id URL on the operator's block list (docs/http-api.md#client-id-metadata-documents). */
+  | 'blocked_client'
+  /** A client id URL whose metadata document could not be fetched or is invalid. */
+  | 'client_metadata_unavailable'
   | 'duplicate_redirect_uri'
   | 'unregistered_redirect_uri'
   | 'redirect_uri_required'
@@ -80,8 +86,37 @@ const single = (params: AuthorizeParams, name: string): E.Either<'duplicate', st
   return values.length > 1 ? E.left('duplicate') : E.right(values[0]);
 };
 
+/**
+ * The client a `client_id` names: a registered one by its UUID, or, when metadata documents are
+ * on, the client its document URL describes (docs/http-api.md#client-id-metadata-documents). A
+ * metadata document client is known by its URL only, never by its stored id.
+ */
+const findClient = async (
+  deps: Pick<Ports, 'clients'>,
+  metadataDocuments: MetadataDocumentClients | undefined,
+  id: string,
+): Promise<E.Either<ApiError, E.Either<UntrustedRequestReason, OAuthClient>>> => {
+  if (isClientIdUrl(id) && metadataDocuments !== undefined) {
+    const resolved = await metadataDocuments.resolve(id);
+    if (E.isRight(resolved)) return E.right(resolved);
+    const failure = resolved.left;
+    if (failure.kind === 'storage') return E.left(portFailure(failure.cause));
+    return E.right(E.left(failure.kind === 'blocked' ? 'blocked_client' : 'client_metadata_unavailable'));
+  }
+  if (!Uuid.is(id)) return E.right(E.left('unknown_client'));
+  const found = await tryPort(() => deps.clients.findById(id.toLowerCase() as ClientId));
+  if (E.isLeft(found)) return found;
+  const client = found.right;
+  return E.right(
+    client === undefined || client.metadataDocumentUrl !== undefined
+      ? E.left('unknown_client')
+      : E.right(client),
+  );
+};
+
 const findTarget = async (
   deps: Pick<Ports, 'clients'>,
+  metadataDocuments: MetadataDocumentClients | undefined,
   params: AuthorizeParams,
 ): Promise<E.Either<ApiError, E.Either<UntrustedRequestReason, Target>>> => {
   const untrusted = (reason: UntrustedRequestReason) => E.right(E.left(reason));
@@ -93,11 +128,10 @@ const findTarget = async (
   if (E.isLeft(clientId)) return untrusted('duplicate_client_id');
   const id = clientId.right;
   if (id === undefined) return untrusted('missing_client_id');
-  if (!Uuid.is(id)) return untrusted('unknown_client');
-  const found = await tryPort(() => deps.clients.findById(id.toLowerCase() as ClientId));
+  const found = await findClient(deps, metadataDocuments, id);
   if (E.isLeft(found)) return found;
-  const client = found.right;
-  if (client === undefined) return untrusted('unknown_client');
+  if (E.isLeft(found.right)) return untrusted(found.right.left);
+  const client = found.right.right;
   const presented = single(params, 'redirect_uri');
   if (E.isLeft(presented)) return untrusted('duplicate_redirect_uri');
   if (presented.right === undefined) {
@@ -180,13 +214,14 @@ export const checkAuthorizeParams = (
 export const makeStartAuthorization = (
   deps: Pick<Ports, 'clients' | 'grants' | 'pendingAuthorizations' | 'transactor' | 'clock' | 'random'>,
   settings: OAuthSettings,
+  metadataDocuments?: MetadataDocumentClients,
 ) => {
   const clientError = async (
     target: Target,
     problem: RequestProblem,
     session: Principal,
   ): Outcome<ApiError, AuthorizeOutcome> => {
-    const approvedBefore = target.client.dynamicallyRegistered
+    const approvedBefore = isSelfDescribed(target.client)
       ? await tryPort(() => deps.grants.hasApproved(session.user.id, target.client.id))
       : E.right(true);
     if (E.isLeft(approvedBefore)) return approvedBefore;
@@ -266,7 +301,7 @@ export const makeStartAuthorization = (
     params: AuthorizeParams,
     session: Principal | undefined,
   ): Outcome<ApiError, AuthorizeOutcome> => {
-    const target = await findTarget(deps, params);
+    const target = await findTarget(deps, metadataDocuments, params);
     if (E.isLeft(target)) return target;
     if (E.isLeft(target.right)) return E.right({ kind: 'error_page', reason: target.right.left });
     if (!answerFits(target.right.right, params))
@@ -346,6 +381,7 @@ export const makeDecideAuthorization = (
     tx: Repositories,
     meta: RequestMeta,
     pending: PendingAuthorization,
+    client: OAuthClient,
     grantId: GrantId | undefined,
   ): Outcome<ApiError, void> =>
     tryPort(() =>
@@ -360,7 +396,7 @@ export const makeDecideAuthorization = (
           actorId: pending.userId,
           status: 302,
           diff: {
-            client_id: { new: pending.clientId },
+            client_id: { new: publicClientId(client) },
             scopes: { new: pending.scopes },
             resource: { new: pending.resource },
             decision: { new: grantId === undefined ? 'denied' : 'approved' },
@@ -407,7 +443,7 @@ export const makeDecideAuthorization = (
       await tx.codes.insert(code);
     });
     if (E.isLeft(stored)) return stored;
-    const logged = await audited(tx, meta, pending, grant.id);
+    const logged = await audited(tx, meta, pending, client, grant.id);
     return E.isLeft(logged) ? logged : E.right(redirect(pending, { code: issued.token }));
   };
 
@@ -429,7 +465,7 @@ export const makeDecideAuthorization = (
       return E.right({ kind: 'error_page', reason: 'unregistered_redirect_uri' });
     }
     if (answer.approve) return approve(tx, pending, client.right, meta, now);
-    const logged = await audited(tx, meta, pending, undefined);
+    const logged = await audited(tx, meta, pending, client.right, undefined);
     return E.isLeft(logged)
       ? logged
       : E.right(

@@ -3,6 +3,7 @@ export * from './authorize.js';
 export * from './exchange-authorization-code.js';
 export * from './introspect-token.js';
 export * from './issue-tokens.js';
+export * from './metadata-document-clients.js';
 export * from './refresh-access-token.js';
 export * from './revoke-grant.js';
 export * from './revoke-token.js';

@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { oauthError, type OAuthError } from '../../errors/oauth-error.js';
-import type { ClientId } from '../../model/client.js';
+import { publicClientId, type ClientId } from '../../model/client.js';
 import type { ApiKey } from '../../model/api-key.js';
 import type { RefreshToken } from '../../model/authorization.js';
 import { isGrantLive } from '../../model/grant.js';
@@ -25,7 +25,8 @@ export type Introspection =
   | { readonly active: false }
   | {
       readonly active: true;
-      readonly clientId: ClientId;
+      /** The public `client_id`: a metadata document client's URL (docs/http-api.md#client-id-metadata-documents). */
+      readonly clientId: string;
       readonly username: string;
       readonly sub: UserId;
       readonly scope: string;
@@ -110,12 +111,12 @@ export const makeIntrospectToken = (
   };
 
   /** The RFC 7662 answer for live facts and the user they belong to (gone: inactive). */
-  const describe = (facts: TokenFacts, user: User | undefined): Introspection =>
+  const describe = (facts: TokenFacts, user: User | undefined, clientId: string): Introspection =>
     user === undefined
       ? INACTIVE
       : {
           active: true,
-          clientId: facts.clientId,
+          clientId,
           username: user.username,
           sub: user.id,
           scope: facts.scopes.join(' '),
@@ -124,6 +125,17 @@ export const makeIntrospectToken = (
           iat: seconds(facts.createdAt),
           tokenType: 'Bearer',
         };
+
+  /**
+   * The `client_id` to report: the caller's own, or (for an `introspect_any` caller) the token's
+   * client's public one, its metadata document URL when it has one.
+   */
+  const tokenClientId = async (caller: AuthenticatedClient, owner: ClientId): Outcome<OAuthError, string> => {
+    if (owner === caller.client.id) return E.right(owner);
+    const client = await tryPort(() => deps.clients.findById(owner), oauthPortFailure);
+    if (E.isLeft(client)) return client;
+    return E.right(client.right === undefined ? owner : publicClientId(client.right));
+  };
 
   const introspect = async (request: IntrospectionRequest): Outcome<OAuthError, Introspection> => {
     const caller = await authenticateClient(request.credentials)();
@@ -136,8 +148,10 @@ export const makeIntrospectToken = (
     if (E.isLeft(facts)) return facts;
     if (facts.right === undefined || !mayInspect(caller.right, facts.right.clientId)) return ACTIVE_FALSE;
     const found = facts.right;
+    const clientId = await tokenClientId(caller.right, found.clientId);
+    if (E.isLeft(clientId)) return clientId;
     const user = await tryPort(() => deps.users.findById(found.userId), oauthPortFailure);
-    return E.isLeft(user) ? user : E.right(describe(found, user.right));
+    return E.isLeft(user) ? user : E.right(describe(found, user.right, clientId.right));
   };
 
   return asTask(introspect);

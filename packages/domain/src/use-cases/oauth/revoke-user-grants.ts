@@ -1,11 +1,13 @@
 import * as E from 'fp-ts/lib/Either.js';
 import type { ApiError } from '../../errors/api-error.js';
+import { isClientIdUrl } from '../../model/client-metadata-document.js';
 import type { Principal } from '../../model/api-key.js';
 import type { RequestMeta } from '../../model/audit.js';
-import type { ClientId, OAuthClient } from '../../model/client.js';
+import { publicClientId, type ClientId, type OAuthClient } from '../../model/client.js';
 import { SCOPE_ALL } from '../../model/scope.js';
 import type { Ports } from '../../ports/index.js';
 import type { Repositories } from '../../ports/transactor.js';
+import { appNotFound } from '../apps/app-rules.js';
 import { loadClient } from '../apps/manage-apps.js';
 import { appendAudit } from '../audit-entry.js';
 import { requireScope } from '../policy.js';
@@ -33,26 +35,42 @@ export const makeRevokeUserGrantsForClient = (
       const audit = appendAudit(tx, deps, meta);
       const logged = await audit(
         { action: 'revoke', resourceType: 'oauth2_grant', resourceId: grantId },
-        { actorId: principal.user.id, status, diff: { client_id: { old: client.id } } },
+        { actorId: principal.user.id, status, diff: { client_id: { old: publicClientId(client) } } },
       );
       if (E.isLeft(logged)) return logged;
     }
     return E.right(undefined);
   };
 
+  /** A metadata document client by its URL, as stored: nothing is fetched to revoke. */
+  const loadMetadataDocumentClient = async (url: string): Outcome<ApiError, OAuthClient> => {
+    const found = await tryPort(() => deps.clients.findByMetadataDocumentUrl(url));
+    if (E.isLeft(found)) return found;
+    return found.right === undefined ? E.left(appNotFound()) : E.right(found.right);
+  };
+
+  /**
+   * `clientId`: an app's id, or a metadata document client's URL
+   * (docs/http-api.md#client-id-metadata-documents). Answers the id of the client revoked.
+   */
   const revoke = async (
     principal: Principal,
-    clientId: ClientId,
+    clientId: ClientId | string,
     meta: RequestMeta,
     requiredScope = SCOPE_ALL,
-  ): Outcome<ApiError, void> => {
+  ): Outcome<ApiError, ClientId> => {
     // `all` at DELETE /oauth2/tokens; the MCP tool asks for `mcp` (docs/http-api.md#bearer-tokens, #mcp).
     const allowed = requireScope(requiredScope)(principal);
     if (E.isLeft(allowed)) return allowed;
-    const client = await loadClient(deps, clientId);
+    const client = isClientIdUrl(clientId)
+      ? await loadMetadataDocumentClient(clientId)
+      : await loadClient(deps, clientId as ClientId);
     if (E.isLeft(client)) return client;
     const status = requiredScope === SCOPE_ALL ? 204 : 200;
-    return tryTransaction(deps.transactor, (tx) => revokeAll(tx, principal, client.right, meta, status));
+    const revoked = await tryTransaction(deps.transactor, (tx) =>
+      revokeAll(tx, principal, client.right, meta, status),
+    );
+    return E.map(() => client.right.id)(revoked);
   };
 
   return asTask(revoke);

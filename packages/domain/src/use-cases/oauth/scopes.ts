@@ -1,12 +1,15 @@
 import * as E from 'fp-ts/lib/Either.js';
-import type { OAuthClient } from '../../model/client.js';
+import { isSelfDescribed, type OAuthClient } from '../../model/client.js';
 import { parseScope } from '../../model/scope.js';
 import type { OAuthSettings } from './settings.js';
 
-/** The scope values a client may ever be granted: supported ones, and for DCR clients only the DCR set. */
+/**
+ * The scope values a client may ever be granted: supported ones, and for clients that describe
+ * themselves (DCR, metadata documents) only the DCR set, never `all`.
+ */
 const grantable = (client: OAuthClient, settings: OAuthSettings): readonly string[] =>
-  client.dynamicallyRegistered
-    ? settings.dcrScopes.filter((s) => settings.supportedScopes.includes(s))
+  isSelfDescribed(client)
+    ? settings.dcrScopes.filter((s) => settings.supportedScopes.includes(s) && s !== 'all')
     : settings.supportedScopes;
 
 /**

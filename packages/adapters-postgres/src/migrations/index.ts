@@ -3,6 +3,7 @@ import { Migration20261127000001Init } from './migration-20261127000001-init.js'
 import { Migration20261127000002OAuth2Clients } from './migration-20261127000002-oauth2-clients.js';
 import { Migration20261127000003AuthorizationCodeFlow } from './migration-20261127000003-authorization-code-flow.js';
 import { Migration20261127000004ClientFirstToken } from './migration-20261127000004-client-first-token.js';
+import { Migration20261207000005SessionDetails } from './migration-20261207000005-session-details.js';
 
 /**
  * Every migration, oldest first. Listed explicitly rather than globbed from disk so that the set
@@ -17,4 +18,5 @@ export const MIGRATIONS: MigrationObject[] = [
     class: Migration20261127000003AuthorizationCodeFlow,
   },
   { name: 'Migration20261127000004ClientFirstToken', class: Migration20261127000004ClientFirstToken },
+  { name: 'Migration20261207000005SessionDetails', class: Migration20261207000005SessionDetails },
 ];

@@ -99,7 +99,7 @@ const optionalField = (fields: URLSearchParams, name: string): string | undefine
   return value === null || value === '' ? undefined : value;
 };
 
-/** `/`, `/login`, `/setup`: plain server-rendered forms with CSRF tokens (docs/http-api.md#users-and-sessions). */
+/** `/login`, `/setup`: plain server-rendered forms with CSRF tokens (docs/http-api.md#users-and-sessions); `/` is the console's. */
 export const pageRoutes = (
   useCases: UseCases,
   config: HttpConfig,

@@ -1,5 +1,6 @@
 import type { Clock } from '@latchkey/domain';
 import type { Logger } from 'pino';
+import type { RequestObserver } from './observer.js';
 
 /** What the HTTP adapter needs to know about its deployment; decoded by the app. */
 export interface HttpConfig {
@@ -24,6 +25,8 @@ export interface HttpConfig {
   readonly logger: Logger;
   /** The domain's clock: rate-limit windows are read off it, so tests move time instead of waiting. */
   readonly clock: Clock;
+  /** Receives every answered request: the metrics (docs/metrics.md), when they are on. */
+  readonly observeRequest?: RequestObserver;
 }
 
 export const SESSION_COOKIE = 'latchkey_session';

@@ -106,6 +106,14 @@ export default tseslint.config(
     rules: { ...tseslint.configs.disableTypeChecked.rules, '@typescript-eslint/no-require-imports': 'off' },
   },
   {
+    // The console's one script runs in the browser (docs/http-api.md#web-console).
+    files: ['packages/adapters-http/static/**/*.js'],
+    languageOptions: {
+      sourceType: 'script',
+      globals: { document: 'readonly', navigator: 'readonly', window: 'readonly' },
+    },
+  },
+  {
     files: ['packages/domain/src/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: forbiddenInDomain }],
@@ -113,7 +121,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['packages/adapters-http/src/**/*.ts'],
+    files: ['packages/adapters-http/src/**/*.ts', 'packages/adapters-http/src/**/*.tsx'],
     rules: {
       'no-restricted-imports': [
         'error',

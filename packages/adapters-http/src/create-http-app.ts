@@ -13,7 +13,10 @@ import { mcpRoutes } from './routes/mcp.js';
 import { metadataRoutes } from './routes/metadata.js';
 import { oauthRoutes } from './routes/oauth.js';
 import { registrationRoutes } from './routes/registration.js';
+import { consoleRoutes } from './routes/console.js';
 import { healthRoutes, pageRoutes, renderPage } from './routes/pages.js';
+import { staticRoutes } from './routes/static.js';
+import { browserErrorPages } from './middleware/browser-errors.js';
 import { messagePage } from './views/pages.js';
 import { userRoutes } from './routes/users.js';
 import type { RequestState } from './state.js';
@@ -35,6 +38,7 @@ export const createHttpApp = (useCases: UseCases, config: HttpConfig): Koa<Reque
       config.observeRequest,
     ),
   );
+  app.use(browserErrorPages);
   app.use(catchErrors);
   app.use(securityHeaders());
   app.use(corsPolicy(MCP_PATH));
@@ -60,6 +64,8 @@ export const createHttpApp = (useCases: UseCases, config: HttpConfig): Koa<Reque
   registrationRoutes(useCases, config, router);
   mcpRoutes(useCases, config, router);
   pageRoutes(useCases, config, limiter, router);
+  consoleRoutes(useCases, config, router);
+  staticRoutes(router);
   app.use(router.routes());
 
   // Unknown routes: a browser (it prefers text/html to JSON) gets a page, every other client the

@@ -1,4 +1,12 @@
-import type { ApiKey, ApiKeyId, ApiKeyRepository, ClientSecretId, CredentialDigest } from '@latchkey/domain';
+import type {
+  ApiKey,
+  ApiKeyId,
+  ApiKeyRepository,
+  ClientSecretId,
+  CredentialDigest,
+  SessionSelection,
+  UserId,
+} from '@latchkey/domain';
 import { ApiKeySchema } from './entities.js';
 import type { Sql } from './gateway.js';
 import { toApiKey, toApiKeyRow } from './mappers.js';
@@ -10,6 +18,19 @@ const REVOKE_OBTAINED_WITH_SECRET = {
   text: 'update api_keys set revoked_at = $2 where secret_id = $1 and revoked_at is null',
 };
 const DELETE_EXPIRED = { text: 'delete from api_keys where expires_at < $1' };
+const RECORD_SESSION_USE = {
+  text: `update api_keys set last_used_at = $2 where id = $1 and kind = 'session'`,
+};
+const LIST_SESSIONS = {
+  text: `select * from api_keys where user_id = $1 and kind = 'session' and expires_at > $2
+          order by created_at desc, id asc`,
+};
+const DELETE_SESSION = {
+  text: `delete from api_keys where user_id = $1 and kind = 'session' and id = $2`,
+};
+const DELETE_OTHER_SESSIONS = {
+  text: `delete from api_keys where user_id = $1 and kind = 'session' and id <> $2`,
+};
 
 /**
  * Session and access tokens in `api_keys`, stored and looked up by SHA-256 digest only, through
@@ -43,6 +64,23 @@ export class PostgresApiKeyRepository implements ApiKeyRepository {
   revokeObtainedWithSecret(secretId: ClientSecretId, at: Date): Promise<number> {
     if (!isUuid(secretId)) return Promise.resolve(0);
     return this.sql.count(REVOKE_OBTAINED_WITH_SECRET, [secretId, at]);
+  }
+
+  async recordSessionUse(id: ApiKeyId, at: Date): Promise<void> {
+    if (!isUuid(id)) return;
+    await this.sql.count(RECORD_SESSION_USE, [id, at]);
+  }
+
+  listSessions(userId: UserId, now: Date): Promise<ApiKey[]> {
+    if (!isUuid(userId)) return Promise.resolve([]);
+    return this.sql.entities(ApiKeySchema, LIST_SESSIONS, [userId, now], toApiKey);
+  }
+
+  /** One statement; the cascade removes the sessions' pending consent requests. */
+  deleteSessions(userId: UserId, which: SessionSelection): Promise<number> {
+    const id = 'only' in which ? which.only : which.except;
+    if (!isUuid(userId) || !isUuid(id)) return Promise.resolve(0);
+    return this.sql.count('only' in which ? DELETE_SESSION : DELETE_OTHER_SESSIONS, [userId, id]);
   }
 
   deleteExpired(before: Date): Promise<number> {

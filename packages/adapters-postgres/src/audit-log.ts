@@ -14,6 +14,7 @@ const filterOf = (query: AuditQuery): { where: string; values: unknown[] } => {
   };
   add('resource_type', query.resourceType);
   add('action', query.action);
+  add('actor_id', query.actorId);
   return { where: conditions.length === 0 ? '' : `where ${conditions.join(' and ')}`, values };
 };
 

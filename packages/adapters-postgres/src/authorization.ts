@@ -1,5 +1,6 @@
 import type {
   AuthorizationCode,
+  AuthorizationSummary,
   AuthorizationCodeRepository,
   ClientId,
   CodeWithGrant,
@@ -47,6 +48,7 @@ import {
   toRefreshTokenWithGrant,
 } from './token-path.js';
 import { isUuid } from './uuid.js';
+import { liveGrant } from './live-grant.js';
 
 const REVOKE_GRANT: Statement = {
   text: 'update oauth2_grants set revoked_at = $1 where id = $2 and revoked_at is null returning id',
@@ -66,6 +68,24 @@ const REVOKE_DESCENDANTS: readonly Statement[] = [
 ];
 const HAS_APPROVED: Statement = {
   text: 'select exists (select 1 from oauth2_grants where user_id = $1 and client_id = $2) as approved',
+};
+/**
+ * `$1` the user, `$2` now: per client with a live grant, the live grants' scopes, the oldest
+ * grant's creation and the newest access token's, times as epoch milliseconds.
+ */
+const SUMMARIES: Statement = {
+  text: `
+    select g.client_id::text as client_id,
+           (extract(epoch from min(g.created_at)) * 1000)::float8 as first_ms,
+           (select (extract(epoch from max(k.created_at)) * 1000)::float8 from api_keys k
+             where k.user_id = $1 and k.client_id = g.client_id and k.kind = 'access') as last_ms,
+           (select string_agg(distinct s, ' ') from oauth2_grants l cross join unnest(l.scopes) s
+             where l.user_id = $1 and l.client_id = g.client_id and ${liveGrant('l', '$2::timestamptz')}) as scopes
+      from oauth2_grants g
+     where g.user_id = $1
+       and exists (select 1 from oauth2_grants l
+                    where l.user_id = $1 and l.client_id = g.client_id and ${liveGrant('l', '$2::timestamptz')})
+     group by g.client_id`,
 };
 const DELETE_EXPIRED_GRANTS: Statement = { text: 'delete from oauth2_grants where expires_at < $1' };
 
@@ -132,6 +152,22 @@ export class PostgresGrantRepository implements GrantRepository {
   async hasApproved(userId: UserId, clientId: ClientId): Promise<boolean> {
     if (!isUuid(userId) || !isUuid(clientId)) return false;
     return (await this.sql.first(HAS_APPROVED, [userId, clientId], (raw) => raw.approved === true)) === true;
+  }
+
+  /** One statement over the user's grants and access tokens (docs/http-api.md#web-console). */
+  summariesFor(userId: UserId, now: Date): Promise<AuthorizationSummary[]> {
+    if (!isUuid(userId)) return Promise.resolve([]);
+    return this.sql.all(SUMMARIES, [userId, now], (raw): AuthorizationSummary => {
+      const scopes = typeof raw.scopes === 'string' && raw.scopes !== '' ? raw.scopes.split(' ') : [];
+      return {
+        clientId: String(raw.client_id) as ClientId,
+        scopes: scopes.sort(),
+        firstAuthorizedAt: new Date(Number(raw.first_ms)),
+        ...(raw.last_ms === null || raw.last_ms === undefined
+          ? {}
+          : { lastUsedAt: new Date(Number(raw.last_ms)) }),
+      };
+    });
   }
 
   /** One statement; the foreign keys delete the grants' codes and tokens with them. */

@@ -1,6 +1,7 @@
 import type {
   AbandonedClientCriteria,
   ClientId,
+  ClientLastIssued,
   ClientQuery,
   ClientRepository,
   ClientSecret,
@@ -35,6 +36,14 @@ const LIST_GRANTED_TO: Statement = {
      where exists (select 1 from oauth2_grants g
                     where g.client_id = c.id and g.user_id = $3 and ${liveGrant('g', '$4::timestamptz')})
      ${LIST_ORDER} limit $1 offset $2`,
+};
+
+/** `$1` the client ids: the newest stored access token of each, as epoch milliseconds. */
+const LAST_ISSUED: Statement = {
+  text: `
+    select client_id::text as client_id, (extract(epoch from max(created_at)) * 1000)::float8 as at_ms
+      from api_keys where kind = 'access' and client_id = any($1::uuid[])
+     group by client_id`,
 };
 
 /** Every column but the id and `first_token_at`, which is `recordFirstToken`'s alone. */
@@ -170,6 +179,15 @@ export class PostgresClientRepository implements ClientRepository {
 
   findByMetadataDocumentUrl(url: string): Promise<OAuthClient | undefined> {
     return this.sql.lookup(ClientSchema, 'metadataDocumentUrl', url, toClient);
+  }
+
+  lastIssued(ids: readonly ClientId[]): Promise<ClientLastIssued[]> {
+    const uuids = ids.filter(isUuid);
+    if (uuids.length === 0) return Promise.resolve([]);
+    return this.sql.all(LAST_ISSUED, [uuids], (raw) => ({
+      clientId: String(raw.client_id) as ClientId,
+      at: new Date(Number(raw.at_ms)),
+    }));
   }
 
   listGrantedTo(userId: UserId, now: Date, page: Page): Promise<OAuthClient[]> {

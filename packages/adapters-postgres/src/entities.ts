@@ -46,6 +46,9 @@ export interface ApiKeyRow {
   createdAt: Date;
   expiresAt: Date;
   revokedAt?: Date | null;
+  userAgent?: string | null;
+  ip?: string | null;
+  lastUsedAt?: Date | null;
 }
 
 export const ApiKeySchema = new EntitySchema<ApiKeyRow>({
@@ -64,6 +67,9 @@ export const ApiKeySchema = new EntitySchema<ApiKeyRow>({
     createdAt: { type: 'Date', columnType: 'timestamptz', fieldName: 'created_at' },
     expiresAt: { type: 'Date', columnType: 'timestamptz', fieldName: 'expires_at' },
     revokedAt: { type: 'Date', columnType: 'timestamptz', fieldName: 'revoked_at', nullable: true },
+    userAgent: { type: 'text', fieldName: 'user_agent', nullable: true },
+    ip: { type: 'text', nullable: true },
+    lastUsedAt: { type: 'Date', columnType: 'timestamptz', fieldName: 'last_used_at', nullable: true },
   },
 });
 

@@ -109,6 +109,9 @@ export const toApiKeyRow = (key: ApiKey): ApiKeyRow => ({
   createdAt: key.createdAt,
   expiresAt: key.expiresAt,
   revokedAt: key.revokedAt,
+  userAgent: key.userAgent,
+  ip: key.ip,
+  lastUsedAt: key.lastUsedAt,
 });
 
 export const toApiKey = (row: ApiKeyRow): ApiKey => {
@@ -117,6 +120,9 @@ export const toApiKey = (row: ApiKeyRow): ApiKey => {
   const grantId = optional(row.grantId) as GrantId | undefined;
   const secretId = optional(row.secretId) as ClientSecretId | undefined;
   const revokedAt = optional(row.revokedAt);
+  const userAgent = optional(row.userAgent);
+  const ip = optional(row.ip);
+  const lastUsedAt = optional(row.lastUsedAt);
   return {
     id: row.id as ApiKeyId,
     kind: oneOf(API_KEY_KINDS, 'api_keys', 'kind', row.kind),
@@ -130,6 +136,9 @@ export const toApiKey = (row: ApiKeyRow): ApiKey => {
     createdAt: row.createdAt,
     expiresAt: row.expiresAt,
     ...(revokedAt === undefined ? {} : { revokedAt }),
+    ...(userAgent === undefined ? {} : { userAgent }),
+    ...(ip === undefined ? {} : { ip }),
+    ...(lastUsedAt === undefined ? {} : { lastUsedAt }),
   };
 };
 

@@ -3,6 +3,7 @@ import { UserSchema, type UserRow } from './entities.js';
 import type { Sql, Statement } from './gateway.js';
 import { toStoredUser, toUser, toUserRow } from './mappers.js';
 import { violatedUniqueConstraint } from './storage-errors.js';
+import { isUuid } from './uuid.js';
 
 /**
  * Key of the transaction-scoped advisory lock that serialises `insertFirst` (two-int form:
@@ -28,6 +29,7 @@ const FIND_BY_EMAIL: Statement = {
   name: 'latchkey_find_user_by_email',
   text: 'select * from users where lower(email) = lower($1) limit 1',
 };
+const SET_PASSWORD_HASH: Statement = { text: 'update users set password_hash = $2 where id = $1' };
 const LIST: Statement = { text: 'select * from users order by created_at asc, id asc limit $1 offset $2' };
 
 /**
@@ -90,6 +92,11 @@ export class PostgresUserRepository implements UserRepository {
 
   findById(id: UserId): Promise<User | undefined> {
     return this.sql.lookup(UserSchema, 'id', id, toUser);
+  }
+
+  async setPasswordHash(id: UserId, passwordHash: string): Promise<boolean> {
+    if (!isUuid(id)) return false;
+    return (await this.sql.count(SET_PASSWORD_HASH, [id, passwordHash])) > 0;
   }
 
   list(page: Page): Promise<User[]> {

@@ -91,7 +91,7 @@ describeOnBothStorages(
         );
         expect(response.status).to.equal(400);
         expect(response.text).to.not.include('<script>alert(1)</script>');
-        expect(response.text).to.include('&#34;&#62;&#60;script&#62;');
+        expect(response.text).to.include('value="&quot;>&lt;script>alert(1)&lt;/script>"');
       });
     });
 

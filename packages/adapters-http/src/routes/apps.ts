@@ -73,7 +73,7 @@ const toAppInput = (body: t.TypeOf<typeof AppBody>): E.Either<ApiError, AppInput
  * Decodes an app body. When its shape is wrong, the value checks that do not depend on the shape
  * run too, so that every bad field is named in one answer.
  */
-const decodeApp =
+export const decodeApp =
   (settings: AppSettings) =>
   (body: unknown): E.Either<ApiError, AppInput> => {
     const cleaned = withoutNulls(body);

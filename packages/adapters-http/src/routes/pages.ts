@@ -1,5 +1,6 @@
 import Router from '@koa/router';
 import {
+  type ApiError,
   ApiErrors,
   CREDENTIAL_PREFIXES,
   decodeFields,
@@ -19,7 +20,8 @@ import type { LoginLimiter } from '../middleware/login-limiter.js';
 import { unsafeParam, unsafeTextFormMessage } from '../middleware/text-input.js';
 import { safeRedirect } from '../redirect.js';
 import type { Ctx, RequestState } from '../state.js';
-import { homePage, loginPage, messagePage, setupPage } from '../views/pages.js';
+import { fieldErrors } from '../views/form.js';
+import { loginPage, messagePage, setupPage } from '../views/pages.js';
 
 /**
  * HTML answers carry the page headers of docs/http-api.md#conventions and helmet's document-only ones (the API
@@ -31,6 +33,46 @@ export const renderPage = (ctx: Ctx, status: number, body: string): void => {
   setPageHeaders(ctx.res);
   ctx.type = 'text/html; charset=utf-8';
   ctx.body = body;
+};
+
+/** What an error page needs of an error: its status and, below 500, its message. */
+export interface PageError {
+  readonly status: number;
+  readonly message: string;
+  readonly kind?: ApiError['kind'];
+  readonly cause?: unknown;
+}
+
+const ERROR_TITLES: Readonly<Record<number, string>> = {
+  400: 'Bad request',
+  401: 'Sign in needed',
+  403: 'Not allowed',
+  404: 'Page not found',
+  409: 'Conflict',
+  413: 'Too large',
+  415: 'Unsupported form',
+  429: 'Too many requests',
+  503: 'Temporarily unavailable',
+};
+
+/**
+ * An error as an HTML page for a browser (docs/http-api.md#web-console): its status, a title, and
+ * its message below 500; a 500 names the request id only, and is logged like an API error.
+ */
+export const errorPage = (ctx: Ctx, error: PageError, options: { logged?: boolean } = {}): void => {
+  if (options.logged === true) {
+    /* written to the log or the outage report already */
+  } else if (error.status === 503) ctx.state.outage.refused(ctx.state.log, error.cause);
+  else if (error.status >= 500) ctx.state.log.error({ err: error.cause, kind: error.kind }, 'request failed');
+  const title =
+    ERROR_TITLES[error.status] ?? (error.status >= 500 ? 'Something went wrong' : 'Request refused');
+  const message =
+    error.status === 503
+      ? 'The service is temporarily unavailable. Please try again in a moment.'
+      : error.status >= 500
+        ? `An internal error occurred (request id ${ctx.state.requestId}).`
+        : error.message;
+  renderPage(ctx, error.status, messagePage(title, message, { href: '/', text: 'Home' }));
 };
 
 /**
@@ -57,7 +99,7 @@ const optionalField = (fields: URLSearchParams, name: string): string | undefine
   return value === null || value === '' ? undefined : value;
 };
 
-/** `/`, `/login`, `/setup`: plain server-rendered forms with CSRF tokens (docs/http-api.md#users-and-sessions). */
+/** `/login`, `/setup`: plain server-rendered forms with CSRF tokens (docs/http-api.md#users-and-sessions); `/` is the console's. */
 export const pageRoutes = (
   useCases: UseCases,
   config: HttpConfig,
@@ -79,11 +121,6 @@ export const pageRoutes = (
     ctx.state.rateLimitedBy = 'login';
     ctx.set('Retry-After', String(retryAfterSeconds));
   };
-
-  router.get('/', async (ctx) => {
-    const principal = await browserSession(useCases, ctx);
-    renderPage(ctx, 200, homePage(principal?.user));
-  });
 
   router.get('/login', async (ctx) => {
     const redirect = safeRedirect(
@@ -205,8 +242,7 @@ export const pageRoutes = (
     }
     const input = decodeFields(NewFirstUser, { ...values, password: optionalField(fields, 'password') });
     if (E.isLeft(input)) {
-      const problems = input.left.map((v) => `${v.field} ${v.detail}`).join('; ');
-      renderPage(ctx, 400, setupPage({ ...view, error: `Please correct: ${problems}.` }));
+      renderPage(ctx, 400, setupPage({ ...view, errors: fieldErrors(input.left) }));
       return;
     }
     const created = await useCases.createFirstUser(

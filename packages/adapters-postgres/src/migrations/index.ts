@@ -4,6 +4,7 @@ import { Migration20261127000002OAuth2Clients } from './migration-20261127000002
 import { Migration20261127000003AuthorizationCodeFlow } from './migration-20261127000003-authorization-code-flow.js';
 import { Migration20261127000004ClientFirstToken } from './migration-20261127000004-client-first-token.js';
 import { Migration20261207000005ClientMetadataDocuments } from './migration-20261207000005-client-metadata-documents.js';
+import { Migration20261207000006SessionDetails } from './migration-20261207000006-session-details.js';
 
 /**
  * Every migration, oldest first. Listed explicitly rather than globbed from disk so that the set
@@ -22,4 +23,5 @@ export const MIGRATIONS: MigrationObject[] = [
     name: 'Migration20261207000005ClientMetadataDocuments',
     class: Migration20261207000005ClientMetadataDocuments,
   },
+  { name: 'Migration20261207000006SessionDetails', class: Migration20261207000006SessionDetails },
 ];

@@ -1,8 +1,8 @@
 import type { ApiKey } from '../model/api-key.js';
 import type { ClientSecretId } from '../model/client.js';
 import type { CredentialDigest } from '../model/credential.js';
-import type { ApiKeyId } from '../model/ids.js';
-import type { ApiKeyRepository } from '../ports/api-key-repository.js';
+import type { ApiKeyId, UserId } from '../model/ids.js';
+import type { ApiKeyRepository, SessionSelection } from '../ports/api-key-repository.js';
 import type { InMemoryDatabase, Journal } from './database.js';
 
 /** Why `key` cannot be stored, as PostgreSQL's constraints would refuse it; `undefined` if it can. */
@@ -58,6 +58,33 @@ export class InMemoryApiKeyRepository implements ApiKeyRepository {
       }
     }
     return Promise.resolve(count);
+  }
+
+  recordSessionUse(id: ApiKeyId, at: Date): Promise<void> {
+    const key = this.byId(id);
+    if (key?.kind === 'session')
+      this.db.put(this.journal, this.db.apiKeys, key.digest, { ...key, lastUsedAt: at });
+    return Promise.resolve();
+  }
+
+  listSessions(userId: UserId, now: Date): Promise<ApiKey[]> {
+    const sessions = [...this.db.apiKeys.values()]
+      .filter((k) => k.kind === 'session' && k.userId === userId && k.expiresAt.getTime() > now.getTime())
+      .sort(
+        (a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+      );
+    return Promise.resolve(sessions);
+  }
+
+  deleteSessions(userId: UserId, which: SessionSelection): Promise<number> {
+    const chosen = [...this.db.apiKeys.values()].filter(
+      (k) =>
+        k.kind === 'session' &&
+        k.userId === userId &&
+        ('only' in which ? k.id === which.only : k.id !== which.except),
+    );
+    this.removeNow(chosen);
+    return Promise.resolve(chosen.length);
   }
 
   deleteExpired(before: Date): Promise<number> {

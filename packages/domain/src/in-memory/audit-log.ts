@@ -21,6 +21,7 @@ export class InMemoryAuditLog implements AuditLog {
     const matching = this.db.auditEntries
       .filter((e) => query.resourceType === undefined || e.resourceType === query.resourceType)
       .filter((e) => query.action === undefined || e.action === query.action)
+      .filter((e) => query.actorId === undefined || e.actorId === query.actorId)
       .sort((a, b) => b.time.getTime() - a.time.getTime() || (b.id < a.id ? -1 : b.id > a.id ? 1 : 0));
     return Promise.resolve({
       entries: matching.slice(query.offset, query.offset + query.limit),

@@ -1,7 +1,7 @@
 import type { AuthorizationCode, PendingAuthorization, RefreshToken } from '../model/authorization.js';
 import type { ClientId, ClientSecretId } from '../model/client.js';
 import type { CredentialDigest } from '../model/credential.js';
-import { isGrantLive, type Grant, type GrantId } from '../model/grant.js';
+import { isGrantLive, type AuthorizationSummary, type Grant, type GrantId } from '../model/grant.js';
 import type { UserId } from '../model/ids.js';
 import type {
   AuthorizationCodeRepository,
@@ -85,6 +85,27 @@ export class InMemoryGrantRepository implements GrantRepository {
     return Promise.resolve(
       [...this.db.grants.values()].some((g) => g.userId === userId && g.clientId === clientId),
     );
+  }
+
+  summariesFor(userId: UserId, now: Date): Promise<AuthorizationSummary[]> {
+    const grants = [...this.db.grants.values()].filter((g) => g.userId === userId);
+    const live = new Set(grants.filter((g) => isGrantLive(g, now)).map((g) => g.clientId));
+    const summaries: AuthorizationSummary[] = [];
+    for (const clientId of live) {
+      const ofClient = grants.filter((g) => g.clientId === clientId);
+      const scopes = new Set(ofClient.filter((g) => isGrantLive(g, now)).flatMap((g) => g.scopes));
+      const first = Math.min(...ofClient.map((g) => g.createdAt.getTime()));
+      const issued = [...this.db.apiKeys.values()]
+        .filter((k) => k.kind === 'access' && k.userId === userId && k.clientId === clientId)
+        .map((k) => k.createdAt.getTime());
+      summaries.push({
+        clientId,
+        scopes: [...scopes].sort(),
+        firstAuthorizedAt: new Date(first),
+        ...(issued.length === 0 ? {} : { lastUsedAt: new Date(Math.max(...issued)) }),
+      });
+    }
+    return Promise.resolve(summaries);
   }
 
   /** One pass over each table whatever the number of expired grants (a pass per grant is quadratic). */

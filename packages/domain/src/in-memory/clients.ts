@@ -5,6 +5,7 @@ import type { UserId } from '../model/ids.js';
 import type {
   AbandonedClientCriteria,
   ClientQuery,
+  ClientLastIssued,
   ClientRepository,
   ClientSecretRepository,
   SecretWithClient,
@@ -138,6 +139,16 @@ export class InMemoryClientRepository implements ClientRepository {
 
   findByMetadataDocumentUrl(url: string): Promise<OAuthClient | undefined> {
     return Promise.resolve([...this.db.clients.values()].find((c) => c.metadataDocumentUrl === url));
+  }
+
+  lastIssued(ids: readonly ClientId[]): Promise<ClientLastIssued[]> {
+    const wanted = new Set<string>(ids);
+    const latest = new Map<ClientId, number>();
+    for (const key of this.db.apiKeys.values()) {
+      if (key.kind !== 'access' || key.clientId === undefined || !wanted.has(key.clientId)) continue;
+      latest.set(key.clientId, Math.max(latest.get(key.clientId) ?? 0, key.createdAt.getTime()));
+    }
+    return Promise.resolve([...latest].map(([clientId, at]) => ({ clientId, at: new Date(at) })));
   }
 
   listGrantedTo(userId: UserId, now: Date, page: Page): Promise<OAuthClient[]> {

@@ -29,6 +29,13 @@ export class InMemoryUserRepository implements UserRepository {
     return Promise.resolve(this.db.users.get(id.toLowerCase())?.user);
   }
 
+  setPasswordHash(id: UserId, passwordHash: string): Promise<boolean> {
+    const stored = this.db.users.get(id.toLowerCase());
+    if (stored === undefined) return Promise.resolve(false);
+    this.db.put(this.journal, this.db.users, id.toLowerCase(), { ...stored, passwordHash });
+    return Promise.resolve(true);
+  }
+
   list(page: Page): Promise<User[]> {
     const users = [...this.db.users.values()]
       .map((s) => s.user)

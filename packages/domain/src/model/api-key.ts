@@ -25,7 +25,20 @@ export interface ApiKey {
   readonly createdAt: Date;
   readonly expiresAt: Date;
   readonly revokedAt?: Date;
+  /** Sessions: the `User-Agent` and client IP of the sign-in (docs/http-api.md#web-console). */
+  readonly userAgent?: string;
+  readonly ip?: string;
+  /** Sessions: when last used to authenticate, recorded at most once a minute. */
+  readonly lastUsedAt?: Date;
 }
+
+/** How stale a session's `lastUsedAt` may be before authenticating records it again. */
+export const SESSION_USE_GRANULARITY_MS = 60_000;
+
+/** Whether authenticating with `key` at `now` should record it as used. */
+export const sessionUseToRecord = (key: ApiKey, now: Date): boolean =>
+  key.kind === 'session' &&
+  (key.lastUsedAt === undefined || now.getTime() - key.lastUsedAt.getTime() >= SESSION_USE_GRANULARITY_MS);
 
 /** Who is calling, as established by `authenticate`. */
 export interface Principal {

@@ -51,6 +51,8 @@ export interface AuditQuery {
   readonly offset: number;
   readonly resourceType?: AuditResourceType;
   readonly action?: AuditAction;
+  /** Only entries of this actor (the console's user filter, docs/http-api.md#web-console). */
+  readonly actorId?: UserId;
 }
 
 /** Field names whose values are never written to an audit diff (docs/http-api.md#audit-log, #credentials-at-rest). */

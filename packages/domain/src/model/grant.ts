@@ -22,3 +22,15 @@ export interface Grant {
 
 export const isGrantLive = (grant: Grant, now: Date): boolean =>
   grant.revokedAt === undefined && grant.expiresAt.getTime() > now.getTime();
+
+/**
+ * What the console shows of one client a user has authorized (docs/http-api.md#web-console): the
+ * scopes of the live grants together, when the user first approved it, and when a token for it
+ * was last issued (at the code exchange or a refresh), while any such token is still stored.
+ */
+export interface AuthorizationSummary {
+  readonly clientId: ClientId;
+  readonly scopes: readonly string[];
+  readonly firstAuthorizedAt: Date;
+  readonly lastUsedAt?: Date;
+}

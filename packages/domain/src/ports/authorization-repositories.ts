@@ -2,7 +2,7 @@ import type { ApiKey } from '../model/api-key.js';
 import type { AuthorizationCode, PendingAuthorization, RefreshToken } from '../model/authorization.js';
 import type { ClientId, ClientSecretId } from '../model/client.js';
 import type { CredentialDigest } from '../model/credential.js';
-import type { Grant, GrantId } from '../model/grant.js';
+import type { AuthorizationSummary, Grant, GrantId } from '../model/grant.js';
 import type { UserId } from '../model/ids.js';
 
 /**
@@ -18,6 +18,12 @@ export interface GrantRepository {
   revokeForUserAndClient(userId: UserId, clientId: ClientId, at: Date): Promise<GrantId[]>;
   /** Whether the user ever approved the client (a grant exists, live or not). */
   hasApproved(userId: UserId, clientId: ClientId): Promise<boolean>;
+  /**
+   * One summary per client `userId` has a live grant for at `now`, in no particular order: the
+   * scopes of those live grants (sorted, without repeats), the creation of the oldest stored grant
+   * to that client, and the creation of the newest stored access token of the user for it.
+   */
+  summariesFor(userId: UserId, now: Date): Promise<AuthorizationSummary[]>;
   /** Deletes grants that ended before `before` (their tokens go with them). */
   deleteExpired(before: Date): Promise<number>;
 }

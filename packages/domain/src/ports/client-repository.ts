@@ -52,6 +52,17 @@ export interface ClientRepository {
   findByMetadataDocumentUrl(url: string): Promise<OAuthClient | undefined>;
   /** Clients `userId` has a live grant for at `now`, ordered by name, then id. */
   listGrantedTo(userId: UserId, now: Date, page: Page): Promise<OAuthClient[]>;
+  /**
+   * When each of `ids` was last issued an access token, among the tokens still stored; a client
+   * with none is left out (docs/http-api.md#web-console).
+   */
+  lastIssued(ids: readonly ClientId[]): Promise<ClientLastIssued[]>;
+}
+
+/** When a client was last issued an access token. */
+export interface ClientLastIssued {
+  readonly clientId: ClientId;
+  readonly at: Date;
 }
 
 /** A client secret and its client, read together. */

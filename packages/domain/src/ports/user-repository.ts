@@ -28,6 +28,8 @@ export interface UserRepository {
   insertFirst(user: User, passwordHash: string): Promise<InsertUserResult | 'not_first'>;
   findByEmail(email: string): Promise<StoredUser | undefined>;
   findById(id: UserId): Promise<User | undefined>;
+  /** Replaces the user's password hash; `false` when there is no such user. */
+  setPasswordHash(id: UserId, passwordHash: string): Promise<boolean>;
   /** Ordered by creation time, then id. */
   list(page: Page): Promise<User[]>;
   any(): Promise<boolean>;

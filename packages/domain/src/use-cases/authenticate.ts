@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { ApiErrors, type ApiError } from '../errors/api-error.js';
-import type { ApiKey, ApiKeyKind, Principal } from '../model/api-key.js';
+import { sessionUseToRecord, type ApiKey, type ApiKeyKind, type Principal } from '../model/api-key.js';
 import {
   credentialDigest,
   credentialKindOf,
@@ -74,14 +74,22 @@ export const makeAuthenticate = (deps: Pick<Ports, 'apiKeys' | 'users' | 'clock'
     const { kind, digest } = presented.right;
     const found = await tryPort(() => deps.apiKeys.findByDigest(digest));
     if (E.isLeft(found)) return found;
-    const checked = checkApiKey(digest, kind, deps.clock.now())(found.right);
+    const now = deps.clock.now();
+    const checked = checkApiKey(digest, kind, now)(found.right);
     if (E.isLeft(checked)) return checked;
     const key = checked.right;
     // RFC 8707: a token bound to a resource is good only under it (the issuer covers everything).
     if (key.audience !== undefined && routeUrl !== undefined && !audienceCovers(key.audience, routeUrl))
       return E.left(ApiErrors.unauthorized('wrong_audience'));
     const user = await tryPort(() => deps.users.findById(key.userId));
-    return E.isLeft(user) ? user : toPrincipal(key)(user.right);
+    if (E.isLeft(user)) return user;
+    const principal = toPrincipal(key)(user.right);
+    if (E.isRight(principal) && sessionUseToRecord(key, now)) {
+      // For the console's Sessions page (docs/http-api.md#web-console): at most once a minute.
+      const recorded = await tryPort(() => deps.apiKeys.recordSessionUse(key.id, now));
+      if (E.isLeft(recorded)) return recorded;
+    }
+    return principal;
   };
 
   return asTask(authenticate);

@@ -76,6 +76,9 @@ export const makeLogin = (deps: LoginDeps, settings: LoginSettings) => {
       scopes: [SCOPE_ALL],
       createdAt: now,
       expiresAt: new Date(now.getTime() + settings.sessionTtlSeconds * 1000),
+      userAgent: meta.userAgent,
+      ip: meta.ip,
+      lastUsedAt: now,
     };
 
     /** The session stored and the login audited, in one transaction. */

@@ -11,6 +11,12 @@ import { makeCreateUser } from './create-user.js';
 import { makeGetMe } from './get-me.js';
 import { makeListAuditLogs } from './list-audit-logs.js';
 import { makeListAuthorizedApps } from './list-authorized-apps.js';
+import { makeListAuthorizations } from './list-authorizations.js';
+import { makeListRegisteredClients } from './list-registered-clients.js';
+import { makeListSessions } from './list-sessions.js';
+import { makeEndSession } from './end-session.js';
+import { makeChangePassword } from './change-password.js';
+import { makeRevokeAllUserGrants } from './oauth/revoke-all-user-grants.js';
 import { makeListUsers } from './list-users.js';
 import { makeAuthenticateClient } from './oauth/authenticate-client.js';
 import { makeDecideAuthorization, makeStartAuthorization } from './oauth/authorize.js';
@@ -82,6 +88,12 @@ export const makeUseCases = (ports: Ports, settings: DomainSettings, cimd?: Meta
     deleteClientRegistration: makeDeleteClientRegistration(ports),
     purgeAbandonedClients: makePurgeAbandonedClients(ports, settings),
     listAuthorizedApps: makeListAuthorizedApps(ports),
+    listAuthorizations: makeListAuthorizations(ports),
+    revokeAllUserGrants: makeRevokeAllUserGrants(ports),
+    listRegisteredClients: makeListRegisteredClients(ports),
+    listSessions: makeListSessions(ports),
+    endSession: makeEndSession(ports),
+    changePassword: makeChangePassword(ports),
     ping: () => ports.health.ping(),
   };
 };

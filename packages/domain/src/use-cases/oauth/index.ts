@@ -7,6 +7,7 @@ export * from './metadata-document-clients.js';
 export * from './refresh-access-token.js';
 export * from './revoke-grant.js';
 export * from './revoke-token.js';
+export * from './revoke-all-user-grants.js';
 export * from './revoke-user-grants.js';
 export * from './scopes.js';
 export * from './settings.js';

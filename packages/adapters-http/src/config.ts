@@ -1,5 +1,7 @@
 import type { Clock } from '@latchkey/domain';
+import type { Middleware } from 'koa';
 import type { Logger } from 'pino';
+import type { RequestState } from './state.js';
 
 /** What the HTTP adapter needs to know about its deployment; decoded by the app. */
 export interface HttpConfig {
@@ -24,6 +26,11 @@ export interface HttpConfig {
   readonly logger: Logger;
   /** The domain's clock: rate-limit windows are read off it, so tests move time instead of waiting. */
   readonly clock: Clock;
+  /**
+   * Middleware run before all of Latchkey's own, outermost first; none in production. The test
+   * suites install their OpenAPI validation here (docs/http-api.md#conventions).
+   */
+  readonly outerMiddleware?: readonly Middleware<RequestState>[];
 }
 
 export const SESSION_COOKIE = 'latchkey_session';

@@ -11,6 +11,7 @@ import { corsPolicy } from './middleware/cors.js';
 import { appRoutes } from './routes/apps.js';
 import { mcpRoutes } from './routes/mcp.js';
 import { metadataRoutes } from './routes/metadata.js';
+import { openApiRoutes } from './routes/openapi.js';
 import { oauthRoutes } from './routes/oauth.js';
 import { registrationRoutes } from './routes/registration.js';
 import { healthRoutes, pageRoutes, renderPage } from './routes/pages.js';
@@ -27,6 +28,7 @@ export const createHttpApp = (useCases: UseCases, config: HttpConfig): Koa<Reque
   app.silent = true;
   const limiter = new LoginLimiter(config.loginRateLimitPerMinute, config.clock);
 
+  for (const middleware of config.outerMiddleware ?? []) app.use(middleware);
   app.use(
     requestContext(config.logger, config.trustProxy, new OutageLog(config.logger, () => useCases.ping())),
   );
@@ -51,6 +53,7 @@ export const createHttpApp = (useCases: UseCases, config: HttpConfig): Koa<Reque
     },
     router,
   );
+  openApiRoutes({ issuer: config.issuer, supportedScopes: config.supportedScopes }, router);
   oauthRoutes(useCases, config, router);
   registrationRoutes(useCases, config, router);
   mcpRoutes(useCases, config, router);

@@ -62,6 +62,8 @@ export interface Overrides {
   readonly random?: Random;
   readonly storage?: Storage;
   readonly maintenanceTickMs?: number;
+  /** Middleware run before the HTTP app's own (tests: OpenAPI validation); see `HttpConfig`. */
+  readonly httpMiddleware?: HttpConfig['outerMiddleware'];
 }
 
 const systemModule = (config: Config, logger: Logger, overrides: Overrides) =>
@@ -194,30 +196,32 @@ const domainModule = new ContainerModule(({ bind }) => {
     .inSingletonScope();
 });
 
-const httpModule = new ContainerModule(({ bind }) => {
-  bind<HttpApp>(TOKENS.HttpApp)
-    .toResolvedValue(
-      (useCases: UseCases, config: Config, logger: Logger, clock: Clock) => {
-        const httpConfig: HttpConfig = {
-          issuer: config.issuer,
-          trustProxy: config.trustProxy,
-          loginRateLimitPerMinute: config.rateLimitLogin,
-          sessionTtlSeconds: config.sessionTtlSeconds,
-          setupTokenRequired: config.setupToken !== undefined,
-          bodyLimitBytes: 64 * 1024,
-          supportedScopes: supportedScopes(config),
-          tokenRateLimitPerMinute: config.rateLimitToken,
-          registerRateLimitPerMinute: config.rateLimitRegister,
-          registrationEnabled: config.dcrEnabled,
-          logger,
-          clock,
-        };
-        return createHttpApp(useCases, httpConfig);
-      },
-      [TOKENS.UseCases, TOKENS.Config, TOKENS.Logger, TOKENS.Clock],
-    )
-    .inSingletonScope();
-});
+const httpModule = (overrides: Overrides) =>
+  new ContainerModule(({ bind }) => {
+    bind<HttpApp>(TOKENS.HttpApp)
+      .toResolvedValue(
+        (useCases: UseCases, config: Config, logger: Logger, clock: Clock) => {
+          const httpConfig: HttpConfig = {
+            issuer: config.issuer,
+            trustProxy: config.trustProxy,
+            loginRateLimitPerMinute: config.rateLimitLogin,
+            sessionTtlSeconds: config.sessionTtlSeconds,
+            setupTokenRequired: config.setupToken !== undefined,
+            bodyLimitBytes: 64 * 1024,
+            supportedScopes: supportedScopes(config),
+            tokenRateLimitPerMinute: config.rateLimitToken,
+            registerRateLimitPerMinute: config.rateLimitRegister,
+            registrationEnabled: config.dcrEnabled,
+            logger,
+            clock,
+            ...(overrides.httpMiddleware === undefined ? {} : { outerMiddleware: overrides.httpMiddleware }),
+          };
+          return createHttpApp(useCases, httpConfig);
+        },
+        [TOKENS.UseCases, TOKENS.Config, TOKENS.Logger, TOKENS.Clock],
+      )
+      .inSingletonScope();
+  });
 
 /** The composition root: the only place that knows which adapter implements which port. */
 export const buildContainer = (config: Config, logger: Logger, overrides: Overrides = {}): Container => {
@@ -226,7 +230,7 @@ export const buildContainer = (config: Config, logger: Logger, overrides: Overri
     systemModule(config, logger, overrides),
     storageModule(config, overrides),
     domainModule,
-    httpModule,
+    httpModule(overrides),
   );
   return container;
 };

@@ -79,7 +79,7 @@ const ajv = new Ajv2020.default({
   },
 });
 addFormats.default(ajv);
-ajv.addSchema(DOCUMENT as object, 'openapi.json');
+ajv.addSchema(DOCUMENT, 'openapi.json');
 
 type Validate = (value: unknown) => string | undefined;
 const validators = new Map<string, Validate>();

@@ -60,6 +60,45 @@ describe('The OpenAPI document (docs/http-api.md#conventions)', () => {
     });
   });
 
+  it('lists exactly the routes the server has, whether a test calls them or not', async () => {
+    interface Layer {
+      readonly path: string;
+      readonly methods: readonly string[];
+    }
+    let stack: readonly Layer[] | undefined;
+    const server = await startTampered(async (ctx, next) => {
+      await next();
+      // @koa/router puts itself on the context of every request it dispatches.
+      stack ??= (ctx as { router?: { stack?: readonly Layer[] } }).router?.stack;
+    });
+    try {
+      await request(`${server.url}/healthz`);
+    } finally {
+      await server.stop();
+    }
+    const routed = new Set(
+      (stack ?? []).flatMap((layer) =>
+        layer.methods
+          .filter((method) => method !== 'HEAD')
+          .map((method) => `${method} ${layer.path.replace(/:([A-Za-z0-9_]+)/g, '{$1}')}`),
+      ),
+    );
+    const paths = openApiDocument({ issuer: server.url, supportedScopes: BUILT_IN_SCOPES }).paths as Record<
+      string,
+      Record<string, unknown>
+    >;
+    // OPTIONS is answered by the CORS middleware (docs/http-api.md#cors), before any route.
+    const documented = new Set(
+      Object.entries(paths).flatMap(([path, item]) =>
+        ['get', 'put', 'post', 'delete', 'patch']
+          .filter((method) => item[method] !== undefined)
+          .map((method) => `${method.toUpperCase()} ${path}`),
+      ),
+    );
+    expect(routed.size).to.be.greaterThan(20);
+    expect([...routed].sort()).to.deep.equal([...documented].sort());
+  });
+
   context('holding the server to it (the check every HTTP suite runs)', () => {
     let server: TestServer | undefined;
     afterEach(async () => {

@@ -12,10 +12,10 @@ import type { ServerResponse } from 'node:http';
  *
  * The rule, precisely:
  *
- * - The operation is found by path template and method. A path or method the document does not
- *   list is a violation, unless the answer is the documented unknown-route 404
- *   (`components.responses.RouteNotFound`, JSON or an HTML page): a test may probe routes that do
- *   not exist, and the server must refuse them that way.
+ * - The operation is found by path template (one trailing slash allowed, as the router allows it)
+ *   and method. A path or method the document does not list is a violation, unless the answer is
+ *   the documented unknown-route 404 (`components.responses.RouteNotFound`, JSON or an HTML page):
+ *   a test may probe routes that do not exist, and the server must refuse them that way.
  * - The answer is always checked, whatever the request was: its status must be documented for
  *   the operation (exactly, or by a range such as `4XX`); its required headers present and
  *   matching; a body only where the document gives content, with a documented content type, and
@@ -123,7 +123,9 @@ const ROUTES: readonly Route[] = Object.entries(DOCUMENT.paths as JsonObject)
         return '([^/]+)';
       })
       .join('');
-    return { template, pattern: new RegExp(`^${source}$`), names, item: item as JsonObject };
+    // The router takes a path with one trailing slash as the path without it (@koa/router's
+    // default, `strict: false`), so the check does too.
+    return { template, pattern: new RegExp(`^${source}/?$`), names, item: item as JsonObject };
   })
   .sort((a, b) => a.names.length - b.names.length);
 

@@ -12,7 +12,7 @@ const forbiddenInDomain = [
     group: ['node:http', 'node:https', 'http', 'https', 'node:net', 'node:fs', 'node:fs/*'],
     message: 'No I/O in the domain.',
   },
-  { group: ['pino', 'scrypt-kdf', '@electric-sql/*'], message: 'Adapters only.' },
+  { group: ['pino', 'scrypt-kdf', '@electric-sql/*', 'prom-client'], message: 'Adapters only.' },
 ];
 
 /**

@@ -104,7 +104,7 @@ const main = async () => {
   process.on('disconnect', () => {
     void running.stop().finally(() => process.exit(0));
   });
-  await send({ type: 'ready', url: running.url, pid: process.pid });
+  await send({ type: 'ready', url: running.url, metricsUrl: running.metricsUrl, pid: process.pid });
 };
 
 main().catch((error) => {

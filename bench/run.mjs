@@ -1,6 +1,6 @@
 // `pnpm bench`: Latchkey (in-memory and PostgreSQL) against node-oidc-provider, and Latchkey
 // (PostgreSQL) against pgbench replaying the same SQL. Writes bench/results.md and
-// bench/results.json. See the README's "Benchmark" section.
+// bench/results.json. See docs/benchmark.md.
 //
 // Usage: node bench/run.mjs [options]   (after `pnpm exec tsc -b`; `pnpm bench` does both)
 //   --duration S        seconds per measured round (default 5)
@@ -10,6 +10,10 @@
 //   --scenarios a,b     a subset of: code, refresh, read, introspect, register
 //   --no-postgres       skip the PostgreSQL variant and pgbench
 //   --pg-rows N         prepared rows per pgbench script (default 150000)
+//   --metrics           also Latchkey (in-memory) with Prometheus metrics on, measured in turn
+//                       with the one without, to show what metrics cost
+//   --output NAME       write bench/NAME.md and bench/NAME.json (default results)
+//   --note TEXT         a remark printed under the report's heading (what else the machine ran)
 //   --profile SCENARIO  instead of the benchmark: one warm-up and one round of SCENARIO against
 //                       one system started with --cpu-prof, then a summary of the profile
 //                       (`slowest`: the Latchkey scenario and storage with the lowest req/s in
@@ -28,6 +32,7 @@ import process from 'node:process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { cpuMeter, cpuSecondsOfAll, residentMiBOf } from './lib/cpu.mjs';
+import { request } from './lib/http.mjs';
 import { runLoad } from './lib/load.mjs';
 import { buildReplay, captureStatements, runPgbench, writeScript } from './lib/pgbench.mjs';
 import { setUpLatchkey, setUpOidcProvider } from './lib/prepare.mjs';
@@ -54,6 +59,9 @@ const { values: args } = parseArgs({
     scenarios: { type: 'string' },
     'no-postgres': { type: 'boolean', default: false },
     'pg-rows': { type: 'string', default: '150000' },
+    metrics: { type: 'boolean', default: false },
+    output: { type: 'string', default: 'results' },
+    note: { type: 'string' },
     profile: { type: 'string' },
     'profile-system': { type: 'string' },
     'profile-after': { type: 'string' },
@@ -64,6 +72,7 @@ const warmup = Number(args.warmup);
 const rounds = Number(args.rounds);
 const connections = Number(args.connections);
 const pgRows = Number(args['pg-rows']);
+if (!/^[A-Za-z0-9_-]+$/.test(args.output)) throw new Error('--output takes a file name without extension');
 const WORK = join(BENCH_DIR, '.work');
 const SETTLE_MS = 500;
 const require = createRequire(import.meta.url);
@@ -185,9 +194,17 @@ const benchmark = async () => {
   try {
     const memory = await startLatchkey(SYSTEMS.memory);
     systems.push(memory);
+    const targets = [await setUpLatchkey(memory)];
+    let withMetrics;
+    if (args.metrics) {
+      withMetrics = await startLatchkey(SYSTEMS.memoryMetrics, { metrics: true });
+      systems.push(withMetrics);
+      targets.push(await setUpLatchkey(withMetrics));
+      log(`metrics of ${SYSTEMS.memoryMetrics} at ${withMetrics.metricsUrl}/metrics`);
+    }
     const oidc = await startOidcProvider(SYSTEMS.oidc);
     systems.push(oidc);
-    const targets = [await setUpLatchkey(memory), await setUpOidcProvider(oidc)];
+    targets.push(await setUpOidcProvider(oidc));
     let pg;
     if (pgSkipped === undefined) {
       database = createBenchDatabase();
@@ -270,7 +287,10 @@ const benchmark = async () => {
       log(
         `   median ratios: in-memory ÷ oidc-provider ${summary.ratios.memoryVsOidc?.toFixed(2)}, ` +
           `PostgreSQL ÷ oidc-provider ${summary.ratios.postgresVsOidc?.toFixed(2) ?? '–'}, ` +
-          `PostgreSQL ÷ pgbench ${summary.ratios.postgresVsPgbench?.toFixed(2) ?? '–'}`,
+          `PostgreSQL ÷ pgbench ${summary.ratios.postgresVsPgbench?.toFixed(2) ?? '–'}` +
+          (withMetrics === undefined
+            ? ''
+            : `, with metrics ÷ without ${summary.ratios.metricsVsMemory?.toFixed(3) ?? '–'}`),
       );
       results.push({
         id: scenario.id,
@@ -313,9 +333,23 @@ const benchmark = async () => {
       };
     }
 
+    // What the metrics server counted, as Prometheus would scrape it: proof that they were on.
+    let metricsScrape;
+    if (withMetrics !== undefined) {
+      const { text } = await request(`${withMetrics.metricsUrl}/metrics`);
+      const counted = text
+        .split('\n')
+        .filter((line) => line.startsWith('latchkey_http_request_duration_seconds_count{'))
+        .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
+      metricsScrape = { bytes: text.length, requestsCounted: counted };
+      log(`${SYSTEMS.memoryMetrics} counted ${counted} requests (a scrape of ${text.length} bytes)`);
+    }
+
     const output = {
       meta: {
         date: new Date().toISOString(),
+        ...(args.note === undefined ? {} : { note: args.note }),
+        ...(metricsScrape === undefined ? {} : { metricsScrape }),
         node: process.versions.node,
         cpus: cpus().length,
         loadAverage: { before: loadBefore.toFixed(2), after: loadavg()[0].toFixed(2) },
@@ -332,11 +366,11 @@ const benchmark = async () => {
       ...(pgbench === undefined ? {} : { pgbench }),
     };
     output.targets = evaluateTargets(results);
-    writeFileSync(join(BENCH_DIR, 'results.json'), `${JSON.stringify(output, null, 2)}\n`);
-    writeFileSync(join(BENCH_DIR, 'results.md'), renderMarkdown(output));
+    writeFileSync(join(BENCH_DIR, `${args.output}.json`), `${JSON.stringify(output, null, 2)}\n`);
+    writeFileSync(join(BENCH_DIR, `${args.output}.md`), renderMarkdown(output));
     log('\nTargets:');
     for (const t of output.targets) log(`  ${t.met ? 'met    ' : 'NOT met'}  ${t.target}: ${t.value}`);
-    log('\nwrote bench/results.md and bench/results.json');
+    log(`\nwrote bench/${args.output}.md and bench/${args.output}.json`);
   } finally {
     await stopAll();
   }

@@ -2,6 +2,8 @@
 
 export const SYSTEMS = {
   memory: 'latchkey-memory',
+  /** The in-memory server with Prometheus metrics on (`--metrics`). */
+  memoryMetrics: 'latchkey-memory-metrics',
   oidc: 'oidc-provider',
   postgres: 'latchkey-postgres',
   pgbench: 'pgbench',
@@ -28,6 +30,10 @@ export const roundRatios = (results) => ({
   cpuMemoryVsOidc: cpuRatio(results[SYSTEMS.memory], results[SYSTEMS.oidc]),
   postgresVsOidc: ratio(results[SYSTEMS.postgres], results[SYSTEMS.oidc]),
   postgresVsPgbench: ratio(results[SYSTEMS.postgres], results[SYSTEMS.pgbench]),
+  /** Throughput with metrics ÷ without (`--metrics`): 1 means they cost nothing. */
+  metricsVsMemory: ratio(results[SYSTEMS.memoryMetrics], results[SYSTEMS.memory]),
+  /** CPU per request without metrics ÷ with: the same ratio if each server had a core of its own. */
+  cpuMetricsVsMemory: cpuRatio(results[SYSTEMS.memoryMetrics], results[SYSTEMS.memory]),
 });
 
 /** Medians over rounds, per system and per ratio; errors are summed. */
@@ -46,7 +52,14 @@ export const summarise = (rounds) => {
     };
   }
   const ratios = {};
-  for (const key of ['memoryVsOidc', 'cpuMemoryVsOidc', 'postgresVsOidc', 'postgresVsPgbench']) {
+  for (const key of [
+    'memoryVsOidc',
+    'cpuMemoryVsOidc',
+    'postgresVsOidc',
+    'postgresVsPgbench',
+    'metricsVsMemory',
+    'cpuMetricsVsMemory',
+  ]) {
     ratios[key] = median(rounds.map((r) => r.ratios[key]).filter((v) => v !== null));
   }
   return { systems, ratios };
@@ -74,6 +87,16 @@ export const evaluateTargets = (scenarios) => {
         met: value !== null && value >= 0.5,
       });
     }
+  }
+  for (const s of scenarios) {
+    if (s.summary.systems[SYSTEMS.memoryMetrics] === undefined) continue;
+    const value = s.summary.ratios.metricsVsMemory;
+    targets.push({
+      target: `${s.title}: Latchkey (in-memory) with metrics ≥ 95% of its throughput without (median ratio)`,
+      value,
+      threshold: 0.95,
+      met: value !== null && value >= 0.95,
+    });
   }
   const errors = scenarios.reduce(
     (sum, s) =>
@@ -103,6 +126,14 @@ export const renderMarkdown = (results) => {
       `${meta.loadAverage.after}`,
     '',
   );
+  if (meta.note !== undefined) lines.push(`**Note:** ${meta.note}`, '');
+  if (meta.metricsScrape !== undefined)
+    lines.push(
+      `The server with metrics counted ${meta.metricsScrape.requestsCounted} requests in ` +
+        '`latchkey_http_request_duration_seconds_count` (one scrape of ' +
+        `${meta.metricsScrape.bytes} bytes after the last round).`,
+      '',
+    );
   if (meta.git !== undefined) {
     const dirty = meta.git.uncommittedPackageFiles;
     lines.push(
@@ -147,6 +178,32 @@ export const renderMarkdown = (results) => {
         `${pct(s.summary.ratios.postgresVsPgbench)} | ${errors} |`,
     );
   }
+  if (scenarios.some((s) => s.summary.systems[SYSTEMS.memoryMetrics] !== undefined)) {
+    lines.push('', '## The cost of metrics', '');
+    lines.push(
+      `Latchkey (in-memory) with Prometheus metrics on (\`LATCHKEY_METRICS_ADDRESS\`, ` +
+        `\`${SYSTEMS.memoryMetrics}\`) beside the same server without (\`${SYSTEMS.memory}\`), ` +
+        'measured in turn in every round. "with ÷ without" is the median of the rounds\' ratios; ' +
+        '"by CPU per request" is the server CPU time per request without metrics ÷ with.',
+      '',
+    );
+    lines.push(
+      '| scenario | without req/s | with req/s | with ÷ without | by CPU per request | ' +
+        'server CPU µs/req without | with | p99 ms without | with |',
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    );
+    for (const s of scenarios) {
+      const without = s.summary.systems[SYSTEMS.memory];
+      const withMetrics = s.summary.systems[SYSTEMS.memoryMetrics];
+      if (withMetrics === undefined) continue;
+      lines.push(
+        `| ${s.title} | ${fmt(without?.rps)} | ${fmt(withMetrics.rps)} | ` +
+          `${pct(s.summary.ratios.metricsVsMemory)} | ${pct(s.summary.ratios.cpuMetricsVsMemory)} | ` +
+          `${fmt(without?.serverCpuUs)} | ${fmt(withMetrics.serverCpuUs)} | ` +
+          `${fmt(without?.p99, 2)} | ${fmt(withMetrics.p99, 2)} |`,
+      );
+    }
+  }
   lines.push('', '## Latency and CPU per request (medians of rounds)', '');
   lines.push(
     'CPU: the server process, and every PostgreSQL process (the whole server, so other databases' +
@@ -167,7 +224,12 @@ export const renderMarkdown = (results) => {
   lines.push('', '## Targets', '');
   lines.push('| target | value | met |', '| --- | ---: | :---: |');
   for (const t of targets) {
-    const value = t.threshold === 0.5 ? pct(t.value) : t.threshold === 0 ? String(t.value) : times(t.value);
+    const value =
+      t.threshold === 0.5 || t.threshold === 0.95
+        ? pct(t.value)
+        : t.threshold === 0
+          ? String(t.value)
+          : times(t.value);
     lines.push(`| ${t.target} | ${value} | ${t.met ? 'yes' : 'no'} |`);
   }
   lines.push('', '## Every round', '');
@@ -186,6 +248,7 @@ export const renderMarkdown = (results) => {
         r.ratios.postgresVsPgbench === null
           ? null
           : `PostgreSQL ÷ pgbench ${pct(r.ratios.postgresVsPgbench)}`,
+        r.ratios.metricsVsMemory === null ? null : `with metrics ÷ without ${pct(r.ratios.metricsVsMemory)}`,
       ].filter((x) => x !== null);
       let first = true;
       for (const [name, x] of Object.entries(r.results)) {

@@ -36,7 +36,7 @@ export const LATCHKEY_BENCH_ENV = {
 /**
  * The V8 flags every server process runs with, Latchkey and oidc-provider alike, so the ratio
  * compares code and not runtime settings: the young generation Latchkey's `pnpm start` uses
- * (see the README). It matters once a server holds a few hundred thousand tokens: with Node's
+ * (see docs/deployment.md). It matters once a server holds a few hundred thousand tokens: with Node's
  * default young generation, objects of requests still in flight are promoted at every few
  * hundred requests, and the large old generation is marked again and again as it grows.
  */
@@ -86,6 +86,7 @@ const startProcess = async (name, script, env, { cpuProfDir } = {}) => {
   return {
     name,
     url: ready.url,
+    metricsUrl: ready.metricsUrl,
     pid: ready.pid,
     child,
     ask,
@@ -100,7 +101,11 @@ const startProcess = async (name, script, env, { cpuProfDir } = {}) => {
   };
 };
 
-export const startLatchkey = async (name, { databaseUrl, cpuProfDir } = {}) => {
+/**
+ * Starts Latchkey; `metrics` turns its Prometheus metrics on (`LATCHKEY_METRICS_ADDRESS` on
+ * another free loopback port), so that their cost can be measured beside a server without them.
+ */
+export const startLatchkey = async (name, { databaseUrl, cpuProfDir, metrics = false } = {}) => {
   const port = await freePort();
   return startProcess(
     name,
@@ -111,6 +116,7 @@ export const startLatchkey = async (name, { databaseUrl, cpuProfDir } = {}) => {
       ...(databaseUrl === undefined ? {} : { LATCHKEY_DATABASE_URL: databaseUrl }),
       LATCHKEY_HTTP_ADDRESS: `127.0.0.1:${port}`,
       LATCHKEY_PUBLIC_URL: `http://127.0.0.1:${port}`,
+      ...(metrics ? { LATCHKEY_METRICS_ADDRESS: `127.0.0.1:${await freePort()}` } : {}),
     },
     { cpuProfDir },
   );

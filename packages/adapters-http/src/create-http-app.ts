@@ -2,7 +2,7 @@ import { MCP_PATH, type UseCases } from '@latchkey/domain';
 import Router from '@koa/router';
 import Koa from 'koa';
 import type { HttpConfig } from './config.js';
-import { boundedLocation, catchErrors } from './middleware/errors.js';
+import { catchErrors } from './middleware/errors.js';
 import { LoginLimiter } from './middleware/login-limiter.js';
 import { OutageLog } from './middleware/outage.js';
 import { requestContext } from './middleware/request-context.js';
@@ -30,10 +30,14 @@ export const createHttpApp = (useCases: UseCases, config: HttpConfig): Koa<Reque
 
   for (const middleware of config.outerMiddleware ?? []) app.use(middleware);
   app.use(
-    requestContext(config.logger, config.trustProxy, new OutageLog(config.logger, () => useCases.ping())),
+    requestContext(
+      config.logger,
+      config.trustProxy,
+      new OutageLog(config.logger, () => useCases.ping()),
+      config.observeRequest,
+    ),
   );
   app.use(catchErrors);
-  app.use(boundedLocation);
   app.use(securityHeaders());
   app.use(corsPolicy(MCP_PATH));
 

@@ -3,6 +3,7 @@ export { resourceMetadataUrl, SESSION_COOKIE, type HttpConfig } from './config.j
 export { safeRedirect } from './redirect.js';
 export { clientIp } from './middleware/request-context.js';
 export type { RequestState } from './state.js';
+export type { RateLimiter, RequestObserver, RequestOutcome } from './observer.js';
 export { createMcpServer, MCP_SERVER_INFO, type McpCaller } from './mcp/server.js';
 export { makeTools, type Tool } from './mcp/tools.js';
 export { FixedWindowBudget, retryAfterSeconds } from './middleware/rate-limit.js';

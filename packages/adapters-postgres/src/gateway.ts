@@ -42,10 +42,29 @@ export interface Statement {
 /** A `pg` connection of MikroORM's pool, as knex hands it out. */
 export type Connection = pg.Client;
 
+/** How the pool's connections are used at one moment (docs/metrics.md). */
+export interface PoolUse {
+  /** Connections handed out. */
+  readonly inUse: number;
+  /** Open connections waiting to be handed out. */
+  readonly idle: number;
+  /** Calls waiting for a connection. */
+  readonly waiting: number;
+}
+
+/**
+ * Receives the time each statement took, from sending it to its result (not counting the wait
+ * for a connection), by its prepared statement name (`undefined`: an unnamed statement), and
+ * whether it failed (docs/metrics.md).
+ */
+export type StatementObserver = (name: string | undefined, seconds: number, failed: boolean) => void;
+
 /** MikroORM's connection pool, and connections of their own beside it. */
 export interface ConnectionPool {
   acquire(): Promise<Connection>;
   release(connection: Connection): Promise<void>;
+  /** The pool's connections now; all zero once it is closed. */
+  use(): PoolUse;
   /** A new connection outside the pool, configured as the pool's are; `close` ends it. */
   openOwn(): Promise<Connection>;
   closeOwn(connection: Connection): Promise<void>;
@@ -66,6 +85,13 @@ export const connectionPoolOf = (orm: PostgresOrm): ConnectionPool => {
     acquire: () => client.acquireConnection() as Promise<Connection>,
     release: async (connection) => {
       await client.releaseConnection(connection);
+    },
+    use: () => {
+      // knex's pool (tarn): `undefined` once the ORM is closed.
+      const pool = client.pool;
+      return pool === undefined
+        ? { inUse: 0, idle: 0, waiting: 0 }
+        : { inUse: pool.numUsed(), idle: pool.numFree(), waiting: pool.numPendingAcquires() };
     },
     openOwn: () => client.acquireRawConnection() as Promise<Connection>,
     closeOwn: (connection) => client.destroyRawConnection(connection),
@@ -294,6 +320,8 @@ export class Tables {
 class Database {
   private readonly texts = new Map<Statement, string>();
   readonly tables: Tables;
+  /** Where statement durations go while the metrics are on (`Sql#observe`). */
+  observer: StatementObserver | undefined;
 
   constructor(
     readonly pool: ConnectionPool,
@@ -341,6 +369,23 @@ class Database {
   }
 }
 
+/** Runs one statement on `connection` and reports how long it took to `observer`. */
+const timed = async (
+  connection: Connection,
+  config: pg.QueryConfig,
+  observer: StatementObserver,
+): Promise<pg.QueryResult<Raw>> => {
+  const started = performance.now();
+  let failed = true;
+  try {
+    const result = await connection.query<Raw>(config);
+    failed = false;
+    return result;
+  } finally {
+    observer(config.name, (performance.now() - started) / 1000, failed);
+  }
+};
+
 /**
  * Sends statements: through the pool (each on whichever connection is free), or, inside
  * `transaction`, on the transaction's connection. Repositories hold one and nothing else of
@@ -385,15 +430,38 @@ export class Sql {
     return this.database.tables;
   }
 
+  /** How the pool's connections are used now (docs/metrics.md). */
+  poolUse(): PoolUse {
+    return this.database.pool.use();
+  }
+
+  /**
+   * Reports every statement sent through this storage's gateways, transactions' included, to
+   * `observer` until the returned function is called (docs/metrics.md). One observer at a time.
+   */
+  observe(observer: StatementObserver): () => void {
+    const { database } = this;
+    database.observer = observer;
+    return () => {
+      if (database.observer === observer) database.observer = undefined;
+    };
+  }
+
   private async send(statement: Statement, values: unknown[]): Promise<pg.QueryResult<Raw>> {
     const text = this.database.text(statement);
     const config: pg.QueryConfig =
       statement.name === undefined ? { text, values } : { name: statement.name, text, values };
-    if (this.connection !== undefined) return this.connection.query<Raw>(config);
+    const { observer } = this.database;
+    if (this.connection !== undefined)
+      return observer === undefined
+        ? this.connection.query<Raw>(config)
+        : timed(this.connection, config, observer);
     const { pool } = this.database;
     const connection = await pool.acquire();
     try {
-      return await connection.query<Raw>(config);
+      return await (observer === undefined
+        ? connection.query<Raw>(config)
+        : timed(connection, config, observer));
     } finally {
       await pool.release(connection);
     }

@@ -34,8 +34,10 @@ export {
   Tables,
   type Connection,
   type ConnectionPool,
+  type PoolUse,
   type Raw,
   type Statement,
+  type StatementObserver,
 } from './gateway.js';
 export { PostgresHealthCheck } from './health-check.js';
 export { liveGrant } from './live-grant.js';

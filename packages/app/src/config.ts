@@ -1,11 +1,13 @@
-import { BUILT_IN_SCOPES, parseScope, SCOPE_ALL } from '@latchkey/domain';
+import {
+  BUILT_IN_SCOPES,
+  parseScope,
+  SCOPE_ALL,
+  type CredentialLifetimes,
+  type OAuthSettings,
+} from '@latchkey/domain';
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
 
-/**
- * Configuration from `LATCHKEY_*` environment variables (docs/http-api.md#configuration), decoded once at start-up.
- * A bad value stops start-up with a message naming the variable.
- */
 /**
  * Connections to an external PostgreSQL by default. A token request holds one for a single
  * statement at a time, so a few per core keep the database busy; the benchmark measured 10 ahead
@@ -14,25 +16,32 @@ import * as t from 'io-ts';
  */
 const DEFAULT_POOL_SIZE = 10;
 
-export interface Config {
-  readonly issuer: string;
+/** A listen address: a host name or IP address (IPv6 without brackets) and a port. */
+export interface ListenAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+/**
+ * Configuration from `LATCHKEY_*` environment variables (docs/http-api.md#configuration), decoded once at start-up.
+ * A bad value stops start-up with a message naming the variable. The token lifetimes and scope
+ * lists are the authorization server's settings as the domain names them.
+ */
+export interface Config
+  extends CredentialLifetimes, Pick<OAuthSettings, 'issuer' | 'defaultScope' | 'dcrScopes'> {
   readonly httpHost: string;
   readonly httpPort: number;
+  /** Where `/metrics` is served (`LATCHKEY_METRICS_ADDRESS`, docs/metrics.md); unset: no metrics. */
+  readonly metricsAddress?: ListenAddress | undefined;
   readonly storage: 'postgres' | 'memory';
   readonly databaseUrl?: string | undefined;
   readonly dataDir: string;
   /** Connections to an external PostgreSQL (`LATCHKEY_DATABASE_POOL_SIZE`, default 10); the embedded database has one. */
   readonly databasePoolSize: number;
   readonly sessionTtlSeconds: number;
-  readonly codeTtlSeconds: number;
-  readonly accessTokenTtlSeconds: number;
-  readonly refreshTokenTtlSeconds: number;
-  readonly refreshReuseGraceSeconds: number;
-  readonly grantMaxTtlSeconds: number;
   readonly dcrIdleTtlSeconds: number;
-  readonly defaultScope: readonly string[];
   readonly extraScopes: readonly string[];
-  readonly dcrScopes: readonly string[];
+  /** `LATCHKEY_ALLOWED_RESOURCES` as given; the domain's list adds the issuer and the MCP endpoint. */
   readonly allowedResources: readonly string[];
   readonly dcrEnabled: boolean;
   readonly setupToken?: string | undefined;
@@ -104,7 +113,7 @@ const publicUrl: Field<string> = (raw) => {
   return E.right(url.origin);
 };
 
-const httpAddress: Field<{ host: string; port: number }> = (raw) => {
+const httpAddress: Field<ListenAddress> = (raw) => {
   const match = /^(\[[0-9a-fA-F:.]+\]|[^:[\]]+):(\d{1,5})$/.exec(raw.trim());
   const port = Number(match?.[2]);
   if (match?.[1] === undefined || port > 65535) return E.left('must be host:port');
@@ -154,6 +163,7 @@ const variable = <A>(name: string, field: Field<A>): t.Type<A, string> =>
 const Environment = t.partial({
   LATCHKEY_PUBLIC_URL: variable('PublicUrl', publicUrl),
   LATCHKEY_HTTP_ADDRESS: variable('HttpAddress', httpAddress),
+  LATCHKEY_METRICS_ADDRESS: variable('MetricsAddress', httpAddress),
   LATCHKEY_STORAGE: variable('Storage', oneOf('postgres', 'memory')),
   LATCHKEY_DATABASE_URL: variable('DatabaseUrl', databaseUrl),
   LATCHKEY_DATA_DIR: variable('DataDir', text),
@@ -194,6 +204,14 @@ const Environment = t.partial({
   ),
 });
 
+const WILDCARD_HOSTS = new Set(['0.0.0.0', '::']);
+
+/** Whether two listen addresses would take the same socket (port 0 picks a free port each time). */
+const sameListener = (a: ListenAddress, b: ListenAddress): boolean =>
+  a.port !== 0 &&
+  a.port === b.port &&
+  (a.host === b.host || WILDCARD_HOSTS.has(a.host) || WILDCARD_HOSTS.has(b.host));
+
 /** Scopes settings may only name supported scopes; the DCR set never includes `all` (docs/http-api.md#registration). */
 const checkScopes = (
   name: string,
@@ -233,10 +251,16 @@ export const decodeConfig = (env: Env): E.Either<string[], Config> => {
   ];
   if (scopeErrors.length > 0) return E.left(scopeErrors);
   const address = v.LATCHKEY_HTTP_ADDRESS ?? { host: '127.0.0.1', port: 8080 };
+  const metricsAddress = v.LATCHKEY_METRICS_ADDRESS;
+  if (metricsAddress !== undefined && sameListener(address, metricsAddress))
+    return E.left([
+      'LATCHKEY_METRICS_ADDRESS must differ from LATCHKEY_HTTP_ADDRESS (metrics have a listener of their own)',
+    ]);
   return E.right({
     issuer: v.LATCHKEY_PUBLIC_URL ?? 'http://localhost:8080',
     httpHost: address.host,
     httpPort: address.port,
+    metricsAddress,
     storage: v.LATCHKEY_STORAGE ?? 'postgres',
     databaseUrl: v.LATCHKEY_DATABASE_URL,
     dataDir: v.LATCHKEY_DATA_DIR ?? './.latchkey',

@@ -14,6 +14,7 @@ import { Container, ContainerModule } from 'inversify';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { startEmbeddedDatabase } from './embedded-database.js';
+import { createMetrics, type Metrics, type ObservableDatabase } from './metrics.js';
 import { cryptoRandom, systemClock } from './system/node-system.js';
 import { ScryptPasswordHasher } from './system/scrypt-password-hasher.js';
 
@@ -31,6 +32,7 @@ export const TOKENS = {
   Ports: Symbol.for('latchkey.Ports'),
   UseCases: Symbol.for('latchkey.UseCases'),
   HttpApp: Symbol.for('latchkey.HttpApp'),
+  Metrics: Symbol.for('latchkey.Metrics'),
 } as const;
 
 const supportedScopes = (config: Config): string[] => [...BUILT_IN_SCOPES, ...config.extraScopes];
@@ -51,6 +53,8 @@ export type Storage = Pick<
   | 'health'
 > & {
   close(): Promise<void>;
+  /** The SQL gateway (PostgreSQL only), which the metrics measure (docs/metrics.md). */
+  readonly sql?: ObservableDatabase;
 };
 
 /**
@@ -196,11 +200,16 @@ const domainModule = new ContainerModule(({ bind }) => {
     .inSingletonScope();
 });
 
+/** One registry per container (`LATCHKEY_METRICS_ADDRESS` set), so servers in one process keep apart. */
+const metricsModule = new ContainerModule(({ bind }) => {
+  bind<Metrics>(TOKENS.Metrics).toResolvedValue(createMetrics).inSingletonScope();
+});
+
 const httpModule = (overrides: Overrides) =>
   new ContainerModule(({ bind }) => {
     bind<HttpApp>(TOKENS.HttpApp)
       .toResolvedValue(
-        (useCases: UseCases, config: Config, logger: Logger, clock: Clock) => {
+        (useCases: UseCases, config: Config, logger: Logger, clock: Clock, metrics: Metrics | undefined) => {
           const httpConfig: HttpConfig = {
             issuer: config.issuer,
             trustProxy: config.trustProxy,
@@ -214,11 +223,18 @@ const httpModule = (overrides: Overrides) =>
             registrationEnabled: config.dcrEnabled,
             logger,
             clock,
+            ...(metrics === undefined ? {} : { observeRequest: metrics.observeRequest }),
             ...(overrides.httpMiddleware === undefined ? {} : { outerMiddleware: overrides.httpMiddleware }),
           };
           return createHttpApp(useCases, httpConfig);
         },
-        [TOKENS.UseCases, TOKENS.Config, TOKENS.Logger, TOKENS.Clock],
+        [
+          TOKENS.UseCases,
+          TOKENS.Config,
+          TOKENS.Logger,
+          TOKENS.Clock,
+          { serviceIdentifier: TOKENS.Metrics, optional: true },
+        ],
       )
       .inSingletonScope();
   });
@@ -231,6 +247,7 @@ export const buildContainer = (config: Config, logger: Logger, overrides: Overri
     storageModule(config, overrides),
     domainModule,
     httpModule(overrides),
+    ...(config.metricsAddress === undefined ? [] : [metricsModule]),
   );
   return container;
 };

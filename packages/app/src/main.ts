@@ -20,6 +20,8 @@ const main = async (): Promise<void> => {
     { url: running.url, issuer: config.issuer, storage: config.storage },
     `Latchkey listening on ${running.url}`,
   );
+  if (running.metricsUrl !== undefined)
+    logger.info({ url: `${running.metricsUrl}/metrics` }, `metrics at ${running.metricsUrl}/metrics`);
   if (await needsSetup(running.useCases)) {
     logger.info(`No users yet: open ${config.issuer}/setup to create the owner account.`);
   }

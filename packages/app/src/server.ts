@@ -6,11 +6,14 @@ import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { buildContainer, TOKENS, type HttpApp, type Overrides, type Storage } from './container.js';
 import { startMaintenance } from './maintenance.js';
+import { serveMetrics, type Metrics, type MetricsEndpoint } from './metrics.js';
 
 export interface RunningLatchkey {
   readonly server: Server;
   /** Where the server listens (its socket address, which may differ from the issuer). */
   readonly url: string;
+  /** Where `/metrics` is served (`LATCHKEY_METRICS_ADDRESS`), when it is. */
+  readonly metricsUrl?: string | undefined;
   readonly storage: Storage;
   readonly useCases: UseCases;
   /**
@@ -36,6 +39,10 @@ export const startLatchkey = async (
   const storage = await container.getAsync<Storage>(TOKENS.Storage);
   const app = await container.getAsync<HttpApp>(TOKENS.HttpApp);
   const useCases = await container.getAsync<UseCases>(TOKENS.UseCases);
+  const metrics = container.isBound(TOKENS.Metrics) ? container.get<Metrics>(TOKENS.Metrics) : undefined;
+  // A storage shared with other servers (tests) is measured only while this one runs.
+  const unwatchDatabase =
+    metrics !== undefined && storage.sql !== undefined ? metrics.watchDatabase(storage.sql) : undefined;
 
   const handle = app.callback();
   /** Responses whose handler is still running (or whose streamed body is still being written). */
@@ -85,6 +92,22 @@ export const startLatchkey = async (
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
 
+  let metricsEndpoint: MetricsEndpoint | undefined;
+  if (metrics !== undefined && config.metricsAddress !== undefined) {
+    try {
+      metricsEndpoint = await serveMetrics(
+        metrics.registry,
+        config.metricsAddress.host,
+        config.metricsAddress.port,
+      );
+    } catch (error) {
+      server.close();
+      unwatchDatabase?.();
+      await storage.close();
+      throw error;
+    }
+  }
+
   const maintenance = startMaintenance(
     { useCases, storage, logger, grantRetentionSeconds: config.dcrIdleTtlSeconds },
     overrides.maintenanceTickMs,
@@ -117,12 +140,22 @@ export const startLatchkey = async (
       // The database stays open until the last handler is done with it and its answer is out.
       await Promise.race([Promise.all([answered, closed]), cut]);
       clearTimeout(force);
+      // Scrapes go on while requests drain, and end before the database closes.
+      await metricsEndpoint?.close();
+      unwatchDatabase?.();
       await storage.close();
     })();
     return stopping;
   };
 
-  return { server, url: `http://${host}:${address.port}`, storage, useCases, stop };
+  return {
+    server,
+    url: `http://${host}:${address.port}`,
+    metricsUrl: metricsEndpoint?.url,
+    storage,
+    useCases,
+    stop,
+  };
 };
 
 /** Whether the owner still has to be created; logged at start-up. */

@@ -55,6 +55,10 @@ describe('configuration from LATCHKEY_* variables (docs/http-api.md#configuratio
     ['LATCHKEY_PUBLIC_URL', 'https://auth.example.com/?q=1'],
     ['LATCHKEY_PUBLIC_URL', 'not a url'],
     ['LATCHKEY_HTTP_ADDRESS', 'localhost'],
+    ['LATCHKEY_METRICS_ADDRESS', 'localhost'],
+    ['LATCHKEY_METRICS_ADDRESS', '127.0.0.1:65536'],
+    ['LATCHKEY_METRICS_ADDRESS', 'http://127.0.0.1:9464'],
+    ['LATCHKEY_METRICS_ADDRESS', '127.0.0.1:8080'],
     ['LATCHKEY_STORAGE', 'sqlite'],
     ['LATCHKEY_DATABASE_URL', 'mysql://x'],
     ['LATCHKEY_SESSION_TTL', '1 week'],
@@ -80,6 +84,37 @@ describe('configuration from LATCHKEY_* variables (docs/http-api.md#configuratio
   it('accepts extra scopes in the DCR set once they are declared', () => {
     expect(
       problems({ LATCHKEY_EXTRA_SCOPES: 'reports:read', LATCHKEY_DCR_SCOPES: 'mcp reports:read' }),
+    ).to.deep.equal([]);
+  });
+
+  it('serves no metrics unless LATCHKEY_METRICS_ADDRESS is set', () => {
+    const decoded = decodeConfig({});
+    expect(E.isRight(decoded) && decoded.right.metricsAddress).to.equal(undefined);
+  });
+
+  for (const [value, host, port] of [
+    ['127.0.0.1:9464', '127.0.0.1', 9464],
+    ['[::1]:9464', '::1', 9464],
+    ['0.0.0.0:9100', '0.0.0.0', 9100],
+  ] as const) {
+    it(`reads LATCHKEY_METRICS_ADDRESS=${value} as host ${host}, port ${port}`, () => {
+      const decoded = decodeConfig({ LATCHKEY_METRICS_ADDRESS: value });
+      expect(E.isRight(decoded) && decoded.right.metricsAddress).to.deep.equal({ host, port });
+    });
+  }
+
+  it('refuses a metrics address that is the HTTP address, or overlaps it through a wildcard', () => {
+    for (const [http, metrics] of [
+      ['127.0.0.1:9000', '127.0.0.1:9000'],
+      ['0.0.0.0:9000', '127.0.0.1:9000'],
+      ['[::1]:9000', '[::]:9000'],
+    ]) {
+      const found = problems({ LATCHKEY_HTTP_ADDRESS: http ?? '', LATCHKEY_METRICS_ADDRESS: metrics ?? '' });
+      expect(found, `${http} and ${metrics}`).to.have.length(1);
+      expect(found[0]?.startsWith('LATCHKEY_METRICS_ADDRESS ')).to.equal(true);
+    }
+    expect(
+      problems({ LATCHKEY_HTTP_ADDRESS: '127.0.0.1:9000', LATCHKEY_METRICS_ADDRESS: '127.0.0.1:9001' }),
     ).to.deep.equal([]);
   });
 

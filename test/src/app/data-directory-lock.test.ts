@@ -84,7 +84,9 @@ const exitOf = (child: ChildProcess): Promise<Exit> =>
 const pidFileOf = async (dataDir: string): Promise<{ pid: number }> =>
   JSON.parse(await readFile(join(dataDir, 'latchkey.pid'), 'utf8')) as { pid: number };
 
-describe('the embedded database takes its data directory for one process (issue 12, item 13)', () => {
+describe('the embedded database takes its data directory for one process (docs/deployment.md#the-embedded-database)', function () {
+  // Starting the embedded database (WebAssembly PostgreSQL) takes seconds, many more on a busy machine.
+  this.timeout(120_000);
   let dir: string;
   let dataDir: string;
 

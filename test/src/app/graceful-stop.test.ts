@@ -39,7 +39,7 @@ const until = async (condition: () => boolean, timeoutMs: number, what: string):
   }
 };
 
-describe('a graceful stop with busy keep-alive connections (issue 12, item 15)', () => {
+describe('a graceful stop with busy keep-alive connections (docs/deployment.md#the-production-command)', () => {
   /** What the storage saw, in order. */
   let events: string[];
   /** While set, readiness checks wait for it: a request under way at the stop. */

@@ -40,7 +40,7 @@ const eventually = async (
   }
 };
 
-describe('pnpm start under a supervisor (issue 12, item 14)', () => {
+describe('pnpm start under a supervisor (docs/deployment.md#the-production-command)', () => {
   it('stops the server when the pnpm process gets SIGTERM, leaving no process behind', async () => {
     const port = await freePort();
     const health = `http://127.0.0.1:${port}/healthz`;

@@ -34,7 +34,9 @@ const storageOf = (env: Record<string, string>, storage?: Storage): Promise<Stor
  * The composition root binds the storage through one container module per adapter set, chosen
  * by `LATCHKEY_STORAGE`; a test may hand in a storage of its own instead (`Overrides.storage`).
  */
-describe('the storage modules of the composition root', () => {
+describe('the storage modules of the composition root', function () {
+  // Starting the embedded database (WebAssembly PostgreSQL) takes seconds, many more on a busy machine.
+  this.timeout(120_000);
   it('has one module per LATCHKEY_STORAGE value', () => {
     expect(STORAGE_MODULES).to.deep.equal({ memory: memoryStorageModule, postgres: postgresStorageModule });
     expect(memoryStorageModule).to.not.equal(postgresStorageModule);

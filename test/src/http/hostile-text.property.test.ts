@@ -472,7 +472,7 @@ const PROBES_BEFORE_SETUP = 40;
 const PROBES = 200;
 
 for (const storage of STORAGES) {
-  describe(`hostile text at every public endpoint, ${storage.name} storage (issue 12)`, function () {
+  describe(`hostile text at every public endpoint, ${storage.name} storage (docs/http-api.md#request-bodies-and-input-text)`, function () {
     this.timeout(60_000);
     let close: () => Promise<void>;
     let server: TestServer;

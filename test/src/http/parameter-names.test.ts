@@ -11,7 +11,7 @@ import {
 /** Names every JavaScript object inherits a property for. */
 const INHERITED_NAMES = ['toString', 'constructor', '__proto__', 'hasOwnProperty', 'valueOf'];
 
-describe('OAuth parameters named like inherited object properties (issue 12)', () => {
+describe('OAuth parameters named like inherited object properties (docs/http-api.md#parameters)', () => {
   let server: TestServer;
   let session: string;
   let basic: string;

@@ -4,7 +4,9 @@ import { expect } from 'chai';
 import { withPostgres, type PostgresHarness } from '../support/postgres.js';
 import { bearer, request, setUpOwner, startTestServer, type TestServer } from '../support/server.js';
 
-describe('readiness while the database goes away and comes back (docs/http-api.md#routes, #conventions)', () => {
+describe('readiness while the database goes away and comes back (docs/http-api.md#routes, #conventions)', function () {
+  // Starting the embedded database (WebAssembly PostgreSQL) takes seconds, many more on a busy machine.
+  this.timeout(120_000);
   let pg: PostgresHarness;
   let server: TestServer;
   let token: string;
@@ -52,7 +54,9 @@ describe('readiness while the database goes away and comes back (docs/http-api.m
   });
 });
 
-describe('a browser session that cannot be checked (docs/http-api.md#conventions)', () => {
+describe('a browser session that cannot be checked (docs/http-api.md#conventions)', function () {
+  // Starting the embedded database (WebAssembly PostgreSQL) takes seconds, many more on a busy machine.
+  this.timeout(120_000);
   let server: TestServer;
   let session: string;
   const down = { value: false };

@@ -28,7 +28,9 @@ describe('request ids and request log lines (issue 12, item 17; issue 15)', () =
   };
 
   const withRequestId = async (value: string) => {
-    const response = await request(`${server.url}/healthz`, { headers: { 'X-Request-Id': value } });
+    const response = await request(`${server.url}/.well-known/oauth-authorization-server`, {
+      headers: { 'X-Request-Id': value },
+    });
     expect(response.status).to.equal(200);
     return { header: response.headers.get('x-request-id'), logged: lastRequestLine().requestId };
   };

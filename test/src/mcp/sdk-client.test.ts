@@ -383,7 +383,7 @@ const sdkClientSuite = (variant: Variant, start: Start): void => {
   });
 };
 
-describe('the official MCP SDK client, from the MCP URL alone (docs/http-api.md#mcp, MCP-CLIENTS)', () => {
+describe('the official MCP SDK client, from the MCP URL alone (docs/http-api.md#mcp)', () => {
   for (const variant of VARIANTS) {
     describe(`with ${variant.name}, in-memory storage`, () => {
       sdkClientSuite(variant, startOAuthServer);

@@ -111,7 +111,9 @@ const serveAndHangUp = (token: string, env: Record<string, string>, graceMs: num
     });
   });
 
-describe('the stdio MCP entry on the embedded database (docs/http-api.md#mcp, #configuration)', () => {
+describe('the stdio MCP entry on the embedded database (docs/http-api.md#mcp, #configuration)', function () {
+  // Starting the embedded database (WebAssembly PostgreSQL) takes seconds, many more on a busy machine.
+  this.timeout(120_000);
   let dir: string;
   let env: Record<string, string>;
   let sessionToken: string;

@@ -24,7 +24,7 @@ const expectNoFragmentOf = (text: string, secret: string): void => {
 const parsed = (lines: readonly string[]): Record<string, unknown>[] =>
   lines.map((line) => JSON.parse(line) as Record<string, unknown>);
 
-describe('a failing user write on PostgreSQL, in the log (issue 12)', () => {
+describe('a failing user write on PostgreSQL, in the log (docs/security.md#what-is-logged)', () => {
   let pg: PostgresHarness;
 
   before(async () => {

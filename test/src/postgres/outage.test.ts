@@ -5,7 +5,9 @@ import * as TE from 'fp-ts/lib/TaskEither.js';
 import { aClient, aClientSecret, anApiKey, aUser, rejectionOf } from '../contract/fixtures.js';
 import { withPostgres, type EmbeddedDatabase, type PostgresHarness } from '../support/postgres.js';
 
-describe('the PostgreSQL storage when the database goes away', () => {
+describe('the PostgreSQL storage when the database goes away', function () {
+  // Starting the embedded database (WebAssembly PostgreSQL) takes seconds, many more on a busy machine.
+  this.timeout(120_000);
   let pg: PostgresHarness;
   let database: EmbeddedDatabase;
 

@@ -4,7 +4,7 @@ import { aClient, aUser, rejectionOf } from '../contract/fixtures.js';
 import { withPostgres, type PostgresHarness } from '../support/postgres.js';
 
 /**
- * Values the edge refuses (issue 12) but that a port could still be handed: PostgreSQL refuses
+ * Values the edge refuses (docs/http-api.md#request-bodies-and-input-text) but that a port could still be handed: PostgreSQL refuses
  * them, and that is a failed statement (a 500), not an outage (a 503).
  */
 describe('values PostgreSQL cannot store, handed to the PostgreSQL storage', () => {

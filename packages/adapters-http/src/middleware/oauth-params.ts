@@ -23,15 +23,16 @@ export const multiParams = (search: URLSearchParams): Record<string, string[]> =
  */
 export const singleParams = (search: URLSearchParams): E.Either<OAuthError, Record<string, string>> => {
   const params = emptyRecord<string>();
-  for (const [name, values] of Object.entries(multiParams(search))) {
-    if (values.length > 1) {
+  for (const [name, value] of search) {
+    if (value === '') continue;
+    if (name in params) {
       return E.left(
         name === 'resource'
           ? oauthError('invalid_target', 'Only one resource may be requested.')
           : oauthError('invalid_request', `The ${name} parameter was given more than once.`),
       );
     }
-    params[name] = values[0] as string;
+    params[name] = value;
   }
   return E.right(params);
 };

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { Principal } from '@latchkey/domain';
+import type { CredentialReplay, OAuthErrorCode, Principal, TokenGrant } from '@latchkey/domain';
 import type { Next } from 'koa';
 import type { Logger } from 'pino';
+import type { RateLimiter, RequestObserver } from '../observer.js';
 import type { Ctx, RequestState } from '../state.js';
 import type { OutageLog } from './outage.js';
 
@@ -46,6 +47,12 @@ const routeOf = (ctx: Ctx): string | undefined => {
 /** The request's state; the child logger is made only when something logs through it. */
 class State implements RequestState {
   principal?: Principal;
+  clientId?: string;
+  oauthError?: OAuthErrorCode;
+  replay?: CredentialReplay;
+  issuedGrant?: TokenGrant['grantType'];
+  rateLimitedBy?: RateLimiter;
+  registeredClient?: boolean;
   #child: Logger | undefined;
 
   constructor(
@@ -60,6 +67,9 @@ class State implements RequestState {
   }
 }
 
+/** The health probes, polled every few seconds by orchestrators: their lines are logged at debug. */
+const PROBES = new Set(['/healthz', '/readyz']);
+
 /** After a request during a database outage: a passing readiness probe ends it, any other may check. */
 const duringOutage = (ctx: Ctx, outage: OutageLog): void => {
   if (ctx.path === '/readyz' && ctx.status === 200) outage.available();
@@ -67,24 +77,27 @@ const duringOutage = (ctx: Ctx, outage: OutageLog): void => {
 };
 
 /**
- * Takes the request id from a well-formed `X-Request-Id` or makes one, works out the client IP
- * and logs one line per request. The line has the path without its query string, so a
- * credential sent in the query never reaches the log.
+ * Takes the request id from a well-formed `X-Request-Id` or makes one, works out the client IP,
+ * logs one line per request (docs/metrics.md#request-logs) and hands the answered request to the
+ * metrics, if any. The line has the path without its query string, so a credential sent in the
+ * query never reaches the log; the health probes' lines are at debug level.
  */
 export const requestContext =
-  (logger: Logger, trustProxy: number, outage: OutageLog) =>
+  (logger: Logger, trustProxy: number, outage: OutageLog, observe?: RequestObserver) =>
   async (ctx: Ctx, next: Next): Promise<void> => {
     const requestId = requestIdOf(ctx.req.headers['x-request-id']);
     // `X-Forwarded-For` is only read when a proxy is trusted: otherwise it cannot matter.
     const forwardedFor = trustProxy > 0 ? ctx.get('X-Forwarded-For') || undefined : undefined;
-    ctx.state = new State(
+    const state = new State(
       logger,
       requestId,
       clientIp(ctx.req.socket.remoteAddress, forwardedFor, trustProxy),
       outage,
     );
+    ctx.state = state;
     ctx.res.setHeader('X-Request-Id', requestId);
-    if (!logger.isLevelEnabled('info')) {
+    // Debug lines (the probes') are only written when info lines are too.
+    if (observe === undefined && !logger.isLevelEnabled('info')) {
       await next();
       if (outage.ongoing) duringOutage(ctx, outage);
       return;
@@ -95,17 +108,22 @@ export const requestContext =
     } finally {
       if (outage.ongoing) duringOutage(ctx, outage);
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      logger.info(
-        {
-          requestId,
-          method: ctx.method,
-          path: ctx.path,
-          route: routeOf(ctx),
-          status: ctx.status,
-          ms: Math.round(ms * 10) / 10,
-          ip: ctx.state.clientIp,
-        },
-        'request',
-      );
+      const route = routeOf(ctx);
+      observe?.(route, ctx.method, ctx.status, ms / 1000, state);
+      const level = route !== undefined && PROBES.has(route) ? 'debug' : 'info';
+      if (logger.isLevelEnabled(level))
+        logger[level](
+          {
+            requestId,
+            method: ctx.method,
+            path: ctx.path,
+            route,
+            status: ctx.status,
+            ms: Math.round(ms * 10) / 10,
+            ip: state.clientIp,
+            clientId: state.clientId,
+          },
+          'request',
+        );
     }
   };

@@ -16,11 +16,11 @@ export class RequestLimiter {
   }
 
   /** `undefined` when allowed, else seconds until a retry may succeed. */
-  consume(ip: string, clientId?: string): Promise<number | undefined> {
+  consume(ip: string, clientId?: string): number | undefined {
     const byIp = this.perIp.spend(ip);
-    if (!byIp.allowed) return Promise.resolve(byIp.retryAfterSeconds);
-    if (clientId === undefined) return Promise.resolve(undefined);
+    if (!byIp.allowed) return byIp.retryAfterSeconds;
+    if (clientId === undefined) return undefined;
     const byClient = this.perClient.spend(clientId);
-    return Promise.resolve(byClient.allowed ? undefined : byClient.retryAfterSeconds);
+    return byClient.allowed ? undefined : byClient.retryAfterSeconds;
   }
 }

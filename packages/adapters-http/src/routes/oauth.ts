@@ -12,6 +12,7 @@ import {
   type OAuthError,
   type PresentedClientCredentials,
   type Principal,
+  type TokenResponse,
   type UntrustedRequestReason,
   type UseCases,
 } from '@latchkey/domain';
@@ -142,6 +143,8 @@ export const oauthRoutes = (
         return;
       }
       case 'client_error': {
+        ctx.state.clientId = outcome.client.id;
+        ctx.state.oauthError = outcome.error;
         const href = redirectWith(outcome.redirectUri, {
           error: outcome.error,
           error_description: outcome.description,
@@ -166,6 +169,7 @@ export const oauthRoutes = (
         return;
       }
       case 'consent': {
+        ctx.state.clientId = outcome.client.id;
         const icon =
           !outcome.client.dynamicallyRegistered && outcome.client.icon !== ''
             ? { iconUrl: outcome.client.icon }
@@ -194,6 +198,8 @@ export const oauthRoutes = (
         );
         return;
       case 'redirect':
+        // RFC 6749 §4.1.2.1: the user's refusal is the one error a consent answer redirects with.
+        if (outcome.params.error === 'access_denied') ctx.state.oauthError = 'access_denied';
         ctx.status = 302;
         ctx.redirect(redirectWith(outcome.redirectUri, outcome.params));
         return;
@@ -259,7 +265,7 @@ export const oauthRoutes = (
     <A>(
       run: (request: ClientRequest, ctx: Ctx) => TaskEither<OAuthError, A>,
       answer: (ctx: Ctx, value: A) => void,
-      throttled?: (ctx: Ctx, clientId: string | undefined) => Promise<boolean>,
+      throttled?: (ctx: Ctx, clientId: string | undefined) => boolean,
     ) =>
     async (ctx: Ctx): Promise<void> => {
       const fields = formFields(ctx);
@@ -277,7 +283,9 @@ export const oauthRoutes = (
       const claimedId = E.isRight(credentials)
         ? (credentials.right.basic?.clientId ?? credentials.right.bodyClientId)
         : undefined;
-      if (throttled !== undefined && (await throttled(ctx, claimedId))) return;
+      // Only a well-formed client id reaches the log: never a secret sent in its place.
+      if (claimedId !== undefined && Uuid.is(claimedId)) ctx.state.clientId = claimedId;
+      if (throttled?.(ctx, claimedId) === true) return;
       if (E.isLeft(credentials)) {
         writeOAuthError(ctx, credentials.left, { basicChallenge: basicAttempted });
         return;
@@ -288,20 +296,30 @@ export const oauthRoutes = (
     };
 
   /** Token requests per IP and per client (the claimed id: limiting happens before authentication). */
-  const tokenThrottle = async (ctx: Ctx, clientId: string | undefined): Promise<boolean> => {
-    const retryAfter = await limiter.consume(ctx.state.clientIp, clientId);
+  const tokenThrottle = (ctx: Ctx, clientId: string | undefined): boolean => {
+    const retryAfter = limiter.consume(ctx.state.clientIp, clientId);
     if (retryAfter === undefined) return false;
+    ctx.state.rateLimitedBy = 'token';
     ctx.set('Retry-After', String(retryAfter));
     writeOAuthError(ctx, oauthError('temporarily_unavailable', 'Too many token requests; try again later.'));
     return true;
   };
 
+  /** The token request, recording the grant that issued tokens (docs/metrics.md). */
+  const issueTokens =
+    ({ params, credentials }: ClientRequest, ctx: Ctx): TaskEither<OAuthError, TokenResponse> =>
+    async () => {
+      const grant = decodeTokenGrant(params);
+      const issued = await useCases.token({ credentials, grant, meta: requestMeta(ctx) })();
+      if (E.isRight(issued) && E.isRight(grant)) ctx.state.issuedGrant = grant.right.grantType;
+      return issued;
+    };
+
   router.post(
     '/oauth2/tokens',
     oauthForm,
     clientEndpoint(
-      ({ params, credentials }, ctx) =>
-        useCases.token({ credentials, grant: decodeTokenGrant(params), meta: requestMeta(ctx) }),
+      issueTokens,
       (ctx, tokens) => {
         ctx.body = {
           access_token: tokens.accessToken,
@@ -367,6 +385,7 @@ export const oauthRoutes = (
         );
         return;
       }
+      ctx.state.clientId = clientId.toLowerCase();
       const principal = ctx.state.principal;
       if (principal === undefined) throw new Error('route reached without authentication');
       const result = await useCases.revokeUserGrantsForClient(

@@ -76,6 +76,7 @@ export const pageRoutes = (
   };
 
   const rateLimited = (ctx: Ctx, retryAfterSeconds: number): void => {
+    ctx.state.rateLimitedBy = 'login';
     ctx.set('Retry-After', String(retryAfterSeconds));
   };
 

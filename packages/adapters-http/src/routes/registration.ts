@@ -1,6 +1,7 @@
 import Router from '@koa/router';
 import {
   oauthError,
+  Uuid,
   type OAuthClient,
   type OAuthError,
   type Registration,
@@ -117,6 +118,7 @@ export const registrationRoutes = (
   const rateLimited = async (ctx: Ctx, next: Next): Promise<void> => {
     const spent = limiter.spend(registrationRateKey(ctx.state.clientIp));
     if (!spent.allowed) {
+      ctx.state.rateLimitedBy = 'registration';
       ctx.set('Retry-After', String(spent.retryAfterSeconds));
       writeOAuthError(ctx, oauthError('temporarily_unavailable', 'Too many registrations; try again later.'));
       return;
@@ -133,12 +135,15 @@ export const registrationRoutes = (
       writeOAuthError(ctx, result.left);
       return;
     }
+    ctx.state.clientId = result.right.client.id;
+    ctx.state.registeredClient = true;
     ctx.status = 201;
     ctx.body = wireRegistration(result.right, config.issuer);
   });
 
   /** Bearer registration access token of the client in the path, or the one 401 of §7. */
   const registered = async (ctx: Ctx, clientId: string): Promise<OAuthClient | undefined> => {
+    if (Uuid.is(clientId)) ctx.state.clientId = clientId;
     const match = /^Bearer[ ]+([A-Za-z0-9._~+/-]+=*)[ ]*$/i.exec(ctx.get('Authorization'));
     const client = await useCases.authenticateRegistration(clientId, match?.[1])();
     if (E.isLeft(client)) {

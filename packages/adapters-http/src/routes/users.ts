@@ -67,6 +67,7 @@ export const userRoutes = (
     await withDecoded(ctx, decodeBody(LoginRequest, ctx.request.body), async (input) => {
       const decision = await limiter.beforePasswordCheck(ctx.state.clientIp, input.email);
       if (!decision.allowed) {
+        ctx.state.rateLimitedBy = 'login';
         writeApiError(ctx, ApiErrors.rateLimited(decision.retryAfterSeconds));
         return;
       }

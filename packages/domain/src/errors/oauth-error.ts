@@ -20,6 +20,13 @@ export type OAuthErrorCode =
   | 'temporarily_unavailable'
   | 'server_error';
 
+/**
+ * A credential presented again after its one use: an authorization code already redeemed
+ * (RFC 6749 §4.1.2), or a rotated refresh token outside its grace window (RFC 9700 §4.14.2).
+ * Either revokes the grant it belongs to (docs/http-api.md#token).
+ */
+export type CredentialReplay = 'authorization_code' | 'refresh_token';
+
 export interface OAuthError {
   readonly _tag: 'OAuthError';
   readonly code: OAuthErrorCode;
@@ -27,6 +34,8 @@ export interface OAuthError {
   readonly status: number;
   /** Why, for the log only: which check failed. Never sent to the client. */
   readonly logDetail?: string;
+  /** Set when the refusal is a detected replay: for the log and the metrics, never sent. */
+  readonly replay?: CredentialReplay;
   readonly cause?: unknown;
 }
 
@@ -57,13 +66,14 @@ export const oauthStatus = (code: OAuthErrorCode): number => {
 export const oauthError = (
   code: OAuthErrorCode,
   description: string,
-  extra: { logDetail?: string; cause?: unknown; status?: number } = {},
+  extra: { logDetail?: string; cause?: unknown; status?: number; replay?: CredentialReplay } = {},
 ): OAuthError => ({
   _tag: 'OAuthError',
   code,
   description,
   status: extra.status ?? oauthStatus(code),
   ...(extra.logDetail === undefined ? {} : { logDetail: extra.logDetail }),
+  ...(extra.replay === undefined ? {} : { replay: extra.replay }),
   ...(extra.cause === undefined ? {} : { cause: extra.cause }),
 });
 

@@ -4,16 +4,11 @@ import type { GrantId } from './grant.js';
 import type { UserId } from './ids.js';
 
 /**
- * What the consent form carries (docs/http-api.md#authorize step 5): a server-issued, single-use request valid
- * for 10 minutes, binding everything the approval will use. The POST reads only these values.
+ * The terms of one authorization request that the approval binds, so that the code carries
+ * everything its request said and the token request is checked against it
+ * (docs/http-api.md#authorize).
  */
-export interface PendingAuthorization {
-  /** Digest of the `request_id` in the form. */
-  readonly digest: CredentialDigest;
-  /** Digest of the form's CSRF token. */
-  readonly csrfDigest: CredentialDigest;
-  /** The session that saw the consent page; only it may answer. */
-  readonly sessionId: string;
+export interface AuthorizationTerms {
   readonly userId: UserId;
   readonly clientId: ClientId;
   /** The redirect URI the client sent, or the single registered one when it sent none. */
@@ -25,24 +20,29 @@ export interface PendingAuthorization {
   readonly resource: string;
   readonly resourceRequested: boolean;
   readonly codeChallenge: string;
+}
+
+/**
+ * What the consent form carries (docs/http-api.md#authorize step 5): a server-issued, single-use request valid
+ * for 10 minutes, binding everything the approval will use. The POST reads only these values.
+ */
+export interface PendingAuthorization extends AuthorizationTerms {
+  /** Digest of the `request_id` in the form. */
+  readonly digest: CredentialDigest;
+  /** Digest of the form's CSRF token. */
+  readonly csrfDigest: CredentialDigest;
+  /** The session that saw the consent page; only it may answer. */
+  readonly sessionId: string;
   readonly state?: string;
   readonly createdAt: Date;
   readonly expiresAt: Date;
 }
 
 /** An authorization code: single use, short-lived, bound to everything of its request (docs/http-api.md#authorize). */
-export interface AuthorizationCode {
+export interface AuthorizationCode extends AuthorizationTerms {
   readonly id: string;
   readonly digest: CredentialDigest;
   readonly grantId: GrantId;
-  readonly clientId: ClientId;
-  readonly userId: UserId;
-  readonly redirectUri: string;
-  readonly redirectUriSent: boolean;
-  readonly scopes: readonly string[];
-  readonly resource: string;
-  readonly resourceRequested: boolean;
-  readonly codeChallenge: string;
   readonly createdAt: Date;
   readonly expiresAt: Date;
   readonly consumedAt?: Date;

@@ -87,32 +87,23 @@ export interface ClientSecret {
   readonly lastUsedAt?: Date;
 }
 
-export interface AppNameBrand {
-  readonly AppName: unique symbol;
-}
 /** docs/http-api.md#apps: 1–32 characters of letters and digits in hyphen-separated words, not a route word. */
-export const AppName = refinedString<AppNameBrand>(
+export const AppName = refinedString(
   'AppName',
   (s) => s.length <= 32 && /^[a-zA-Z0-9]+(?:-[a-zA-Z0-9]+)*$/.test(s) && s !== 'new' && s !== 'create',
   'must be 1-32 letters or digits in hyphen-separated words, and not "new" or "create"',
 );
 export type AppName = t.TypeOf<typeof AppName>;
 
-export interface CallbackUrlBrand {
-  readonly CallbackUrl: unique symbol;
-}
-export const CallbackUrl = refinedString<CallbackUrlBrand>(
+export const CallbackUrl = refinedString(
   'CallbackUrl',
   (s) => E.isRight(checkCallbackUrl(s)),
   'must be an absolute http or https URL with a host',
 );
 export type CallbackUrl = t.TypeOf<typeof CallbackUrl>;
 
-export interface IconUrlBrand {
-  readonly IconUrl: unique symbol;
-}
 /** An icon: empty, a relative path on this server, or an absolute http(s) URL. */
-export const IconUrl = refinedString<IconUrlBrand>(
+export const IconUrl = refinedString(
   'IconUrl',
   (s) => s.length <= 2048 && (s === '' || /^\/[^/\\]/.test(s) || /^https?:\/\/[^/?#\s]+[^\s]*$/i.test(s)),
   'must be empty, a path, or an absolute http or https URL',

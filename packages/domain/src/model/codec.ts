@@ -2,20 +2,28 @@ import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
 import type { Validation } from '../errors/api-error.js';
 
+/** The one symbol every brand's key points at; it exists only in types. */
+declare const _brand: unique symbol;
+
+/** A nominal brand named `N`: `Branded<string, Brand<'Email'>>` is not a `Username`. */
+export type Brand<N extends string> = { readonly [K in N]: typeof _brand };
+
 /**
- * A string codec refined by a predicate, with a human-readable reason used as the
- * `validations[].detail` when decoding fails.
+ * A string codec refined by a predicate and branded with its name, with a human-readable reason
+ * used as the `validations[].detail` when decoding fails.
  */
-export const refinedString = <B extends { readonly [K in keyof B]: symbol }>(
-  name: string,
+export const refinedString = <N extends string>(
+  name: N,
   predicate: (s: string) => boolean,
   reason: string,
-): t.Type<t.Branded<string, B>, string> =>
-  new t.Type<t.Branded<string, B>, string>(
+): t.Type<t.Branded<string, Brand<N>>, string> =>
+  new t.Type<t.Branded<string, Brand<N>>, string>(
     name,
-    (u): u is t.Branded<string, B> => typeof u === 'string' && predicate(u),
+    (u): u is t.Branded<string, Brand<N>> => typeof u === 'string' && predicate(u),
     (u, c) =>
-      typeof u === 'string' && predicate(u) ? t.success(u as t.Branded<string, B>) : t.failure(u, c, reason),
+      typeof u === 'string' && predicate(u)
+        ? t.success(u as t.Branded<string, Brand<N>>)
+        : t.failure(u, c, reason),
     (a) => a,
   );
 

@@ -6,43 +6,31 @@ import type { UserId } from './ids.js';
 export const Role = t.keyof({ owner: null, member: null }, 'Role');
 export type Role = t.TypeOf<typeof Role>;
 
-export interface EmailBrand {
-  readonly Email: unique symbol;
-}
 /** A deliberately plain check (one `@`, a dot in the domain, no spaces); RFC 5322 is not the point. */
-export const Email = refinedString<EmailBrand>(
+export const Email = refinedString(
   'Email',
   (s) => s.length <= 254 && /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(s),
   'must be an email address',
 );
 export type Email = t.TypeOf<typeof Email>;
 
-export interface UsernameBrand {
-  readonly Username: unique symbol;
-}
 /** @see docs/http-api.md#users-and-sessions */
-export const Username = refinedString<UsernameBrand>(
+export const Username = refinedString(
   'Username',
   (s) => /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/.test(s),
   'must be 1-32 lowercase letters, digits or inner hyphens',
 );
 export type Username = t.TypeOf<typeof Username>;
 
-export interface PasswordBrand {
-  readonly Password: unique symbol;
-}
 /** At least 8 characters; capped so that hashing cost stays bounded. */
-export const Password = refinedString<PasswordBrand>(
+export const Password = refinedString(
   'Password',
   (s) => s.length >= 8 && s.length <= 256,
   'must be 8 to 256 characters',
 );
 export type Password = t.TypeOf<typeof Password>;
 
-export interface DisplayNameBrand {
-  readonly DisplayName: unique symbol;
-}
-export const DisplayName = refinedString<DisplayNameBrand>(
+export const DisplayName = refinedString(
   'DisplayName',
   (s) => s.length <= 128 && !/[\u0000-\u001f\u007f]/.test(s),
   'must be at most 128 characters without control characters',

@@ -27,8 +27,11 @@ export interface AuthorizationCodeGrant {
   readonly resource?: string;
 }
 
-const badCode = (logDetail: string): OAuthError =>
-  oauthError('invalid_grant', 'The authorization code is invalid, expired or already used.', { logDetail });
+const badCode = (logDetail: string, replay?: 'authorization_code'): OAuthError =>
+  oauthError('invalid_grant', 'The authorization code is invalid, expired or already used.', {
+    logDetail,
+    ...(replay === undefined ? {} : { replay }),
+  });
 
 /**
  * Everything that must hold before the code is touched (docs/http-api.md#token): a request that fails here
@@ -95,7 +98,9 @@ export const makeExchangeAuthorizationCode = (
         status: 400,
         diff: { client_id: { old: code.clientId }, reason: { new: 'code_reuse' } },
       })();
-      return E.isLeft(revoked) ? revoked : E.left(badCode('code replayed; grant revoked'));
+      return E.isLeft(revoked)
+        ? revoked
+        : E.left(badCode('code replayed; grant revoked', 'authorization_code'));
     };
     if (code.consumedAt !== undefined) return replay();
     if (!isGrantLive(grant, now)) return E.left(badCode('grant ended'));

@@ -22,8 +22,11 @@ export interface RefreshTokenGrant {
   readonly resource?: string;
 }
 
-const badRefresh = (logDetail: string): OAuthError =>
-  oauthError('invalid_grant', 'The refresh token is invalid, expired or revoked.', { logDetail });
+const badRefresh = (logDetail: string, replay?: 'refresh_token'): OAuthError =>
+  oauthError('invalid_grant', 'The refresh token is invalid, expired or revoked.', {
+    logDetail,
+    ...(replay === undefined ? {} : { replay }),
+  });
 
 interface Checked {
   readonly token: RefreshToken;
@@ -109,7 +112,7 @@ export const makeRefreshAccessToken = (
         })();
         return E.isLeft(revoked)
           ? revoked
-          : E.left(badRefresh('rotated refresh token reused; grant revoked'));
+          : E.left(badRefresh('rotated refresh token reused; grant revoked', 'refresh_token'));
       }
     }
   };

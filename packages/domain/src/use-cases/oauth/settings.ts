@@ -1,12 +1,16 @@
-/** Settings of the authorization server, decoded from the environment by the app (docs/http-api.md#configuration). */
-export interface OAuthSettings {
-  /** `LATCHKEY_PUBLIC_URL`, no trailing slash. */
-  readonly issuer: string;
+/** How long the credentials of the authorization code flow live (docs/http-api.md#token). */
+export interface CredentialLifetimes {
   readonly codeTtlSeconds: number;
   readonly accessTokenTtlSeconds: number;
   readonly refreshTokenTtlSeconds: number;
   readonly refreshReuseGraceSeconds: number;
   readonly grantMaxTtlSeconds: number;
+}
+
+/** Settings of the authorization server, decoded from the environment by the app (docs/http-api.md#configuration). */
+export interface OAuthSettings extends CredentialLifetimes {
+  /** `LATCHKEY_PUBLIC_URL`, no trailing slash. */
+  readonly issuer: string;
   /** Granted when a request names no usable scope and the client registered none. */
   readonly defaultScope: readonly string[];
   /** Built-in scopes plus `LATCHKEY_EXTRA_SCOPES`. */

@@ -1,6 +1,8 @@
 import type { Clock } from '@latchkey/domain';
+import type { Middleware } from 'koa';
 import type { Logger } from 'pino';
 import type { RequestObserver } from './observer.js';
+import type { RequestState } from './state.js';
 
 /** What the HTTP adapter needs to know about its deployment; decoded by the app. */
 export interface HttpConfig {
@@ -34,6 +36,11 @@ export interface HttpConfig {
   readonly clock: Clock;
   /** Receives every answered request: the metrics (docs/metrics.md), when they are on. */
   readonly observeRequest?: RequestObserver;
+  /**
+   * Middleware run before all of Latchkey's own, outermost first; none in production. The test
+   * suites install their OpenAPI validation here (docs/http-api.md#conventions).
+   */
+  readonly outerMiddleware?: readonly Middleware<RequestState>[];
 }
 
 export const SESSION_COOKIE = 'latchkey_session';

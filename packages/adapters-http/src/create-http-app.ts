@@ -11,6 +11,7 @@ import { corsPolicy } from './middleware/cors.js';
 import { appRoutes } from './routes/apps.js';
 import { mcpRoutes } from './routes/mcp.js';
 import { metadataRoutes } from './routes/metadata.js';
+import { openApiRoutes } from './routes/openapi.js';
 import { oauthRoutes } from './routes/oauth.js';
 import { registrationRoutes } from './routes/registration.js';
 import { consoleRoutes } from './routes/console.js';
@@ -30,6 +31,7 @@ export const createHttpApp = (useCases: UseCases, config: HttpConfig): Koa<Reque
   app.silent = true;
   const limiter = new LoginLimiter(config.loginRateLimitPerMinute, config.clock);
 
+  for (const middleware of config.outerMiddleware ?? []) app.use(middleware);
   app.use(
     requestContext(
       config.logger,
@@ -60,6 +62,7 @@ export const createHttpApp = (useCases: UseCases, config: HttpConfig): Koa<Reque
     },
     router,
   );
+  openApiRoutes({ issuer: config.issuer, supportedScopes: config.supportedScopes }, router);
   oauthRoutes(useCases, config, router);
   registrationRoutes(useCases, config, router);
   mcpRoutes(useCases, config, router);

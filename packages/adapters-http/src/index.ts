@@ -19,3 +19,4 @@ export {
   type ResolvedAddress,
   type Resolver,
 } from './outbound/client-metadata-fetcher.js';
+export { openApiDocument, type OpenApiSettings } from './openapi/document.js';

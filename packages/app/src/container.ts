@@ -81,6 +81,8 @@ export interface Overrides {
     readonly extraCaCertificates?: readonly string[];
     readonly timeoutMs?: number;
   };
+  /** Middleware run before the HTTP app's own (tests: OpenAPI validation); see `HttpConfig`. */
+  readonly httpMiddleware?: HttpConfig['outerMiddleware'];
 }
 
 const systemModule = (config: Config, logger: Logger, overrides: Overrides) =>
@@ -245,38 +247,40 @@ const metricsModule = new ContainerModule(({ bind }) => {
   bind<Metrics>(TOKENS.Metrics).toResolvedValue(createMetrics).inSingletonScope();
 });
 
-const httpModule = new ContainerModule(({ bind }) => {
-  bind<HttpApp>(TOKENS.HttpApp)
-    .toResolvedValue(
-      (useCases: UseCases, config: Config, logger: Logger, clock: Clock, metrics: Metrics | undefined) => {
-        const httpConfig: HttpConfig = {
-          issuer: config.issuer,
-          trustProxy: config.trustProxy,
-          loginRateLimitPerMinute: config.rateLimitLogin,
-          sessionTtlSeconds: config.sessionTtlSeconds,
-          setupTokenRequired: config.setupToken !== undefined,
-          bodyLimitBytes: 64 * 1024,
-          supportedScopes: supportedScopes(config),
-          tokenRateLimitPerMinute: config.rateLimitToken,
-          registerRateLimitPerMinute: config.rateLimitRegister,
-          registrationEnabled: config.dcrEnabled,
-          metadataDocuments: { enabled: config.cimdEnabled, trustedDomains: config.cimdTrustedDomains },
-          logger,
-          clock,
-          ...(metrics === undefined ? {} : { observeRequest: metrics.observeRequest }),
-        };
-        return createHttpApp(useCases, httpConfig);
-      },
-      [
-        TOKENS.UseCases,
-        TOKENS.Config,
-        TOKENS.Logger,
-        TOKENS.Clock,
-        { serviceIdentifier: TOKENS.Metrics, optional: true },
-      ],
-    )
-    .inSingletonScope();
-});
+const httpModule = (overrides: Overrides) =>
+  new ContainerModule(({ bind }) => {
+    bind<HttpApp>(TOKENS.HttpApp)
+      .toResolvedValue(
+        (useCases: UseCases, config: Config, logger: Logger, clock: Clock, metrics: Metrics | undefined) => {
+          const httpConfig: HttpConfig = {
+            issuer: config.issuer,
+            trustProxy: config.trustProxy,
+            loginRateLimitPerMinute: config.rateLimitLogin,
+            sessionTtlSeconds: config.sessionTtlSeconds,
+            setupTokenRequired: config.setupToken !== undefined,
+            bodyLimitBytes: 64 * 1024,
+            supportedScopes: supportedScopes(config),
+            tokenRateLimitPerMinute: config.rateLimitToken,
+            registerRateLimitPerMinute: config.rateLimitRegister,
+            registrationEnabled: config.dcrEnabled,
+            metadataDocuments: { enabled: config.cimdEnabled, trustedDomains: config.cimdTrustedDomains },
+            logger,
+            clock,
+            ...(metrics === undefined ? {} : { observeRequest: metrics.observeRequest }),
+            ...(overrides.httpMiddleware === undefined ? {} : { outerMiddleware: overrides.httpMiddleware }),
+          };
+          return createHttpApp(useCases, httpConfig);
+        },
+        [
+          TOKENS.UseCases,
+          TOKENS.Config,
+          TOKENS.Logger,
+          TOKENS.Clock,
+          { serviceIdentifier: TOKENS.Metrics, optional: true },
+        ],
+      )
+      .inSingletonScope();
+  });
 
 /** The composition root: the only place that knows which adapter implements which port. */
 export const buildContainer = (config: Config, logger: Logger, overrides: Overrides = {}): Container => {
@@ -285,7 +289,7 @@ export const buildContainer = (config: Config, logger: Logger, overrides: Overri
     systemModule(config, logger, overrides),
     storageModule(config, overrides),
     domainModule(overrides),
-    httpModule,
+    httpModule(overrides),
     ...(config.metricsAddress === undefined ? [] : [metricsModule]),
   );
   return container;

@@ -7,6 +7,7 @@ import {
   type RunningLatchkey,
 } from '@latchkey/app';
 import * as E from 'fp-ts/lib/Either.js';
+import { forgetRecorder, OpenApiRecorder, OpenApiViolations, watchRecorder } from './openapi.js';
 import { withPostgres, type PostgresHarness } from './postgres.js';
 
 export interface TestServer {
@@ -15,6 +16,9 @@ export interface TestServer {
   /** Every log line written so far, raw JSON text. */
   readonly logs: string[];
   readonly running: RunningLatchkey;
+  /** Checks every exchange against the OpenAPI document (support/openapi.ts). */
+  readonly openapi: OpenApiRecorder;
+  /** Stops the server; rejects with the OpenAPI violations not yet reported, if any. */
   stop(): Promise<void>;
 }
 
@@ -70,16 +74,24 @@ export const describeOnBothStorages = (
 /**
  * Starts the real composition (container, storage, Koa) on a loopback port. In-memory storage
  * unless `overrides.storage` is given or the suite runs on PostgreSQL (`describeOnBothStorages`);
- * cheap scrypt; login rate limit off unless `env` sets it.
+ * cheap scrypt; login rate limit off unless `env` sets it. Every request and answer is checked
+ * against the OpenAPI document; a violation fails the test during which it happened (a mocha
+ * root hook, support/openapi-hooks.ts) or, at the latest, `stop()`. Middleware given in
+ * `overrides.httpMiddleware` runs inside the check.
  */
 export const startTestServer = async (
   env: Record<string, string> = {},
   givenOverrides: Overrides = {},
 ): Promise<TestServer> => {
+  const openapi = new OpenApiRecorder();
+  const withCheck: Overrides = {
+    ...givenOverrides,
+    httpMiddleware: [openapi.middleware, ...(givenOverrides.httpMiddleware ?? [])],
+  };
   const overrides =
-    givenOverrides.storage === undefined && ambientStorage !== undefined
-      ? { ...givenOverrides, storage: await ambientStorage() }
-      : givenOverrides;
+    withCheck.storage === undefined && ambientStorage !== undefined
+      ? { ...withCheck, storage: await ambientStorage() }
+      : withCheck;
   const port = await freePort();
   const config = decodeConfig({
     LATCHKEY_STORAGE: 'memory',
@@ -98,7 +110,14 @@ export const startTestServer = async (
     },
   });
   const running = await startLatchkey(config.right, logger, overrides);
-  return { url: config.right.issuer, logs, running, stop: () => running.stop() };
+  watchRecorder(openapi);
+  const stop = async (): Promise<void> => {
+    await running.stop();
+    forgetRecorder(openapi);
+    const violations = openapi.take();
+    if (violations.length > 0) throw new OpenApiViolations(violations);
+  };
+  return { url: config.right.issuer, logs, running, openapi, stop };
 };
 
 export interface JsonResponse {

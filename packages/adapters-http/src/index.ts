@@ -8,3 +8,4 @@ export { makeTools, type Tool } from './mcp/tools.js';
 export { FixedWindowBudget, retryAfterSeconds } from './middleware/rate-limit.js';
 export { decodeTokenGrant } from './wire/token-grant.js';
 export { decodeRegistration, decodeRegistrationUpdate } from './wire/client-metadata.js';
+export { wireApp, wireSecret, wireUser, type WireUser } from './wire.js';

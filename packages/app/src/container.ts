@@ -51,6 +51,8 @@ export type Storage = Pick<
   | 'health'
 > & {
   close(): Promise<void>;
+  /** The migrations applied when this storage was opened, oldest first (`latchkey migrate`, docs/cli.md#migrate). */
+  readonly migrationsApplied?: readonly string[];
 };
 
 /**
@@ -100,9 +102,10 @@ const openPostgresStorage = async (config: Config, logger: Logger): Promise<Stor
       logger.debug({ pool: message.slice(0, 200) }, 'database pool warning');
     },
   });
+  let migrationsApplied: string[];
   try {
     // Instances sharing a PostgreSQL server migrate one at a time; the embedded one is ours alone.
-    await migrate(storage.orm, { exclusive: embedded === undefined });
+    migrationsApplied = await migrate(storage.orm, { exclusive: embedded === undefined });
   } catch (error) {
     await storage.close();
     await embedded?.stop();
@@ -110,6 +113,7 @@ const openPostgresStorage = async (config: Config, logger: Logger): Promise<Stor
   }
   return {
     ...storage,
+    migrationsApplied,
     close: async () => {
       await storage.close();
       await embedded?.stop();

@@ -4,6 +4,7 @@ import { makeCreateAppSecret, makeDeleteAppSecret, makeListAppSecrets } from './
 import { makeAuthenticate } from './authenticate.js';
 import { makeCreateFirstUser, makeNeedsSetup } from './create-first-user.js';
 import { makeCreateUser } from './create-user.js';
+import { makeFindUser } from './find-user.js';
 import { makeGetMe } from './get-me.js';
 import { makeListAuditLogs } from './list-audit-logs.js';
 import { makeListAuthorizedApps } from './list-authorized-apps.js';
@@ -12,7 +13,7 @@ import { makeAuthenticateClient } from './oauth/authenticate-client.js';
 import { makeDecideAuthorization, makeStartAuthorization } from './oauth/authorize.js';
 import { makeIntrospectToken } from './oauth/introspect-token.js';
 import { makeRevokeToken } from './oauth/revoke-token.js';
-import { makeRevokeUserGrantsForClient } from './oauth/revoke-user-grants.js';
+import { makeRevokeGrantsOfUser, makeRevokeUserGrantsForClient } from './oauth/revoke-user-grants.js';
 import type { OAuthSettings } from './oauth/settings.js';
 import { makeTokenEndpoint } from './oauth/token-endpoint.js';
 import { makePurgeAbandonedClients, type PurgeSettings } from './registration/purge-abandoned-clients.js';
@@ -31,7 +32,7 @@ export interface DomainSettings extends OAuthSettings, PurgeSettings {
   readonly setupToken?: string | undefined;
 }
 
-/** Every use case, wired to its ports: what a transport (HTTP, MCP, CLI) is given. */
+/** Every use case, wired to its ports: what a transport (HTTP, MCP, the CLI) is given. */
 export const makeUseCases = (ports: Ports, settings: DomainSettings) => {
   // One for the token, revocation and introspection endpoints: it remembers when the use of each
   // client secret was last recorded (at most once a minute per secret, docs/http-api.md#apps).
@@ -42,6 +43,7 @@ export const makeUseCases = (ports: Ports, settings: DomainSettings) => {
     needsSetup: makeNeedsSetup(ports),
     createUser: makeCreateUser(ports),
     listUsers: makeListUsers(ports),
+    findUser: makeFindUser(ports),
     login: makeLogin(ports, settings),
     logout: makeLogout(ports),
     getMe: makeGetMe(),
@@ -60,6 +62,7 @@ export const makeUseCases = (ports: Ports, settings: DomainSettings) => {
     revokeToken: makeRevokeToken(ports, authenticateClient),
     introspectToken: makeIntrospectToken(ports, authenticateClient),
     revokeUserGrantsForClient: makeRevokeUserGrantsForClient(ports),
+    revokeGrantsOfUser: makeRevokeGrantsOfUser(ports),
     registerClient: makeRegisterClient(ports, settings),
     authenticateRegistration: makeAuthenticateRegistration(ports),
     updateClientRegistration: makeUpdateClientRegistration(ports, settings),

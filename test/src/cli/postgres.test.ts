@@ -3,7 +3,7 @@ import pg from 'pg';
 import { SECRET_PATTERN } from '../http/admin-api.js';
 import { introspect, obtainTokens, registerClient } from '../oauth/flow-helpers.js';
 import { onServerDatabase, requiredServerUrl } from '../support/postgres.js';
-import { bearer, request, startTestServer, type TestServer } from '../support/server.js';
+import { bearer, freePort, request, startTestServer, type TestServer } from '../support/server.js';
 import { cliClient, errorOf, harnessFor, jsonOf, latchkey, loginStatus } from './run-cli.js';
 
 const OWNER = { email: 'ops-owner@example.com', username: 'ops-owner', password: 'owner password 1' };
@@ -14,11 +14,15 @@ describe('the admin CLI on PostgreSQL (docs/cli.md)', function () {
   let database: { url: string; dispose(): Promise<void> } | undefined;
   let env: Record<string, string>;
   let server: TestServer | undefined;
+  let port: number;
 
   before(async function () {
     const serverUrl = requiredServerUrl(() => this.skip());
     database = await onServerDatabase(serverUrl);
+    // The CLI is given the server's settings, the issuer among them (it is in every app's endpoints).
+    port = await freePort();
     env = {
+      LATCHKEY_PUBLIC_URL: `http://127.0.0.1:${port}`,
       LATCHKEY_DATABASE_URL: database.url,
       LATCHKEY_DATABASE_POOL_SIZE: '2',
       LATCHKEY_SCRYPT_LOG_N: '10',
@@ -32,9 +36,9 @@ describe('the admin CLI on PostgreSQL (docs/cli.md)', function () {
   /** A server on the same database, started once the CLI has migrated it. */
   const theServer = async (): Promise<TestServer> => {
     server ??= await startTestServer({
+      ...env,
+      LATCHKEY_HTTP_ADDRESS: `127.0.0.1:${port}`,
       LATCHKEY_STORAGE: 'postgres',
-      LATCHKEY_DATABASE_URL: env.LATCHKEY_DATABASE_URL ?? '',
-      LATCHKEY_DATABASE_POOL_SIZE: '2',
     });
     return server;
   };

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { wireApp, wireSecret, wireUser } from '@latchkey/adapters-http';
+import type * as Http from '@latchkey/adapters-http';
 import {
   AppName,
   CallbackUrl,
@@ -30,7 +30,8 @@ import { redactSecretText } from '../logger.js';
 import { deleteExpired } from '../maintenance.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import { fields, makeOutput, table, type Output, type Streams } from './output.js';
-import { CliFailure, withSession, type CliSession } from './session.js';
+import { CliFailure } from './failure.js';
+import type { CliSession } from './session.js';
 
 /** What the CLI reads and writes; the entry point passes the process's own. */
 export interface CliIo extends Streams {
@@ -158,9 +159,23 @@ interface Context {
   readonly out: Output;
 }
 
-/** Opens the session for one command and runs it there. */
-const onStorage = (context: Context, work: (session: CliSession) => Promise<void>): Promise<void> =>
-  withSession(context.io.env, context.io, work);
+/** The API's JSON shapes, which `--json` prints (docs/cli.md#output). */
+type Wire = Pick<typeof Http, 'wireApp' | 'wireSecret' | 'wireUser'>;
+
+/**
+ * Opens the session for one command and runs it there. The storage and HTTP adapters are loaded
+ * only now, so that help and usage errors answer without loading them.
+ */
+const onStorage = async (
+  context: Context,
+  work: (session: CliSession & { readonly wire: Wire }) => Promise<void>,
+): Promise<void> => {
+  const [{ withSession }, wire] = await Promise.all([
+    import('./session.js'),
+    import('@latchkey/adapters-http'),
+  ]);
+  await withSession(context.io.env, context.io, (session) => work({ ...session, wire }));
+};
 
 /** `--password`, `--password-stdin`, `--generate-password` or the environment: exactly one source. */
 const passwordOf = async (
@@ -266,7 +281,7 @@ every local user (ps), the environment and standard input are not.`,
           role,
           ...(options.name === undefined ? {} : { name: options.name }),
         } satisfies NewUser;
-        await onStorage(context, async ({ useCases, meta, run }) => {
+        await onStorage(context, async ({ wire, useCases, meta, run }) => {
           // Without an owner nobody could sign in to manage anything, and /setup would be gone.
           if (role !== 'owner' && (await run(useCases.needsSetup())))
             throw new CliFailure(EXIT.refused, {
@@ -274,7 +289,7 @@ every local user (ps), the environment and standard input are not.`,
               message: 'There are no users yet: the first user must be an owner (add --owner).',
             });
           const created = await run(useCases.createUser(SYSTEM_ACTOR, input, meta));
-          context.out.result({ ...wireUser(created), ...(generated ? { password } : {}) }, () =>
+          context.out.result({ ...wire.wireUser(created), ...(generated ? { password } : {}) }, () =>
             generated
               ? `${userTable([created])}\nPassword (shown this once): ${password}\n`
               : userTable([created]),
@@ -286,11 +301,11 @@ every local user (ps), the environment and standard input are not.`,
   withPaging(user.command('list').description('list users, oldest first'))
     .option('--json', JSON_HELP)
     .action((options: { limit: number; offset: number }) =>
-      onStorage(context, async ({ useCases, run }) => {
+      onStorage(context, async ({ wire, useCases, run }) => {
         const users = await run(
           useCases.listUsers(SYSTEM_ACTOR, { limit: options.limit, offset: options.offset }),
         );
-        context.out.result(users.map(wireUser), () => userTable(users));
+        context.out.result(users.map(wire.wireUser), () => userTable(users));
       }),
     );
 };
@@ -338,9 +353,9 @@ const appCommands = (context: Context, program: Command): void => {
           ...(options.icon === undefined ? {} : { icon: options.icon }),
           ...(options.introspectAny === true ? { introspectAny: true } : {}),
         };
-        return onStorage(context, async ({ useCases, meta, run, config }) => {
+        return onStorage(context, async ({ wire, useCases, meta, run, config }) => {
           const created = await run(useCases.createApp(SYSTEM_ACTOR, input, meta));
-          context.out.result(wireApp(created, config.issuer), () => appFields(created));
+          context.out.result(wire.wireApp(created, config.issuer), () => appFields(created));
         });
       },
     );
@@ -361,7 +376,7 @@ const appCommands = (context: Context, program: Command): void => {
         dynamicallyRegistered?: 'true' | 'false';
         user?: UserRef;
       }) =>
-        onStorage(context, async ({ useCases, run, config }) => {
+        onStorage(context, async ({ wire, useCases, run, config }) => {
           const user =
             options.user === undefined ? undefined : await run(useCases.findUser(SYSTEM_ACTOR, options.user));
           const apps = await run(
@@ -375,7 +390,7 @@ const appCommands = (context: Context, program: Command): void => {
             }),
           );
           context.out.result(
-            apps.map((a) => wireApp(a, config.issuer)),
+            apps.map((a) => wire.wireApp(a, config.issuer)),
             () => appTable(apps),
           );
         }),
@@ -387,9 +402,9 @@ const appCommands = (context: Context, program: Command): void => {
     .argument('<app-id>', 'the app (its client_id)', uuid<ClientId>)
     .option('--json', JSON_HELP)
     .action((appId: ClientId) =>
-      onStorage(context, async ({ useCases, run, config }) => {
+      onStorage(context, async ({ wire, useCases, run, config }) => {
         const found = await run(useCases.getApp(SYSTEM_ACTOR, appId));
-        context.out.result(wireApp(found, config.issuer), () => appFields(found));
+        context.out.result(wire.wireApp(found, config.issuer), () => appFields(found));
       }),
     );
 
@@ -415,9 +430,9 @@ const secretCommands = (context: Context, program: Command): void => {
     .argument('<app-id>', 'the app (its client_id)', uuid<ClientId>)
     .option('--json', JSON_HELP)
     .action((appId: ClientId) =>
-      onStorage(context, async ({ useCases, run }) => {
+      onStorage(context, async ({ wire, useCases, run }) => {
         const secrets = await run(useCases.listAppSecrets(SYSTEM_ACTOR, appId));
-        context.out.result(secrets.map(wireSecret), () =>
+        context.out.result(secrets.map(wire.wireSecret), () =>
           secrets.length === 0
             ? 'No secrets.\n'
             : table(

@@ -7,8 +7,9 @@ import { decodeConfig, type Config, type Env } from '../config.js';
 import { buildContainer, TOKENS, type Storage } from '../container.js';
 import { DataDirectoryLockedError } from '../data-directory-lock.js';
 import { createLogger, redactSecretText } from '../logger.js';
-import { EXIT, type ExitCode } from './exit-codes.js';
-import type { ErrorBody, Streams } from './output.js';
+import { EXIT } from './exit-codes.js';
+import { apiFailure, CliFailure } from './failure.js';
+import type { Streams } from './output.js';
 
 /** What a command runs on: the configured storage, opened as the server opens it, and the use cases over it. */
 export interface CliSession {
@@ -20,45 +21,6 @@ export interface CliSession {
   /** Runs a use case: its `Right`, or the `CliFailure` its `Left` maps to (the cause of a failure logged). */
   readonly run: <A>(task: TaskEither<ApiError, A>) => Promise<A>;
 }
-
-/** A command that cannot go on: its exit status and what to print. */
-export class CliFailure extends Error {
-  override readonly name = 'CliFailure';
-  constructor(
-    readonly exitCode: ExitCode,
-    readonly body: ErrorBody,
-  ) {
-    super(body.message);
-  }
-}
-
-/**
- * An admin API error as the CLI reports it: a refused input is a usage error (the values came
- * from the command line), a missing or conflicting resource is refused, anything else a failure.
- */
-export const apiFailure = (error: ApiError): CliFailure => {
-  const body: ErrorBody = {
-    kind: error.kind,
-    message: error.message,
-    ...(error.publicDetail === undefined ? {} : { detail: error.publicDetail }),
-    ...(error.validations === undefined ? {} : { validations: error.validations }),
-  };
-  switch (error.kind) {
-    case 'bad_request':
-      return new CliFailure(EXIT.usage, body);
-    case 'not_found':
-    case 'conflict':
-    case 'forbidden':
-    case 'unauthorized':
-      return new CliFailure(EXIT.refused, body);
-    case 'payload_too_large':
-    case 'unsupported_media_type':
-    case 'rate_limited':
-    case 'internal':
-    case 'unavailable':
-      return new CliFailure(EXIT.failure, body);
-  }
-};
 
 /** The CLI's request description in the audit log: no address, and the operating-system user. */
 const cliMeta = (): RequestMeta => {

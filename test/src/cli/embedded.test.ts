@@ -16,7 +16,7 @@ const OWNER = {
 
 describe('the admin CLI on the embedded database (docs/cli.md#the-embedded-database)', function () {
   // Each run opens the embedded database in a process of its own: seconds, not milliseconds.
-  this.timeout(180_000);
+  this.timeout(300_000);
   let dir: string;
   let dataDir: string;
   let env: Record<string, string>;

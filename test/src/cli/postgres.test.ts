@@ -11,6 +11,8 @@ const MEMBER = { email: 'ops-member@example.com', username: 'ops-member', passwo
 const USER_KEYS = ['created_at', 'email', 'id', 'name', 'role', 'username'];
 
 describe('the admin CLI on PostgreSQL (docs/cli.md)', function () {
+  // Each run is a Node process of its own that opens the database: seconds each on a busy machine.
+  this.timeout(300_000);
   let database: { url: string; dispose(): Promise<void> } | undefined;
   let env: Record<string, string>;
   let server: TestServer | undefined;

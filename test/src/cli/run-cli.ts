@@ -31,7 +31,7 @@ export const latchkey = (args: readonly string[], env: Record<string, string>, s
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`latchkey ${args.join(' ')} did not exit; stderr: ${stderr}`));
-    }, 60_000);
+    }, 120_000);
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);

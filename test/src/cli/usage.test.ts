@@ -7,7 +7,9 @@ import { errorOf, latchkey } from './run-cli.js';
  */
 const env = { LATCHKEY_DATABASE_URL: 'postgres://postgres@127.0.0.1:1/nothing-here' };
 
-describe('the admin CLI: usage and configuration errors (docs/cli.md#exit-status)', () => {
+describe('the admin CLI: usage and configuration errors (docs/cli.md#exit-status)', function () {
+  // Each run is a Node process of its own: a second or more each on a busy machine.
+  this.timeout(180_000);
   it('prints help with exit 0', async () => {
     for (const args of [['--help'], ['user', 'create', '--help'], ['help', 'app']]) {
       const run = await latchkey(args, env);

@@ -20,3 +20,4 @@ export {
   type Resolver,
 } from './outbound/client-metadata-fetcher.js';
 export { openApiDocument, type OpenApiSettings } from './openapi/document.js';
+export { wireApp, wireSecret, wireUser, type WireUser } from './wire.js';

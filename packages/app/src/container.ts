@@ -61,6 +61,8 @@ export type Storage = Pick<
   close(): Promise<void>;
   /** The SQL gateway (PostgreSQL only), which the metrics measure (docs/metrics.md). */
   readonly sql?: ObservableDatabase;
+  /** The migrations applied when this storage was opened, oldest first (`latchkey migrate`, docs/cli.md#migrate). */
+  readonly migrationsApplied?: readonly string[];
 };
 
 /**
@@ -121,9 +123,10 @@ const openPostgresStorage = async (config: Config, logger: Logger): Promise<Stor
       logger.debug({ pool: message.slice(0, 200) }, 'database pool warning');
     },
   });
+  let migrationsApplied: string[];
   try {
     // Instances sharing a PostgreSQL server migrate one at a time; the embedded one is ours alone.
-    await migrate(storage.orm, { exclusive: embedded === undefined });
+    migrationsApplied = await migrate(storage.orm, { exclusive: embedded === undefined });
   } catch (error) {
     await storage.close();
     await embedded?.stop();
@@ -131,6 +134,7 @@ const openPostgresStorage = async (config: Config, logger: Logger): Promise<Stor
   }
   return {
     ...storage,
+    migrationsApplied,
     close: async () => {
       await storage.close();
       await embedded?.stop();

@@ -24,6 +24,7 @@ export * from './use-cases/apps/manage-secrets.js';
 export * from './use-cases/authenticate.js';
 export * from './use-cases/create-first-user.js';
 export * from './use-cases/create-user.js';
+export * from './use-cases/find-user.js';
 export * from './use-cases/get-me.js';
 export * from './use-cases/list-audit-logs.js';
 export * from './use-cases/list-authorized-apps.js';

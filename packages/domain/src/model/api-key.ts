@@ -49,3 +49,23 @@ export interface Principal {
   readonly audience?: string;
   readonly clientId?: ClientId;
 }
+
+/**
+ * The operator acting through the command line (docs/cli.md#authorisation-and-audit) rather than a
+ * signed-in user: whoever can open the storage already holds every right, so the system passes
+ * every owner and scope check, and the audit log records its actions with no `actor_id`.
+ */
+export interface SystemActor {
+  readonly kind: 'system';
+}
+
+export const SYSTEM_ACTOR: SystemActor = Object.freeze({ kind: 'system' });
+
+/** Who performs an administrative use case: a signed-in principal, or the system. */
+export type Actor = Principal | SystemActor;
+
+export const isSystemActor = (actor: Actor): actor is SystemActor => actor.kind === 'system';
+
+/** The user to record as an audit entry's actor and as an app's creator; none for the system. */
+export const actorUserId = (actor: Actor): UserId | undefined =>
+  isSystemActor(actor) ? undefined : actor.user.id;

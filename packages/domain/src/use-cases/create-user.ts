@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { ApiErrors, type ApiError } from '../errors/api-error.js';
-import type { Principal } from '../model/api-key.js';
+import { actorUserId, type Actor } from '../model/api-key.js';
 import type { RequestMeta } from '../model/audit.js';
 import type { UserId } from '../model/ids.js';
 import type { NewUser, Role, User } from '../model/user.js';
@@ -44,7 +44,7 @@ export const insertUserAudited = async (
   deps: Pick<Ports, 'clock' | 'random'>,
   meta: RequestMeta,
   user: User,
-  actorId: UserId,
+  actorId: UserId | undefined,
   insert: () => Promise<InsertUserResult | 'not_first'>,
 ): Outcome<ApiError, void> => {
   const inserted = await tryPort(insert);
@@ -62,19 +62,20 @@ export const insertUserAudited = async (
 export const alreadySetUp = (): ApiError => ApiErrors.conflict('The first user has already been created.');
 
 /**
- * An owner creates a user (role `member` unless stated), audited in the same transaction.
+ * An owner, or the system (docs/cli.md#authorisation-and-audit), creates a user (role `member`
+ * unless stated), audited in the same transaction.
  *
  * @see docs/http-api.md#users-and-sessions, #audit-log
  */
 export const makeCreateUser = (deps: CreateUserDeps) => {
-  const create = async (principal: Principal, input: NewUser, meta: RequestMeta): Outcome<ApiError, User> => {
+  const create = async (actor: Actor, input: NewUser, meta: RequestMeta): Outcome<ApiError, User> => {
     const user = buildUser(deps, input, input.role ?? 'member');
-    const allowed = requireOwner(principal);
+    const allowed = requireOwner(actor);
     if (E.isLeft(allowed)) return allowed;
     const hash = await tryPort(() => deps.passwords.hash(input.password));
     if (E.isLeft(hash)) return hash;
     const stored = await tryTransaction(deps.transactor, (tx) =>
-      insertUserAudited(tx, deps, meta, user, principal.user.id, () => tx.users.insert(user, hash.right)),
+      insertUserAudited(tx, deps, meta, user, actorUserId(actor), () => tx.users.insert(user, hash.right)),
     );
     return E.isLeft(stored) ? stored : E.right(user);
   };

@@ -8,6 +8,7 @@ import { makeCreateAppSecret, makeDeleteAppSecret, makeListAppSecrets } from './
 import { makeAuthenticate } from './authenticate.js';
 import { makeCreateFirstUser, makeNeedsSetup } from './create-first-user.js';
 import { makeCreateUser } from './create-user.js';
+import { makeFindUser } from './find-user.js';
 import { makeGetMe } from './get-me.js';
 import { makeListAuditLogs } from './list-audit-logs.js';
 import { makeListAuthorizedApps } from './list-authorized-apps.js';
@@ -22,7 +23,7 @@ import { makeAuthenticateClient } from './oauth/authenticate-client.js';
 import { makeDecideAuthorization, makeStartAuthorization } from './oauth/authorize.js';
 import { makeIntrospectToken } from './oauth/introspect-token.js';
 import { makeRevokeToken } from './oauth/revoke-token.js';
-import { makeRevokeUserGrantsForClient } from './oauth/revoke-user-grants.js';
+import { makeRevokeGrantsOfUser, makeRevokeUserGrantsForClient } from './oauth/revoke-user-grants.js';
 import type { OAuthSettings } from './oauth/settings.js';
 import { makeTokenEndpoint } from './oauth/token-endpoint.js';
 import { makePurgeAbandonedClients, type PurgeSettings } from './registration/purge-abandoned-clients.js';
@@ -50,7 +51,7 @@ export interface MetadataDocumentsOption {
   readonly settings: MetadataDocumentSettings;
 }
 
-/** Every use case, wired to its ports: what a transport (HTTP, MCP, CLI) is given. */
+/** Every use case, wired to its ports: what a transport (HTTP, MCP, the CLI) is given. */
 export const makeUseCases = (ports: Ports, settings: DomainSettings, cimd?: MetadataDocumentsOption) => {
   // One cache of metadata documents for authorize, token, revocation and introspection.
   const metadataDocuments =
@@ -64,6 +65,7 @@ export const makeUseCases = (ports: Ports, settings: DomainSettings, cimd?: Meta
     needsSetup: makeNeedsSetup(ports),
     createUser: makeCreateUser(ports),
     listUsers: makeListUsers(ports),
+    findUser: makeFindUser(ports),
     login: makeLogin(ports, settings),
     logout: makeLogout(ports),
     getMe: makeGetMe(),
@@ -82,6 +84,7 @@ export const makeUseCases = (ports: Ports, settings: DomainSettings, cimd?: Meta
     revokeToken: makeRevokeToken(ports, authenticateClient),
     introspectToken: makeIntrospectToken(ports, authenticateClient),
     revokeUserGrantsForClient: makeRevokeUserGrantsForClient(ports),
+    revokeGrantsOfUser: makeRevokeGrantsOfUser(ports),
     registerClient: makeRegisterClient(ports, settings),
     authenticateRegistration: makeAuthenticateRegistration(ports),
     updateClientRegistration: makeUpdateClientRegistration(ports, settings),

@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { ApiErrors, type ApiError, type Validation } from '../../errors/api-error.js';
-import type { Principal } from '../../model/api-key.js';
+import { actorUserId, type Actor } from '../../model/api-key.js';
 import { auditDiff, type AuditDiff } from '../../model/audit.js';
 import {
   DEFAULT_GRANT_TYPES,
@@ -57,12 +57,15 @@ export const checkAppInput = (
     : E.left(ApiErrors.badRequest('The request body is invalid.', problems));
 };
 
-/** The client an owner's body describes; an update keeps id, type, creator and creation time. */
+/**
+ * The client an owner's body describes; an update keeps id, type, creator and creation time. An app
+ * the system creates has no creator.
+ */
 export const appFromInput = (
   id: ClientId,
   input: AppInput,
   clientType: ClientType,
-  principal: Principal,
+  actor: Actor,
   clock: Clock,
   existing: OAuthClient | undefined,
 ): OAuthClient => {
@@ -82,7 +85,7 @@ export const appFromInput = (
     ...scope,
     introspectAny: input.introspectAny ?? false,
     metadata: {},
-    createdBy: existing?.createdBy ?? principal.user.id,
+    createdBy: existing?.createdBy ?? actorUserId(actor),
     createdAt: existing?.createdAt ?? now,
     updatedAt: now,
   };

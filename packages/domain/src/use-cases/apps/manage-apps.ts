@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { ApiErrors, type ApiError } from '../../errors/api-error.js';
-import type { Principal } from '../../model/api-key.js';
+import { actorUserId, isSystemActor, type Actor } from '../../model/api-key.js';
 import type { RequestMeta } from '../../model/audit.js';
 import type { AppInput, ClientId, OAuthClient } from '../../model/client.js';
 import type { UserId } from '../../model/ids.js';
@@ -48,11 +48,11 @@ export const loadOwnerManaged = async (
  * @see docs/http-api.md#apps, #audit-log
  */
 export const makeCreateApp = (deps: AppDeps, settings: AppSettings) => {
-  const create = async (principal: Principal, input: AppInput, meta: RequestMeta) => {
-    const clientType = E.flatMap(requireOwner(principal), () => checkAppInput(input, settings, undefined));
+  const create = async (actor: Actor, input: AppInput, meta: RequestMeta) => {
+    const clientType = E.flatMap(requireOwner(actor), () => checkAppInput(input, settings, undefined));
     if (E.isLeft(clientType)) return clientType;
     const id = deps.random.uuid() as ClientId;
-    const client = appFromInput(id, input, clientType.right, principal, deps.clock, undefined);
+    const client = appFromInput(id, input, clientType.right, actor, deps.clock, undefined);
 
     /** The new app stored and its creation audited, in one transaction. */
     const insertAudited = async (tx: Repositories): Outcome<ApiError, OAuthClient> => {
@@ -61,7 +61,7 @@ export const makeCreateApp = (deps: AppDeps, settings: AppSettings) => {
       const audit = appendAudit(tx, deps, meta);
       const logged = await audit(
         { action: 'create', resourceType: 'oauth2_provider_app', resourceId: id },
-        { actorId: principal.user.id, status: 201, diff: appDiff(undefined, client) },
+        { actorId: actorUserId(actor), status: 201, diff: appDiff(undefined, client) },
       );
       return E.isLeft(logged) ? logged : E.right(client);
     };
@@ -77,14 +77,14 @@ export const makeCreateApp = (deps: AppDeps, settings: AppSettings) => {
  * the client type cannot change (docs/http-api.md#apps).
  */
 export const makeUpdateApp = (deps: AppDeps, settings: AppSettings) => {
-  const update = (principal: Principal, id: ClientId, input: AppInput, meta: RequestMeta) => {
+  const update = (actor: Actor, id: ClientId, input: AppInput, meta: RequestMeta) => {
     /** The stored app replaced and the change audited, in one transaction. */
     const replace = async (tx: Repositories): Outcome<ApiError, OAuthClient> => {
       const existing = await loadOwnerManaged(tx, id);
       if (E.isLeft(existing)) return existing;
       const clientType = checkAppInput(input, settings, existing.right);
       if (E.isLeft(clientType)) return clientType;
-      const updated = appFromInput(id, input, clientType.right, principal, deps.clock, existing.right);
+      const updated = appFromInput(id, input, clientType.right, actor, deps.clock, existing.right);
       const found = await tryPort(() => tx.clients.update(updated));
       if (E.isLeft(found)) return found;
       // Deleted by a concurrent request since it was read.
@@ -92,12 +92,12 @@ export const makeUpdateApp = (deps: AppDeps, settings: AppSettings) => {
       const audit = appendAudit(tx, deps, meta);
       const logged = await audit(
         { action: 'write', resourceType: 'oauth2_provider_app', resourceId: id },
-        { actorId: principal.user.id, status: 200, diff: appDiff(existing.right, updated) },
+        { actorId: actorUserId(actor), status: 200, diff: appDiff(existing.right, updated) },
       );
       return E.isLeft(logged) ? logged : E.right(updated);
     };
 
-    return whenAllowed(requireOwner(principal), () => tryTransaction(deps.transactor, replace));
+    return whenAllowed(requireOwner(actor), () => tryTransaction(deps.transactor, replace));
   };
 
   return asTask(update);
@@ -108,7 +108,7 @@ export const makeUpdateApp = (deps: AppDeps, settings: AppSettings) => {
  * transaction (docs/http-api.md#apps). Dynamically registered clients may be deleted here too.
  */
 export const makeDeleteApp = (deps: AppDeps) => {
-  const deleteApp = (principal: Principal, id: ClientId, meta: RequestMeta) => {
+  const deleteApp = (actor: Actor, id: ClientId, meta: RequestMeta) => {
     /** The app deleted and the deletion audited, in one transaction. */
     const remove = async (tx: Repositories): Outcome<ApiError, void> => {
       const existing = await loadClient(tx, id);
@@ -120,11 +120,11 @@ export const makeDeleteApp = (deps: AppDeps) => {
       const audit = appendAudit(tx, deps, meta);
       return audit(
         { action: 'delete', resourceType: 'oauth2_provider_app', resourceId: id },
-        { actorId: principal.user.id, status: 204, diff: appDiff(existing.right, undefined) },
+        { actorId: actorUserId(actor), status: 204, diff: appDiff(existing.right, undefined) },
       );
     };
 
-    return whenAllowed(requireOwner(principal), () => tryTransaction(deps.transactor, remove));
+    return whenAllowed(requireOwner(actor), () => tryTransaction(deps.transactor, remove));
   };
 
   return asTask(deleteApp);
@@ -132,8 +132,8 @@ export const makeDeleteApp = (deps: AppDeps) => {
 
 /** Any signed-in user (scope `all`) may read an app (docs/http-api.md#apps). */
 export const makeGetApp = (deps: Pick<Ports, 'clients'>) => {
-  const getApp = (principal: Principal, id: ClientId): Outcome<ApiError, OAuthClient> =>
-    whenAllowed(requireScope(SCOPE_ALL)(principal), () => loadClient(deps, id));
+  const getApp = (actor: Actor, id: ClientId): Outcome<ApiError, OAuthClient> =>
+    whenAllowed(requireScope(SCOPE_ALL)(actor), () => loadClient(deps, id));
   return asTask(getApp);
 };
 
@@ -142,9 +142,12 @@ export interface AppListQuery extends ClientQuery {
   readonly userId?: UserId;
 }
 
-const mayAskAbout = (principal: Principal, userId: UserId | undefined): E.Either<ApiError, Principal> =>
-  userId === undefined || principal.user.role === 'owner' || principal.user.id === userId.toLowerCase()
-    ? E.right(principal)
+const mayAskAbout = (actor: Actor, userId: UserId | undefined): E.Either<ApiError, Actor> =>
+  userId === undefined ||
+  isSystemActor(actor) ||
+  actor.user.role === 'owner' ||
+  actor.user.id === userId.toLowerCase()
+    ? E.right(actor)
     : E.left(ApiErrors.forbidden('Members may only list their own authorized apps.'));
 
 /** Lists apps by name then id; with `userId`, the apps that user has authorized (docs/http-api.md#apps). */
@@ -158,9 +161,9 @@ export const makeListApps = (deps: Pick<Ports, 'clients' | 'clock'>) => {
     return E.right(clients.right.filter((c) => c.dynamicallyRegistered === query.dynamicallyRegistered));
   };
 
-  const list = (principal: Principal, query: AppListQuery): Outcome<ApiError, OAuthClient[]> => {
+  const list = (actor: Actor, query: AppListQuery): Outcome<ApiError, OAuthClient[]> => {
     const { userId } = query;
-    const allowed = E.flatMap(requireScope(SCOPE_ALL)(principal), (p) => mayAskAbout(p, userId));
+    const allowed = E.flatMap(requireScope(SCOPE_ALL)(actor), (a) => mayAskAbout(a, userId));
     return whenAllowed(allowed, () =>
       userId === undefined ? tryPort(() => deps.clients.list(query)) : grantedTo(userId, query),
     );

@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { ApiErrors, type ApiError } from '../../errors/api-error.js';
-import type { Principal } from '../../model/api-key.js';
+import { actorUserId, type Actor } from '../../model/api-key.js';
 import type { AuditDiff, RequestMeta } from '../../model/audit.js';
 import type { ClientId, ClientSecret, ClientSecretId, OAuthClient } from '../../model/client.js';
 import { CREDENTIAL_BYTES, issueCredential, truncateSecret } from '../../model/credential.js';
@@ -44,7 +44,7 @@ export const makeCreateAppSecret = (deps: SecretDeps) => {
     return { secret, token: credential.token };
   };
 
-  const create = (principal: Principal, appId: ClientId, meta: RequestMeta) => {
+  const create = (actor: Actor, appId: ClientId, meta: RequestMeta) => {
     /** The secret stored and its creation audited, in one transaction. */
     const issue = async (tx: Repositories): Outcome<ApiError, IssuedClientSecret> => {
       const managed = await loadOwnerManaged(tx, appId);
@@ -59,7 +59,7 @@ export const makeCreateAppSecret = (deps: SecretDeps) => {
       const logged = await audit(
         { action: 'create', resourceType: 'oauth2_provider_app_secret', resourceId: secret.id },
         {
-          actorId: principal.user.id,
+          actorId: actorUserId(actor),
           status: 201,
           diff: { app_id: { new: appId }, client_secret_truncated: { new: secret.displaySuffix } },
         },
@@ -67,7 +67,7 @@ export const makeCreateAppSecret = (deps: SecretDeps) => {
       return E.isLeft(logged) ? logged : E.right(issued);
     };
 
-    return whenAllowed(requireOwner(principal), () => tryTransaction(deps.transactor, issue));
+    return whenAllowed(requireOwner(actor), () => tryTransaction(deps.transactor, issue));
   };
 
   return asTask(create);
@@ -79,8 +79,8 @@ export const makeListAppSecrets = (deps: Pick<Ports, 'clients' | 'clientSecrets'
     const client = await loadOwnerManaged(deps, appId);
     return E.isLeft(client) ? client : tryPort(() => deps.clientSecrets.listForClient(appId));
   };
-  const list = (principal: Principal, appId: ClientId): Outcome<ApiError, ClientSecret[]> =>
-    whenAllowed(requireOwner(principal), () => listManaged(appId));
+  const list = (actor: Actor, appId: ClientId): Outcome<ApiError, ClientSecret[]> =>
+    whenAllowed(requireOwner(actor), () => listManaged(appId));
   return asTask(list);
 };
 
@@ -99,7 +99,7 @@ export const makeDeleteAppSecret = (deps: SecretDeps & Pick<Ports, 'apiKeys'>) =
     });
 
   const deleteSecret = (
-    principal: Principal,
+    actor: Actor,
     appId: ClientId,
     secretId: ClientSecretId,
     revokeTokens: boolean,
@@ -119,11 +119,11 @@ export const makeDeleteAppSecret = (deps: SecretDeps & Pick<Ports, 'apiKeys'>) =
       const audit = appendAudit(tx, deps, meta);
       return audit(
         { action: 'delete', resourceType: 'oauth2_provider_app_secret', resourceId: secretId },
-        { actorId: principal.user.id, status: 204, diff: { app_id: { old: appId }, ...revokedTokens } },
+        { actorId: actorUserId(actor), status: 204, diff: { app_id: { old: appId }, ...revokedTokens } },
       );
     };
 
-    return whenAllowed(requireOwner(principal), () => tryTransaction(deps.transactor, remove));
+    return whenAllowed(requireOwner(actor), () => tryTransaction(deps.transactor, remove));
   };
 
   return asTask(deleteSecret);

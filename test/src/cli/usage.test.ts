@@ -1,0 +1,97 @@
+import { expect } from 'chai';
+import { errorOf, latchkey } from './run-cli.js';
+
+/**
+ * Usage and configuration errors are found before any database is opened, so these runs name one
+ * that does not exist: a command that tried to open it would fail with exit 1 instead.
+ */
+const env = { LATCHKEY_DATABASE_URL: 'postgres://postgres@127.0.0.1:1/nothing-here' };
+
+describe('the admin CLI: usage and configuration errors (docs/cli.md#exit-status)', function () {
+  // Each run is a Node process of its own: a second or more each on a busy machine.
+  this.timeout(180_000);
+  it('prints help with exit 0', async () => {
+    for (const args of [['--help'], ['user', 'create', '--help'], ['help', 'app']]) {
+      const run = await latchkey(args, env);
+      expect(run.code, args.join(' ')).to.equal(0);
+      expect(run.stdout, args.join(' ')).to.include('Usage: latchkey');
+    }
+  });
+
+  it('exits 2 for a missing command, an unknown command or option, and a missing required option', async () => {
+    for (const args of [
+      [],
+      ['user'],
+      ['frobnicate'],
+      ['user', 'list', '--colour'],
+      ['user', 'create', '--username', 'someone', '--password-stdin'],
+      ['grants', 'revoke', '--user', 'someone@example.com'],
+      ['app', 'show'],
+      ['app', 'show', '6d7c3c1e-0a8e-4c36-9a0c-6f5f0e0b1f2a', 'extra'],
+    ]) {
+      const run = await latchkey(args, env);
+      expect(run.code, `${args.join(' ')}: ${run.stderr}`).to.equal(2);
+      expect(run.stdout, args.join(' ')).to.equal('');
+      expect(run.stderr, args.join(' ')).not.to.match(/^\s+at /m);
+    }
+  });
+
+  it('exits 2 for values the domain codecs refuse, with a JSON error under --json', async () => {
+    for (const args of [
+      ['user', 'create', '--email', 'not-an-email', '--username', 'someone', '--password-stdin'],
+      ['user', 'create', '--email', 'a@example.com', '--username', 'Not Valid', '--password-stdin'],
+      ['app', 'create', '--name', 'no spaces', '--callback-url', 'https://a.example.com/cb'],
+      ['app', 'create', '--name', 'ok', '--callback-url', 'not a url'],
+      [
+        'app',
+        'create',
+        '--name',
+        'ok',
+        '--callback-url',
+        'https://a.example.com/cb',
+        '--client-type',
+        'secretive',
+      ],
+      ['app', 'show', 'not-a-uuid'],
+      ['app', 'list', '--limit', '0'],
+      ['app', 'list', '--dynamically-registered', 'maybe'],
+      ['grants', 'revoke', '--user', 'neither', '--client', '6d7c3c1e-0a8e-4c36-9a0c-6f5f0e0b1f2a'],
+    ]) {
+      const error = errorOf(await latchkey([...args, '--json'], env, 'a good password\n'), 2);
+      expect(error.kind, args.join(' ')).to.equal('usage');
+    }
+  });
+
+  it('asks for exactly one password source and never repeats a refused password', async () => {
+    const user = ['user', 'create', '--email', 'a@example.com', '--username', 'someone', '--json'];
+    expect(errorOf(await latchkey(user, env), 2).kind).to.equal('usage');
+    expect(
+      errorOf(await latchkey([...user, '--password-stdin', '--generate-password'], env), 2).kind,
+    ).to.equal('usage');
+    const short = await latchkey([...user, '--password-stdin'], env, 'Sh0rt!\n');
+    expect(errorOf(short, 2).kind).to.equal('usage');
+    expect(short.stderr).not.to.include('Sh0rt!');
+    const shortEnv = await latchkey(user, { ...env, LATCHKEY_USER_PASSWORD: 'Sh0rt!' });
+    expect(errorOf(shortEnv, 2).kind).to.equal('usage');
+    expect(shortEnv.stderr).not.to.include('Sh0rt!');
+  });
+
+  it('exits 78 for an invalid setting or the in-memory storage, and 1 when the database cannot be reached', async () => {
+    const invalid = errorOf(
+      await latchkey(['user', 'list', '--json'], { LATCHKEY_DATABASE_URL: 'mysql://x' }),
+      78,
+    );
+    expect(invalid.kind).to.equal('configuration');
+    const memory = errorOf(await latchkey(['user', 'list', '--json'], { LATCHKEY_STORAGE: 'memory' }), 78);
+    expect(memory.kind).to.equal('configuration');
+    const unreachable = await latchkey(['user', 'list', '--json'], {
+      LATCHKEY_DATABASE_URL: 'postgres://postgres:hunter2-secret@127.0.0.1:1/nothing-here',
+    });
+    expect(errorOf(unreachable, 1).kind).to.equal('unavailable');
+    expect(unreachable.stderr).not.to.include('hunter2-secret');
+    const human = await latchkey(['user', 'list'], env);
+    expect(human.code).to.equal(1);
+    expect(human.stderr).to.match(/^latchkey: /);
+    expect(human.stderr).not.to.match(/^\s+at /m);
+  });
+});

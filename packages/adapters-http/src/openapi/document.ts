@@ -200,6 +200,9 @@ const schemas = (settings: OpenApiSettings): JsonObject => ({
       grant_types: { type: 'array', items: { type: 'string', enum: [...DEFAULT_GRANT_TYPES] } },
       scope: str('space-separated; absent when the app has no registered scope'),
       introspect_any: { type: 'boolean' },
+      client_id_metadata_document: str(
+        'the URL that is its client_id, for a client known by its metadata document (docs/http-api.md#client-id-metadata-documents)',
+      ),
       endpoints: closed({ authorization: str(), token: str(), device_authorization: { const: '' } }, [
         'authorization',
         'token',
@@ -523,6 +526,10 @@ const schemas = (settings: OpenApiSettings): JsonObject => ({
       introspection_endpoint_auth_methods_supported: { type: 'array', items: str() },
       scopes_supported: { type: 'array', items: str() },
       authorization_response_iss_parameter_supported: { type: 'boolean' },
+      client_id_metadata_document_supported: {
+        type: 'boolean',
+        description: 'present (true) while Client ID Metadata Documents are on',
+      },
     },
     [
       'issuer',
@@ -653,6 +660,25 @@ const responses: JsonObject = {
   HtmlPage: {
     description: 'An HTML page.',
     content: { 'text/html': { schema: { type: 'string' } } },
+  },
+  PageNotFound: {
+    description: 'No such file: an HTML page for a browser, else the API error or a plain-text note.',
+    content: {
+      'text/html': { schema: { type: 'string' } },
+      'text/plain': { schema: { type: 'string' } },
+      ...json(ref('RouteNotFound')),
+    },
+  },
+  StaticFile: {
+    description: 'A static file of the console, with its type; `ETag` for conditional requests.',
+    headers: {
+      ETag: { required: true, schema: { type: 'string' } },
+      'Cache-Control': { required: true, schema: { type: 'string' } },
+    },
+    content: {
+      'text/css': { schema: { type: 'string' } },
+      'text/javascript': { schema: { type: 'string' } },
+    },
   },
   PageOrApiError: {
     description:
@@ -837,6 +863,96 @@ const preflight = (summary: string): JsonObject => ({
   tags: ['cors'],
   summary,
   responses: { '204': response('Preflight'), '404': response('RouteNotFound') },
+});
+
+/**
+ * The web console (docs/http-api.md#web-console): server-rendered pages on the session cookie. A
+ * signed-out browser is sent to `/login` (303); a member on an owner page gets a 403 page; forms
+ * answer 303 when done, or the page again with the API's status (400, 404, 409).
+ */
+const CONSOLE_GET = { '200': 'HtmlPage', '303': 'Redirect', '403': 'HtmlPage', '404': 'HtmlPage' };
+const CONSOLE_POST = {
+  '200': 'HtmlPage',
+  '201': 'HtmlPage',
+  '303': 'Redirect',
+  '400': 'PageOrApiError',
+  '403': 'PageOrApiError',
+  '404': 'HtmlPage',
+  '409': 'HtmlPage',
+};
+const consoleGet = (summary: string, parameters: JsonObject[] = []): JsonObject =>
+  page(summary, CONSOLE_GET, {
+    security: [{ sessionCookie: [] }, {}],
+    ...(parameters.length === 0 ? {} : { parameters }),
+  });
+const consolePost = (summary: string, parameters: JsonObject[] = []): JsonObject =>
+  page(summary, CONSOLE_POST, {
+    security: [{ sessionCookie: [] }],
+    ...formPage,
+    ...(parameters.length === 0 ? {} : { parameters }),
+  });
+const APP = pathParam('app', { type: 'string' }, 'the app id');
+const CLIENT = pathParam('client', { type: 'string' }, 'a client id (an app id, or a metadata document URL)');
+const SECRET = pathParam('secret', { type: 'string' }, 'the secret id');
+const SESSION = pathParam('session', { type: 'string' }, 'the session id');
+
+const consolePaths = (): JsonObject => ({
+  '/': { get: consoleGet('Home page: navigation, sign-out, the tasks of the console') },
+  '/logout': { post: consolePost('Sign out: ends the session and clears the cookie') },
+  '/authorized-apps': { get: consoleGet('The applications the user has authorized') },
+  '/authorized-apps/revoke-all': {
+    get: consoleGet('Confirm revoking every application'),
+    post: consolePost('Revoke every application the user authorized'),
+  },
+  '/authorized-apps/{client}/revoke': {
+    get: consoleGet('Confirm revoking one application', [CLIENT]),
+    post: consolePost('Revoke one application', [CLIENT]),
+  },
+  '/sessions': { get: consoleGet('The user\u2019s sessions') },
+  '/sessions/{session}/end': { post: consolePost('End another session', [SESSION]) },
+  '/password': {
+    get: consoleGet('Change password form'),
+    post: consolePost('Change the password; the other sessions end'),
+  },
+  '/apps': {
+    get: consoleGet('Owners: the owner-created apps'),
+    post: consolePost('Owners: create an app'),
+  },
+  '/apps/new': { get: consoleGet('Owners: new app form') },
+  '/apps/{app}': { get: consoleGet('Owners: an app and its secrets', [APP]) },
+  '/apps/{app}/edit': {
+    get: consoleGet('Owners: edit an app', [APP]),
+    post: consolePost('Owners: update an app', [APP]),
+  },
+  '/apps/{app}/delete': {
+    get: consoleGet('Owners: confirm deleting an app', [APP]),
+    post: consolePost('Owners: delete an app', [APP]),
+  },
+  '/apps/{app}/secrets': {
+    post: consolePost('Owners: create a secret, shown once (no-store)', [APP]),
+  },
+  '/apps/{app}/secrets/{secret}/delete': {
+    get: consoleGet('Owners: confirm deleting a secret', [APP, SECRET]),
+    post: consolePost('Owners: delete a secret', [APP, SECRET]),
+  },
+  '/registered-clients': { get: consoleGet('Owners: self-registered clients') },
+  '/registered-clients/{client}/delete': {
+    get: consoleGet('Owners: confirm deleting a self-registered client', [CLIENT]),
+    post: consolePost('Owners: delete a self-registered client', [CLIENT]),
+  },
+  '/users': {
+    get: consoleGet('Owners: the users'),
+    post: consolePost('Owners: create a user'),
+  },
+  '/users/new': { get: consoleGet('Owners: new user form') },
+  '/audit-log': {
+    get: consoleGet('Owners: the audit log, filtered and paged', [
+      queryParam('action', { type: 'string' }, 'filter'),
+      queryParam('resource_type', { type: 'string' }, 'filter'),
+      queryParam('user', { type: 'string' }, 'filter: the acting user'),
+      queryParam('page', { type: 'string' }, 'page number, from 1'),
+    ]),
+  },
 });
 
 const paths = (): JsonObject => ({
@@ -1151,7 +1267,16 @@ const paths = (): JsonObject => ({
       operationId: 'revokeUserGrants',
       description: 'Errors here are API errors (docs/http-api.md#revoke-all).',
       security: apiKey(SCOPE_ALL),
-      parameters: [{ ...queryParam('client_id', UUID, 'the client'), required: true }],
+      parameters: [
+        {
+          ...queryParam(
+            'client_id',
+            { anyOf: [UUID, { type: 'string', pattern: '^https://' }] },
+            'the client: an app id, or a metadata document URL',
+          ),
+          required: true,
+        },
+      ],
       responses: {
         '204': noContent('Revoked (even when there was nothing to revoke).', { headers: noStoreHeaders }),
         ...authErrors,
@@ -1324,7 +1449,24 @@ const paths = (): JsonObject => ({
       { security: [{ sessionCookie: [] }], ...formPage },
     ),
   },
-  '/': { get: page('Home page', { '200': 'HtmlPage' }) },
+  ...consolePaths(),
+  '/static/{file}': {
+    get: {
+      tags: ['pages'],
+      summary:
+        'The console\u2019s stylesheet and script (docs/http-api.md#console-security-and-accessibility)',
+      parameters: [
+        pathParam('file', { type: 'string' }, '`console.css` or `console.js`'),
+        queryParam('v', { type: 'string' }, 'the content digest the pages link; with it, cached for a year'),
+      ],
+      responses: {
+        '200': response('StaticFile'),
+        '304': noContent('Not modified (`If-None-Match` named the current `ETag`).'),
+        '404': response('PageNotFound'),
+        ...serverErrors,
+      },
+    },
+  },
   '/login': {
     get: page(
       'Sign-in form',

@@ -1,5 +1,5 @@
 import { unlinkSync, readFileSync } from 'node:fs';
-import { mkdir, readFile, realpath, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, realpath, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
@@ -135,14 +135,18 @@ const installExitHook = (): void => {
 };
 
 /**
- * Takes `dataDir` (created if missing) for this process alone, or rejects with a
+ * Takes `dataDir` (created if missing, and made accessible to its owner only) for this process alone, or rejects with a
  * `DataDirectoryLockedError` naming the process that has it. The holder is recorded in a PID
  * file; a holder that no longer runs (killed, crashed) is taken over at once. Every process that
  * opens the embedded database's files must hold this lock.
  */
 export const lockDataDirectory = async (dataDir: string): Promise<DataDirectoryLock> => {
-  await mkdir(resolve(dataDir), { recursive: true });
+  await mkdir(resolve(dataDir), { recursive: true, mode: 0o700 });
   const dir = await realpath(resolve(dataDir));
+  // The database's files are written readable and writable by everyone (the WebAssembly file
+  // system ignores the umask), so the directory alone keeps other users out: owner only
+  // (docs/security.md).
+  await chmod(dir, 0o700);
   const pidFile = join(dir, PID_FILE);
   await withClaim(dir, async () => {
     const holder = await readHolder(pidFile);

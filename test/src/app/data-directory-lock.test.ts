@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, readFile, realpath, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, realpath, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -187,5 +187,22 @@ describe('the embedded database takes its data directory for one process (docs/d
     }
     // Released: the record is gone.
     expect(await rejectionOf(readFile(join(dataDir, 'latchkey.pid'), 'utf8'))).to.include({ code: 'ENOENT' });
+  });
+
+  it('keeps other users out of the directory, new or already there (docs/security.md)', async () => {
+    await chmod(dataDir, 0o755);
+    const existing = await lockDataDirectory(dataDir);
+    try {
+      expect((await stat(dataDir)).mode & 0o777).to.equal(0o700);
+    } finally {
+      await existing.release();
+    }
+    const fresh = join(dir, 'fresh', 'data');
+    const created = await lockDataDirectory(fresh);
+    try {
+      expect((await stat(fresh)).mode & 0o777).to.equal(0o700);
+    } finally {
+      await created.release();
+    }
   });
 });

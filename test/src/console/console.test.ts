@@ -371,7 +371,13 @@ describe('every console page in Chromium: accessibility (WCAG 2.2 AA) and screen
     try {
       const narrowPage = await narrow.newPage();
       await signIn(narrowPage, url, OWNER.email, OWNER.password);
-      for (const path of ['/authorized-apps', '/apps', '/users', '/audit-log']) {
+      // Every app page holds a secrets table once a secret exists (the screenshot test made one).
+      await open(narrowPage, url, '/apps');
+      const appPaths = await narrowPage
+        .locator('main a[href^="/apps/"]:not([href="/apps/new"])')
+        .evaluateAll((links) => links.map((link) => link.getAttribute('href') ?? ''));
+      expect(appPaths).to.not.deep.equal([]);
+      for (const path of ['/authorized-apps', '/apps', '/users', '/audit-log', '/sessions', ...appPaths]) {
         await open(narrowPage, url, path);
         expect(await fitsWidth(narrowPage), path).to.equal(true);
       }

@@ -110,10 +110,18 @@ export type BodyProblem =
   | { readonly kind: 'unreadable' }
   | { readonly kind: 'unsafe_text'; readonly fields: readonly string[] };
 
+/**
+ * zlib's and brotli's refusal of a body that is not what its `Content-Encoding` says: they carry
+ * no HTTP status, only their own codes (`Z_DATA_ERROR`, `Z_BUF_ERROR`, `ERR__ERROR_FORMAT_…`).
+ */
+const isDecodingError = (code: unknown): boolean =>
+  typeof code === 'string' && (code.startsWith('Z_') || code.startsWith('ERR__ERROR'));
+
 /** A body-parser failure (co-body) as a `BodyProblem`; `undefined` for anything else. */
 export const parserProblem = (error: unknown): BodyProblem | undefined => {
   if (typeof error !== 'object' || error === null) return undefined;
-  const { status, type } = error as { status?: unknown; type?: unknown };
+  const { status, type, code } = error as { status?: unknown; type?: unknown; code?: unknown };
+  if (isDecodingError(code)) return { kind: 'unreadable' };
   if (status === 413 || type === 'entity.too.large') return { kind: 'too_large' };
   if (status === 415) return { kind: 'unsupported_media_type' };
   if (type === 'entity.parse.failed' || (status === 400 && typeof type === 'string'))

@@ -25,7 +25,7 @@ import type { TaskEither } from 'fp-ts/lib/TaskEither.js';
 import { resourceMetadataUrl, type HttpConfig } from '../config.js';
 import { authenticated } from '../middleware/authenticate.js';
 import { declaresType, formBody, formFields, formParser, requestMeta } from '../middleware/body.js';
-import { writeApiError, writeOAuthError } from '../middleware/errors.js';
+import { parserProblem, writeApiError, writeOAuthError } from '../middleware/errors.js';
 import { multiParams, parseBasic, singleParams } from '../middleware/oauth-params.js';
 import { unsafeParam, unsafeTextFormMessage, unsafeTextOAuthError } from '../middleware/text-input.js';
 import { RequestLimiter } from '../middleware/token-limiter.js';
@@ -124,6 +124,8 @@ export const oauthRoutes = (
     config.clock,
   );
 
+  const parsed = (): Promise<void> => Promise.resolve();
+
   /** OAuth endpoints take forms; another content type is `invalid_request` in the OAuth format. */
   const oauthForm = async (ctx: Ctx, next: () => Promise<unknown>): Promise<void> => {
     if (!declaresType(ctx, 'application/x-www-form-urlencoded')) {
@@ -133,7 +135,17 @@ export const oauthRoutes = (
       );
       return;
     }
-    await parseForm(ctx, next);
+    try {
+      await parseForm(ctx, parsed);
+    } catch (error) {
+      // A body that cannot be read (not what its Content-Encoding says, cut short) is this
+      // endpoint's invalid_request; a body over the limit stays the 413 of catchErrors.
+      const problem = parserProblem(error);
+      if (problem?.kind !== 'unreadable' && problem?.kind !== 'malformed') throw error;
+      writeOAuthError(ctx, oauthError('invalid_request', 'The request body could not be read.'));
+      return;
+    }
+    await next();
   };
 
   const errorPage = (ctx: Ctx, reason: UntrustedRequestReason): void => {

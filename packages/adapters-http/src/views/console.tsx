@@ -822,15 +822,23 @@ export interface AuditFilters {
   readonly userId?: string;
 }
 
-export interface AuditView {
+/** One page of the entries, newest first, and where it stands among all `count` of them. */
+export interface AuditEntriesPage {
   readonly entries: readonly AuditEntry[];
   readonly count: number;
   readonly page: number;
   readonly pageSize: number;
+}
+
+/** The filter form: the filters applied, and what its selects offer. */
+export interface AuditFilterForm {
   readonly filters: AuditFilters;
   readonly actions: readonly AuditAction[];
   readonly resourceTypes: readonly AuditResourceType[];
   readonly users: readonly User[];
+}
+
+export interface AuditView extends AuditEntriesPage, AuditFilterForm {
   /** Shown instead of the entries when a filter was not valid. */
   readonly error?: string;
 }

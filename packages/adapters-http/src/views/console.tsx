@@ -13,7 +13,7 @@ import type { ComponentChildren } from 'preact';
 import { describeScope } from './consent.js';
 import { consoleDocument, CsrfField, type Chrome } from './document.js';
 import { ErrorSummary, Field, Notice, TextField, type FormErrors, type FormValues } from './form.js';
-import { NAME_HINT, PASSWORD_HINT, USERNAME_HINT, USERNAME_PATTERN } from './pages.js';
+import { ACCOUNT_LABELS, AccountFields, PASSWORD_HINT } from './pages.js';
 
 /** `2026-12-07 04:18 UTC`, in a `<time>` element that carries the exact instant. */
 const When = ({ at }: { at: Date | undefined }) => {
@@ -741,13 +741,7 @@ export const usersPage = (chrome: Chrome, users: readonly User[], notice?: strin
     ),
   });
 
-const USER_LABELS = {
-  email: 'Email',
-  username: 'Username',
-  name: 'Name',
-  password: 'Password',
-  role: 'Role',
-};
+const USER_LABELS = { ...ACCOUNT_LABELS, role: 'Role' };
 
 export const userFormPage = (chrome: Chrome, values: FormValues, errors: FormErrors): string =>
   consoleDocument(
@@ -758,42 +752,11 @@ export const userFormPage = (chrome: Chrome, values: FormValues, errors: FormErr
       <ErrorSummary errors={errors} labels={USER_LABELS} />
       <form method="post" action="/users" class="form">
         <CsrfField token={chrome.csrfToken} />
-        <TextField
-          name="email"
-          label="Email"
-          type="email"
-          required
-          autocomplete="off"
-          value={values.email ?? ''}
+        <AccountFields
+          values={values}
           errors={errors}
-        />
-        <TextField
-          name="username"
-          label="Username"
-          required
-          autocomplete="off"
-          pattern={USERNAME_PATTERN}
-          hint={USERNAME_HINT}
-          value={values.username ?? ''}
-          errors={errors}
-        />
-        <TextField
-          name="name"
-          label="Name"
-          optional
-          hint={NAME_HINT}
-          value={values.name ?? ''}
-          errors={errors}
-        />
-        <TextField
-          name="password"
-          label="Password"
-          type="password"
-          autocomplete="new-password"
-          required
-          minLength={8}
-          hint={`${PASSWORD_HINT} Give it to the user through a safe channel.`}
-          errors={errors}
+          forSelf={false}
+          passwordHint={`${PASSWORD_HINT} Give it to the user through a safe channel.`}
         />
         <fieldset class="field">
           <legend>Role</legend>

@@ -36,6 +36,20 @@ export const wireAuditEntry = (entry: AuditEntry): Record<string, unknown> => ({
   diff: entry.diff,
 });
 
+/** The fields every app on the wire has; `wireApp` adds the others only when they have a value. */
+export const APP_REQUIRED_FIELDS = [
+  'id',
+  'name',
+  'callback_url',
+  'redirect_uris',
+  'icon',
+  'client_type',
+  'dynamically_registered',
+  'grant_types',
+  'introspect_any',
+  'endpoints',
+] as const;
+
 /** An app on the wire (docs/http-api.md#apps); `scope` only when one is registered, never `null`. */
 export const wireApp = (client: OAuthClient, issuer: string): Record<string, unknown> => ({
   id: client.id,

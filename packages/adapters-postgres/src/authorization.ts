@@ -38,14 +38,12 @@ import {
 } from './mappers.js';
 import {
   EXCHANGE_REFRESH_TOKEN,
-  FIND_CODE_WITH_GRANT,
-  FIND_REFRESH_TOKEN_WITH_GRANT,
+  CODE_WITH_GRANT,
+  REFRESH_TOKEN_WITH_GRANT,
   REDEEM_CODE,
   redemptionOf,
   refreshExchangeOf,
   tokenValues,
-  toCodeWithGrant,
-  toRefreshTokenWithGrant,
 } from './token-path.js';
 import { isUuid } from './uuid.js';
 import { liveGrant } from './live-grant.js';
@@ -256,7 +254,7 @@ export class PostgresAuthorizationCodeRepository implements AuthorizationCodeRep
   }
 
   findWithGrant(digest: CredentialDigest): Promise<CodeWithGrant | undefined> {
-    return this.sql.first(FIND_CODE_WITH_GRANT, [digest], toCodeWithGrant(this.sql.tables));
+    return this.sql.first(CODE_WITH_GRANT.statement, [digest], CODE_WITH_GRANT.map(this.sql.tables));
   }
 
   /** One statement: consume and both inserts (see `REDEEM_CODE`). */
@@ -297,7 +295,11 @@ export class PostgresRefreshTokenRepository implements RefreshTokenRepository {
   }
 
   findWithGrant(digest: CredentialDigest): Promise<RefreshTokenWithGrant | undefined> {
-    return this.sql.first(FIND_REFRESH_TOKEN_WITH_GRANT, [digest], toRefreshTokenWithGrant(this.sql.tables));
+    return this.sql.first(
+      REFRESH_TOKEN_WITH_GRANT.statement,
+      [digest],
+      REFRESH_TOKEN_WITH_GRANT.map(this.sql.tables),
+    );
   }
 
   /** One statement: rotation or the grace replay, and both inserts (see `EXCHANGE_REFRESH_TOKEN`). */

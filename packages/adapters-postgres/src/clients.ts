@@ -17,7 +17,7 @@ import { ClientSchema, ClientSecretSchema } from './entities.js';
 import type { Sql, Statement } from './gateway.js';
 import { liveGrant } from './live-grant.js';
 import { toClient, toClientRow, toClientSecret, toClientSecretRow } from './mappers.js';
-import { FIND_SECRET_WITH_CLIENT, toSecretWithClient } from './token-path.js';
+import { SECRET_WITH_CLIENT } from './token-path.js';
 import { isUuid } from './uuid.js';
 
 /**
@@ -246,7 +246,7 @@ export class PostgresClientSecretRepository implements ClientSecretRepository {
 
   /** One prepared statement: it is on every confidential token request. */
   findWithClient(digest: CredentialDigest): Promise<SecretWithClient | undefined> {
-    return this.sql.first(FIND_SECRET_WITH_CLIENT, [digest], toSecretWithClient(this.sql.tables));
+    return this.sql.first(SECRET_WITH_CLIENT.statement, [digest], SECRET_WITH_CLIENT.map(this.sql.tables));
   }
 
   findByDigest(digest: CredentialDigest): Promise<ClientSecret | undefined> {

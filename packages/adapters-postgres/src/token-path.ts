@@ -1,5 +1,7 @@
+import type { EntitySchema } from '@mikro-orm/core';
 import type {
   CodeWithGrant,
+  Grant,
   Redemption,
   RefreshExchange,
   RefreshTokenWithGrant,
@@ -11,6 +13,7 @@ import {
   AuthorizationCodeSchema,
   ClientSchema,
   ClientSecretSchema,
+  type GrantRow,
   GrantSchema,
   RefreshTokenSchema,
 } from './entities.js';
@@ -41,50 +44,77 @@ import {
 // ---------------------------------------------------------------------------------------------
 // Reads
 
-export const FIND_CODE_WITH_GRANT: Statement = {
-  name: 'latchkey_find_code_with_grant',
-  text: (t) => `
-    select ${t.select(AuthorizationCodeSchema, 'c', 'c.')}, ${t.select(GrantSchema, 'g', 'g.')}
-      from oauth2_codes c join oauth2_grants g on g.id = c.grant_id
-     where c.digest = $1`,
+/** One table of a joined lookup: its schema and name, its alias in the statement, and its mapper. */
+interface Side<Row extends object, Model> {
+  readonly schema: EntitySchema<Row>;
+  readonly table: string;
+  readonly alias: string;
+  readonly map: (row: Row) => Model;
+}
+
+/** A joined lookup: its statement, and the mapper of the row it returns. */
+export interface JoinedLookup<Result> {
+  readonly statement: Statement;
+  readonly map: (t: Tables) => (raw: Raw) => Result;
+}
+
+const sideOf = <Row extends object, Model>(side: Side<Row, Model>, t: Tables, raw: Raw): Model =>
+  side.map(t.row(side.schema, raw, `${side.alias}.`));
+
+/**
+ * A credential found by its digest (`$1`), with the row it belongs to (`owner`, whose id is the
+ * credential's `ownerKey`); `combine` makes the two models into the result.
+ */
+const joinedByDigest = <CRow extends object, Credential, ORow extends object, Owner, Result>(
+  name: string,
+  credential: Side<CRow, Credential>,
+  ownerKey: string,
+  owner: Side<ORow, Owner>,
+  combine: (credential: Credential, owner: Owner) => Result,
+): JoinedLookup<Result> => {
+  const [c, o] = [credential.alias, owner.alias];
+  return {
+    statement: {
+      name,
+      text: (t) => `
+    select ${t.select(credential.schema, c, `${c}.`)}, ${t.select(owner.schema, o, `${o}.`)}
+      from ${credential.table} ${c} join ${owner.table} ${o} on ${o}.id = ${c}.${ownerKey}
+     where ${c}.digest = $1`,
+    },
+    map: (t) => (raw) => combine(sideOf(credential, t, raw), sideOf(owner, t, raw)),
+  };
 };
 
-export const FIND_REFRESH_TOKEN_WITH_GRANT: Statement = {
-  name: 'latchkey_find_refresh_token_with_grant',
-  text: (t) => `
-    select ${t.select(RefreshTokenSchema, 't', 't.')}, ${t.select(GrantSchema, 'g', 'g.')}
-      from oauth2_refresh_tokens t join oauth2_grants g on g.id = t.grant_id
-     where t.digest = $1`,
+const grants: Side<GrantRow, Grant> = {
+  schema: GrantSchema,
+  table: 'oauth2_grants',
+  alias: 'g',
+  map: toGrant,
 };
 
-export const FIND_SECRET_WITH_CLIENT: Statement = {
-  name: 'latchkey_find_secret_with_client',
-  text: (t) => `
-    select ${t.select(ClientSecretSchema, 's', 's.')}, ${t.select(ClientSchema, 'c', 'c.')}
-      from oauth2_client_secrets s join oauth2_clients c on c.id = s.client_id
-     where s.digest = $1`,
-};
+export const CODE_WITH_GRANT = joinedByDigest(
+  'latchkey_find_code_with_grant',
+  { schema: AuthorizationCodeSchema, table: 'oauth2_codes', alias: 'c', map: toAuthorizationCode },
+  'grant_id',
+  grants,
+  (code, grant): CodeWithGrant => ({ code, grant }),
+);
 
-export const toCodeWithGrant =
-  (t: Tables) =>
-  (raw: Raw): CodeWithGrant => ({
-    code: toAuthorizationCode(t.row(AuthorizationCodeSchema, raw, 'c.')),
-    grant: toGrant(t.row(GrantSchema, raw, 'g.')),
-  });
+export const REFRESH_TOKEN_WITH_GRANT = joinedByDigest(
+  'latchkey_find_refresh_token_with_grant',
+  { schema: RefreshTokenSchema, table: 'oauth2_refresh_tokens', alias: 't', map: toRefreshToken },
+  'grant_id',
+  grants,
+  (token, grant): RefreshTokenWithGrant => ({ token, grant }),
+);
 
-export const toRefreshTokenWithGrant =
-  (t: Tables) =>
-  (raw: Raw): RefreshTokenWithGrant => ({
-    token: toRefreshToken(t.row(RefreshTokenSchema, raw, 't.')),
-    grant: toGrant(t.row(GrantSchema, raw, 'g.')),
-  });
-
-export const toSecretWithClient =
-  (t: Tables) =>
-  (raw: Raw): SecretWithClient => ({
-    secret: toClientSecret(t.row(ClientSecretSchema, raw, 's.')),
-    client: toClient(t.row(ClientSchema, raw, 'c.')),
-  });
+export const SECRET_WITH_CLIENT = joinedByDigest(
+  'latchkey_find_secret_with_client',
+  { schema: ClientSecretSchema, table: 'oauth2_client_secrets', alias: 's', map: toClientSecret },
+  'client_id',
+  { schema: ClientSchema, table: 'oauth2_clients', alias: 'c', map: toClient },
+  (secret, client): SecretWithClient => ({ secret, client }),
+);
 
 // ---------------------------------------------------------------------------------------------
 // Writes: consume or rotate, and store the new tokens, in one statement

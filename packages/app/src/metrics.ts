@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { RateLimiter, RequestObserver } from '@latchkey/adapters-http';
 import type { PoolUse, StatementObserver } from '@latchkey/adapters-postgres';
 import type { CredentialReplay, OAuthErrorCode, TokenGrant } from '@latchkey/domain';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, type LabelValues, Registry } from 'prom-client';
 
 /*
  * Prometheus metrics (docs/metrics.md): one registry per running server, so that several servers
@@ -65,6 +65,22 @@ export interface Metrics {
 
 const labelOf = (status: number): string => String(status);
 
+/**
+ * A metric's children by a key of their label values, each made (by `make`) once, so that the hot
+ * path hashes no label object.
+ */
+const childrenByKey = <Child>() => {
+  const children = new Map<string, Child>();
+  return (key: string, make: () => Child): Child => {
+    let child = children.get(key);
+    if (child === undefined) {
+      child = make();
+      children.set(key, child);
+    }
+    return child;
+  };
+};
+
 /** The registry of one running server, with Node's process metrics and Latchkey's own. */
 export const createMetrics = (): Metrics => {
   const registry = new Registry();
@@ -78,53 +94,55 @@ export const createMetrics = (): Metrics => {
     buckets: REQUEST_BUCKETS,
     registers,
   });
-  const tokens = new Counter({
-    name: 'latchkey_oauth_tokens_issued_total',
-    help: 'Token responses issued by the token endpoint, by grant type.',
-    labelNames: ['grant_type'] as const,
-    registers,
-  });
-  const refusals = new Counter({
-    name: 'latchkey_oauth_errors_total',
-    help: 'OAuth error responses, by error code.',
-    labelNames: ['error'] as const,
-    registers,
-  });
-  const replays = new Counter({
-    name: 'latchkey_oauth_replays_total',
-    help: 'Used authorization codes and rotated refresh tokens presented again (each revokes its grant).',
-    labelNames: ['credential'] as const,
-    registers,
-  });
-  const limited = new Counter({
-    name: 'latchkey_rate_limited_total',
-    help: 'Requests refused by a rate limit, by limit.',
-    labelNames: ['limiter'] as const,
-    registers,
-  });
+  /** A counter by `label`, whose series start at 0 for each of `values`. */
+  const counterBy = <Label extends string>(
+    name: string,
+    help: string,
+    label: Label,
+    values: Record<string, true>,
+  ): Counter<Label> => {
+    const counter = new Counter({ name, help, labelNames: [label], registers });
+    for (const value of Object.keys(values)) counter.inc({ [label]: value } as LabelValues<Label>, 0);
+    return counter;
+  };
+  const tokens = counterBy(
+    'latchkey_oauth_tokens_issued_total',
+    'Token responses issued by the token endpoint, by grant type.',
+    'grant_type',
+    GRANT_TYPES,
+  );
+  const refusals = counterBy(
+    'latchkey_oauth_errors_total',
+    'OAuth error responses, by error code.',
+    'error',
+    OAUTH_ERROR_CODES,
+  );
+  const replays = counterBy(
+    'latchkey_oauth_replays_total',
+    'Used authorization codes and rotated refresh tokens presented again (each revokes its grant).',
+    'credential',
+    REPLAYS,
+  );
+  const limited = counterBy(
+    'latchkey_rate_limited_total',
+    'Requests refused by a rate limit, by limit.',
+    'limiter',
+    LIMITERS,
+  );
   const registrations = new Counter({
     name: 'latchkey_client_registrations_total',
     help: 'Clients registered through dynamic client registration (RFC 7591).',
     registers,
   });
-  for (const error of Object.keys(OAUTH_ERROR_CODES)) refusals.inc({ error }, 0);
-  for (const grant_type of Object.keys(GRANT_TYPES)) tokens.inc({ grant_type }, 0);
-  for (const credential of Object.keys(REPLAYS)) replays.inc({ credential }, 0);
-  for (const limiter of Object.keys(LIMITERS)) limited.inc({ limiter }, 0);
   registrations.inc(0);
 
-  // One child per label set, so that the hot path hashes no label object.
-  const requestSeries = new Map<string, Histogram.Internal<'route' | 'method' | 'status'>>();
+  const requestSeries = childrenByKey<Histogram.Internal<'route' | 'method' | 'status'>>();
   const observeRequest: RequestObserver = (route, method, status, seconds, outcome) => {
     const routeLabel = route ?? UNMATCHED_ROUTE;
     const methodLabel = METHODS.has(method) ? method : 'other';
-    const key = `${routeLabel} ${methodLabel} ${status}`;
-    let series = requestSeries.get(key);
-    if (series === undefined) {
-      series = requests.labels(routeLabel, methodLabel, labelOf(status));
-      requestSeries.set(key, series);
-    }
-    series.observe(seconds);
+    requestSeries(`${routeLabel} ${methodLabel} ${status}`, () =>
+      requests.labels(routeLabel, methodLabel, labelOf(status)),
+    ).observe(seconds);
     if (outcome.issuedGrant !== undefined) tokens.inc({ grant_type: outcome.issuedGrant });
     if (outcome.oauthError !== undefined) refusals.inc({ error: outcome.oauthError });
     if (outcome.replay !== undefined) replays.inc({ credential: outcome.replay });
@@ -159,15 +177,11 @@ export const createMetrics = (): Metrics => {
         this.set(database.poolUse().waiting);
       },
     });
-    const statementSeries = new Map<string, Histogram.Internal<'statement' | 'result'>>();
+    const statementSeries = childrenByKey<Histogram.Internal<'statement' | 'result'>>();
     return database.observe((name, seconds, failed) => {
-      const key = `${name ?? ''} ${failed}`;
-      let series = statementSeries.get(key);
-      if (series === undefined) {
-        series = statements.labels(name ?? 'unnamed', failed ? 'error' : 'ok');
-        statementSeries.set(key, series);
-      }
-      series.observe(seconds);
+      statementSeries(`${name ?? ''} ${failed}`, () =>
+        statements.labels(name ?? 'unnamed', failed ? 'error' : 'ok'),
+      ).observe(seconds);
     });
   };
 

@@ -1,4 +1,5 @@
 import { AUDIT_ACTIONS, AUDIT_RESOURCE_TYPES } from '@latchkey/domain';
+import { APP_REQUIRED_FIELDS } from '../wire.js';
 
 /**
  * JSON Schemas (draft 2020-12, the MCP default) of the tools' `structuredContent`
@@ -52,18 +53,7 @@ const appSchema = {
       required: ['authorization', 'token', 'device_authorization'],
     },
   },
-  required: [
-    'id',
-    'name',
-    'callback_url',
-    'redirect_uris',
-    'icon',
-    'client_type',
-    'dynamically_registered',
-    'grant_types',
-    'introspect_any',
-    'endpoints',
-  ],
+  required: APP_REQUIRED_FIELDS,
 } as const;
 
 /** An audit entry (docs/http-api.md#audit-log); `actor_id` only when a user acted. */

@@ -12,6 +12,7 @@ import {
   type OAuthErrorCode,
 } from '@latchkey/domain';
 import { SESSION_COOKIE } from '../config.js';
+import { APP_REQUIRED_FIELDS } from '../wire.js';
 
 /*
  * The OpenAPI 3.1 description of the HTTP API (docs/http-api.md#conventions, "OpenAPI document"),
@@ -209,18 +210,7 @@ const schemas = (settings: OpenApiSettings): JsonObject => ({
         'device_authorization',
       ]),
     },
-    [
-      'id',
-      'name',
-      'callback_url',
-      'redirect_uris',
-      'icon',
-      'client_type',
-      'dynamically_registered',
-      'grant_types',
-      'introspect_any',
-      'endpoints',
-    ],
+    APP_REQUIRED_FIELDS,
     {
       example: {
         id: EXAMPLE_ID,

@@ -221,6 +221,26 @@ export const consoleRoutes = (
     renderPage(ctx, status, html);
   };
 
+  /**
+   * `GET path`: a list page of the console, for any signed-in user or (`owner`) owners only; the
+   * use case `load` lists the items, and `render` makes the page with the notice of the last action.
+   */
+  const listRoute = <Item>(
+    path: string,
+    section: Section,
+    who: 'member' | 'owner',
+    load: (principal: Principal) => TaskEither<ApiError, readonly Item[]>,
+    render: (chrome: Chrome, items: readonly Item[], notice?: string) => string,
+  ): void => {
+    router.get(path, async (ctx) => {
+      const principal = await viewer(ctx);
+      if (principal === undefined || (who === 'owner' && !owner(ctx, principal))) return;
+      const items = await run(ctx, load(principal));
+      if (items === undefined) return;
+      page(ctx, 200, render(chromeOf(ctx, principal, section), items, noticeOf(ctx)));
+    });
+  };
+
   // Home and sign-out -------------------------------------------------------------------------
 
   router.get('/', async (ctx) => {
@@ -239,13 +259,13 @@ export const consoleRoutes = (
 
   // Authorized applications --------------------------------------------------------------------
 
-  router.get('/authorized-apps', async (ctx) => {
-    const principal = await viewer(ctx);
-    if (principal === undefined) return;
-    const list = await run(ctx, useCases.listAuthorizations(principal));
-    if (list === undefined) return;
-    page(ctx, 200, authorizedAppsPage(chromeOf(ctx, principal, 'authorized-apps'), list, noticeOf(ctx)));
-  });
+  listRoute(
+    '/authorized-apps',
+    'authorized-apps',
+    'member',
+    (principal) => useCases.listAuthorizations(principal),
+    authorizedAppsPage,
+  );
 
   router.get('/authorized-apps/revoke-all', async (ctx) => {
     const principal = await viewer(ctx);
@@ -309,13 +329,7 @@ export const consoleRoutes = (
 
   // Sessions and password ------------------------------------------------------------------
 
-  router.get('/sessions', async (ctx) => {
-    const principal = await viewer(ctx);
-    if (principal === undefined) return;
-    const sessions = await run(ctx, useCases.listSessions(principal));
-    if (sessions === undefined) return;
-    page(ctx, 200, sessionsPage(chromeOf(ctx, principal, 'sessions'), sessions, noticeOf(ctx)));
-  });
+  listRoute('/sessions', 'sessions', 'member', (principal) => useCases.listSessions(principal), sessionsPage);
 
   router.post('/sessions/:session/end', form, async (ctx) => {
     const done = await posted(ctx);
@@ -367,13 +381,13 @@ export const consoleRoutes = (
 
   const APPS_PAGE = { limit: 500, offset: 0 };
 
-  router.get('/apps', async (ctx) => {
-    const principal = await viewer(ctx);
-    if (principal === undefined || !owner(ctx, principal)) return;
-    const apps = await run(ctx, useCases.listApps(principal, { ...APPS_PAGE, dynamicallyRegistered: false }));
-    if (apps === undefined) return;
-    page(ctx, 200, appsPage(chromeOf(ctx, principal, 'apps'), apps, noticeOf(ctx)));
-  });
+  listRoute(
+    '/apps',
+    'apps',
+    'owner',
+    (principal) => useCases.listApps(principal, { ...APPS_PAGE, dynamicallyRegistered: false }),
+    appsPage,
+  );
 
   router.get('/apps/new', async (ctx) => {
     const principal = await viewer(ctx);
@@ -607,17 +621,13 @@ export const consoleRoutes = (
 
   // Self-registered clients -----------------------------------------------------------------------
 
-  router.get('/registered-clients', async (ctx) => {
-    const principal = await viewer(ctx);
-    if (principal === undefined || !owner(ctx, principal)) return;
-    const clients = await run(ctx, useCases.listRegisteredClients(principal));
-    if (clients === undefined) return;
-    page(
-      ctx,
-      200,
-      registeredClientsPage(chromeOf(ctx, principal, 'registered-clients'), clients, noticeOf(ctx)),
-    );
-  });
+  listRoute(
+    '/registered-clients',
+    'registered-clients',
+    'owner',
+    (principal) => useCases.listRegisteredClients(principal),
+    registeredClientsPage,
+  );
 
   /** The self-registered client of the path, or the error page. */
   const registeredClient = async (ctx: Ctx, principal: Principal, rawId: string | undefined) => {
@@ -664,13 +674,13 @@ export const consoleRoutes = (
 
   // Users ------------------------------------------------------------------------------------------
 
-  router.get('/users', async (ctx) => {
-    const principal = await viewer(ctx);
-    if (principal === undefined || !owner(ctx, principal)) return;
-    const users = await run(ctx, useCases.listUsers(principal, { limit: 500, offset: 0 }));
-    if (users === undefined) return;
-    page(ctx, 200, usersPage(chromeOf(ctx, principal, 'users'), users, noticeOf(ctx)));
-  });
+  listRoute(
+    '/users',
+    'users',
+    'owner',
+    (principal) => useCases.listUsers(principal, { limit: 500, offset: 0 }),
+    usersPage,
+  );
 
   router.get('/users/new', async (ctx) => {
     const principal = await viewer(ctx);

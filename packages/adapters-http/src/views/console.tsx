@@ -13,7 +13,7 @@ import type { ComponentChildren } from 'preact';
 import { describeScope } from './consent.js';
 import { consoleDocument, CsrfField, type Chrome } from './document.js';
 import { ErrorSummary, Field, Notice, TextField, type FormErrors, type FormValues } from './form.js';
-import { NAME_HINT, PASSWORD_HINT, USERNAME_HINT, USERNAME_PATTERN } from './pages.js';
+import { ACCOUNT_LABELS, AccountFields, PASSWORD_HINT } from './pages.js';
 
 /** `2026-12-07 04:18 UTC`, in a `<time>` element that carries the exact instant. */
 const When = ({ at }: { at: Date | undefined }) => {
@@ -60,6 +60,67 @@ const TableWrap = ({ label, children }: { label: string; children: ComponentChil
 );
 
 const Empty = ({ children }: { children: ComponentChildren }) => <p class="empty">{children}</p>;
+
+/** The heading of a column of buttons or links: for screen readers only. */
+const ACTION_COLUMN = <span class="visually-hidden">Action</span>;
+
+/** A table of `items`, one `row` each, captioned (for screen readers) with its `label`. */
+const DataTable = <Item,>({
+  label,
+  columns,
+  items,
+  row,
+}: {
+  label: string;
+  columns: readonly ComponentChildren[];
+  items: readonly Item[];
+  row: (item: Item) => ComponentChildren;
+}) => (
+  <TableWrap label={label}>
+    <table>
+      <caption class="visually-hidden">{label}</caption>
+      <thead>
+        <tr>
+          {columns.map((column, index) => (
+            <th key={index} scope="col">
+              {column}
+            </th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>{items.map((item) => row(item))}</tbody>
+    </table>
+  </TableWrap>
+);
+
+export interface ListPageView<Item> {
+  readonly title: string;
+  /** Beside the title: a link to add an item, or an action on all of them. */
+  readonly actions?: ComponentChildren;
+  readonly lead?: string;
+  readonly notice?: string | undefined;
+  readonly items: readonly Item[];
+  /** Shown instead of the list when there is no item; without it, the list shows even when empty. */
+  readonly empty?: string;
+  readonly list: (items: readonly Item[]) => ComponentChildren;
+}
+
+/** A page that lists things: its title, a lead, the notice of the last action, and the list. */
+const listPage = <Item,>(chrome: Chrome, view: ListPageView<Item>): string =>
+  consoleDocument(
+    view.title,
+    chrome,
+    <>
+      <PageTitle title={view.title}>{view.actions}</PageTitle>
+      {view.lead === undefined ? null : <p class="lead">{view.lead}</p>}
+      <Notice message={view.notice} />
+      {view.items.length === 0 && view.empty !== undefined ? (
+        <Empty>{view.empty}</Empty>
+      ) : (
+        view.list(view.items)
+      )}
+    </>,
+  );
 
 // Home ------------------------------------------------------------------------------------------
 
@@ -164,115 +225,97 @@ export const knownAs = (client: OAuthClient): string =>
   client.dynamicallyRegistered ? 'Self-registered, unverified' : 'Registered by an owner';
 
 export const authorizedAppsPage = (chrome: Chrome, list: readonly Authorization[], notice?: string): string =>
-  consoleDocument(
-    'Authorized applications',
-    chrome,
-    <>
-      <PageTitle title="Authorized applications">
-        {list.length === 0 ? null : (
-          <a href="/authorized-apps/revoke-all" class="button-link danger-link">
-            Revoke all…
-          </a>
-        )}
-      </PageTitle>
-      <p class="lead">Applications you allowed to act for you. Revoking one ends its access at once.</p>
-      <Notice message={notice} />
-      {list.length === 0 ? (
-        <Empty>You have not authorized any application.</Empty>
-      ) : (
-        <ul class="items">
-          {list.map(({ client, scopes, firstAuthorizedAt, lastUsedAt }) => (
-            <li key={client.id} class="item">
-              <div class="item-head">
-                <h2>{client.name}</h2>
-                <span class={client.dynamicallyRegistered ? 'badge warn' : 'badge'}>{knownAs(client)}</span>
-              </div>
-              <p class="muted">Can:</p>
-              <ul class="scopes">
-                {scopes.map((s) => (
-                  <li key={s}>{describeScope(s)}</li>
-                ))}
-              </ul>
-              <dl class="facts">
-                <dt>First authorized</dt>
-                <dd>
-                  <When at={firstAuthorizedAt} />
-                </dd>
-                <dt>Last used</dt>
-                <dd>
-                  <When at={lastUsedAt} />
-                </dd>
-              </dl>
-              <a href={`/authorized-apps/${client.id}/revoke`} class="button-link danger-link">
-                Revoke<span class="visually-hidden"> {client.name}</span>…
-              </a>
-            </li>
-          ))}
-        </ul>
-      )}
-    </>,
-  );
+  listPage(chrome, {
+    title: 'Authorized applications',
+    actions:
+      list.length === 0 ? null : (
+        <a href="/authorized-apps/revoke-all" class="button-link danger-link">
+          Revoke all…
+        </a>
+      ),
+    lead: 'Applications you allowed to act for you. Revoking one ends its access at once.',
+    notice,
+    items: list,
+    empty: 'You have not authorized any application.',
+    list: (list) => (
+      <ul class="items">
+        {list.map(({ client, scopes, firstAuthorizedAt, lastUsedAt }) => (
+          <li key={client.id} class="item">
+            <div class="item-head">
+              <h2>{client.name}</h2>
+              <span class={client.dynamicallyRegistered ? 'badge warn' : 'badge'}>{knownAs(client)}</span>
+            </div>
+            <p class="muted">Can:</p>
+            <ul class="scopes">
+              {scopes.map((s) => (
+                <li key={s}>{describeScope(s)}</li>
+              ))}
+            </ul>
+            <dl class="facts">
+              <dt>First authorized</dt>
+              <dd>
+                <When at={firstAuthorizedAt} />
+              </dd>
+              <dt>Last used</dt>
+              <dd>
+                <When at={lastUsedAt} />
+              </dd>
+            </dl>
+            <a href={`/authorized-apps/${client.id}/revoke`} class="button-link danger-link">
+              Revoke<span class="visually-hidden"> {client.name}</span>…
+            </a>
+          </li>
+        ))}
+      </ul>
+    ),
+  });
 
 // Sessions --------------------------------------------------------------------------------------
 
 export const sessionsPage = (chrome: Chrome, sessions: readonly SessionView[], notice?: string): string =>
-  consoleDocument(
-    'Sessions',
-    chrome,
-    <>
-      <PageTitle title="Sessions" />
-      <p class="lead">Where you are signed in. Each session lasts until it expires or is ended.</p>
-      <Notice message={notice} />
-      <TableWrap label="Your sessions">
-        <table>
-          <caption class="visually-hidden">Your sessions</caption>
-          <thead>
-            <tr>
-              <th scope="col">Signed in</th>
-              <th scope="col">Last used</th>
-              <th scope="col">From</th>
-              <th scope="col">Expires</th>
-              <th scope="col">
-                <span class="visually-hidden">Action</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {sessions.map(({ session, current }) => (
-              <tr key={session.id}>
-                <td>
-                  <When at={session.createdAt} />
-                </td>
-                <td>
-                  <When at={session.lastUsedAt} />
-                </td>
-                <td>
-                  {session.ip ?? 'unknown'}
-                  <br />
-                  <span class="muted small ua">{session.userAgent ?? ''}</span>
-                </td>
-                <td>
-                  <When at={session.expiresAt} />
-                </td>
-                <td>
-                  {current ? (
-                    <span class="badge">This session</span>
-                  ) : (
-                    <PostButton
-                      action={`/sessions/${session.id}/end`}
-                      csrfToken={chrome.csrfToken}
-                      text="End"
-                      label={`End the session signed in at ${session.createdAt.toISOString()}`}
-                    />
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </TableWrap>
-    </>,
-  );
+  listPage(chrome, {
+    title: 'Sessions',
+    lead: 'Where you are signed in. Each session lasts until it expires or is ended.',
+    notice,
+    items: sessions,
+    list: (sessions) => (
+      <DataTable
+        label="Your sessions"
+        columns={['Signed in', 'Last used', 'From', 'Expires', ACTION_COLUMN]}
+        items={sessions}
+        row={({ session, current }) => (
+          <tr key={session.id}>
+            <td>
+              <When at={session.createdAt} />
+            </td>
+            <td>
+              <When at={session.lastUsedAt} />
+            </td>
+            <td>
+              {session.ip ?? 'unknown'}
+              <br />
+              <span class="muted small ua">{session.userAgent ?? ''}</span>
+            </td>
+            <td>
+              <When at={session.expiresAt} />
+            </td>
+            <td>
+              {current ? (
+                <span class="badge">This session</span>
+              ) : (
+                <PostButton
+                  action={`/sessions/${session.id}/end`}
+                  csrfToken={chrome.csrfToken}
+                  text="End"
+                  label={`End the session signed in at ${session.createdAt.toISOString()}`}
+                />
+              )}
+            </td>
+          </tr>
+        )}
+      />
+    ),
+  });
 
 // Password ----------------------------------------------------------------------------------------
 
@@ -316,48 +359,36 @@ export const passwordPage = (chrome: Chrome, errors: FormErrors, notice?: string
 // Applications ------------------------------------------------------------------------------------
 
 export const appsPage = (chrome: Chrome, apps: readonly OAuthClient[], notice?: string): string =>
-  consoleDocument(
-    'Applications',
-    chrome,
-    <>
-      <PageTitle title="Applications">
-        <a href="/apps/new" class="button-link primary-link">
-          New application
-        </a>
-      </PageTitle>
-      <p class="lead">OAuth2 applications registered by owners.</p>
-      <Notice message={notice} />
-      {apps.length === 0 ? (
-        <Empty>No application yet.</Empty>
-      ) : (
-        <TableWrap label="Applications">
-          <table>
-            <caption class="visually-hidden">Applications</caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Type</th>
-                <th scope="col">Client ID</th>
-              </tr>
-            </thead>
-            <tbody>
-              {apps.map((app) => (
-                <tr key={app.id}>
-                  <td>
-                    <a href={`/apps/${app.id}`}>{app.name}</a>
-                  </td>
-                  <td>{app.clientType}</td>
-                  <td>
-                    <code>{app.id}</code>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </TableWrap>
-      )}
-    </>,
-  );
+  listPage(chrome, {
+    title: 'Applications',
+    actions: (
+      <a href="/apps/new" class="button-link primary-link">
+        New application
+      </a>
+    ),
+    lead: 'OAuth2 applications registered by owners.',
+    notice,
+    items: apps,
+    empty: 'No application yet.',
+    list: (apps) => (
+      <DataTable
+        label="Applications"
+        columns={['Name', 'Type', 'Client ID']}
+        items={apps}
+        row={(app) => (
+          <tr key={app.id}>
+            <td>
+              <a href={`/apps/${app.id}`}>{app.name}</a>
+            </td>
+            <td>{app.clientType}</td>
+            <td>
+              <code>{app.id}</code>
+            </td>
+          </tr>
+        )}
+      />
+    ),
+  });
 
 export const APP_NAME_HINT =
   'Letters and digits in words joined by single hyphens; up to 32 characters; not “new” or “create”.';
@@ -594,42 +625,30 @@ export const appPage = (chrome: Chrome, view: AppView): string => {
           {secrets.length === 0 ? (
             <Empty>No secret yet.</Empty>
           ) : (
-            <TableWrap label="Client secrets">
-              <table>
-                <caption class="visually-hidden">Client secrets</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Ends with</th>
-                    <th scope="col">Created</th>
-                    <th scope="col">Last used</th>
-                    <th scope="col">
-                      <span class="visually-hidden">Action</span>
-                    </th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {secrets.map((secret) => (
-                    <tr key={secret.id}>
-                      <td>
-                        <code>…{secret.displaySuffix}</code>
-                      </td>
-                      <td>
-                        <When at={secret.createdAt} />
-                      </td>
-                      <td>
-                        <When at={secret.lastUsedAt} />
-                      </td>
-                      <td>
-                        <a href={`/apps/${app.id}/secrets/${secret.id}/delete`} class="danger-link">
-                          Delete
-                          <span class="visually-hidden"> the secret ending in {secret.displaySuffix}</span>…
-                        </a>
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </TableWrap>
+            <DataTable
+              label="Client secrets"
+              columns={['Ends with', 'Created', 'Last used', ACTION_COLUMN]}
+              items={secrets}
+              row={(secret) => (
+                <tr key={secret.id}>
+                  <td>
+                    <code>…{secret.displaySuffix}</code>
+                  </td>
+                  <td>
+                    <When at={secret.createdAt} />
+                  </td>
+                  <td>
+                    <When at={secret.lastUsedAt} />
+                  </td>
+                  <td>
+                    <a href={`/apps/${app.id}/secrets/${secret.id}/delete`} class="danger-link">
+                      Delete
+                      <span class="visually-hidden"> the secret ending in {secret.displaySuffix}</span>…
+                    </a>
+                  </td>
+                </tr>
+              )}
+            />
           )}
         </section>
       )}
@@ -654,110 +673,75 @@ export const registeredClientsPage = (
   clients: readonly RegisteredClient[],
   notice?: string,
 ): string =>
-  consoleDocument(
-    'Self-registered clients',
-    chrome,
-    <>
-      <PageTitle title="Self-registered clients" />
-      <p class="lead">
-        Clients that registered themselves (dynamic client registration). Unused ones are purged; you can
-        delete any of them with all its tokens.
-      </p>
-      <Notice message={notice} />
-      {clients.length === 0 ? (
-        <Empty>No client has registered itself.</Empty>
-      ) : (
-        <TableWrap label="Self-registered clients">
-          <table>
-            <caption class="visually-hidden">Self-registered clients</caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Registered</th>
-                <th scope="col">Last used</th>
-                <th scope="col">Client ID</th>
-                <th scope="col">
-                  <span class="visually-hidden">Action</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {clients.map(({ client, lastUsedAt }) => (
-                <tr key={client.id}>
-                  <td>{client.name}</td>
-                  <td>
-                    <When at={client.createdAt} />
-                  </td>
-                  <td>
-                    <When at={lastUsedAt} />
-                  </td>
-                  <td>
-                    <code>{client.id}</code>
-                  </td>
-                  <td>
-                    <a href={`/registered-clients/${client.id}/delete`} class="danger-link">
-                      Delete<span class="visually-hidden"> {client.name}</span>…
-                    </a>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </TableWrap>
-      )}
-    </>,
-  );
+  listPage(chrome, {
+    title: 'Self-registered clients',
+    lead:
+      'Clients that registered themselves (dynamic client registration). Unused ones are purged; you can ' +
+      'delete any of them with all its tokens.',
+    notice,
+    items: clients,
+    empty: 'No client has registered itself.',
+    list: (clients) => (
+      <DataTable
+        label="Self-registered clients"
+        columns={['Name', 'Registered', 'Last used', 'Client ID', ACTION_COLUMN]}
+        items={clients}
+        row={({ client, lastUsedAt }) => (
+          <tr key={client.id}>
+            <td>{client.name}</td>
+            <td>
+              <When at={client.createdAt} />
+            </td>
+            <td>
+              <When at={lastUsedAt} />
+            </td>
+            <td>
+              <code>{client.id}</code>
+            </td>
+            <td>
+              <a href={`/registered-clients/${client.id}/delete`} class="danger-link">
+                Delete<span class="visually-hidden"> {client.name}</span>…
+              </a>
+            </td>
+          </tr>
+        )}
+      />
+    ),
+  });
 
 // Users -----------------------------------------------------------------------------------------
 
 export const usersPage = (chrome: Chrome, users: readonly User[], notice?: string): string =>
-  consoleDocument(
-    'Users',
-    chrome,
-    <>
-      <PageTitle title="Users">
-        <a href="/users/new" class="button-link primary-link">
-          New user
-        </a>
-      </PageTitle>
-      <Notice message={notice} />
-      <TableWrap label="Users">
-        <table>
-          <caption class="visually-hidden">Users</caption>
-          <thead>
-            <tr>
-              <th scope="col">Username</th>
-              <th scope="col">Name</th>
-              <th scope="col">Email</th>
-              <th scope="col">Role</th>
-              <th scope="col">Created</th>
-            </tr>
-          </thead>
-          <tbody>
-            {users.map((user) => (
-              <tr key={user.id}>
-                <td>{user.username}</td>
-                <td>{user.name}</td>
-                <td>{user.email}</td>
-                <td>{user.role}</td>
-                <td>
-                  <When at={user.createdAt} />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </TableWrap>
-    </>,
-  );
+  listPage(chrome, {
+    title: 'Users',
+    actions: (
+      <a href="/users/new" class="button-link primary-link">
+        New user
+      </a>
+    ),
+    notice,
+    items: users,
+    list: (users) => (
+      <DataTable
+        label="Users"
+        columns={['Username', 'Name', 'Email', 'Role', 'Created']}
+        items={users}
+        row={(user) => (
+          <tr key={user.id}>
+            <td>{user.username}</td>
+            <td>{user.name}</td>
+            <td>{user.email}</td>
+            <td>{user.role}</td>
+            <td>
+              <When at={user.createdAt} />
+            </td>
+          </tr>
+        )}
+      />
+    ),
+  });
 
-const USER_LABELS = {
-  email: 'Email',
-  username: 'Username',
-  name: 'Name',
-  password: 'Password',
-  role: 'Role',
-};
+const USER_LABELS = { ...ACCOUNT_LABELS, role: 'Role' };
 
 export const userFormPage = (chrome: Chrome, values: FormValues, errors: FormErrors): string =>
   consoleDocument(
@@ -768,42 +752,11 @@ export const userFormPage = (chrome: Chrome, values: FormValues, errors: FormErr
       <ErrorSummary errors={errors} labels={USER_LABELS} />
       <form method="post" action="/users" class="form">
         <CsrfField token={chrome.csrfToken} />
-        <TextField
-          name="email"
-          label="Email"
-          type="email"
-          required
-          autocomplete="off"
-          value={values.email ?? ''}
+        <AccountFields
+          values={values}
           errors={errors}
-        />
-        <TextField
-          name="username"
-          label="Username"
-          required
-          autocomplete="off"
-          pattern={USERNAME_PATTERN}
-          hint={USERNAME_HINT}
-          value={values.username ?? ''}
-          errors={errors}
-        />
-        <TextField
-          name="name"
-          label="Name"
-          optional
-          hint={NAME_HINT}
-          value={values.name ?? ''}
-          errors={errors}
-        />
-        <TextField
-          name="password"
-          label="Password"
-          type="password"
-          autocomplete="new-password"
-          required
-          minLength={8}
-          hint={`${PASSWORD_HINT} Give it to the user through a safe channel.`}
-          errors={errors}
+          forSelf={false}
+          passwordHint={`${PASSWORD_HINT} Give it to the user through a safe channel.`}
         />
         <fieldset class="field">
           <legend>Role</legend>
@@ -832,15 +785,23 @@ export interface AuditFilters {
   readonly userId?: string;
 }
 
-export interface AuditView {
+/** One page of the entries, newest first, and where it stands among all `count` of them. */
+export interface AuditEntriesPage {
   readonly entries: readonly AuditEntry[];
   readonly count: number;
   readonly page: number;
   readonly pageSize: number;
+}
+
+/** The filter form: the filters applied, and what its selects offer. */
+export interface AuditFilterForm {
   readonly filters: AuditFilters;
   readonly actions: readonly AuditAction[];
   readonly resourceTypes: readonly AuditResourceType[];
   readonly users: readonly User[];
+}
+
+export interface AuditView extends AuditEntriesPage, AuditFilterForm {
   /** Shown instead of the entries when a filter was not valid. */
   readonly error?: string;
 }
@@ -923,43 +884,31 @@ export const auditPage = (chrome: Chrome, view: AuditView): string => {
         {view.count === 0 ? 'No entries.' : `Entries ${first}–${last} of ${view.count}, newest first.`}
       </p>
       {view.entries.length === 0 ? null : (
-        <TableWrap label="Audit entries">
-          <table>
-            <caption class="visually-hidden">Audit entries</caption>
-            <thead>
-              <tr>
-                <th scope="col">Time</th>
-                <th scope="col">User</th>
-                <th scope="col">Action</th>
-                <th scope="col">Resource</th>
-                <th scope="col">Status</th>
-                <th scope="col">IP</th>
-              </tr>
-            </thead>
-            <tbody>
-              {view.entries.map((entry) => (
-                <tr key={entry.id}>
-                  <td>
-                    <When at={entry.time} />
-                  </td>
-                  <td>{entry.actorId === undefined ? '—' : (names.get(entry.actorId) ?? entry.actorId)}</td>
-                  <td>{entry.action}</td>
-                  <td>
-                    {entry.resourceType}
-                    {entry.resourceId === '' ? null : (
-                      <>
-                        <br />
-                        <code class="small">{entry.resourceId}</code>
-                      </>
-                    )}
-                  </td>
-                  <td>{entry.status}</td>
-                  <td>{entry.ip}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </TableWrap>
+        <DataTable
+          label="Audit entries"
+          columns={['Time', 'User', 'Action', 'Resource', 'Status', 'IP']}
+          items={view.entries}
+          row={(entry) => (
+            <tr key={entry.id}>
+              <td>
+                <When at={entry.time} />
+              </td>
+              <td>{entry.actorId === undefined ? '—' : (names.get(entry.actorId) ?? entry.actorId)}</td>
+              <td>{entry.action}</td>
+              <td>
+                {entry.resourceType}
+                {entry.resourceId === '' ? null : (
+                  <>
+                    <br />
+                    <code class="small">{entry.resourceId}</code>
+                  </>
+                )}
+              </td>
+              <td>{entry.status}</td>
+              <td>{entry.ip}</td>
+            </tr>
+          )}
+        />
       )}
       {pages <= 1 ? null : (
         <nav aria-label="Pages" class="pager">

@@ -7,6 +7,67 @@ export const USERNAME_PATTERN = '[a-z0-9](?:[a-z0-9\\-]{0,30}[a-z0-9])?';
 export const PASSWORD_HINT = 'At least 8 characters.';
 export const NAME_HINT = 'Up to 128 characters.';
 
+/** The labels of a new account's fields, for an error summary. */
+export const ACCOUNT_LABELS = { email: 'Email', username: 'Username', name: 'Name', password: 'Password' };
+
+/**
+ * The fields of a new account (docs/http-api.md#accounts). `forSelf`: the person fills in their
+ * own account, so the browser may suggest their details; otherwise an owner fills in someone
+ * else's, and it should not.
+ */
+export const AccountFields = ({
+  values,
+  errors,
+  forSelf,
+  passwordHint,
+}: {
+  values: { readonly email?: string; readonly username?: string; readonly name?: string };
+  errors: FormErrors;
+  forSelf: boolean;
+  passwordHint: string;
+}) => (
+  <>
+    <TextField
+      name="email"
+      label="Email"
+      type="email"
+      autocomplete={forSelf ? 'email' : 'off'}
+      required
+      value={values.email ?? ''}
+      errors={errors}
+    />
+    <TextField
+      name="username"
+      label="Username"
+      autocomplete={forSelf ? 'username' : 'off'}
+      required
+      pattern={USERNAME_PATTERN}
+      hint={USERNAME_HINT}
+      value={values.username ?? ''}
+      errors={errors}
+    />
+    <TextField
+      name="name"
+      label="Name"
+      optional
+      {...(forSelf ? { autocomplete: 'name' } : {})}
+      hint={NAME_HINT}
+      value={values.name ?? ''}
+      errors={errors}
+    />
+    <TextField
+      name="password"
+      label="Password"
+      type="password"
+      autocomplete="new-password"
+      required
+      minLength={8}
+      hint={passwordHint}
+      errors={errors}
+    />
+  </>
+);
+
 export interface LoginView {
   readonly csrfToken: string;
   readonly redirect: string;
@@ -56,13 +117,7 @@ export interface SetupView {
   readonly errors?: FormErrors;
 }
 
-const SETUP_LABELS = {
-  email: 'Email',
-  username: 'Username',
-  name: 'Name',
-  password: 'Password',
-  setup_token: 'Setup token',
-};
+const SETUP_LABELS = { ...ACCOUNT_LABELS, setup_token: 'Setup token' };
 
 export const setupPage = (view: SetupView): string => {
   const errors: FormErrors = view.errors ?? {
@@ -77,44 +132,7 @@ export const setupPage = (view: SetupView): string => {
       <ErrorSummary errors={errors} labels={SETUP_LABELS} />
       <form method="post" action="/setup">
         <CsrfField token={view.csrfToken} />
-        <TextField
-          name="email"
-          label="Email"
-          type="email"
-          autocomplete="email"
-          required
-          value={view.values?.email ?? ''}
-          errors={errors}
-        />
-        <TextField
-          name="username"
-          label="Username"
-          autocomplete="username"
-          required
-          pattern={USERNAME_PATTERN}
-          hint={USERNAME_HINT}
-          value={view.values?.username ?? ''}
-          errors={errors}
-        />
-        <TextField
-          name="name"
-          label="Name"
-          optional
-          autocomplete="name"
-          hint={NAME_HINT}
-          value={view.values?.name ?? ''}
-          errors={errors}
-        />
-        <TextField
-          name="password"
-          label="Password"
-          type="password"
-          autocomplete="new-password"
-          required
-          minLength={8}
-          hint={PASSWORD_HINT}
-          errors={errors}
-        />
+        <AccountFields values={view.values ?? {}} errors={errors} forSelf passwordHint={PASSWORD_HINT} />
         {view.setupTokenRequired ? (
           <TextField
             name="setup_token"

@@ -5,8 +5,8 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import ajvFormats from 'ajv-formats';
 import { expect } from 'chai';
 import { nullsIn } from '../http/admin-api.js';
-import { bearer, postJson, type JsonResponse } from '../support/server.js';
-import { MCP_PATH } from '../oauth/flow-helpers.js';
+import { bearer, login, OWNER, postJson, request, type JsonResponse } from '../support/server.js';
+import { inputsOf, MCP_PATH, postConsent, sessionCookie } from '../oauth/flow-helpers.js';
 
 export { MCP_PATH };
 
@@ -224,4 +224,36 @@ export const rejectionOf = async (promise: Promise<unknown>): Promise<unknown> =
     return error;
   }
   expect.fail('expected the promise to reject');
+};
+
+/**
+ * The owner's part of an SDK client's authorization, scripted: signs in, opens the consent page
+ * the client sent the browser to, allows it, and answers where the redirect went (it must be
+ * `redirectUri`).
+ */
+export const consentAsOwner = async (
+  issuer: string,
+  authorizationUrl: URL,
+  redirectUri: string,
+): Promise<URL> => {
+  const session = await login(issuer, OWNER.email, OWNER.password);
+  const page = await request(authorizationUrl.href, { headers: { Cookie: sessionCookie(session) } });
+  expect(page.status, page.text).to.equal(200);
+  const inputs = inputsOf(page.text);
+  const cookie = [
+    sessionCookie(session),
+    ...page.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0] ?? '')
+      .filter((c) => !c.startsWith('latchkey_session=')),
+  ].join('; ');
+  const answer = await postConsent(issuer, cookie, {
+    request_id: inputs.get('request_id'),
+    csrf_token: inputs.get('csrf_token'),
+    decision: 'allow',
+  });
+  expect(answer.status, answer.text).to.equal(302);
+  const location = new URL(answer.headers.get('location') ?? '');
+  expect(`${location.origin}${location.pathname}`).to.equal(redirectUri);
+  return location;
 };

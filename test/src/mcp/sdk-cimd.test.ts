@@ -9,13 +9,7 @@ import type {
 } from '@modelcontextprotocol/sdk/shared/auth.js';
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { expect } from 'chai';
-import {
-  describeOnEachStorage,
-  inputsOf,
-  postConsent,
-  sessionCookie,
-  type OAuthHarness,
-} from '../oauth/flow-helpers.js';
+import { describeOnEachStorage, type OAuthHarness } from '../oauth/flow-helpers.js';
 import {
   aDocument,
   DocumentServer,
@@ -23,8 +17,8 @@ import {
   makeTestCertificates,
   type TestCertificates,
 } from '../support/cimd.js';
-import { bearer, login, OWNER, request } from '../support/server.js';
-import { callToolOk, mcpUrl, MCP_PATH, rejectionOf } from './helpers.js';
+import { bearer, OWNER, request } from '../support/server.js';
+import { callToolOk, consentAsOwner, mcpUrl, MCP_PATH, rejectionOf } from './helpers.js';
 
 const REDIRECT_URL = 'http://localhost:8090/callback';
 const DOCUMENT_PATH = '/mcp/client-metadata.json';
@@ -114,25 +108,7 @@ class DocumentClientHost implements OAuthClientProvider {
 
   async redirectToAuthorization(authorizationUrl: URL): Promise<void> {
     this.authorizationUrls.push(authorizationUrl);
-    const session = await login(this.issuer, OWNER.email, OWNER.password);
-    const page = await request(authorizationUrl.href, { headers: { Cookie: sessionCookie(session) } });
-    expect(page.status, page.text).to.equal(200);
-    const inputs = inputsOf(page.text);
-    const cookie = [
-      sessionCookie(session),
-      ...page.headers
-        .getSetCookie()
-        .map((c) => c.split(';')[0] ?? '')
-        .filter((c) => !c.startsWith('latchkey_session=')),
-    ].join('; ');
-    const answer = await postConsent(this.issuer, cookie, {
-      request_id: inputs.get('request_id'),
-      csrf_token: inputs.get('csrf_token'),
-      decision: 'allow',
-    });
-    expect(answer.status, answer.text).to.equal(302);
-    const location = new URL(answer.headers.get('location') ?? '');
-    expect(`${location.origin}${location.pathname}`).to.equal(REDIRECT_URL);
+    const location = await consentAsOwner(this.issuer, authorizationUrl, REDIRECT_URL);
     this.codes.push(location.searchParams.get('code') ?? '');
   }
 

@@ -13,20 +13,18 @@ import { expect } from 'chai';
 import type { WireApp } from '../http/admin-api.js';
 import {
   createClient,
-  inputsOf,
   meStatus,
   obtainTokens,
-  postConsent,
-  sessionCookie,
   startOAuthServer,
   userIdOf,
   type OAuthHarness,
 } from '../oauth/flow-helpers.js';
 import { withPostgres, type PostgresHarness } from '../support/postgres.js';
-import { bearer, login, OWNER, request } from '../support/server.js';
+import { bearer, OWNER, request } from '../support/server.js';
 import {
   callToolOk,
   mcpResourceMetadataUrl,
+  consentAsOwner,
   mcpUrl,
   MCP_PATH,
   rejectionOf,
@@ -135,25 +133,7 @@ class OwnerAtTheBrowser implements OAuthClientProvider {
 
   async redirectToAuthorization(authorizationUrl: URL): Promise<void> {
     this.authorizationUrls.push(authorizationUrl);
-    const session = await login(this.issuer, OWNER.email, OWNER.password);
-    const page = await request(authorizationUrl.href, { headers: { Cookie: sessionCookie(session) } });
-    expect(page.status, page.text).to.equal(200);
-    const inputs = inputsOf(page.text);
-    const cookie = [
-      sessionCookie(session),
-      ...page.headers
-        .getSetCookie()
-        .map((c) => c.split(';')[0] ?? '')
-        .filter((c) => !c.startsWith('latchkey_session=')),
-    ].join('; ');
-    const answer = await postConsent(this.issuer, cookie, {
-      request_id: inputs.get('request_id'),
-      csrf_token: inputs.get('csrf_token'),
-      decision: 'allow',
-    });
-    expect(answer.status, answer.text).to.equal(302);
-    const location = new URL(answer.headers.get('location') ?? '');
-    expect(`${location.origin}${location.pathname}`).to.equal(REDIRECT_URL);
+    const location = await consentAsOwner(this.issuer, authorizationUrl, REDIRECT_URL);
     expect(location.searchParams.get('iss')).to.equal(this.issuer);
     const code = location.searchParams.get('code');
     expect(code, location.href).to.be.a('string');

@@ -919,7 +919,10 @@ const consolePaths = (): JsonObject => ({
     post: consolePost('Owners: delete an app', [APP]),
   },
   '/apps/{app}/secrets': {
-    post: consolePost('Owners: create a secret, shown once (no-store)', [APP]),
+    post: consolePost(
+      'Owners: create a secret, shown once (no-store); the form (`secret_id`, fresh per render) creates one secret at most, the same form again → 303',
+      [APP],
+    ),
   },
   '/apps/{app}/secrets/{secret}/delete': {
     get: consoleGet('Owners: confirm deleting a secret', [APP, SECRET]),

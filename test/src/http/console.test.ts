@@ -217,6 +217,20 @@ describeOnBothStorages('the web console over HTTP (docs/http-api.md#web-console)
       expect(await secretsOf(appPath)).to.have.length(0);
     });
 
+    it('refuse a callback URL with characters RFC 3986 does not allow, naming the field', async () => {
+      const callback = 'https://ok.example/cb"><b>x</b>';
+      const response = await post(url, '/apps', owner, { name: 'Demo', callback_url: callback });
+      expect(response.status, response.text).to.equal(400);
+      expect(response.text).to.include('id="callback_url-error"');
+      expect(response.text).to.not.include('<b>x</b>');
+      // What was typed is kept, escaped (the helper's tag matching stops at its `>`).
+      expect(response.text).to.include('value="https://ok.example/cb&quot;');
+      const apps = await request(`${url}/api/v2/oauth2-provider/apps`, {
+        headers: { Authorization: `Bearer ${session}` },
+      });
+      expect(apps.body).to.deep.equal([]);
+    });
+
     it('keep what was typed and name the wrong field when a form is refused', async () => {
       const response = await post(url, '/apps', owner, {
         name: 'bad name!',

@@ -10,14 +10,14 @@
 // exactly as docs/http-api.md#authorize describes the browser's part.
 import { spawn } from 'node:child_process';
 import { Buffer } from 'node:buffer';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import process from 'node:process';
 import { createInterface } from 'node:readline';
 import { clearTimeout, setTimeout } from 'node:timers';
-import { URL, URLSearchParams } from 'node:url';
+import { pathToFileURL, URL, URLSearchParams } from 'node:url';
 
 /** How long one run of the authorization suite (all its scenarios) may take. */
 const RUN_TIMEOUT_MS = 180_000;
@@ -158,6 +158,45 @@ export const createConfidentialApp = async (latchkey, session, redirectUri) => {
   const secret = await sendJson(`${apps}/${app.json.id}/secrets`, { headers });
   if (secret.status !== 201) throw new Error(`creating its secret: ${secret.status}`);
   return { clientId: app.json.id, clientSecret: secret.json.client_secret_full };
+};
+
+/** Where the document host serves the conformance client's metadata document. */
+export const DOCUMENT_PATH = '/conformance-client.json';
+
+/**
+ * The host of a Client ID Metadata Document client (docs/http-api.md#client-id-metadata-documents):
+ * an https server on 127.0.0.1 with a certificate from a test CA made for this run (the test
+ * suite's own helpers, test/dist/support/cimd.js). Latchkey trusts that CA through
+ * NODE_EXTRA_CA_CERTS (the file `caFile`) and still verifies the certificate for the host; it may
+ * fetch from a loopback address only because the run sets LATCHKEY_CIMD_ALLOW_PRIVATE_HOSTS.
+ */
+export const startDocumentHost = async (root, work) => {
+  const support = await import(pathToFileURL(join(root, 'test', 'dist', 'support', 'cimd.js')).href);
+  const certificates = await support.makeTestCertificates();
+  mkdirSync(work, { recursive: true });
+  const caFile = join(work, 'cimd-test-ca.pem');
+  writeFileSync(caFile, certificates.ca);
+  const server = await support.DocumentServer.start(certificates);
+  const url = server.url(DOCUMENT_PATH);
+  return {
+    caFile,
+    url,
+    /** Serves the document: a public client whose only redirect URI is the suite's callback. */
+    client: (redirectUri) => {
+      server.serve(
+        DOCUMENT_PATH,
+        support.json(
+          support.aDocument(url, {
+            client_name: 'MCP conformance (Client ID Metadata Document)',
+            redirect_uris: [redirectUri],
+          }),
+        ),
+      );
+      return { clientId: url };
+    },
+    fetches: () => server.hitsOf(DOCUMENT_PATH),
+    stop: () => server.stop(),
+  };
 };
 
 /** Lists the suite's authorization-server scenarios; `undefined` when this version has none. */

@@ -7,7 +7,9 @@
 //   without the proxy, 200 with the issuer's Host, 403 with another Host) → run each server
 //   scenario with Node 22;
 // - its authorization-server scenarios against Latchkey as the authorization server, once per kind
-//   of client (dynamically registered, admin-registered confidential), with a scripted owner who
+//   of client (dynamically registered, admin-registered confidential, and a Client ID Metadata
+//   Document client whose document an https server on loopback serves with a test CA that
+//   Latchkey trusts through NODE_EXTRA_CA_CERTS), with a scripted owner who
 //   answers the consent page (scripts/mcp-conformance-authorization.mjs). Those scenarios are not in
 //   the suite version the server scenarios are pinned to, so the script installs a second, newer
 //   version of the suite for them (AUTHORIZATION_SUITE_VERSION);
@@ -38,6 +40,7 @@ import {
   listAuthorizationScenarios,
   registerDcrClient,
   runAuthorizationSuite,
+  startDocumentHost,
 } from './mcp-conformance-authorization.mjs';
 import { MCP_PATH, startAuthProxy } from './mcp-conformance-proxy.mjs';
 
@@ -214,8 +217,11 @@ const httpJson = (url, { method = 'GET', headers = {}, body } = {}) =>
     req.end(payload);
   });
 
-/** Starts Latchkey on a free loopback port; resolves once it logs where it listens. */
-const startLatchkey = (issuer) => {
+/**
+ * Starts Latchkey on a free loopback port; resolves once it logs where it listens. `extraEnv`
+ * adds to (and wins over) the environment it gets.
+ */
+const startLatchkey = (issuer, extraEnv = {}) => {
   const env = Object.fromEntries(
     Object.entries(process.env).filter(([name]) => !name.startsWith('LATCHKEY_')),
   );
@@ -224,6 +230,7 @@ const startLatchkey = (issuer) => {
     LATCHKEY_PUBLIC_URL: issuer,
     LATCHKEY_HTTP_ADDRESS: '127.0.0.1:0',
     LATCHKEY_LOG_LEVEL: 'info',
+    ...extraEnv,
   });
   mkdirSync(work, { recursive: true });
   const logFile = join(work, 'latchkey.log');
@@ -470,6 +477,20 @@ const authorizationPart = (meta, authorization) => {
     'scripted user opens the consent page the suite asks for, allows, and follows the redirect to the',
     "suite's callback server (`http://127.0.0.1:<port>/callback`, registered for each client).",
     '',
+    'The Client ID Metadata Document client is the URL of its document, passed to the suite as',
+    '`--client-id`: `https://127.0.0.1:<port>/conformance-client.json`, served by the script over',
+    'https with a certificate from a CA made for the run. Latchkey runs with that CA in',
+    '`NODE_EXTRA_CA_CERTS` (it verifies the certificate for the host as always) and with',
+    '`LATCHKEY_CIMD_ALLOW_PRIVATE_HOSTS=true`, which this run needs because the document is on a',
+    'loopback address; nothing else about the fetch is relaxed.',
+    '',
+    "The suite's own CIMD scenario, `auth/basic-cimd`, is a client scenario, not an",
+    'authorization-server one: the suite plays the authorization server (its metadata carries',
+    '`client_id_metadata_document_supported: true`) and checks that the MCP client under test sends',
+    '`https://conformance-test.local/client-metadata.json` as its `client_id` (check',
+    '`cimd-client-id-used`); it never serves that document and never fetches it. It has nothing to',
+    'run against an authorization server, so the CIMD client runs `authorization-code-grant` here.',
+    '',
   ];
   if (authorization.scenarios === undefined) {
     lines.push(
@@ -526,7 +547,7 @@ const writeResults = (parts) => {
  */
 const AUTHORIZATION_NOTES = {
   'authorization-server-metadata-cimd':
-    'Latchkey does not support Client ID Metadata Documents yet (docs/http-api.md#client-id-metadata-documents: planned); the AS metadata will carry `client_id_metadata_document_supported: true` once they land, and this check then passes.',
+    'Latchkey advertises `client_id_metadata_document_supported: true` while LATCHKEY_CIMD_ENABLED is on (the default, docs/http-api.md#client-id-metadata-documents); this run did not turn it off, so this warning is a regression.',
 };
 
 /**
@@ -539,7 +560,7 @@ const AUTHORIZATION_NOTES = {
  */
 const UNAUTHENTICATED_CONFIDENTIAL = {
   logDetail: '"detail":"a confidential client must authenticate"',
-  note: "the suite's doing: given a client secret, it still authenticates with `none` because the AS metadata lists `none` (for public clients); Latchkey's log shows the token request refused with invalid_client, 'a confidential client must authenticate' (RFC 6749 §3.2.1). Latchkey must not accept it",
+  note: "the suite's doing: given a client secret, it still authenticates with `none` because the AS metadata lists `none` (for public clients) — its `selectTokenAuthMethod` returns `none` when `!clientSecret || methods.includes('none')`; Latchkey's log shows the token request refused with invalid_client, 'a confidential client must authenticate' (RFC 6749 §3.2.1). Latchkey must not accept it",
 };
 
 /** The kinds of client the authorization scenarios run for. */
@@ -557,9 +578,8 @@ const AUTHORIZATION_CLIENTS = [
   },
   {
     kind: 'cimd',
-    label: 'Client ID Metadata Document',
-    pending:
-      'pending: Latchkey does not support Client ID Metadata Documents yet (docs/http-api.md#client-id-metadata-documents), so there is no such client to run with',
+    label: 'Client ID Metadata Document (public, `none`)',
+    make: ({ documents, redirectUri }) => documents.client(redirectUri),
   },
 ];
 
@@ -614,7 +634,7 @@ const authorizationRows = (client, run, logged) => {
 };
 
 /** Runs the authorization scenarios for each kind of client; resolves to what the results need. */
-const runAuthorization = async ({ tools, issuer, latchkey, session, logFile }) => {
+const runAuthorization = async ({ tools, issuer, latchkey, session, logFile, documents }) => {
   const scenarios = listAuthorizationScenarios({ ...tools, cli: tools.authorizationCli }, spawnSync);
   if (scenarios === undefined) {
     log(`suite ${AUTHORIZATION_SUITE_VERSION} has no authorization-server scenarios`);
@@ -625,22 +645,11 @@ const runAuthorization = async ({ tools, issuer, latchkey, session, logFile }) =
   const users = [];
   for (const client of AUTHORIZATION_CLIENTS) {
     if (stopping) break;
-    if (client.pending !== undefined) {
-      rows.push({
-        client: client.label,
-        scenario: '',
-        outcome: 'pending',
-        passed: 0,
-        failed: 0,
-        warnings: 0,
-        notes: [client.pending],
-      });
-      continue;
-    }
     log(`--- authorization, ${client.kind} client`);
     const port = await freePort();
     const redirectUri = `http://127.0.0.1:${port}/callback`;
-    const made = await client.make({ latchkey, session, redirectUri });
+    const made = await client.make({ latchkey, session, documents, redirectUri });
+    const fetchesBefore = documents.fetches();
     const logStart = readFileSync(logFile, 'utf8').length;
     const run = await runAuthorizationSuite({
       tools: { ...tools, cli: tools.authorizationCli },
@@ -656,7 +665,16 @@ const runAuthorization = async ({ tools, issuer, latchkey, session, logFile }) =
     });
     current = undefined;
     rows.push(...authorizationRows(client, run, readFileSync(logFile, 'utf8').slice(logStart)));
-    users.push({ client: client.label, did: run.user });
+    const fetched = documents.fetches() - fetchesBefore;
+    users.push({
+      client: client.label,
+      did: [
+        ...run.user,
+        ...(client.kind === 'cimd'
+          ? [`Latchkey fetched the metadata document ${fetched} time(s) over verified TLS`]
+          : []),
+      ],
+    });
   }
   return { scenarios, rows, users };
 };
@@ -713,7 +731,17 @@ const main = async () => {
 
   try {
     const issuer = `http://localhost:${proxy.port}`;
-    const latchkey = startLatchkey(issuer);
+    // The metadata document client's host: https on loopback with a CA made for this run, which
+    // Latchkey trusts through NODE_EXTRA_CA_CERTS (certificates still verified for the host);
+    // LATCHKEY_CIMD_ALLOW_PRIVATE_HOSTS lets it reach a loopback address, for this run only.
+    const documents = runAuthorizationPart ? await startDocumentHost(root, work) : undefined;
+    if (documents !== undefined) cleanups.push(documents.stop);
+    const latchkey = startLatchkey(
+      issuer,
+      documents === undefined
+        ? {}
+        : { NODE_EXTRA_CA_CERTS: documents.caFile, LATCHKEY_CIMD_ALLOW_PRIVATE_HOSTS: 'true' },
+    );
     cleanups.push(latchkey.stop);
     const latchkeyUrl = await latchkey.ready;
     log(
@@ -757,6 +785,7 @@ const main = async () => {
         latchkey: latchkeyUrl,
         session,
         logFile: latchkey.logFile,
+        documents,
       });
       if (stopping) return;
       parts.authorization = authorizationPart(meta, authorization);

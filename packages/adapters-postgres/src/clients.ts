@@ -247,7 +247,11 @@ const INSERT_SECRET: Statement = {
     insert into oauth2_client_secrets (${t.columns(ClientSecretSchema)})
     select ${t.parameters(ClientSecretSchema, 1)}
      where exists (select 1 from oauth2_clients where id = ${t.parameter(ClientSecretSchema, 1, 'clientId')} for key share)
+    on conflict (id) do nothing
     returning id`,
+};
+const SECRET_ID_TAKEN: Statement = {
+  text: 'select 1 from oauth2_client_secrets where id = $1',
 };
 const LIST_SECRETS: Statement = {
   text: 'select * from oauth2_client_secrets where client_id = $1 order by created_at asc, id asc',
@@ -271,13 +275,16 @@ export class PostgresClientSecretRepository implements ClientSecretRepository {
 
   /**
    * Inserts only while the client exists, holding a key-share lock on it, so that a concurrent
-   * deletion of the client makes this `client_missing` rather than a foreign-key error. A digest
-   * already stored is refused by the database.
+   * deletion of the client makes this `client_missing` rather than a foreign-key error. An id
+   * already stored inserts nothing (`on conflict (id) do nothing`: a concurrent insert of the same
+   * id waits for the first to commit, then finds it) and is `id_taken`. A digest already stored is
+   * refused by the database.
    */
-  async insert(secret: ClientSecret): Promise<'inserted' | 'client_missing'> {
-    if (!isUuid(secret.clientId)) return 'client_missing';
+  async insert(secret: ClientSecret): Promise<'inserted' | 'client_missing' | 'id_taken'> {
+    if (!isUuid(secret.clientId) || !isUuid(secret.id)) return 'client_missing';
     const values = this.sql.tables.values(ClientSecretSchema, toClientSecretRow(secret));
-    return (await this.sql.count(INSERT_SECRET, values)) === 1 ? 'inserted' : 'client_missing';
+    if ((await this.sql.count(INSERT_SECRET, values)) === 1) return 'inserted';
+    return (await this.sql.count(SECRET_ID_TAKEN, [secret.id])) > 0 ? 'id_taken' : 'client_missing';
   }
 
   listForClient(clientId: ClientId): Promise<ClientSecret[]> {

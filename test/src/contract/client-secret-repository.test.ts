@@ -90,6 +90,16 @@ describe('the ClientSecretRepository contract', () => {
         expect(await rejectionOf(storage().clientSecrets.insert(clash))).to.be.instanceOf(Error);
       });
 
+      it('answers id_taken for a second secret with an id already stored, and stores nothing', async () => {
+        const sameId = aClientSecret(7, app.id, { id: newest.id, createdAt: at(40) });
+        expect(sameId.digest).to.not.equal(newest.digest);
+        expect(await storage().clientSecrets.insert(sameId)).to.equal('id_taken');
+        expect(await storage().clientSecrets.findByDigest(sameId.digest)).to.equal(undefined);
+        const ofOther = aClientSecret(8, other.id, { id: newest.id });
+        expect(await storage().clientSecrets.insert(ofOther)).to.equal('id_taken');
+        expect(await storage().clientSecrets.listForClient(other.id)).to.deep.equal([othersSecret]);
+      });
+
       it('answers client_missing for a secret of an unknown client and stores nothing', async () => {
         const orphan = aClientSecret(6, uuid(0x3999) as ClientId);
         expect(await storage().clientSecrets.insert(orphan)).to.equal('client_missing');

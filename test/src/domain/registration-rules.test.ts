@@ -63,6 +63,13 @@ const RULES: Row[] = [
     ['a javascript: URI', 'javascript:alert(1)'],
     ['a URN', 'urn:ietf:wg:oauth:2.0:oob'],
     ['a relative reference', '/cb'],
+    ['characters RFC 3986 forbids (")', `${CB}?x="1"`],
+    ['characters RFC 3986 forbids (<>)', `${CB}<script>`],
+    ['a backslash', 'https://client.example.com\\@evil.example/cb'],
+    ['a non-ASCII character', 'https://client.example.com/cb/ü'],
+    ['a % that starts no percent-encoding', `${CB}?x=%zz`],
+    ['brackets outside the host', `${CB}?x[]=1`],
+    ['braces', `${CB}?x={1}`],
   ].map(([what, uri]) => ({
     rule: `1. a redirect URI with ${what ?? ''} is invalid_redirect_uri`,
     redirectUris: [CB, uri ?? ''],
@@ -71,6 +78,8 @@ const RULES: Row[] = [
   ...[
     ['http on loopback', 'http://127.0.0.1:8123/cb'],
     ['a private-use scheme', 'com.example.app:/cb'],
+    ['an IPv6 loopback host in brackets', 'http://[::1]:8123/cb'],
+    ['percent-encoded characters and sub-delims', `${CB}?q=%22%3C%3E&s=!$'()*+,;=:@/?`],
   ].map(([what, uri]) => ({
     rule: `1. a redirect URI with ${what ?? ''} is registered`,
     redirectUris: [uri ?? ''],

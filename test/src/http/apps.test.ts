@@ -404,6 +404,49 @@ describe('the OAuth2 apps admin API (docs/http-api.md#apps)', () => {
       }
     });
 
+    const forbiddenCharacters = [
+      'https://app.example.com/cb"><script>alert(1)</script>',
+      'https://app.example.com/cb?x="1"',
+      'https://app.example.com/a\\b',
+      'https://app.example.com/a^b`c',
+      'https://app.example.com/a{b}|c',
+      'https://app.example.com/caf\u00e9',
+      'https://app.example.com/cb?x=%zz',
+      'https://app.example.com/cb?x[]=1',
+    ];
+    for (const callback of forbiddenCharacters) {
+      it(`refuses ${JSON.stringify(callback)}, which RFC 3986 does not allow, with 400 naming callback_url`, async () => {
+        const response = await owner.create(appBody({ callback_url: callback }));
+        expect(response.status, response.text).to.equal(400);
+        expect(validationFields(response)).to.include('callback_url');
+        const listed = await owner.list();
+        expect(listed.status).to.equal(200);
+        expect(listed.body).to.deep.equal([]);
+      });
+    }
+
+    it('refuses the same characters in redirect_uris and on update', async () => {
+      const app = await owner.createApp();
+      const inRedirects = await owner.create(appBody({ redirect_uris: ['https://app.example.com/<cb>'] }));
+      expect(inRedirects.status, inRedirects.text).to.equal(400);
+      expect(validationFields(inRedirects).some((f) => f.startsWith('redirect_uris'))).to.equal(true);
+      const updated = await owner.update(app.id, appBody({ callback_url: 'https://app.example.com/"cb"' }));
+      expect(updated.status, updated.text).to.equal(400);
+      expect(validationFields(updated)).to.include('callback_url');
+      expect((await owner.get(app.id)).body).to.deep.equal(app);
+    });
+
+    it('accepts percent-encoded characters, sub-delims and an IPv6 host as written', async () => {
+      for (const callback of [
+        "https://app.example.com/cb?q=%22%3C%3E&s=!$'()*+,;=:@/?",
+        'http://[::1]:8080/cb',
+      ]) {
+        const response = await owner.create(appBody({ callback_url: callback }));
+        expect(response.status, response.text).to.equal(201);
+        expect((response.body as { callback_url: string }).callback_url).to.equal(callback);
+      }
+    });
+
     it('names both missing fields', async () => {
       const response = await owner.create({});
       expect(response.status).to.equal(400);

@@ -132,20 +132,103 @@ describeOnBothStorages('the web console over HTTP (docs/http-api.md#web-console)
       expect((users.body as unknown[]).length).to.equal(2);
     });
 
-    it('show a new secret once, in an answer that may not be stored', async () => {
+    /** Creates a confidential app through the console; its page's path. */
+    const createApp = async (): Promise<string> => {
       const created = await post(url, '/apps', owner, {
         name: 'Demo',
         callback_url: 'https://demo.example.com/cb',
       });
       expect(created.status, created.text).to.equal(303);
-      const appPath = (created.headers.get('location') ?? '').replace(/\?.*$/, '');
-      const answer = await post(url, `${appPath}/secrets`, owner);
+      return (created.headers.get('location') ?? '').replace(/\?.*$/, '');
+    };
+
+    /** The fields of the app page's "Create secret" form, as a browser would send them. */
+    const secretForm = async (appPath: string): Promise<Record<string, string>> => {
+      const page = await get(url, appPath, owner);
+      expect(page.status, page.text).to.equal(200);
+      const secretId = inputsOf(page.text).get('secret_id');
+      expect(secretId).to.match(/^[0-9a-f-]{36}$/);
+      return { secret_id: secretId ?? '' };
+    };
+
+    const secretsOf = async (appPath: string): Promise<unknown[]> => {
+      const listed = await request(`${url}/api/v2/oauth2-provider${appPath}/secrets`, {
+        headers: { Authorization: `Bearer ${session}` },
+      });
+      expect(listed.status, listed.text).to.equal(200);
+      return listed.body as unknown[];
+    };
+
+    const secretIn = (text: string): string | undefined =>
+      /id="new-secret"[^>]*value="([^"]+)"/.exec(text)?.[1];
+
+    it('show a new secret once, in an answer that may not be stored', async () => {
+      const appPath = await createApp();
+      const answer = await post(url, `${appPath}/secrets`, owner, await secretForm(appPath));
       expect(answer.status).to.equal(201);
       expect(answer.headers.get('cache-control')).to.equal('no-store');
-      const secret = /id="new-secret"[^>]*value="([^"]+)"/.exec(answer.text)?.[1];
+      const secret = secretIn(answer.text);
       expect(secret).to.match(/^lk_secret_/);
       const again = await get(url, appPath, owner);
       expect(again.text).to.not.include(secret ?? 'never');
+    });
+
+    it('create no second secret when the same form is sent again (a reload of the answer)', async () => {
+      const appPath = await createApp();
+      const form = await secretForm(appPath);
+      const first = await post(url, `${appPath}/secrets`, owner, form);
+      expect(first.status, first.text).to.equal(201);
+      const secret = secretIn(first.text) ?? 'never';
+      const resent = await post(url, `${appPath}/secrets`, owner, form);
+      expect(resent.status, resent.text).to.equal(303);
+      expect(resent.headers.get('location')).to.equal(`${appPath}?done=secret-shown-once`);
+      expect(resent.text).to.not.include(secret);
+      expect(await secretsOf(appPath)).to.have.length(1);
+      const shown = await get(url, resent.headers.get('location') ?? '', owner);
+      expect(shown.status).to.equal(200);
+      expect(shown.text).to.not.include(secret);
+      // A new form (a fresh page) creates a second one, as the owner asked.
+      const second = await post(url, `${appPath}/secrets`, owner, await secretForm(appPath));
+      expect(second.status, second.text).to.equal(201);
+      expect(secretIn(second.text))
+        .to.match(/^lk_secret_/)
+        .and.not.equal(secret);
+      expect(await secretsOf(appPath)).to.have.length(2);
+    });
+
+    it('create one secret when the same form is sent twice at once (a double click)', async () => {
+      const appPath = await createApp();
+      const form = await secretForm(appPath);
+      const answers = await Promise.all([
+        post(url, `${appPath}/secrets`, owner, form),
+        post(url, `${appPath}/secrets`, owner, form),
+      ]);
+      expect(answers.map((a) => a.status).sort()).to.deep.equal([201, 303]);
+      expect(await secretsOf(appPath)).to.have.length(1);
+    });
+
+    it('refuse a "Create secret" form without its secret_id, creating nothing', async () => {
+      const appPath = await createApp();
+      for (const fields of [{}, { secret_id: 'not-a-uuid' }] as Record<string, string>[]) {
+        const answer = await post(url, `${appPath}/secrets`, owner, fields);
+        expect(answer.status, answer.text).to.equal(400);
+        expect(secretIn(answer.text)).to.equal(undefined);
+      }
+      expect(await secretsOf(appPath)).to.have.length(0);
+    });
+
+    it('refuse a callback URL with characters RFC 3986 does not allow, naming the field', async () => {
+      const callback = 'https://ok.example/cb"><b>x</b>';
+      const response = await post(url, '/apps', owner, { name: 'Demo', callback_url: callback });
+      expect(response.status, response.text).to.equal(400);
+      expect(response.text).to.include('id="callback_url-error"');
+      expect(response.text).to.not.include('<b>x</b>');
+      // What was typed is kept, escaped (the helper's tag matching stops at its `>`).
+      expect(response.text).to.include('value="https://ok.example/cb&quot;');
+      const apps = await request(`${url}/api/v2/oauth2-provider/apps`, {
+        headers: { Authorization: `Bearer ${session}` },
+      });
+      expect(apps.body).to.deep.equal([]);
     });
 
     it('keep what was typed and name the wrong field when a form is refused', async () => {

@@ -321,6 +321,75 @@ describeOnBothStorages('the MCP endpoint over raw HTTP (docs/http-api.md#mcp)', 
     }
   });
 
+  context('answering tools/call errors as MCP 2025-11-25 says (docs/http-api.md#mcp)', () => {
+    const toolsCall = (params: unknown) => ({ jsonrpc: '2.0', id: 7, method: 'tools/call', params });
+
+    interface CallAnswer {
+      readonly id: number;
+      readonly error?: { readonly code: number; readonly message: string };
+      readonly result?: { readonly isError?: boolean; readonly content: { readonly text: string }[] };
+    }
+
+    /** With an access token of scope `mcp`, or the owner's session token (scope `all`) when `owner`. */
+    const answerTo = async (params: unknown, owner = false): Promise<CallAnswer> => {
+      const response = await mcpPost(h.url, owner ? h.session : await mcpToken(), toolsCall(params));
+      expect(response.status, response.text).to.equal(200);
+      const body = response.body as CallAnswer;
+      expect(body.id).to.equal(7);
+      return body;
+    };
+
+    for (const [what, params] of [
+      ['arguments that are a string', { name: 'latchkey_get_authenticated_user', arguments: 'x' }],
+      ['arguments that are an array', { name: 'latchkey_get_authenticated_user', arguments: [1] }],
+      ['no tool name', { arguments: {} }],
+      ['a tool name that is a number', { name: 5, arguments: {} }],
+      ['no params at all', undefined],
+      ['an unknown tool', { name: 'latchkey_launch_rockets', arguments: {} }],
+    ] as const) {
+      it(`answers a request with ${what} with the protocol error -32602 (invalid params), not -32603`, async () => {
+        const answer = await answerTo(params);
+        expect(answer.result, JSON.stringify(answer)).to.equal(undefined);
+        expect(answer.error?.code, JSON.stringify(answer)).to.equal(-32602);
+      });
+    }
+
+    for (const [what, params, named] of [
+      ['an unknown argument', { name: 'latchkey_get_authenticated_user', arguments: { extra: 1 } }, 'extra'],
+      ['a missing required argument', { name: 'latchkey_revoke_app_access', arguments: {} }, 'client_id'],
+      [
+        'an argument of the wrong type',
+        { name: 'latchkey_revoke_app_access', arguments: { client_id: 42 } },
+        'client_id',
+      ],
+      [
+        'an argument that is not one of its values',
+        { name: 'latchkey_get_audit_log', arguments: { action: 'explode' } },
+        'action',
+      ],
+      ['an argument out of range', { name: 'latchkey_list_oauth2_apps', arguments: { limit: 501 } }, 'limit'],
+    ] as const) {
+      it(`answers ${what} with a tool result with isError: true that names the argument`, async () => {
+        const answer = await answerTo(params, true);
+        expect(answer.error, JSON.stringify(answer)).to.equal(undefined);
+        expect(answer.result?.isError, JSON.stringify(answer)).to.equal(true);
+        expect(answer.result?.content[0]?.text).to.include(named);
+      });
+    }
+
+    it('does nothing for a call whose arguments do not match: the app stays authorized', async () => {
+      const appId = client.id;
+      const answer = await answerTo({
+        name: 'latchkey_revoke_app_access',
+        arguments: { client_id: appId, also: 'this' },
+      });
+      expect(answer.result?.isError, JSON.stringify(answer)).to.equal(true);
+      const listed = await answerTo({ name: 'latchkey_list_authorized_apps', arguments: {} });
+      expect(listed.result?.isError ?? false, JSON.stringify(listed)).to.equal(false);
+      expect(listed.result?.content[0]?.text).to.include(appId);
+    });
+  });
+
   context('against DNS rebinding', () => {
     const post = (host: string, token: string) =>
       rawRequest(mcpUrl(h.url), {

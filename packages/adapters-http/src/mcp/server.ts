@@ -1,4 +1,5 @@
 import type { Principal, RequestMeta } from '@latchkey/domain';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import {
   CallToolRequestSchema,
@@ -22,6 +23,49 @@ export type McpRecheck = () => Promise<Principal | undefined>;
 /** The JSON-RPC error for a request made with a token that no longer authenticates. */
 const tokenEnded = (): McpError =>
   new McpError(ErrorCode.InvalidRequest, 'The token is no longer valid (revoked, expired or out of scope).');
+
+/**
+ * `tools/call` as the SDK's protocol layer should check it: the method only. The SDK parses a
+ * request with the schema its handler was registered with before anything else, and a request
+ * that fails that parse (`arguments` not an object, no `name`) becomes -32603, an internal error.
+ * Registered with this schema instead, the request reaches the SDK's own `tools/call` check,
+ * which answers -32602 (invalid params), the protocol error MCP 2025-11-25 names for a request
+ * that does not satisfy `CallToolRequest` (docs/http-api.md#mcp).
+ */
+const ToolsCallMethod = CallToolRequestSchema.pick({ method: true }).loose();
+
+/** Checks tools' arguments against their `inputSchema`, every problem at once. */
+const ajv = new Ajv({ allErrors: true, strict: true });
+/** One compiled validator per tool, made on first use. */
+const argumentValidators = new WeakMap<Tool, ValidateFunction>();
+
+/** One schema violation in words a model can act on, naming the argument. */
+const problemText = (error: ErrorObject): string => {
+  const argument = error.instancePath.replace(/^\//, '').replace(/\//g, '.');
+  const params = error.params as Record<string, unknown>;
+  if (error.keyword === 'additionalProperties')
+    return `unknown argument ${String(params.additionalProperty)}`;
+  if (error.keyword === 'required') return `missing argument ${String(params.missingProperty)}`;
+  if (error.keyword === 'enum' && Array.isArray(params.allowedValues))
+    return `${argument} must be one of: ${params.allowedValues.map(String).join(', ')}`;
+  return `${argument === '' ? 'the arguments' : argument} ${error.message ?? 'are not valid'}`;
+};
+
+/**
+ * Why `args` do not satisfy the tool's `inputSchema`, or `undefined` when they do. MCP 2025-11-25
+ * (tools, error handling) makes this a tool execution error (`isError: true`), which a model can
+ * read and correct, not a protocol error.
+ */
+const argumentsProblem = (tool: Tool, args: Readonly<Record<string, unknown>>): string | undefined => {
+  let validate = argumentValidators.get(tool);
+  if (validate === undefined) {
+    validate = ajv.compile(tool.inputSchema);
+    argumentValidators.set(tool, validate);
+  }
+  if (validate(args)) return undefined;
+  const problems = [...new Set((validate.errors ?? []).map(problemText))];
+  return `The arguments do not match the input schema of ${tool.name}: ${problems.join('; ')}.`;
+};
 
 const describe = (tool: Tool, principal: Principal): string => {
   const note = tool.noteFor?.(principal);
@@ -90,7 +134,11 @@ export const createMcpServer = (
     };
   });
 
-  server.setRequestHandler(CallToolRequestSchema, async (request) => {
+  server.setRequestHandler(ToolsCallMethod, async (raw) => {
+    // The SDK's `tools/call` check has passed (see ToolsCallMethod); this gives it its type.
+    const parsed = CallToolRequestSchema.safeParse(raw);
+    if (!parsed.success) throw new McpError(ErrorCode.InvalidParams, 'Invalid tools/call request.');
+    const request = parsed.data;
     const tool = tools.find((t) => t.name === request.params.name);
     if (tool === undefined)
       throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${request.params.name}`);
@@ -102,7 +150,10 @@ export const createMcpServer = (
         content: [{ type: 'text', text: `${tool.name} is only for owners whose token has scope all.` }],
       };
     }
-    const result = await tool.call(caller, request.params.arguments ?? {}, meta)();
+    const args = request.params.arguments ?? {};
+    const problem = argumentsProblem(tool, args);
+    if (problem !== undefined) return { isError: true, content: [{ type: 'text', text: problem }] };
+    const result = await tool.call(caller, args, meta)();
     if (E.isLeft(result)) return { isError: true, content: [{ type: 'text', text: result.left.message }] };
     // MCP 2025-06-18 (structured content): the same JSON as text too, for clients that predate it.
     return {

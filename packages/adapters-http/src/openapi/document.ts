@@ -110,7 +110,13 @@ const schemas = (settings: OpenApiSettings): JsonObject => ({
         'The API error (docs/http-api.md#conventions), used by `/api/*`, the probes and `DELETE /oauth2/tokens`.',
       example: {
         message: 'The request body is invalid.',
-        validations: [{ field: 'callback_url', detail: 'must be an absolute http or https URL with a host' }],
+        validations: [
+          {
+            field: 'callback_url',
+            detail:
+              'must be an absolute http or https URL with a host, written with the characters RFC 3986 allows',
+          },
+        ],
       },
     },
   ),
@@ -241,7 +247,9 @@ const schemas = (settings: OpenApiSettings): JsonObject => ({
         pattern: '^[a-zA-Z0-9]+(?:-[a-zA-Z0-9]+)*$',
         not: { enum: ['new', 'create'] },
       },
-      callback_url: str('absolute http or https URL with a host'),
+      callback_url: str(
+        'absolute http or https URL with a host, written with the characters RFC 3986 allows (docs/http-api.md#create-and-update)',
+      ),
       icon: optionalStr('empty, a path on this server, or an absolute http or https URL'),
       redirect_uris: { type: ['array', 'null'], items: str(), maxItems: 100 },
       client_type: { type: ['string', 'null'], enum: [...Object.keys(ClientTypeCodec.keys), null] },
@@ -919,7 +927,10 @@ const consolePaths = (): JsonObject => ({
     post: consolePost('Owners: delete an app', [APP]),
   },
   '/apps/{app}/secrets': {
-    post: consolePost('Owners: create a secret, shown once (no-store)', [APP]),
+    post: consolePost(
+      'Owners: create a secret, shown once (no-store); the form (`secret_id`, fresh per render) creates one secret at most, the same form again → 303',
+      [APP],
+    ),
   },
   '/apps/{app}/secrets/{secret}/delete': {
     get: consoleGet('Owners: confirm deleting a secret', [APP, SECRET]),

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import Router from '@koa/router';
 import {
   AUDIT_ACTIONS,
@@ -5,6 +6,7 @@ import {
   decodeFields,
   NewUser,
   PasswordChange,
+  SECRET_ALREADY_CREATED,
   Uuid,
   type ApiError,
   type ApiKeyId,
@@ -62,6 +64,8 @@ const NOTICES = {
   'app-saved': 'Changes saved.',
   'app-deleted': 'Application deleted, with its secrets and tokens.',
   'secret-deleted': 'Secret deleted.',
+  'secret-shown-once':
+    'That secret was already created, and a secret is shown only once. If you did not copy it, delete it and create another.',
   'client-deleted': 'Client deleted, with its tokens.',
   'user-created': 'User created.',
 } as const;
@@ -129,6 +133,9 @@ interface Posted {
   readonly principal: Principal;
   readonly fields: URLSearchParams;
 }
+
+/** The field of the "Create secret" form that makes it single-use: the id the new secret gets. */
+const SECRET_ID_FIELD = 'secret_id';
 
 /**
  * The web console (docs/http-api.md#web-console): server-rendered pages for every signed-in user
@@ -481,6 +488,8 @@ export const consoleRoutes = (
         app,
         secrets,
         issuer: config.issuer,
+        // A fresh id on every render: the form creates at most one secret (see the POST below).
+        secretFormId: randomUUID(),
         ...(newSecret === undefined ? {} : { newSecret }),
         ...(notice === undefined ? {} : { notice }),
       }),
@@ -555,15 +564,33 @@ export const consoleRoutes = (
     seeOther(ctx, '/apps?done=app-deleted');
   });
 
-  // The new secret is in this answer only: it is not redirected to, and the page is no-store
-  // like every page (docs/http-api.md#web-console).
+  // The new secret is in this answer only: it is not redirected to, it is stored nowhere in
+  // plaintext, and the page is no-store like every page. The form carries the id the secret gets,
+  // fresh on every render: the same form sent again (a reload of this page, a double click) finds
+  // that id taken, creates nothing and is sent to the app page, which says the secret was shown
+  // once (docs/http-api.md#web-console, docs/security.md#the-new-secret-page).
   router.post('/apps/:app/secrets', form, async (ctx) => {
     const done = await ownerPosted(ctx);
     if (done === undefined) return;
     const app = await managedApp(ctx, done.principal, ctx.params.app);
     if (app === undefined) return;
-    const created = await run(ctx, useCases.createAppSecret(done.principal, app.id, requestMeta(ctx)));
+    const secretId = uuidParam<ClientSecretId>(done.fields.get(SECRET_ID_FIELD) ?? undefined);
+    if (secretId === undefined) {
+      errorPage(ctx, {
+        status: 400,
+        message: 'The form was stale. Please go back, reload and try again.',
+      });
+      return;
+    }
+    const created = await run(
+      ctx,
+      useCases.createAppSecretOnce(done.principal, app.id, secretId, requestMeta(ctx)),
+    );
     if (created === undefined) return;
+    if (created === SECRET_ALREADY_CREATED) {
+      seeOther(ctx, `/apps/${app.id}?done=secret-shown-once`);
+      return;
+    }
     await showApp(ctx, done.principal, app.id, created.token);
     ctx.set('Pragma', 'no-cache');
     if (ctx.status === 200) ctx.status = 201;

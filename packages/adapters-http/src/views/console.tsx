@@ -541,6 +541,8 @@ export interface AppView {
   readonly issuer: string;
   /** A secret just created: shown this once. */
   readonly newSecret?: string;
+  /** The id the "Create secret" form asks for, fresh on every render: the form creates one secret at most. */
+  readonly secretFormId: string;
   readonly notice?: string;
 }
 
@@ -619,6 +621,7 @@ export const appPage = (chrome: Chrome, view: AppView): string => {
             <h2 id="secrets-title">Client secrets</h2>
             <form method="post" action={`/apps/${app.id}/secrets`} class="inline">
               <CsrfField token={chrome.csrfToken} />
+              <input type="hidden" name="secret_id" value={view.secretFormId} />
               <button type="submit">Create secret</button>
             </form>
           </div>

@@ -185,8 +185,9 @@ export class InMemoryClientSecretRepository implements ClientSecretRepository {
     private readonly journal?: Journal,
   ) {}
 
-  insert(secret: ClientSecret): Promise<'inserted' | 'client_missing'> {
+  insert(secret: ClientSecret): Promise<'inserted' | 'client_missing' | 'id_taken'> {
     if (!this.db.clients.has(secret.clientId)) return Promise.resolve('client_missing');
+    if (this.byId(secret.id) !== undefined) return Promise.resolve('id_taken');
     if (this.db.clientSecrets.has(secret.digest)) return Promise.reject(new Error('duplicate secret digest'));
     this.db.put(this.journal, this.db.clientSecrets, secret.digest, secret);
     return Promise.resolve('inserted');

@@ -104,7 +104,7 @@ export type AppName = t.TypeOf<typeof AppName>;
 export const CallbackUrl = refinedString(
   'CallbackUrl',
   (s) => E.isRight(checkCallbackUrl(s)),
-  'must be an absolute http or https URL with a host',
+  'must be an absolute http or https URL with a host, written with the characters RFC 3986 allows',
 );
 export type CallbackUrl = t.TypeOf<typeof CallbackUrl>;
 

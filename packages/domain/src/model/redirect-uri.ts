@@ -25,6 +25,34 @@ const LOOPBACK_HOSTS: readonly string[] = ['localhost', '127.0.0.1', '[::1]'];
 
 export const isLoopbackHost = (hostname: string): boolean => LOOPBACK_HOSTS.includes(hostname.toLowerCase());
 
+/**
+ * RFC 3986 §2: the characters a URI may contain: unreserved, reserved (gen-delims and
+ * sub-delims) and `%`. Anything else (`"`, `<`, `>`, `\`, `^`, `` ` ``, `{`, `|`, `}`, spaces,
+ * controls, non-ASCII) must be percent-encoded.
+ */
+const URI_CHARACTERS = /^[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=%]*$/;
+/** A `%` that does not start a percent-encoding (RFC 3986 §2.1). */
+const STRAY_PERCENT = /%(?![0-9A-Fa-f]{2})/;
+
+/**
+ * The RFC 3986 character rules a URI is checked against, beyond what a WHATWG URL parser accepts
+ * (it percent-encodes or drops what RFC 3986 forbids, and reads `\` as `/` in http(s) URLs):
+ * only the characters of §2, `%` only in a percent-encoding, and `[` `]` only around an IP
+ * literal in the authority (§3.2.2). `undefined` when it keeps them.
+ */
+const uriCharacterProblem = (raw: string): string | undefined => {
+  if (!URI_CHARACTERS.test(raw))
+    return 'must contain only the characters RFC 3986 allows (percent-encode any other)';
+  if (STRAY_PERCENT.test(raw)) return 'must use % only in a percent-encoding (%XX)';
+  const [prefix = '', authority = ''] = /^[A-Za-z][A-Za-z0-9+.-]*:(?:\/\/([^/?#]*))?/.exec(raw) ?? [];
+  if (/[[\]]/.test(raw.slice(prefix.length)) || !IP_LITERAL_ONLY.test(authority))
+    return 'must use [ and ] only around an IP address in the host';
+  return undefined;
+};
+
+/** An authority whose only brackets enclose the host, an IP literal (RFC 3986 §3.2.2). */
+const IP_LITERAL_ONLY = /^(?:[^@[\]]*@)?(?:\[[0-9A-Za-z:.]+\](?::[0-9]*)?|[^@[\]]*)$/;
+
 /** Longest redirect URI we store; generous for real clients (a 2 KB URI is fine). */
 export const MAX_REDIRECT_URI_LENGTH = 4096;
 
@@ -38,6 +66,8 @@ export const checkRedirectUri = (raw: string, policy: RedirectUriPolicy): E.Eith
     return E.left(`must be at most ${MAX_REDIRECT_URI_LENGTH} characters`);
   if (/[\s\u0000-\u001f\u007f]/.test(raw)) return E.left('must not contain whitespace or control characters');
   if (!/^[A-Za-z][A-Za-z0-9+.-]*:/.test(raw)) return E.left('must be an absolute URI');
+  const characters = uriCharacterProblem(raw);
+  if (characters !== undefined) return E.left(characters);
   let url: URL;
   try {
     url = new URL(raw);

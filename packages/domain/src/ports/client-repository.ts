@@ -80,8 +80,11 @@ export interface SecretWithClient {
 
 /** Client secrets, by digest (docs/http-api.md#apps, #credentials-at-rest). */
 export interface ClientSecretRepository {
-  /** `client_missing` when the client is gone (deleted concurrently): nothing is written. */
-  insert(secret: ClientSecret): Promise<'inserted' | 'client_missing'>;
+  /**
+   * `client_missing` when the client is gone (deleted concurrently), `id_taken` when a secret with
+   * that id exists (one request sent twice, docs/security.md#the-new-secret-page): nothing is written.
+   */
+  insert(secret: ClientSecret): Promise<'inserted' | 'client_missing' | 'id_taken'>;
   /** Oldest first. */
   listForClient(clientId: ClientId): Promise<ClientSecret[]>;
   findByDigest(digest: CredentialDigest): Promise<ClientSecret | undefined>;

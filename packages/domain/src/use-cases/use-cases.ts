@@ -4,7 +4,12 @@ import {
   type MetadataDocumentSettings,
 } from './oauth/metadata-document-clients.js';
 import { makeCreateApp, makeDeleteApp, makeGetApp, makeListApps, makeUpdateApp } from './apps/manage-apps.js';
-import { makeCreateAppSecret, makeDeleteAppSecret, makeListAppSecrets } from './apps/manage-secrets.js';
+import {
+  makeCreateAppSecret,
+  makeCreateAppSecretOnce,
+  makeDeleteAppSecret,
+  makeListAppSecrets,
+} from './apps/manage-secrets.js';
 import { makeAuthenticate } from './authenticate.js';
 import { makeCreateFirstUser, makeNeedsSetup } from './create-first-user.js';
 import { makeCreateUser } from './create-user.js';
@@ -76,6 +81,7 @@ export const makeUseCases = (ports: Ports, settings: DomainSettings, cimd?: Meta
     getApp: makeGetApp(ports),
     listApps: makeListApps(ports),
     createAppSecret: makeCreateAppSecret(ports),
+    createAppSecretOnce: makeCreateAppSecretOnce(ports),
     listAppSecrets: makeListAppSecrets(ports),
     deleteAppSecret: makeDeleteAppSecret(ports),
     startAuthorization: makeStartAuthorization(ports, settings, metadataDocuments),

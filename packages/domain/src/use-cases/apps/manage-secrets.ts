@@ -28,14 +28,18 @@ const requireConfidential = (client: OAuthClient): E.Either<ApiError, OAuthClien
     ? E.left(ApiErrors.conflict('Public apps do not use client secrets.'))
     : E.right(client);
 
+/** What `createAppSecretOnce` answers when its secret id is already taken: the secret was issued before. */
+export const SECRET_ALREADY_CREATED = 'already_created' as const;
+
 /**
- * An owner issues a client secret; the full value is in the answer only (docs/http-api.md#apps, #credentials-at-rest).
+ * Issues a client secret with id `requestedId`, or a fresh one; `already_created` when that id is
+ * taken (the secret, or another, exists with it: nothing is written).
  */
-export const makeCreateAppSecret = (deps: SecretDeps) => {
-  const newSecret = (client: OAuthClient): IssuedClientSecret => {
+const makeIssueSecret = (deps: SecretDeps) => {
+  const newSecret = (client: OAuthClient, id: ClientSecretId): IssuedClientSecret => {
     const credential = issueCredential('clientSecret', deps.random.bytes(CREDENTIAL_BYTES));
     const secret: ClientSecret = {
-      id: deps.random.uuid() as ClientSecretId,
+      id,
       clientId: client.id,
       digest: credential.digest,
       displaySuffix: truncateSecret(credential.token),
@@ -44,16 +48,24 @@ export const makeCreateAppSecret = (deps: SecretDeps) => {
     return { secret, token: credential.token };
   };
 
-  const create = (actor: Actor, appId: ClientId, meta: RequestMeta) => {
+  return (
+    actor: Actor,
+    appId: ClientId,
+    meta: RequestMeta,
+    requestedId?: ClientSecretId,
+  ): Outcome<ApiError, IssuedClientSecret | typeof SECRET_ALREADY_CREATED> => {
     /** The secret stored and its creation audited, in one transaction. */
-    const issue = async (tx: Repositories): Outcome<ApiError, IssuedClientSecret> => {
+    const issue = async (
+      tx: Repositories,
+    ): Outcome<ApiError, IssuedClientSecret | typeof SECRET_ALREADY_CREATED> => {
       const managed = await loadOwnerManaged(tx, appId);
       const client = E.flatMap(managed, requireConfidential);
       if (E.isLeft(client)) return client;
-      const issued = newSecret(client.right);
+      const issued = newSecret(client.right, requestedId ?? (deps.random.uuid() as ClientSecretId));
       const { secret } = issued;
       const inserted = await tryPort(() => tx.clientSecrets.insert(secret));
       if (E.isLeft(inserted)) return inserted;
+      if (inserted.right === 'id_taken') return E.right(SECRET_ALREADY_CREATED);
       if (inserted.right !== 'inserted') return E.left(appNotFound());
       const audit = appendAudit(tx, deps, meta);
       const logged = await audit(
@@ -69,8 +81,38 @@ export const makeCreateAppSecret = (deps: SecretDeps) => {
 
     return whenAllowed(requireOwner(actor), () => tryTransaction(deps.transactor, issue));
   };
+};
 
+/**
+ * An owner issues a client secret; the full value is in the answer only (docs/http-api.md#apps, #credentials-at-rest).
+ */
+export const makeCreateAppSecret = (deps: SecretDeps) => {
+  const issueSecret = makeIssueSecret(deps);
+  const create = async (
+    actor: Actor,
+    appId: ClientId,
+    meta: RequestMeta,
+  ): Outcome<ApiError, IssuedClientSecret> => {
+    const issued = await issueSecret(actor, appId, meta);
+    // A fresh random id is never taken; were it, nothing was written and the caller may retry.
+    return E.isRight(issued) && issued.right === SECRET_ALREADY_CREATED
+      ? E.left(ApiErrors.conflict('The client secret could not be created; try again.'))
+      : (issued as E.Either<ApiError, IssuedClientSecret>);
+  };
   return asTask(create);
+};
+
+/**
+ * An owner issues a client secret whose id the request chose, once: the console's form carries a
+ * fresh id, so that sending the same form again (a reload of the page that shows the secret, a
+ * double click) finds the id taken and creates nothing (docs/security.md#the-new-secret-page). The full value
+ * is in the first answer only.
+ */
+export const makeCreateAppSecretOnce = (deps: SecretDeps) => {
+  const issueSecret = makeIssueSecret(deps);
+  return asTask((actor: Actor, appId: ClientId, secretId: ClientSecretId, meta: RequestMeta) =>
+    issueSecret(actor, appId, meta, secretId),
+  );
 };
 
 /** An owner lists an app's secrets, oldest first, truncated (docs/http-api.md#apps). */

@@ -2,7 +2,8 @@ import { FixedClock } from '@latchkey/domain/in-memory';
 import { expect } from 'chai';
 import { validationFields, type WireApp } from '../http/admin-api.js';
 import { INITIALIZED_NOTIFICATION, mcpPost } from '../mcp/helpers.js';
-import { bearer, request } from '../support/server.js';
+import { parseExposition, valueOf } from '../support/prometheus.js';
+import { bearer, freePort, request } from '../support/server.js';
 import {
   auditEntries,
   challengeOf,
@@ -348,6 +349,26 @@ describeOnEachStorage(
         expect(listed.status, listed.text).to.equal(200);
         expect((listed.body as WireApp[]).map((a) => a.id)).to.not.include(client.id);
       });
+    });
+
+    it('is counted in the metrics by its grant type (docs/metrics.md)', async () => {
+      await h.server.stop();
+      h = await storage.start(
+        { ...ENV, LATCHKEY_METRICS_ADDRESS: `127.0.0.1:${await freePort()}` },
+        { clock },
+      );
+      const issued = async (grantType: string): Promise<number> => {
+        const response = await fetch(`${h.server.running.metricsUrl ?? ''}/metrics`);
+        const exposition = parseExposition(await response.text());
+        return valueOf(exposition, 'latchkey_oauth_tokens_issued_total', { grant_type: grantType });
+      };
+      const client = await createMachineClient(h);
+      const before = await issued('client_credentials');
+      expectTokens(await machineToken(h, client));
+      expectTokens(await machineToken(h, client));
+      expectOAuthError(await machineToken(h, client, { scope: 'mcp' }), 400, 'invalid_scope');
+      expect((await issued('client_credentials')) - before).to.equal(2);
+      expect(await issued('authorization_code')).to.equal(0);
     });
 
     it('is rate limited like every token request', async () => {

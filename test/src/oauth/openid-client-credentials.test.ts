@@ -25,6 +25,7 @@ describeOnEachStorage(
       const secret = await h.api.createSecretOf(app.id);
       return client.discovery(new URL(h.url), app.id, secret.client_secret_full, auth, {
         algorithm: 'oauth2',
+        // eslint-disable-next-line @typescript-eslint/no-deprecated -- deprecated only to stand out; plain http is the point here
         execute: [client.allowInsecureRequests],
       });
     };

@@ -2,7 +2,7 @@ import type { HealthCheck, Repositories, Transactor } from '@latchkey/domain';
 import { Migrator } from '@mikro-orm/migrations';
 import { MikroORM, PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { ENTITY_SCHEMAS } from './entities.js';
-import { forgetPreparedStatements, Sql, type PostgresOrm } from './gateway.js';
+import { forgetPreparedStatements, Sql, type LookupCacheOptions, type PostgresOrm } from './gateway.js';
 import { PostgresHealthCheck } from './health-check.js';
 import { MIGRATIONS } from './migrations/index.js';
 import { PostgresTransactor, repositoriesOn } from './transactor.js';
@@ -14,6 +14,11 @@ export interface PostgresStorageOptions {
   readonly clientUrl: string;
   /** Pool size. 1 for the embedded database, which serves one connection (docs/http-api.md#configuration). */
   readonly poolMax: number;
+  /**
+   * The cache of token, user and client-secret lookups (`LookupCache` in gateway.ts); off when
+   * absent or with `ttlMs` 0 (docs/scaling.md#the-lookup-cache).
+   */
+  readonly lookupCache?: LookupCacheOptions;
   /** Logs MikroORM's own statements (the migrations) through its logger; the gateway's are not. */
   readonly debug?: boolean;
   /**
@@ -104,7 +109,7 @@ export const createPostgresStorage = async (options: PostgresStorageOptions): Pr
   });
   let sql: Sql;
   try {
-    sql = Sql.over(orm);
+    sql = Sql.over(orm, options.lookupCache);
   } catch (error) {
     await orm.close(true);
     throw error;

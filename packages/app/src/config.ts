@@ -39,6 +39,12 @@ export interface Config
   readonly dataDir: string;
   /** Connections to an external PostgreSQL (`LATCHKEY_DATABASE_POOL_SIZE`, default 10); the embedded database has one. */
   readonly databasePoolSize: number;
+  /**
+   * How long the PostgreSQL storage serves a token, user or client secret lookup from memory
+   * (`LATCHKEY_LOOKUP_CACHE_TTL`, default 1 s, 0 off): the bound on how late another instance sees
+   * a revocation (docs/scaling.md#the-lookup-cache).
+   */
+  readonly lookupCacheTtlSeconds: number;
   readonly sessionTtlSeconds: number;
   readonly dcrIdleTtlSeconds: number;
   readonly extraScopes: readonly string[];
@@ -204,6 +210,9 @@ const Environment = t.partial({
       n >= 1 && n <= 200 ? E.right(n) : E.left('must be between 1 and 200'),
     ),
   ),
+  LATCHKEY_LOOKUP_CACHE_TTL: variable<number>('LookupCacheTtl', (raw) =>
+    E.flatMap(duration(raw), (s) => (s <= 60 ? E.right(s) : E.left('must be at most 60 seconds'))),
+  ),
   LATCHKEY_SESSION_TTL: variable('Duration', positiveDuration),
   LATCHKEY_CODE_TTL: variable<number>('CodeTtl', (raw) =>
     E.flatMap(positiveDuration(raw), (s) => (s <= 600 ? E.right(s) : E.left('must be at most 10 minutes'))),
@@ -301,6 +310,7 @@ export const decodeConfig = (env: Env): E.Either<string[], Config> => {
     databaseUrl: v.LATCHKEY_DATABASE_URL,
     dataDir: v.LATCHKEY_DATA_DIR ?? './.latchkey',
     databasePoolSize: v.LATCHKEY_DATABASE_POOL_SIZE ?? DEFAULT_POOL_SIZE,
+    lookupCacheTtlSeconds: v.LATCHKEY_LOOKUP_CACHE_TTL ?? 1,
     sessionTtlSeconds: v.LATCHKEY_SESSION_TTL ?? 86_400,
     codeTtlSeconds: v.LATCHKEY_CODE_TTL ?? 60,
     accessTokenTtlSeconds: v.LATCHKEY_ACCESS_TOKEN_TTL ?? 3600,

@@ -50,7 +50,10 @@ export const APP_REQUIRED_FIELDS = [
   'endpoints',
 ] as const;
 
-/** An app on the wire (docs/http-api.md#apps); `scope` only when one is registered, never `null`. */
+/**
+ * An app on the wire (docs/http-api.md#apps); `scope` and `client_credentials_scope` only when they
+ * have a value, never `null`.
+ */
 export const wireApp = (client: OAuthClient, issuer: string): Record<string, unknown> => ({
   id: client.id,
   name: client.name,
@@ -66,6 +69,10 @@ export const wireApp = (client: OAuthClient, issuer: string): Record<string, unk
   grant_types: client.grantTypes,
   ...(client.scope === undefined ? {} : { scope: client.scope.join(' ') }),
   introspect_any: client.introspectAny,
+  // docs/http-api.md#client-credentials-grant: what the grant may give, while it is enabled.
+  ...(client.clientCredentialsScope === undefined || !client.grantTypes.includes('client_credentials')
+    ? {}
+    : { client_credentials_scope: client.clientCredentialsScope.join(' ') }),
   endpoints: {
     authorization: `${issuer}/oauth2/authorize`,
     token: `${issuer}/oauth2/tokens`,

@@ -37,7 +37,8 @@ export interface ApiKeyRow {
   id: string;
   kind: string;
   digest: string;
-  userId: string;
+  /** `null` only for an access token of the client credentials grant. */
+  userId?: string | null;
   scopes: string[];
   audience?: string | null;
   clientId?: string | null;
@@ -58,7 +59,7 @@ export const ApiKeySchema = new EntitySchema<ApiKeyRow>({
     id: { type: 'uuid', primary: true },
     kind: { type: 'text' },
     digest: { type: 'text' },
-    userId: { type: 'uuid', fieldName: 'user_id' },
+    userId: { type: 'uuid', fieldName: 'user_id', nullable: true },
     scopes: { type: 'string[]', columnType: 'text[]' },
     audience: { type: 'text', nullable: true },
     clientId: { type: 'uuid', fieldName: 'client_id', nullable: true },
@@ -127,6 +128,8 @@ export interface ClientRow {
   firstTokenAt: Date | null;
   /** The Client ID Metadata Document URL of a client known by it; `null` for every other. */
   metadataDocumentUrl: string | null;
+  /** The scopes the client credentials grant may give; empty when none. */
+  clientCredentialsScope: string[];
 }
 
 export const ClientSchema = new EntitySchema<ClientRow>({
@@ -152,6 +155,11 @@ export const ClientSchema = new EntitySchema<ClientRow>({
     updatedAt: { type: 'Date', columnType: 'timestamptz', fieldName: 'updated_at' },
     firstTokenAt: { type: 'Date', columnType: 'timestamptz', fieldName: 'first_token_at', nullable: true },
     metadataDocumentUrl: { type: 'text', fieldName: 'metadata_document_url', nullable: true },
+    clientCredentialsScope: {
+      type: 'string[]',
+      columnType: 'text[]',
+      fieldName: 'client_credentials_scope',
+    },
   },
 });
 

@@ -22,7 +22,7 @@ import {
   type Email,
   type Grant,
   type GrantId,
-  type GrantType,
+  GRANT_TYPES,
   type OAuthClient,
   type StoredUser,
   type User,
@@ -100,7 +100,7 @@ export const toApiKeyRow = (key: ApiKey): ApiKeyRow => ({
   id: key.id,
   kind: key.kind,
   digest: key.digest,
-  userId: key.userId,
+  userId: key.userId ?? null,
   scopes: [...key.scopes],
   audience: key.audience,
   clientId: key.clientId,
@@ -115,6 +115,7 @@ export const toApiKeyRow = (key: ApiKey): ApiKeyRow => ({
 });
 
 export const toApiKey = (row: ApiKeyRow): ApiKey => {
+  const userId = optional(row.userId) as UserId | undefined;
   const audience = optional(row.audience);
   const clientId = optional(row.clientId) as ClientId | undefined;
   const grantId = optional(row.grantId) as GrantId | undefined;
@@ -127,7 +128,7 @@ export const toApiKey = (row: ApiKeyRow): ApiKey => {
     id: row.id as ApiKeyId,
     kind: oneOf(API_KEY_KINDS, 'api_keys', 'kind', row.kind),
     digest: row.digest as CredentialDigest,
-    userId: row.userId as UserId,
+    ...(userId === undefined ? {} : { userId }),
     scopes: row.scopes,
     ...(audience === undefined ? {} : { audience }),
     ...(clientId === undefined ? {} : { clientId }),
@@ -177,7 +178,6 @@ export const toAuditEntry = (row: AuditLogRow): AuditEntry => {
 };
 
 const CLIENT_TYPES: readonly ClientType[] = ['confidential', 'public'];
-const GRANT_TYPES: readonly GrantType[] = ['authorization_code', 'refresh_token'];
 const RESPONSE_TYPES: readonly 'code'[] = ['code'];
 const APPLICATION_TYPES: readonly NonNullable<ClientMetadata['applicationType']>[] = ['web', 'native'];
 
@@ -244,6 +244,7 @@ export const toClientRow = (client: OAuthClient): ClientRow => ({
   updatedAt: client.updatedAt,
   firstTokenAt: client.firstTokenAt ?? null,
   metadataDocumentUrl: client.metadataDocumentUrl ?? null,
+  clientCredentialsScope: [...(client.clientCredentialsScope ?? [])],
 });
 
 export const toClient = (row: ClientRow): OAuthClient => {
@@ -271,6 +272,9 @@ export const toClient = (row: ClientRow): OAuthClient => {
     ),
     ...(scope === undefined ? {} : { scope }),
     introspectAny: row.introspectAny,
+    ...(row.clientCredentialsScope.length === 0
+      ? {}
+      : { clientCredentialsScope: row.clientCredentialsScope }),
     metadata: toMetadata(row.metadata),
     ...(registrationTokenDigest === undefined ? {} : { registrationTokenDigest }),
     ...(createdBy === undefined ? {} : { createdBy }),

@@ -48,8 +48,10 @@ const main = async (): Promise<void> => {
    * or grant gone, another audience, no scope mcp). A storage failure is thrown.
    */
   const checkToken = async (): Promise<{ principal: Principal } | { refused: string }> => {
-    const found = await useCases.authenticate(token, ['session', 'access'], resource)();
+    const found = await useCases.authenticate(token, ['session', 'access'], resource, SCOPE_MCP)();
     if (E.isLeft(found)) {
+      // A client credentials token is valid but acts for no user (docs/http-api.md#client-credentials-grant).
+      if (found.left.requiredScope !== undefined) return { refused: 'it needs scope mcp' };
       if (found.left.status !== 401)
         throw new Error('Latchkey could not check the token just now; try again.');
       // RFC 8707: the token's audience is a resource that does not cover the MCP endpoint.

@@ -42,7 +42,11 @@ const OAUTH_ERROR_CODES: Record<OAuthErrorCode, true> = {
   temporarily_unavailable: true,
   server_error: true,
 };
-const GRANT_TYPES: Record<TokenGrant['grantType'], true> = { authorization_code: true, refresh_token: true };
+const GRANT_TYPES: Record<TokenGrant['grantType'], true> = {
+  authorization_code: true,
+  refresh_token: true,
+  client_credentials: true,
+};
 const REPLAYS: Record<CredentialReplay, true> = { authorization_code: true, refresh_token: true };
 const LIMITERS: Record<RateLimiter, true> = { login: true, token: true, registration: true };
 

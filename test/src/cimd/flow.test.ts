@@ -94,6 +94,32 @@ describeOnEachStorage(
         );
       });
 
+      it('never gets the client credentials grant (docs/http-api.md#client-credentials-grant)', async () => {
+        const asked = (form: [string, string][]) => postForm(h.url, '/oauth2/tokens', form);
+        expectOAuthError(
+          await asked([
+            ['grant_type', 'client_credentials'],
+            ['client_id', url],
+          ]),
+          400,
+          'unauthorized_client',
+        );
+        // A document that lists the grant is not a usable client at all.
+        documents.serve(
+          PATH,
+          json(aDocument(url, { grant_types: ['authorization_code', 'client_credentials'] })),
+        );
+        clock.advance(25 * 3600);
+        expectOAuthError(
+          await asked([
+            ['grant_type', 'client_credentials'],
+            ['client_id', url],
+          ]),
+          401,
+          'invalid_client',
+        );
+      });
+
       it('runs the whole flow: consent, code, tokens, refresh, RFC 7009 revocation', async () => {
         const tokens = await obtainTokens(h, client);
         expect(tokens.scope).to.equal('mcp user:read');

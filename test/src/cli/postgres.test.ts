@@ -1,7 +1,14 @@
 import { expect } from 'chai';
 import pg from 'pg';
 import { SECRET_PATTERN } from '../http/admin-api.js';
-import { introspect, obtainTokens, registerClient } from '../oauth/flow-helpers.js';
+import {
+  expectOAuthError,
+  expectTokens,
+  introspect,
+  obtainTokens,
+  registerClient,
+  tokenRequest,
+} from '../oauth/flow-helpers.js';
 import { onServerDatabase, requiredServerUrl } from '../support/postgres.js';
 import { bearer, freePort, request, startTestServer, timeUntil, type TestServer } from '../support/server.js';
 import { cliClient, errorOf, harnessFor, jsonOf, latchkeyHere as latchkey, loginStatus } from './run-cli.js';
@@ -28,6 +35,7 @@ describe('the admin CLI on PostgreSQL (docs/cli.md)', function () {
       LATCHKEY_DATABASE_URL: database.url,
       LATCHKEY_DATABASE_POOL_SIZE: '2',
       LATCHKEY_SCRYPT_LOG_N: '10',
+      LATCHKEY_EXTRA_SCOPES: 'reports:read',
     };
   });
   after(async () => {
@@ -280,6 +288,56 @@ describe('the admin CLI on PostgreSQL (docs/cli.md)', function () {
       env,
     );
     expect(errorOf(unknownUser, 3).kind).to.equal('not_found');
+  });
+
+  it('enables and disables the client credentials grant of an app (docs/cli.md#app-client-credentials)', async () => {
+    const app = jsonOf(
+      await latchkey(
+        [
+          'app',
+          'create',
+          '--name',
+          'batch-job',
+          '--callback-url',
+          'https://batch.example.com/cb',
+          '--client-credentials-scope',
+          'reports:read',
+          '--json',
+        ],
+        env,
+      ),
+    );
+    const id = app.id as string;
+    expect(app.grant_types).to.include('client_credentials');
+    expect(app.client_credentials_scope).to.equal('reports:read');
+    const secret = jsonOf<{ id: string; client_secret_full: string }>(
+      await latchkey(['secret', 'create', id, '--json'], env),
+    );
+    const h = await harnessFor(await theServer(), OWNER.email, OWNER.password);
+    const client = cliClient(app, secret);
+    const machineToken = () => tokenRequest(h.url, client, [['grant_type', 'client_credentials']]);
+    expect(expectTokens(await machineToken()).scope).to.equal('reports:read');
+
+    const disabled = jsonOf(await latchkey(['app', 'client-credentials', id, '--disable', '--json'], env));
+    expect(disabled.grant_types).to.deep.equal(['authorization_code', 'refresh_token']);
+    expect(disabled).to.include({ name: 'batch-job', callback_url: 'https://batch.example.com/cb' });
+    // The running server sees the CLI's change within its lookup cache's TTL.
+    const refusedNow = async () => (await machineToken()).status === 400;
+    expect(await timeUntil(refusedNow, 2_000)).to.be.a('number');
+    expectOAuthError(await machineToken(), 400, 'unauthorized_client');
+
+    const enabled = jsonOf(
+      await latchkey(['app', 'client-credentials', id, '--scope', 'reports:read', '--json'], env),
+    );
+    expect(enabled.client_credentials_scope).to.equal('reports:read');
+    expect(await timeUntil(async () => (await machineToken()).status === 200, 2_000)).to.be.a('number');
+    expectTokens(await machineToken());
+
+    const refused = await latchkey(['app', 'client-credentials', id, '--scope', 'mcp', '--json'], env);
+    expect((errorOf(refused, 2).validations as { field: string }[]).map((v) => v.field)).to.deep.equal([
+      'client_credentials_scope',
+    ]);
+    expect((await latchkey(['app', 'client-credentials', id, '--json'], env)).code).to.equal(2);
   });
 
   it('refuses values the domain refuses with exit 2, naming the field', async () => {

@@ -64,6 +64,37 @@ describe('the ApiKeyRepository contract', () => {
         }
       });
 
+      it('stores a client credentials token, which has no user, and finds it without one', async () => {
+        const { userId: _none, ...machine } = anApiKey(20, owner.id, {
+          kind: 'access',
+          scopes: ['reports:read'],
+          audience: 'https://reports.example.com',
+          clientId: client.id,
+          secretId: secret.id,
+        });
+        await storage().apiKeys.insert(machine);
+        const found = await storage().apiKeys.findByDigest(machine.digest);
+        expect(found).to.deep.equal(machine);
+        expect(found).to.not.have.property('userId');
+        expect(await storage().apiKeys.revokeObtainedWithSecret(secret.id, at(60))).to.equal(2);
+      });
+
+      it('rejects a key without a user unless it is a client access token outside any grant', async () => {
+        const userless = (n: number, overrides: Partial<ApiKey>): ApiKey => {
+          const { userId: _none, ...key } = anApiKey(n, owner.id, overrides);
+          return key;
+        };
+        const refused = [
+          userless(30, {}),
+          userless(31, { kind: 'access' }),
+          userless(32, { kind: 'access', clientId: client.id, grantId: grant.id }),
+        ];
+        for (const key of refused) {
+          expect(await rejectionOf(storage().apiKeys.insert(key))).to.be.instanceOf(Error);
+          expect(await storage().apiKeys.findByDigest(key.digest)).to.equal(undefined);
+        }
+      });
+
       it('revokes a key once: true, then false', async () => {
         expect(await storage().apiKeys.revoke(session.id, at(60))).to.equal(true);
         expect(await storage().apiKeys.revoke(session.id, at(120))).to.equal(false);

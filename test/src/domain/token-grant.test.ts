@@ -21,13 +21,11 @@ interface DecodeRow {
 /** `decodeTokenGrant`: the wire of docs/http-api.md#token ("Order of checks", grants). */
 const DECODE: DecodeRow[] = [
   { rule: 'a missing grant_type is invalid_request', params: { code: 'c' }, expected: 'invalid_request' },
-  ...['password', 'client_credentials', 'implicit', 'urn:ietf:params:oauth:grant-type:device_code'].map(
-    (grantType) => ({
-      rule: `grant_type=${grantType} is unsupported_grant_type`,
-      params: { grant_type: grantType, code: 'c' },
-      expected: 'unsupported_grant_type',
-    }),
-  ),
+  ...['password', 'implicit', 'urn:ietf:params:oauth:grant-type:device_code'].map((grantType) => ({
+    rule: `grant_type=${grantType} is unsupported_grant_type`,
+    params: { grant_type: grantType, code: 'c' },
+    expected: 'unsupported_grant_type',
+  })),
   {
     rule: 'authorization_code without code: the grant type is known, its parameters are invalid_request',
     params: { grant_type: 'authorization_code', code_verifier: VERIFIER },
@@ -57,6 +55,14 @@ const DECODE: DecodeRow[] = [
         redirectUri: 'https://app.example.com/cb',
         resource: 'https://latchkey.example.com',
       },
+    },
+  },
+  {
+    rule: 'client_credentials parameters are given their camelCase names, and none is required',
+    params: { grant_type: 'client_credentials', scope: 'reports:read', resource: 'https://r.example' },
+    expected: { right: { grantType: 'client_credentials' } },
+    nested: {
+      right: { grantType: 'client_credentials', scope: 'reports:read', resource: 'https://r.example' },
     },
   },
   {

@@ -13,6 +13,7 @@ export interface WireApp {
   grant_types: string[];
   scope?: string;
   introspect_any: boolean;
+  client_credentials_scope?: string;
   endpoints: { authorization: string; token: string; device_authorization: string };
 }
 

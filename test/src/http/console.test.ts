@@ -68,7 +68,7 @@ describeOnBothStorages('the web console over HTTP (docs/http-api.md#web-console)
   let owner: Browser;
 
   beforeEach(async () => {
-    server = await startTestServer();
+    server = await startTestServer({ LATCHKEY_EXTRA_SCOPES: 'reports:read' });
     url = server.url;
     session = await setUpOwner(url);
     owner = await browserOf(url, session);
@@ -229,6 +229,39 @@ describeOnBothStorages('the web console over HTTP (docs/http-api.md#web-console)
         headers: { Authorization: `Bearer ${session}` },
       });
       expect(apps.body).to.deep.equal([]);
+    });
+
+    it('enable and disable the client credentials grant of an application (docs/http-api.md#client-credentials-grant)', async () => {
+      const refused = await post(url, '/apps', owner, {
+        name: 'Machine',
+        callback_url: 'https://machine.example.com/cb',
+        client_credentials: 'true',
+        client_credentials_scope: 'mcp',
+      });
+      expect(refused.status).to.equal(400);
+      expect(refused.text).to.include('id="client_credentials_scope-error"');
+      const created = await post(url, '/apps', owner, {
+        name: 'Machine',
+        callback_url: 'https://machine.example.com/cb',
+        client_credentials: 'true',
+        client_credentials_scope: 'reports:read',
+      });
+      expect(created.status, created.text).to.equal(303);
+      const appPath = (created.headers.get('location') ?? '').replace(/\?.*$/, '');
+      const api = `${url}/api/v2/oauth2-provider${appPath}`;
+      const auth = { headers: { Authorization: `Bearer ${session}` } };
+      expect((await request(api, auth)).body).to.include({ client_credentials_scope: 'reports:read' });
+      const form = await get(url, `${appPath}/edit`, owner);
+      expect(inputsOf(form.text).get('client_credentials_scope')).to.equal('reports:read');
+      expect(form.text).to.match(/name="client_credentials"[^>]*checked/);
+      const edited = await post(url, `${appPath}/edit`, owner, {
+        name: 'Machine',
+        callback_url: 'https://machine.example.com/cb',
+        client_credentials_scope: 'reports:read',
+      });
+      expect(edited.status, edited.text).to.equal(303);
+      const app = (await request(api, auth)).body as { grant_types: string[] };
+      expect(app.grant_types).to.deep.equal(['authorization_code', 'refresh_token']);
     });
 
     it('keep what was typed and name the wrong field when a form is refused', async () => {

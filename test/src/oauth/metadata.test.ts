@@ -82,7 +82,11 @@ describe('authorization server and protected resource metadata (docs/http-api.md
 
     it('lists the supported response types, grants, PKCE methods and client authentication methods', () => {
       expect(metadata.response_types_supported).to.deep.equal(['code']);
-      expect(metadata.grant_types_supported).to.deep.equal(['authorization_code', 'refresh_token']);
+      expect(metadata.grant_types_supported).to.deep.equal([
+        'authorization_code',
+        'refresh_token',
+        'client_credentials',
+      ]);
       expect(metadata.code_challenge_methods_supported).to.deep.equal(['S256']);
       const clientMethods = ['client_secret_basic', 'client_secret_post', 'none'];
       expect(metadata.token_endpoint_auth_methods_supported).to.deep.equal(clientMethods);

@@ -295,11 +295,7 @@ describeOnEachStorage('the token endpoint (docs/http-api.md#token, #conventions)
       expectOAuthError(await send(codeForm(code, { grant_type: '' })), 400, 'invalid_request');
     });
 
-    for (const grantType of [
-      'password',
-      'client_credentials',
-      'urn:ietf:params:oauth:grant-type:device_code',
-    ]) {
+    for (const grantType of ['password', 'urn:ietf:params:oauth:grant-type:device_code']) {
       it(`fails grant_type=${grantType} with unsupported_grant_type`, async () => {
         const code = await obtainCode(h, client);
         expectOAuthError(
@@ -310,6 +306,16 @@ describeOnEachStorage('the token endpoint (docs/http-api.md#token, #conventions)
         expectTokens(await exchange(h.url, client, code));
       });
     }
+
+    it('fails grant_type=client_credentials from an app that did not enable it with unauthorized_client', async () => {
+      const code = await obtainCode(h, client);
+      expectOAuthError(
+        await send(codeForm(code, { grant_type: 'client_credentials' })),
+        400,
+        'unauthorized_client',
+      );
+      expectTokens(await exchange(h.url, client, code));
+    });
 
     it('fails a missing code with invalid_request', async () => {
       const code = await obtainCode(h, client);

@@ -47,6 +47,7 @@ const appSchema = {
     grant_types: { type: 'array', items: string },
     scope: string,
     introspect_any: { type: 'boolean' },
+    client_credentials_scope: string,
     endpoints: {
       type: 'object',
       properties: { authorization: string, token: string, device_authorization: string },

@@ -83,6 +83,7 @@ export const authenticated = (useCases: Pick<UseCases, 'authenticate'>, options:
       credential.right,
       ['session', 'access'],
       `${options.issuer}${ctx.path}`,
+      options.scope,
     )();
     const allowed = E.isLeft(principal) ? principal : requireRouteScope(principal.right);
     if (E.isLeft(allowed)) {

@@ -3,6 +3,7 @@ import {
   AUDIT_RESOURCE_TYPES,
   ClientTypeCodec,
   DEFAULT_GRANT_TYPES,
+  GRANT_TYPES,
   MCP_PATH,
   Role,
   SCOPE_ALL,
@@ -204,9 +205,17 @@ const schemas = (settings: OpenApiSettings): JsonObject => ({
       icon: str(),
       client_type: { type: 'string', enum: Object.keys(ClientTypeCodec.keys) },
       dynamically_registered: { type: 'boolean' },
-      grant_types: { type: 'array', items: { type: 'string', enum: [...DEFAULT_GRANT_TYPES] } },
+      grant_types: {
+        type: 'array',
+        items: { type: 'string', enum: [...GRANT_TYPES] },
+        description:
+          'has `client_credentials` when the app enabled that grant (docs/http-api.md#client-credentials-grant)',
+      },
       scope: str('space-separated; absent when the app has no registered scope'),
       introspect_any: { type: 'boolean' },
+      client_credentials_scope: str(
+        'space-separated scopes the client credentials grant may give; absent when the grant is off or allows none',
+      ),
       client_id_metadata_document: str(
         'the URL that is its client_id, for a client known by its metadata document (docs/http-api.md#client-id-metadata-documents)',
       ),
@@ -255,6 +264,14 @@ const schemas = (settings: OpenApiSettings): JsonObject => ({
       client_type: { type: ['string', 'null'], enum: [...Object.keys(ClientTypeCodec.keys), null] },
       scope: optionalStr('space-separated supported scopes'),
       introspect_any: { type: ['boolean', 'null'] },
+      client_credentials: {
+        type: ['boolean', 'null'],
+        description:
+          'enables the client credentials grant; confidential apps only (docs/http-api.md#client-credentials-grant)',
+      },
+      client_credentials_scope: optionalStr(
+        'space-separated scopes the client credentials grant may give: supported ones that act for no user',
+      ),
     },
     required: ['name', 'callback_url'],
     example: { name: 'dashboard', callback_url: 'https://dashboard.example.com/callback' },
@@ -353,9 +370,25 @@ const schemas = (settings: OpenApiSettings): JsonObject => ({
     },
     required: ['grant_type', 'refresh_token'],
   },
+  ClientCredentialsTokenRequest: {
+    allOf: [ref('ClientCredentialsInBody')],
+    type: 'object',
+    description: 'RFC 6749 §4.4.2 (docs/http-api.md#client-credentials-grant); the client must authenticate.',
+    properties: {
+      grant_type: { const: 'client_credentials' },
+      scope: str('a subset of the scopes the app allows for this grant; omitted: all of them'),
+      resource: str('RFC 8707; an allowed resource, the issuer when omitted'),
+    },
+    required: ['grant_type'],
+  },
   TokenRequest: {
-    description: 'RFC 6749 §4.1.3 and §6, form-encoded; a parameter given twice is `invalid_request`.',
-    oneOf: [ref('AuthorizationCodeTokenRequest'), ref('RefreshTokenRequest')],
+    description:
+      'RFC 6749 §4.1.3, §4.4.2 and §6, form-encoded; a parameter given twice is `invalid_request`.',
+    oneOf: [
+      ref('AuthorizationCodeTokenRequest'),
+      ref('RefreshTokenRequest'),
+      ref('ClientCredentialsTokenRequest'),
+    ],
   },
   TokenResponse: closed(
     {
@@ -392,15 +425,15 @@ const schemas = (settings: OpenApiSettings): JsonObject => ({
         {
           active: { const: true },
           client_id: str(),
-          username: str(),
-          sub: UUID,
+          username: str('absent for a client credentials token, which has no user'),
+          sub: { ...UUID, description: 'the user; for a client credentials token, the client_id' },
           scope: str(),
           aud: str('the resource the token is bound to (RFC 8707)'),
           exp: { type: 'integer', description: 'seconds since the epoch' },
           iat: { type: 'integer', description: 'seconds since the epoch' },
           token_type: { const: 'Bearer' },
         },
-        ['active', 'client_id', 'username', 'sub', 'scope', 'exp', 'iat', 'token_type'],
+        ['active', 'client_id', 'sub', 'scope', 'exp', 'iat', 'token_type'],
       ),
       closed({ active: { const: false } }, ['active']),
     ],
@@ -1251,7 +1284,7 @@ const paths = (): JsonObject => ({
   '/oauth2/tokens': {
     post: {
       tags: ['oauth'],
-      summary: 'Token endpoint: authorization code and refresh token grants',
+      summary: 'Token endpoint: authorization code, refresh token and client credentials grants',
       operationId: 'token',
       description: 'RFC 6749 §3.2 (docs/http-api.md#token). Rate limited per client IP and per client.',
       security: clientAuth,

@@ -41,6 +41,8 @@ const AppBody = t.intersection([
     client_type: ClientTypeCodec,
     scope: t.string,
     introspect_any: t.boolean,
+    client_credentials: t.boolean,
+    client_credentials_scope: t.string,
   }),
 ]);
 
@@ -67,6 +69,10 @@ const toAppInput = (body: t.TypeOf<typeof AppBody>): E.Either<ApiError, AppInput
         ...(body.client_type === undefined ? {} : { clientType: body.client_type }),
         ...(body.scope === undefined ? {} : { scope: parseScope(body.scope) }),
         ...(body.introspect_any === undefined ? {} : { introspectAny: body.introspect_any }),
+        ...(body.client_credentials === undefined ? {} : { clientCredentials: body.client_credentials }),
+        ...(body.client_credentials_scope === undefined
+          ? {}
+          : { clientCredentialsScope: parseScope(body.client_credentials_scope) }),
       });
 
 /**
@@ -81,7 +87,12 @@ export const decodeApp =
     if (E.isRight(shaped)) return toAppInput(shaped.right);
     const raw = (typeof cleaned === 'object' && cleaned !== null ? cleaned : {}) as Record<string, unknown>;
     const seen = new Set((shaped.left.validations ?? []).map((v) => v.field));
-    const more = looseAppProblems(raw.redirect_uris, raw.scope, settings).filter((v) => !seen.has(v.field));
+    const more = looseAppProblems(
+      raw.redirect_uris,
+      raw.scope,
+      settings,
+      raw.client_credentials_scope,
+    ).filter((v) => !seen.has(v.field));
     return E.left(
       more.length === 0
         ? shaped.left

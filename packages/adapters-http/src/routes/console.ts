@@ -103,6 +103,8 @@ const APP_FIELDS = [
   'scope',
   'icon',
   'introspect_any',
+  'client_credentials',
+  'client_credentials_scope',
 ];
 
 /** The app form as the admin API's body (docs/http-api.md#apps), so both go through one decoder. */
@@ -114,6 +116,10 @@ const appBody = (fields: URLSearchParams, creating: boolean): Record<string, unk
   scope: fields.get('scope') ?? '',
   icon: (fields.get('icon') ?? '').trim(),
   introspect_any: fields.get('introspect_any') === 'true',
+  // docs/http-api.md#client-credentials-grant: the scopes count only while the grant is ticked.
+  ...(fields.get('client_credentials') === 'true'
+    ? { client_credentials: true, client_credentials_scope: fields.get('client_credentials_scope') ?? '' }
+    : { client_credentials: false }),
 });
 
 const AUDIT_PAGE_SIZE = 50;

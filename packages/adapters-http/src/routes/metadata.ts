@@ -23,7 +23,8 @@ export const authorizationServerMetadata = (settings: MetadataSettings): Record<
     introspection_endpoint: `${issuer}/oauth2/introspect`,
     response_types_supported: ['code'],
     response_modes_supported: ['query'],
-    grant_types_supported: ['authorization_code', 'refresh_token'],
+    // client_credentials: owner-created confidential apps that enable it (docs/http-api.md#client-credentials-grant).
+    grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials'],
     code_challenge_methods_supported: ['S256'],
     token_endpoint_auth_methods_supported: clientAuthMethods,
     revocation_endpoint_auth_methods_supported: clientAuthMethods,

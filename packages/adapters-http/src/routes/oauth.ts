@@ -396,7 +396,7 @@ export const oauthRoutes = (
           ? {
               active: true,
               client_id: found.clientId,
-              username: found.username,
+              ...(found.username === undefined ? {} : { username: found.username }),
               sub: found.sub,
               scope: found.scope,
               ...(found.aud === undefined ? {} : { aud: found.aud }),

@@ -9,6 +9,7 @@ import type {
   SessionView,
   User,
 } from '@latchkey/domain';
+import { machineScopes } from '@latchkey/domain';
 import type { ComponentChildren } from 'preact';
 import { describeScope } from './consent.js';
 import { consoleDocument, CsrfField, type Chrome } from './document.js';
@@ -401,6 +402,8 @@ const APP_LABELS = {
   scope: 'Scopes',
   icon: 'Icon URL',
   introspect_any: 'Introspection',
+  client_credentials: 'Client credentials grant',
+  client_credentials_scope: 'Client credentials scopes',
 };
 
 export interface AppFormView {
@@ -420,6 +423,8 @@ export const appFormValues = (app: OAuthClient): FormValues => ({
   scope: (app.scope ?? []).join(' '),
   icon: app.icon,
   introspect_any: app.introspectAny ? 'true' : '',
+  client_credentials: app.grantTypes.includes('client_credentials') ? 'true' : '',
+  client_credentials_scope: (app.clientCredentialsScope ?? []).join(' '),
 });
 
 export const appFormPage = (chrome: Chrome, view: AppFormView): string => {
@@ -524,6 +529,38 @@ export const appFormPage = (chrome: Chrome, view: AppFormView): string => {
             May introspect the tokens of other clients
           </label>
         </div>
+        {app?.clientType === 'public' ? null : (
+          <fieldset class="field">
+            <legend>Client credentials grant</legend>
+            <p class="hint" id="client_credentials-hint">
+              Lets the application get tokens for itself, with no user, using its secret. Confidential
+              applications only.
+            </p>
+            <label class="choice">
+              <input
+                type="checkbox"
+                id="client_credentials"
+                name="client_credentials"
+                value="true"
+                checked={values.client_credentials === 'true'}
+                aria-describedby="client_credentials-hint"
+              />{' '}
+              Enable the client credentials grant
+            </label>
+            <TextField
+              name="client_credentials_scope"
+              label="Client credentials scopes"
+              optional
+              hint={
+                machineScopes(view.supportedScopes).length === 0
+                  ? 'Separated by spaces. No scope here can be given without a user: add some with LATCHKEY_EXTRA_SCOPES.'
+                  : `Separated by spaces, among: ${machineScopes(view.supportedScopes).join(', ')}.`
+              }
+              value={values.client_credentials_scope ?? ''}
+              errors={errors}
+            />
+          </fieldset>
+        )}
         <div class="actions">
           <button type="submit">{app === undefined ? 'Create application' : 'Save changes'}</button>
           <a href={app === undefined ? '/apps' : `/apps/${app.id}`} class="button-link">
@@ -600,6 +637,12 @@ export const appPage = (chrome: Chrome, view: AppView): string => {
         </dd>
         <dt>Scopes</dt>
         <dd>{app.scope === undefined || app.scope.length === 0 ? 'default' : app.scope.join(' ')}</dd>
+        {app.grantTypes.includes('client_credentials') ? (
+          <>
+            <dt>Client credentials scopes</dt>
+            <dd>{(app.clientCredentialsScope ?? []).join(' ') || 'none'}</dd>
+          </>
+        ) : null}
         <dt>Authorization endpoint</dt>
         <dd>
           <code>{`${view.issuer}/oauth2/authorize`}</code>

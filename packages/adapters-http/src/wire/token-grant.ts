@@ -1,6 +1,7 @@
 import {
   oauthError,
   type AuthorizationCodeGrant,
+  type ClientCredentialsGrant,
   type OAuthError,
   type RefreshTokenGrant,
   type RequestedGrant,
@@ -10,7 +11,7 @@ import * as t from 'io-ts';
 import { decodeOrFail } from './decode.js';
 
 /**
- * The parameters of a token request (RFC 6749 §4.1.3, §6) as they are spelled on the wire. The
+ * The parameters of a token request (RFC 6749 §4.1.3, §4.4.2, §6) as they are spelled on the wire. The
  * form was read by `singleParams` first: a parameter given twice has already been refused, and an
  * empty one dropped as omitted (docs/http-api.md#conventions).
  */
@@ -37,8 +38,11 @@ const RefreshTokenParams = t.intersection([
   t.partial({ scope: t.string, resource: t.string }),
 ]);
 
+/** `grant_type=client_credentials` (RFC 6749 §4.4.2): optionally `scope` and `resource`. */
+const ClientCredentialsParams = t.partial({ scope: t.string, resource: t.string });
+
 /** The grant types this server knows; any other is `unsupported_grant_type` (RFC 6749 §5.2). */
-const KnownGrantType = t.keyof({ authorization_code: null, refresh_token: null });
+const KnownGrantType = t.keyof({ authorization_code: null, refresh_token: null, client_credentials: null });
 
 /** A grant's decoder: its codec, then its wire names mapped to the command's. */
 const grantDecoder =
@@ -61,6 +65,12 @@ const refreshGrant = grantDecoder(RefreshTokenParams, (wire): RefreshTokenGrant 
   resource: wire.resource,
 }));
 
+const clientCredentialsGrant = grantDecoder(ClientCredentialsParams, (wire): ClientCredentialsGrant => ({
+  grantType: 'client_credentials',
+  scope: wire.scope,
+  resource: wire.resource,
+}));
+
 /**
  * The grant of a token request, decoded from its form parameters into the command the domain
  * takes. `grant_type` missing → `invalid_request`, unknown → `unsupported_grant_type`; the grant's
@@ -78,5 +88,7 @@ export const decodeTokenGrant = (params: FormParams): E.Either<OAuthError, Reque
       return E.right({ grantType, params: codeGrant(params) });
     case 'refresh_token':
       return E.right({ grantType, params: refreshGrant(params) });
+    case 'client_credentials':
+      return E.right({ grantType, params: clientCredentialsGrant(params) });
   }
 };

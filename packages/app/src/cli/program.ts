@@ -139,6 +139,12 @@ const appFields = (app: OAuthClient): string =>
     ['redirect uris', app.redirectUris.join(' ')],
     ['scope', app.scope?.join(' ') ?? '-'],
     ['introspect any', String(app.introspectAny)],
+    [
+      'client credentials',
+      app.grantTypes.includes('client_credentials')
+        ? `enabled, scope: ${app.clientCredentialsScope?.join(' ') ?? '-'}`
+        : 'disabled',
+    ],
     ['dynamically registered', String(app.dynamicallyRegistered)],
     ['created', date(app.createdAt)],
   ]);
@@ -331,6 +337,10 @@ const appCommands = (context: Context, program: Command): void => {
     .option('--scope <scopes>', 'registered scope, space-separated supported values')
     .option('--icon <url>', 'icon URL', decodedBy(IconUrl))
     .option('--introspect-any', "may introspect other clients' tokens (confidential apps)")
+    .option(
+      '--client-credentials-scope <scopes>',
+      'enable the client credentials grant with these scopes (confidential apps; docs/http-api.md#client-credentials-grant)',
+    )
     .option('--json', JSON_HELP)
     .action(
       (options: {
@@ -341,6 +351,7 @@ const appCommands = (context: Context, program: Command): void => {
         scope?: string;
         icon?: IconUrl;
         introspectAny?: boolean;
+        clientCredentialsScope?: string;
       }) => {
         const input: AppInput = {
           name: options.name,
@@ -352,6 +363,12 @@ const appCommands = (context: Context, program: Command): void => {
           ...(options.scope === undefined ? {} : { scope: parseScope(options.scope) }),
           ...(options.icon === undefined ? {} : { icon: options.icon }),
           ...(options.introspectAny === true ? { introspectAny: true } : {}),
+          ...(options.clientCredentialsScope === undefined
+            ? {}
+            : {
+                clientCredentials: true,
+                clientCredentialsScope: parseScope(options.clientCredentialsScope),
+              }),
         };
         return onStorage(context, async ({ wire, useCases, meta, run, config }) => {
           const created = await run(useCases.createApp(SYSTEM_ACTOR, input, meta));
@@ -407,6 +424,40 @@ const appCommands = (context: Context, program: Command): void => {
         context.out.result(wire.wireApp(found, config.issuer), () => appFields(found));
       }),
     );
+
+  app
+    .command('client-credentials')
+    .description(
+      'enable the client credentials grant with these scopes, or disable it (docs/http-api.md#client-credentials-grant)',
+    )
+    .argument('<app-id>', 'the app (its client_id)', uuid<ClientId>)
+    .option('--scope <scopes>', 'the scopes it may get that way, space-separated (enables the grant)')
+    .option('--disable', 'disable the grant')
+    .option('--json', JSON_HELP)
+    .action((appId: ClientId, options: { scope?: string; disable?: boolean }, command: Command) => {
+      if ((options.scope === undefined) === (options.disable !== true))
+        command.error('error: give either --scope or --disable', {
+          exitCode: EXIT.usage,
+          code: 'latchkey.usage',
+        });
+      return onStorage(context, async ({ wire, useCases, meta, run, config }) => {
+        const found = await run(useCases.getApp(SYSTEM_ACTOR, appId));
+        // The app's other settings stay as they are: an update replaces them all (docs/http-api.md#apps).
+        const input: AppInput = {
+          name: found.name as AppName,
+          callbackUrl: found.callbackUrl as CallbackUrl,
+          icon: found.icon as IconUrl,
+          redirectUris: found.redirectUris,
+          ...(found.scope === undefined ? {} : { scope: found.scope }),
+          introspectAny: found.introspectAny,
+          ...(options.scope === undefined
+            ? { clientCredentials: false }
+            : { clientCredentials: true, clientCredentialsScope: parseScope(options.scope) }),
+        };
+        const updated = await run(useCases.updateApp(SYSTEM_ACTOR, appId, input, meta));
+        context.out.result(wire.wireApp(updated, config.issuer), () => appFields(updated));
+      });
+    });
 
   app
     .command('delete')

@@ -9,7 +9,14 @@ import type { InMemoryDatabase, Journal } from './database.js';
 export const apiKeyRowProblem = (db: InMemoryDatabase, key: ApiKey): string | undefined => {
   if (db.apiKeys.has(key.digest)) return 'duplicate api key digest';
   // Same as the foreign keys in PostgreSQL.
-  if (!db.users.has(key.userId.toLowerCase())) return 'api key for an unknown user';
+  if (key.userId !== undefined && !db.users.has(key.userId.toLowerCase()))
+    return 'api key for an unknown user';
+  // As the check constraint in PostgreSQL: only a client's access token goes without a user.
+  if (
+    key.userId === undefined &&
+    (key.kind !== 'access' || key.clientId === undefined || key.grantId !== undefined)
+  )
+    return 'api key without a user that is not a client credentials token';
   if (key.clientId !== undefined && !db.clients.has(key.clientId)) return 'api key for an unknown client';
   if (key.grantId !== undefined && !db.grants.has(key.grantId)) return 'api key for an unknown grant';
   if (key.secretId !== undefined && db.keyOfId(db.clientSecrets, key.secretId) === undefined)

@@ -14,7 +14,11 @@ export interface ApiKey {
   readonly id: ApiKeyId;
   readonly kind: ApiKeyKind;
   readonly digest: CredentialDigest;
-  readonly userId: UserId;
+  /**
+   * The user the key acts for; absent only on an access token of the client credentials grant,
+   * which acts for its client alone (docs/http-api.md#client-credentials-grant).
+   */
+  readonly userId?: UserId;
   readonly scopes: readonly string[];
   /** RFC 8707 resource the key is bound to; absent means the issuer. */
   readonly audience?: string;

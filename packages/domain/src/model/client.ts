@@ -20,8 +20,10 @@ export const TOKEN_ENDPOINT_AUTH_METHODS: readonly TokenEndpointAuthMethod[] = [
   'none',
 ];
 
-export type GrantType = 'authorization_code' | 'refresh_token';
+export type GrantType = 'authorization_code' | 'refresh_token' | 'client_credentials';
 export const DEFAULT_GRANT_TYPES: readonly GrantType[] = ['authorization_code', 'refresh_token'];
+/** Every grant type a client may have; only owner-created confidential apps get `client_credentials`. */
+export const GRANT_TYPES: readonly GrantType[] = [...DEFAULT_GRANT_TYPES, 'client_credentials'];
 
 /**
  * RFC 7591 §2 metadata kept for dynamically registered clients and echoed back (docs/http-api.md#registration).
@@ -68,6 +70,11 @@ export interface OAuthClient {
   readonly scope?: readonly string[];
   /** May introspect other clients' tokens (docs/http-api.md#revocation). */
   readonly introspectAny: boolean;
+  /**
+   * The scopes the client may get through the client credentials grant, when `grantTypes` has it
+   * (docs/http-api.md#client-credentials-grant); absent means none.
+   */
+  readonly clientCredentialsScope?: readonly string[];
   readonly metadata: ClientMetadata;
   /** Digest of the RFC 7592 registration access token; dynamically registered clients only. */
   readonly registrationTokenDigest?: CredentialDigest;
@@ -125,6 +132,9 @@ export interface AppInput {
   readonly clientType?: ClientType;
   readonly scope?: readonly string[];
   readonly introspectAny?: boolean;
+  /** Enables the client credentials grant (docs/http-api.md#client-credentials-grant). */
+  readonly clientCredentials?: boolean;
+  readonly clientCredentialsScope?: readonly string[];
 }
 
 /** `callback_url` ∪ `redirect_uris`, callback first, in order, without repeats (docs/http-api.md#apps). */

@@ -8,6 +8,7 @@ import {
   type CredentialDigest,
 } from '../model/credential.js';
 import { makeAudienceCheck } from '../model/resource.js';
+import { SCOPE_ALL } from '../model/scope.js';
 import type { User } from '../model/user.js';
 import type { Ports } from '../ports/index.js';
 import { asTask, tryPort, type Outcome } from './support.js';
@@ -56,7 +57,8 @@ const toPrincipal =
 
 /**
  * A presented API key to the principal it stands for, or a 401 saying what was wrong with it
- * (malformed, unknown, expired, revoked). Plain `async` code over `Either` rather than a
+ * (malformed, unknown, expired, revoked), or a 403 `insufficient_scope` naming `routeScope` for a
+ * valid token that acts for no user. Plain `async` code over `Either` rather than a
  * `TaskEither` pipeline: it runs on every authenticated request.
  *
  * @see RFC 6750 §3.1, docs/http-api.md#bearer-tokens
@@ -68,6 +70,7 @@ export const makeAuthenticate = (deps: Pick<Ports, 'apiKeys' | 'users' | 'clock'
     token: string,
     accepted: AcceptedKinds = ['session', 'access'],
     routeUrl?: string,
+    routeScope: string = SCOPE_ALL,
   ): Outcome<ApiError, Principal> => {
     const presented = presentedDigest(token, accepted);
     if (E.isLeft(presented)) return presented;
@@ -81,7 +84,11 @@ export const makeAuthenticate = (deps: Pick<Ports, 'apiKeys' | 'users' | 'clock'
     // RFC 8707: a token bound to a resource is good only under it (the issuer covers everything).
     if (key.audience !== undefined && routeUrl !== undefined && !audienceCovers(key.audience, routeUrl))
       return E.left(ApiErrors.unauthorized('wrong_audience'));
-    const user = await tryPort(() => deps.users.findById(key.userId));
+    // A client credentials token acts for no user, and every route here acts as one: it holds
+    // none of the scopes they need (docs/http-api.md#client-credentials-grant).
+    const { userId } = key;
+    if (userId === undefined) return E.left(ApiErrors.insufficientScope(routeScope));
+    const user = await tryPort(() => deps.users.findById(userId));
     if (E.isLeft(user)) return user;
     const principal = toPrincipal(key)(user.right);
     if (E.isRight(principal) && sessionUseToRecord(key, now)) {

@@ -4,6 +4,7 @@ import { actorUserId, type Actor } from '../../model/api-key.js';
 import { auditDiff, type AuditDiff } from '../../model/audit.js';
 import {
   DEFAULT_GRANT_TYPES,
+  GRANT_TYPES,
   registeredRedirectUris,
   type AppInput,
   type ClientId,
@@ -11,7 +12,7 @@ import {
   type OAuthClient,
 } from '../../model/client.js';
 import { checkRedirectUri } from '../../model/redirect-uri.js';
-import { parseScope } from '../../model/scope.js';
+import { machineScopes, parseScope, USER_ACTING_SCOPES } from '../../model/scope.js';
 import type { Clock } from '../../ports/system.js';
 
 export interface AppSettings {
@@ -24,6 +25,46 @@ const scopeProblems = (scope: readonly string[] | undefined, settings: AppSettin
   return unsupported.length === 0
     ? []
     : [{ field: 'scope', detail: `unsupported scope values: ${unsupported.join(' ')}` }];
+};
+
+/**
+ * The client credentials settings (docs/http-api.md#client-credentials-grant): only a confidential
+ * app may enable the grant, and its scopes are supported ones that act for no user.
+ */
+const clientCredentialsProblems = (
+  enabled: boolean | undefined,
+  scope: readonly string[] | undefined,
+  clientType: ClientType | undefined,
+  settings: AppSettings,
+): Validation[] => {
+  const field = 'client_credentials_scope';
+  const userActing = (scope ?? []).filter((s) => USER_ACTING_SCOPES.includes(s));
+  const allowed = machineScopes(settings.supportedScopes);
+  const unsupported = (scope ?? []).filter((s) => !USER_ACTING_SCOPES.includes(s) && !allowed.includes(s));
+  return [
+    ...(enabled === true && clientType === 'public'
+      ? [
+          {
+            field: 'client_credentials',
+            detail: 'only a confidential app may use the client credentials grant',
+          },
+        ]
+      : []),
+    ...(enabled !== true && (scope ?? []).length > 0
+      ? [{ field, detail: 'needs client_credentials set to true' }]
+      : []),
+    ...(userActing.length > 0
+      ? [
+          {
+            field,
+            detail: `scopes that act for a user cannot be granted without one: ${userActing.join(' ')}`,
+          },
+        ]
+      : []),
+    ...(unsupported.length > 0
+      ? [{ field, detail: `unsupported scope values: ${unsupported.join(' ')}` }]
+      : []),
+  ];
 };
 
 const redirectProblems = (input: AppInput, clientType: ClientType): Validation[] =>
@@ -51,6 +92,7 @@ export const checkAppInput = (
       : []),
     ...redirectProblems(input, clientType),
     ...scopeProblems(input.scope, settings),
+    ...clientCredentialsProblems(input.clientCredentials, input.clientCredentialsScope, clientType, settings),
   ];
   return problems.length === 0
     ? E.right(clientType)
@@ -71,6 +113,10 @@ export const appFromInput = (
 ): OAuthClient => {
   const now = clock.now();
   const scope = input.scope !== undefined && input.scope.length > 0 ? { scope: input.scope } : {};
+  const machineScope =
+    input.clientCredentials === true && (input.clientCredentialsScope ?? []).length > 0
+      ? { clientCredentialsScope: input.clientCredentialsScope }
+      : {};
   return {
     id,
     name: input.name,
@@ -79,11 +125,12 @@ export const appFromInput = (
     icon: input.icon ?? '',
     clientType,
     dynamicallyRegistered: false,
-    grantTypes: DEFAULT_GRANT_TYPES,
+    grantTypes: input.clientCredentials === true ? GRANT_TYPES : DEFAULT_GRANT_TYPES,
     responseTypes: ['code'],
     tokenEndpointAuthMethod: clientType === 'public' ? 'none' : 'client_secret_basic',
     ...scope,
     introspectAny: input.introspectAny ?? false,
+    ...machineScope,
     metadata: {},
     createdBy: existing?.createdBy ?? actorUserId(actor),
     createdAt: existing?.createdAt ?? now,
@@ -100,6 +147,8 @@ export const appAuditView = (client: OAuthClient): Record<string, unknown> => ({
   client_type: client.clientType,
   scope: client.scope?.join(' '),
   introspect_any: client.introspectAny,
+  grant_types: client.grantTypes,
+  client_credentials_scope: client.clientCredentialsScope?.join(' '),
   dynamically_registered: client.dynamicallyRegistered,
 });
 
@@ -143,6 +192,7 @@ export const looseAppProblems = (
   redirectUris: unknown,
   scope: unknown,
   settings: AppSettings,
+  clientCredentialsScope?: unknown,
 ): Validation[] => [
   ...(Array.isArray(redirectUris)
     ? redirectUris.flatMap((uri: unknown, i) =>
@@ -155,4 +205,7 @@ export const looseAppProblems = (
       )
     : []),
   ...(typeof scope === 'string' ? scopeProblems(parseScope(scope), settings) : []),
+  ...(typeof clientCredentialsScope === 'string'
+    ? clientCredentialsProblems(true, parseScope(clientCredentialsScope), undefined, settings)
+    : []),
 ];

@@ -1,5 +1,6 @@
 export * from './authenticate-client.js';
 export * from './authorize.js';
+export * from './client-credentials.js';
 export * from './exchange-authorization-code.js';
 export * from './introspect-token.js';
 export * from './issue-tokens.js';

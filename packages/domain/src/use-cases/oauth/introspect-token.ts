@@ -27,8 +27,13 @@ export type Introspection =
       readonly active: true;
       /** The public `client_id`: a metadata document client's URL (docs/http-api.md#client-id-metadata-documents). */
       readonly clientId: string;
-      readonly username: string;
-      readonly sub: UserId;
+      /** Absent for a token of the client credentials grant, which has no user. */
+      readonly username?: string;
+      /**
+       * The user's id; for a token with no user, the client's id (RFC 9068 §2.2: the subject of a
+       * client credentials token is the client; docs/http-api.md#client-credentials-grant).
+       */
+      readonly sub: string;
       readonly scope: string;
       readonly aud?: string;
       readonly exp: number;
@@ -42,7 +47,8 @@ const NOTHING: E.Either<never, undefined> = E.right(undefined);
 
 interface TokenFacts {
   readonly clientId: ClientId;
-  readonly userId: UserId;
+  /** Absent for a token of the client credentials grant. */
+  readonly userId: UserId | undefined;
   readonly scopes: readonly string[];
   readonly audience: string | undefined;
   readonly createdAt: Date;
@@ -110,15 +116,17 @@ export const makeIntrospectToken = (
     return stored.kind === 'access' ? liveAccessToken(stored.key, now) : liveRefreshToken(stored.token, now);
   };
 
-  /** The RFC 7662 answer for live facts and the user they belong to (gone: inactive). */
+  /**
+   * The RFC 7662 answer for live facts and the user they belong to (gone: inactive). A token with
+   * no user names its client as `sub` and has no `username`.
+   */
   const describe = (facts: TokenFacts, user: User | undefined, clientId: string): Introspection =>
-    user === undefined
+    user === undefined && facts.userId !== undefined
       ? INACTIVE
       : {
           active: true,
           clientId,
-          username: user.username,
-          sub: user.id,
+          ...(user === undefined ? { sub: clientId } : { username: user.username, sub: user.id }),
           scope: facts.scopes.join(' '),
           ...(facts.audience === undefined ? {} : { aud: facts.audience }),
           exp: seconds(facts.expiresAt),
@@ -150,7 +158,9 @@ export const makeIntrospectToken = (
     const found = facts.right;
     const clientId = await tokenClientId(caller.right, found.clientId);
     if (E.isLeft(clientId)) return clientId;
-    const user = await tryPort(() => deps.users.findById(found.userId), oauthPortFailure);
+    const { userId } = found;
+    if (userId === undefined) return E.right(describe(found, undefined, clientId.right));
+    const user = await tryPort(() => deps.users.findById(userId), oauthPortFailure);
     return E.isLeft(user) ? user : E.right(describe(found, user.right, clientId.right));
   };
 

@@ -8,6 +8,7 @@ import type {
   AuthenticatedClient,
   PresentedClientCredentials,
 } from './authenticate-client.js';
+import { makeClientCredentials, type ClientCredentialsGrant } from './client-credentials.js';
 import { makeExchangeAuthorizationCode, type AuthorizationCodeGrant } from './exchange-authorization-code.js';
 import type { TokenResponse } from './issue-tokens.js';
 import { makeRefreshAccessToken, type RefreshTokenGrant } from './refresh-access-token.js';
@@ -20,7 +21,7 @@ export interface GrantParams<G extends TokenGrant> {
 }
 
 /** The grant types Latchkey serves (docs/http-api.md#token), each with its decoded parameters. */
-export type TokenGrant = AuthorizationCodeGrant | RefreshTokenGrant;
+export type TokenGrant = AuthorizationCodeGrant | RefreshTokenGrant | ClientCredentialsGrant;
 
 /**
  * The grant of a token request as the HTTP adapter decoded it. Decoding failures are data here,
@@ -28,7 +29,8 @@ export type TokenGrant = AuthorizationCodeGrant | RefreshTokenGrant;
  * `grant_type` (`Left`) only once the client is authenticated, and a missing parameter of the
  * grant (`params`) only once the client is known to have registered that grant type.
  */
-export type RequestedGrant = GrantParams<AuthorizationCodeGrant> | GrantParams<RefreshTokenGrant>;
+export type RequestedGrant =
+  GrantParams<AuthorizationCodeGrant> | GrantParams<RefreshTokenGrant> | GrantParams<ClientCredentialsGrant>;
 
 /** A token request: the presented client credentials, the decoded grant, and who sent it. */
 export interface TokenRequest {
@@ -65,6 +67,7 @@ export const makeTokenEndpoint = (
 ) => {
   const exchangeCode = makeExchangeAuthorizationCode(deps, settings);
   const refresh = makeRefreshAccessToken(deps, settings);
+  const clientCredentials = makeClientCredentials(deps, settings);
   /**
    * The client's first completed token request, recorded once (docs/http-api.md#registration: a registration with
    * none in 24 hours is abandoned). After the tokens are stored and outside their write: a
@@ -86,6 +89,8 @@ export const makeTokenEndpoint = (
         return exchangeCode(client, grant, meta)();
       case 'refresh_token':
         return refresh(client, grant, meta)();
+      case 'client_credentials':
+        return clientCredentials(client, grant, meta)();
     }
   };
 

@@ -1,10 +1,11 @@
-import type { HealthCheck, Repositories, Transactor } from '@latchkey/domain';
+import type { HealthCheck, RateLimitCounters, Repositories, Transactor } from '@latchkey/domain';
 import { Migrator } from '@mikro-orm/migrations';
 import { MikroORM, PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { ENTITY_SCHEMAS } from './entities.js';
 import { forgetPreparedStatements, Sql, type PostgresOrm } from './gateway.js';
 import { PostgresHealthCheck } from './health-check.js';
 import { MIGRATIONS } from './migrations/index.js';
+import { PostgresRateLimitCounters } from './rate-limit-counters.js';
 import { PostgresTransactor, repositoriesOn } from './transactor.js';
 
 export type { PostgresOrm } from './gateway.js';
@@ -39,6 +40,12 @@ export interface PostgresStorage extends Repositories {
   readonly sql: Sql;
   readonly transactor: Transactor;
   readonly health: HealthCheck;
+  /**
+   * The rate limits' windows in the database, for limits that hold for every instance on it
+   * (docs/security.md#rate-limits); the embedded database, one process by construction, has no
+   * use for them.
+   */
+  readonly rateLimits: RateLimitCounters;
   /** Closes the pool; in-flight calls fail. */
   close(): Promise<void>;
 }
@@ -115,6 +122,7 @@ export const createPostgresStorage = async (options: PostgresStorageOptions): Pr
     ...repositoriesOn(sql),
     transactor: new PostgresTransactor(sql),
     health: new PostgresHealthCheck(sql, options.pingTimeoutMs ?? DEFAULT_PING_TIMEOUT_MS),
+    rateLimits: new PostgresRateLimitCounters(sql),
     close: () => orm.close(true),
   };
 };

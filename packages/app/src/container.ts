@@ -13,6 +13,7 @@ import {
   type Clock,
   type Ports,
   type Random,
+  type RateLimitCounters,
   type UseCases,
 } from '@latchkey/domain';
 import { createInMemoryStorage } from '@latchkey/domain/in-memory';
@@ -61,6 +62,12 @@ export type Storage = Pick<
   close(): Promise<void>;
   /** The SQL gateway (PostgreSQL only), which the metrics measure (docs/metrics.md). */
   readonly sql?: ObservableDatabase;
+  /**
+   * Rate-limit counters every instance on this storage shares: PostgreSQL on a server only. Absent
+   * (in memory, the embedded database: one process by construction), the limits are counted in
+   * the process (docs/security.md#rate-limits).
+   */
+  readonly rateLimits?: RateLimitCounters;
   /** The migrations applied when this storage was opened, oldest first (`latchkey migrate`, docs/cli.md#migrate). */
   readonly migrationsApplied?: readonly string[];
 };
@@ -132,8 +139,11 @@ const openPostgresStorage = async (config: Config, logger: Logger): Promise<Stor
     await embedded?.stop();
     throw error;
   }
+  // The embedded database has one process by construction: its limits stay in that process.
+  const { rateLimits, ...shared } = storage;
   return {
-    ...storage,
+    ...shared,
+    ...(embedded === undefined ? { rateLimits } : {}),
     migrationsApplied,
     close: async () => {
       await storage.close();
@@ -255,7 +265,14 @@ const httpModule = (overrides: Overrides) =>
   new ContainerModule(({ bind }) => {
     bind<HttpApp>(TOKENS.HttpApp)
       .toResolvedValue(
-        (useCases: UseCases, config: Config, logger: Logger, clock: Clock, metrics: Metrics | undefined) => {
+        (
+          useCases: UseCases,
+          config: Config,
+          logger: Logger,
+          clock: Clock,
+          storage: Storage,
+          metrics: Metrics | undefined,
+        ) => {
           const httpConfig: HttpConfig = {
             issuer: config.issuer,
             trustProxy: config.trustProxy,
@@ -266,6 +283,7 @@ const httpModule = (overrides: Overrides) =>
             supportedScopes: supportedScopes(config),
             tokenRateLimitPerMinute: config.rateLimitToken,
             registerRateLimitPerMinute: config.rateLimitRegister,
+            ...(storage.rateLimits === undefined ? {} : { rateLimitCounters: storage.rateLimits }),
             registrationEnabled: config.dcrEnabled,
             metadataDocuments: { enabled: config.cimdEnabled, trustedDomains: config.cimdTrustedDomains },
             logger,
@@ -280,6 +298,7 @@ const httpModule = (overrides: Overrides) =>
           TOKENS.Config,
           TOKENS.Logger,
           TOKENS.Clock,
+          TOKENS.Storage,
           { serviceIdentifier: TOKENS.Metrics, optional: true },
         ],
       )

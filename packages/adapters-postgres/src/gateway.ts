@@ -326,6 +326,8 @@ class Database {
   constructor(
     readonly pool: ConnectionPool,
     orm: PostgresOrm,
+    /** Whether named statements are prepared (`SqlOptions.prepared`). */
+    readonly prepared = true,
   ) {
     this.tables = new Tables(orm);
   }
@@ -386,6 +388,16 @@ const timed = async (
   }
 };
 
+export interface SqlOptions {
+  /**
+   * Whether statements with a `name` are prepared once per connection (default), or sent unnamed
+   * like the others: behind a pooler in transaction mode (docs/deployment.md#pgbouncer), where
+   * consecutive statements of one connection may reach different server sessions, a statement
+   * prepared on one is unknown to the next.
+   */
+  readonly prepared?: boolean;
+}
+
 /**
  * Sends statements: through the pool (each on whichever connection is free), or, inside
  * `transaction`, on the transaction's connection. Repositories hold one and nothing else of
@@ -402,8 +414,8 @@ export class Sql {
   ) {}
 
   /** The gateway of `orm`'s pool. */
-  static over(orm: PostgresOrm): Sql {
-    return new Sql(new Database(connectionPoolOf(orm), orm), undefined, false);
+  static over(orm: PostgresOrm, options: SqlOptions = {}): Sql {
+    return new Sql(new Database(connectionPoolOf(orm), orm, options.prepared ?? true), undefined, false);
   }
 
   /**
@@ -450,7 +462,9 @@ export class Sql {
   private async send(statement: Statement, values: unknown[]): Promise<pg.QueryResult<Raw>> {
     const text = this.database.text(statement);
     const config: pg.QueryConfig =
-      statement.name === undefined ? { text, values } : { name: statement.name, text, values };
+      statement.name === undefined || !this.database.prepared
+        ? { text, values }
+        : { name: statement.name, text, values };
     const { observer } = this.database;
     if (this.connection !== undefined)
       return observer === undefined

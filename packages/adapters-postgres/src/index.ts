@@ -38,6 +38,7 @@ export {
   type ConnectionPool,
   type PoolUse,
   type Raw,
+  type SqlOptions,
   type Statement,
   type StatementObserver,
 } from './gateway.js';
@@ -54,6 +55,7 @@ export {
   createPostgresStorage,
   migrate,
   type MigrateOptions,
+  type Pooler,
   type PostgresOrm,
   type PostgresStorage,
   type PostgresStorageOptions,

@@ -10,11 +10,21 @@ import { PostgresTransactor, repositoriesOn } from './transactor.js';
 
 export type { PostgresOrm } from './gateway.js';
 
+/** What sits between Latchkey and PostgreSQL (`LATCHKEY_DATABASE_POOLER`). */
+export type Pooler = 'none' | 'transaction';
+
 export interface PostgresStorageOptions {
   /** `postgres://user[:password]@host:port/database`. */
   readonly clientUrl: string;
   /** Pool size. 1 for the embedded database, which serves one connection (docs/http-api.md#configuration). */
   readonly poolMax: number;
+  /**
+   * `transaction` when `clientUrl` is a pooler in transaction mode, such as PgBouncer's
+   * `pool_mode = transaction` (docs/deployment.md#pgbouncer): no named prepared statements and no
+   * session state outside a transaction. Default `none`: a PostgreSQL server (or a pooler in
+   * session mode).
+   */
+  readonly pooler?: Pooler;
   /** Logs MikroORM's own statements (the migrations) through its logger; the gateway's are not. */
   readonly debug?: boolean;
   /**
@@ -73,6 +83,7 @@ const DEFAULT_PING_TIMEOUT_MS = 2_000;
  */
 export const createPostgresStorage = async (options: PostgresStorageOptions): Promise<PostgresStorage> => {
   const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  const transactionPooling = options.pooler === 'transaction';
   const onWarning =
     options.onWarning ??
     ((message: string) => {
@@ -91,7 +102,9 @@ export const createPostgresStorage = async (options: PostgresStorageOptions): Pr
       max: options.poolMax,
       acquireTimeoutMillis: options.acquireTimeoutMs ?? DEFAULT_ACQUIRE_TIMEOUT_MS,
       createTimeoutMillis: connectTimeoutMs,
-      afterCreate: forgetPreparedStatements,
+      // Behind a transaction pooler, a connection holds no prepared statements of ours, and a
+      // DEALLOCATE would reach whichever server session the pooler picked.
+      ...(transactionPooling ? {} : { afterCreate: forgetPreparedStatements }),
     },
     driverOptions: {
       connection: { connectionTimeoutMillis: connectTimeoutMs },
@@ -111,7 +124,7 @@ export const createPostgresStorage = async (options: PostgresStorageOptions): Pr
   });
   let sql: Sql;
   try {
-    sql = Sql.over(orm);
+    sql = Sql.over(orm, { prepared: !transactionPooling });
   } catch (error) {
     await orm.close(true);
     throw error;
@@ -136,7 +149,40 @@ export interface MigrateOptions {
    * process can open its data directory anyway.
    */
   readonly exclusive?: boolean;
+  /**
+   * As `PostgresStorageOptions.pooler`. Behind a transaction pooler the lock is a transaction
+   * lock taken in the migrations' own transaction: a session lock would stay behind on whichever
+   * server session the pooler gave its statement, held for good.
+   */
+  readonly pooler?: Pooler;
 }
+
+const TRY_MIGRATIONS_LOCK = {
+  text: "select pg_try_advisory_xact_lock(hashtextextended('latchkey migrations', 0)) as locked",
+};
+/** How long an instance behind a transaction pooler waits before it tries the lock again. */
+const LOCK_RETRY_MS = 200;
+
+/**
+ * The migrations in one transaction that holds the migrations' transaction lock. The lock is
+ * tried, not waited for: a session waiting on a lock holds a server connection of the pooler's,
+ * and MikroORM sends a few statements of its own outside the transaction (its bookkeeping table),
+ * which would then wait for a server connection that the waiting instances hold. An instance
+ * that does not get the lock ends its transaction, so returns its server connection, and tries
+ * again shortly; the first to get it applies what is pending, the others then find nothing.
+ */
+const migrateInLockedTransaction = async (orm: PostgresOrm): Promise<string[]> => {
+  const connection = orm.config.getDriver().getConnection('write');
+  for (;;) {
+    const applied = await connection.transactional(async (trx) => {
+      const [row] = await connection.execute<{ locked: boolean }[]>(TRY_MIGRATIONS_LOCK.text, [], 'all', trx);
+      if (row?.locked !== true) return undefined;
+      return (await orm.migrator.up({ transaction: trx })).map((migration) => migration.name);
+    });
+    if (applied !== undefined) return applied;
+    await new Promise((resolve) => setTimeout(resolve, LOCK_RETRY_MS));
+  }
+};
 
 /**
  * Applies pending migrations, all in one transaction (`allOrNothing`), and returns the names of
@@ -150,6 +196,7 @@ export const migrate = async (orm: PostgresOrm, options: MigrateOptions = {}): P
     return applied.map((migration) => migration.name);
   };
   if (options.exclusive === false) return applyPending();
+  if (options.pooler === 'transaction') return migrateInLockedTransaction(orm);
   return Sql.onOwnConnection(orm, async (sql) => {
     // A session lock: it ends with the connection, so a crashed instance cannot leave it held.
     await sql.count({ text: "select pg_advisory_lock(hashtextextended('latchkey migrations', 0))" });

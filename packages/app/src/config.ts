@@ -39,6 +39,11 @@ export interface Config
   readonly dataDir: string;
   /** Connections to an external PostgreSQL (`LATCHKEY_DATABASE_POOL_SIZE`, default 10); the embedded database has one. */
   readonly databasePoolSize: number;
+  /**
+   * `transaction` when `LATCHKEY_DATABASE_URL` is a pooler in transaction mode, such as PgBouncer
+   * (`LATCHKEY_DATABASE_POOLER`, docs/deployment.md#pgbouncer); default `none`.
+   */
+  readonly databasePooler: 'none' | 'transaction';
   readonly sessionTtlSeconds: number;
   readonly dcrIdleTtlSeconds: number;
   readonly extraScopes: readonly string[];
@@ -204,6 +209,7 @@ const Environment = t.partial({
       n >= 1 && n <= 200 ? E.right(n) : E.left('must be between 1 and 200'),
     ),
   ),
+  LATCHKEY_DATABASE_POOLER: variable('Pooler', oneOf('none', 'transaction')),
   LATCHKEY_SESSION_TTL: variable('Duration', positiveDuration),
   LATCHKEY_CODE_TTL: variable<number>('CodeTtl', (raw) =>
     E.flatMap(positiveDuration(raw), (s) => (s <= 600 ? E.right(s) : E.left('must be at most 10 minutes'))),
@@ -301,6 +307,7 @@ export const decodeConfig = (env: Env): E.Either<string[], Config> => {
     databaseUrl: v.LATCHKEY_DATABASE_URL,
     dataDir: v.LATCHKEY_DATA_DIR ?? './.latchkey',
     databasePoolSize: v.LATCHKEY_DATABASE_POOL_SIZE ?? DEFAULT_POOL_SIZE,
+    databasePooler: v.LATCHKEY_DATABASE_POOLER ?? 'none',
     sessionTtlSeconds: v.LATCHKEY_SESSION_TTL ?? 86_400,
     codeTtlSeconds: v.LATCHKEY_CODE_TTL ?? 60,
     accessTokenTtlSeconds: v.LATCHKEY_ACCESS_TOKEN_TTL ?? 3600,

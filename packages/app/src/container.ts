@@ -124,6 +124,7 @@ const openPostgresStorage = async (config: Config, logger: Logger): Promise<Stor
   const storage = await createPostgresStorage({
     clientUrl: embedded?.url ?? (config.databaseUrl as string),
     poolMax: embedded === undefined ? config.databasePoolSize : 1,
+    pooler: embedded === undefined ? config.databasePooler : 'none',
     // The pool's notes on connections it discards ("Connection Error: …", one per dropped
     // connection) belong in the structured log, at debug: an outage is logged once, elsewhere.
     onWarning: (message) => {
@@ -133,7 +134,10 @@ const openPostgresStorage = async (config: Config, logger: Logger): Promise<Stor
   let migrationsApplied: string[];
   try {
     // Instances sharing a PostgreSQL server migrate one at a time; the embedded one is ours alone.
-    migrationsApplied = await migrate(storage.orm, { exclusive: embedded === undefined });
+    migrationsApplied = await migrate(storage.orm, {
+      exclusive: embedded === undefined,
+      pooler: embedded === undefined ? config.databasePooler : 'none',
+    });
   } catch (error) {
     await storage.close();
     await embedded?.stop();

@@ -16,7 +16,12 @@ import { setSessionCookie } from '../middleware/cookies.js';
 import { checkFormCsrf, issueFormCsrf } from '../middleware/csrf.js';
 import { writeApiError } from '../middleware/errors.js';
 import { noStore, setPageHeaders } from '../middleware/security-headers.js';
-import { recordFailure, recordSuccess, type LimitDecision, type LoginLimiter } from '../middleware/login-limiter.js';
+import {
+  recordFailure,
+  recordSuccess,
+  type LimitDecision,
+  type LoginLimiter,
+} from '../middleware/login-limiter.js';
 import { limiterFailure } from '../middleware/rate-limit.js';
 import { unsafeParam, unsafeTextFormMessage } from '../middleware/text-input.js';
 import { safeRedirect } from '../redirect.js';

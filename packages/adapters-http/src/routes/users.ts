@@ -19,7 +19,12 @@ import { decodeBody, jsonBody, requestMeta } from '../middleware/body.js';
 import { clearSessionCookie, setSessionCookie } from '../middleware/cookies.js';
 import { writeApiError } from '../middleware/errors.js';
 import { noStore } from '../middleware/security-headers.js';
-import { recordFailure, recordSuccess, type LimitDecision, type LoginLimiter } from '../middleware/login-limiter.js';
+import {
+  recordFailure,
+  recordSuccess,
+  type LimitDecision,
+  type LoginLimiter,
+} from '../middleware/login-limiter.js';
 import { limiterFailure } from '../middleware/rate-limit.js';
 import { enumParam, pagingParams } from '../query.js';
 import type { Ctx, RequestState } from '../state.js';

@@ -136,7 +136,9 @@ describe('three instances on one PostgreSQL database (docs/deployment.md#several
   it('rotates one refresh token fired at all three at once at most twice (the reuse grace window)', async () => {
     const client = await createClient(h);
     const tokens = await obtainTokens(h, client);
-    const responses = await atAllAtOnce(instances, 3, (url) => refresh(url, client, tokens.refresh_token ?? ''));
+    const responses = await atAllAtOnce(instances, 3, (url) =>
+      refresh(url, client, tokens.refresh_token ?? ''),
+    );
     expect(count(responses, 200), statuses(responses)).to.be.within(1, 2);
     expect(count(responses, 400), statuses(responses)).to.equal(responses.length - count(responses, 200));
   });

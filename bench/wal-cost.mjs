@@ -46,9 +46,19 @@ const database = createBenchDatabase();
 // The script's own connection, outside the server's pool (and the count): `pg` here is bench's.
 const probe = new pg.Client({ connectionString: database.url });
 
-// The flushed position: every request's commit waited for its WAL to be flushed, and
-// pg_walinspect reads no further than that.
-const lsn = async () => (await probe.query('select pg_current_wal_flush_lsn() as lsn')).rows[0].lsn;
+// The position WAL is inserted at, once the WAL before it is on disk: pg_walinspect reads no
+// further than that, and the shared rate limits' spends commit without waiting for the flush
+// (the WAL writer does it within a fraction of a second).
+const lsn = async () => {
+  const { insert } = (await probe.query('select pg_current_wal_insert_lsn() as insert')).rows[0];
+  for (;;) {
+    const { behind } = (
+      await probe.query('select pg_wal_lsn_diff($1, pg_current_wal_flush_lsn()) > 0 as behind', [insert])
+    ).rows[0];
+    if (!behind) return insert;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+};
 const walBetween = async (from, to) =>
   Number((await probe.query('select pg_wal_lsn_diff($2, $1)::bigint as bytes', [from, to])).rows[0].bytes);
 

@@ -53,7 +53,9 @@ export class PostgresRateLimitCounters implements RateLimitCounters {
       windowAt(now),
     );
     if (window === undefined) throw new Error('the rate limit upsert returned no row');
-    return window;
+    // A spend that read the clock just before another opened the window sees a little more than
+    // a window left; never report more than one.
+    return { spent: window.spent, msBeforeReset: Math.min(window.msBeforeReset, windowMs) };
   }
 
   peek(key: string, now: Date): Promise<RateWindow | undefined> {

@@ -8,6 +8,7 @@
 //
 // On a fresh `latchkey_bench_*` database (dropped afterwards). No HTTP: the token endpoint's own
 // cost is in bench/results.md.
+import { performance } from 'node:perf_hooks';
 import process from 'node:process';
 import { FixedWindowBudget, SharedBudget } from '../packages/adapters-http/dist/index.js';
 import { createPostgresStorage, migrate } from '@latchkey/adapters-postgres';

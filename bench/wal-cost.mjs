@@ -12,6 +12,7 @@
 // one at a time over HTTP, so that every statement belongs to the request under way.
 import { createRequire } from 'node:module';
 import process from 'node:process';
+import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import {
   createClient,
@@ -56,7 +57,7 @@ const lsn = async () => {
       await probe.query('select pg_wal_lsn_diff($1, pg_current_wal_flush_lsn()) > 0 as behind', [insert])
     ).rows[0];
     if (!behind) return insert;
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await sleep(20);
   }
 };
 const walBetween = async (from, to) =>

@@ -174,11 +174,21 @@ const LOCK_RETRY_MS = 200;
 const migrateInLockedTransaction = async (orm: PostgresOrm): Promise<string[]> => {
   const connection = orm.config.getDriver().getConnection('write');
   for (;;) {
-    const applied = await connection.transactional(async (trx) => {
+    const trx = await connection.begin();
+    let applied: string[] | undefined;
+    try {
       const [row] = await connection.execute<{ locked: boolean }[]>(TRY_MIGRATIONS_LOCK.text, [], 'all', trx);
-      if (row?.locked !== true) return undefined;
-      return (await orm.migrator.up({ transaction: trx })).map((migration) => migration.name);
-    });
+      applied =
+        row?.locked === true
+          ? (await orm.migrator.up({ transaction: trx })).map((migration) => migration.name)
+          : undefined;
+      await connection.commit(trx);
+    } catch (error) {
+      await connection.rollback(trx).catch(() => {
+        // The migration's error is the one to report.
+      });
+      throw error;
+    }
     if (applied !== undefined) return applied;
     await new Promise((resolve) => setTimeout(resolve, LOCK_RETRY_MS));
   }

@@ -87,7 +87,11 @@ pidfile = ${join(dir, 'pgbouncer.pid')}
   });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', () => {
+      resolve();
+    });
+  });
   const readLog = async (): Promise<string> =>
     (await readFile(join(dir, 'pgbouncer.log'), 'utf8').catch(() => '')) + stderr;
   const stop = async (): Promise<void> => {
@@ -119,7 +123,7 @@ pidfile = ${join(dir, 'pgbouncer.pid')}
       if (child.exitCode !== null || Date.now() > deadline) {
         const log = await readLog();
         await stop();
-        throw new Error(`pgbouncer did not start: ${String(error)}\n${log}`);
+        throw new Error(`pgbouncer did not start\n${log}`, { cause: error });
       }
       await new Promise((resolve) => setTimeout(resolve, 100));
     }

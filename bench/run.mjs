@@ -1,4 +1,5 @@
-// `pnpm bench`: Latchkey (in-memory and PostgreSQL) against node-oidc-provider, and Latchkey
+// `pnpm bench`: Latchkey (in-memory and PostgreSQL) against node-oidc-provider, against a bare
+// Koa app answering the same status and body size (the framework's own ceiling), and Latchkey
 // (PostgreSQL) against pgbench replaying the same SQL. Writes bench/results.md and
 // bench/results.json. See docs/benchmark.md.
 //
@@ -6,7 +7,7 @@
 //   --duration S        seconds per measured round (default 5)
 //   --warmup S          seconds of unrecorded warm-up per system and scenario (default 2)
 //   --rounds N          rounds per system (default 3)
-//   --connections N     concurrent connections, also pgbench's clients (default 32)
+//   --connections N     concurrent connections, also pgbench's clients (default 16)
 //   --scenarios a,b     a subset of: code, refresh, read, introspect, register
 //   --no-postgres       skip the PostgreSQL variant and pgbench
 //   --pg-rows N         prepared rows per pgbench script (default 150000)
@@ -23,6 +24,7 @@
 //                       (in the benchmark's order; a warm-up and --rounds rounds each,
 //                       outside the profiled window), so that the server holds the state a
 //                       full run leaves behind
+import { Buffer } from 'node:buffer';
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -35,9 +37,16 @@ import { cpuMeter, cpuSecondsOfAll, residentMiBOf } from './lib/cpu.mjs';
 import { request } from './lib/http.mjs';
 import { runLoad } from './lib/load.mjs';
 import { buildReplay, captureStatements, runPgbench, writeScript } from './lib/pgbench.mjs';
-import { setUpLatchkey, setUpOidcProvider } from './lib/prepare.mjs';
+import { setUpKoaCeiling, setUpLatchkey, setUpOidcProvider } from './lib/prepare.mjs';
 import { analyseProfile, renderProfile } from './lib/profile.mjs';
-import { evaluateTargets, renderMarkdown, roundRatios, summarise, SYSTEMS } from './lib/report.mjs';
+import {
+  evaluateTargets,
+  renderMarkdown,
+  roundRatios,
+  summarise,
+  SYSTEMS,
+  targetValue,
+} from './lib/report.mjs';
 import { SCENARIOS } from './lib/scenarios.mjs';
 import {
   BENCH_DIR,
@@ -46,6 +55,7 @@ import {
   PG_SERVER_URL,
   postgresUnavailable,
   psql,
+  startKoaCeiling,
   startLatchkey,
   startOidcProvider,
 } from './lib/systems.mjs';
@@ -55,7 +65,7 @@ const { values: args } = parseArgs({
     duration: { type: 'string', default: '5' },
     warmup: { type: 'string', default: '2' },
     rounds: { type: 'string', default: '3' },
-    connections: { type: 'string', default: '32' },
+    connections: { type: 'string', default: '16' },
     scenarios: { type: 'string' },
     'no-postgres': { type: 'boolean', default: false },
     'pg-rows': { type: 'string', default: '150000' },
@@ -154,7 +164,7 @@ const measure = async (scenario, target, { seconds, count }) => {
     url: target.url,
     connections,
     duration: seconds,
-    amount: scenario.byAmount ? count : undefined,
+    amount: scenario.byAmount && target.byDuration !== true ? count : undefined,
     request: scenario.request(target, state),
     expect: scenario.expect,
     invalid: scenario.invalid === undefined ? undefined : () => scenario.invalid(state),
@@ -163,6 +173,34 @@ const measure = async (scenario, target, { seconds, count }) => {
   // autocannon stops with requests in flight; let the server finish them before the next run.
   await sleep(SETTLE_MS);
   return result;
+};
+
+/**
+ * The status and body size of Latchkey's answer to one request of `scenario` (built as the
+ * scenario builds it, on state it prepares), and the length of the refresh token it holds if any:
+ * what the Koa ceiling is told to answer.
+ */
+const sampleAnswer = async (scenario, target) => {
+  const state = await scenario.prepare(target, { connections: 1, count: 1 });
+  const template = scenario.request(target, state);
+  const base = { method: template.method, path: template.path, headers: template.headers };
+  const built = template.setupRequest === undefined ? base : template.setupRequest(base, {});
+  const response = await request(`${target.url}${built.path}`, {
+    method: built.method,
+    headers: built.headers ?? {},
+    body: built.body,
+  });
+  if (response.status !== scenario.expect) {
+    throw new Error(
+      `${scenario.id} sample on ${target.name}: ${response.status} ${response.text.slice(0, 300)}`,
+    );
+  }
+  const refreshToken = response.json?.refresh_token;
+  return {
+    status: response.status,
+    bytes: Buffer.byteLength(response.text),
+    ...(typeof refreshToken === 'string' ? { refreshTokenLength: refreshToken.length } : {}),
+  };
 };
 
 /** Codes for a warm-up (a calibration of the exchange rate). */
@@ -231,6 +269,11 @@ const benchmark = async () => {
       }
       pg = { replays, run: 0, version: psql(PG_SERVER_URL, 'show server_version').trim() };
     }
+    // The framework's ceiling, measured last in each round.
+    const ceilingProcess = await startKoaCeiling(SYSTEMS.ceiling);
+    systems.push(ceilingProcess);
+    const ceiling = await setUpKoaCeiling(ceilingProcess, targets[0]);
+    targets.push(ceiling);
 
     const pgbenchRound = (kind, seconds) => {
       const replay = pg.replays[kind];
@@ -258,6 +301,15 @@ const benchmark = async () => {
     for (const scenario of scenarios) {
       log(`\n== ${scenario.title}`);
       const withPgbench = pg !== undefined && scenario.pgbench === true;
+      const ceilingAnswer = await sampleAnswer(scenario, targets[0]);
+      const answered = await ceiling.answer(ceilingAnswer);
+      if (answered.bytes !== ceilingAnswer.bytes) {
+        throw new Error(`${SYSTEMS.ceiling} answers ${answered.bytes} bytes, not ${ceilingAnswer.bytes}`);
+      }
+      log(
+        `   ${SYSTEMS.ceiling} answers ${ceilingAnswer.status} with ${ceilingAnswer.bytes} bytes of JSON ` +
+          `(as ${targets[0].name} does)`,
+      );
       const codes = new Map();
       for (const target of targets) {
         const w = await measure(scenario, target, { seconds: warmup, count: warmupCodes() });
@@ -287,7 +339,9 @@ const benchmark = async () => {
       log(
         `   median ratios: in-memory ÷ oidc-provider ${summary.ratios.memoryVsOidc?.toFixed(2)}, ` +
           `PostgreSQL ÷ oidc-provider ${summary.ratios.postgresVsOidc?.toFixed(2) ?? '–'}, ` +
-          `PostgreSQL ÷ pgbench ${summary.ratios.postgresVsPgbench?.toFixed(2) ?? '–'}` +
+          `PostgreSQL ÷ pgbench ${summary.ratios.postgresVsPgbench?.toFixed(2) ?? '–'}, ` +
+          `in-memory ÷ ceiling ${summary.ratios.memoryVsCeiling?.toFixed(2) ?? '–'}, ` +
+          `PostgreSQL ÷ ceiling ${summary.ratios.postgresVsCeiling?.toFixed(2) ?? '–'}` +
           (withMetrics === undefined
             ? ''
             : `, with metrics ÷ without ${summary.ratios.metricsVsMemory?.toFixed(3) ?? '–'}`),
@@ -296,6 +350,7 @@ const benchmark = async () => {
         id: scenario.id,
         title: scenario.title,
         description: scenario.description,
+        ceilingAnswer,
         rounds: roundResults,
         summary,
       });
@@ -345,9 +400,23 @@ const benchmark = async () => {
       log(`${SYSTEMS.memoryMetrics} counted ${counted} requests (a scrape of ${text.length} bytes)`);
     }
 
+    // Each server's resident memory now, after every scenario's rounds.
+    const residentMiB = {};
+    for (const system of systems) {
+      const mib = residentMiBOf(system.pid);
+      if (mib !== undefined) residentMiB[system.name] = Number(mib.toFixed(1));
+    }
+    log(
+      `resident memory: ${Object.entries(residentMiB)
+        .map(([name, mib]) => `${name} ${mib.toFixed(0)} MiB`)
+        .join(', ')}`,
+    );
+
+    const git = gitState();
     const output = {
       meta: {
         date: new Date().toISOString(),
+        ...(git === undefined ? {} : { commit: git.commit }),
         ...(args.note === undefined ? {} : { note: args.note }),
         ...(metricsScrape === undefined ? {} : { metricsScrape }),
         node: process.versions.node,
@@ -357,8 +426,13 @@ const benchmark = async () => {
         duration,
         warmup,
         rounds,
-        versions: { 'oidc-provider': versionOf('oidc-provider'), autocannon: versionOf('autocannon') },
-        git: gitState(),
+        versions: {
+          'oidc-provider': versionOf('oidc-provider'),
+          autocannon: versionOf('autocannon'),
+          koa: versionOf('koa'),
+        },
+        git,
+        residentMiB,
         latchkeyEnv: LATCHKEY_BENCH_ENV,
         postgres: pgSkipped === undefined ? { skipped: false } : { skipped: true, reason: pgSkipped },
       },
@@ -369,7 +443,11 @@ const benchmark = async () => {
     writeFileSync(join(BENCH_DIR, `${args.output}.json`), `${JSON.stringify(output, null, 2)}\n`);
     writeFileSync(join(BENCH_DIR, `${args.output}.md`), renderMarkdown(output));
     log('\nTargets:');
-    for (const t of output.targets) log(`  ${t.met ? 'met    ' : 'NOT met'}  ${t.target}: ${t.value}`);
+    for (const t of output.targets) {
+      log(
+        `  ${t.met ? 'met    ' : 'NOT met'}  ${t.earlier ? '(earlier) ' : ''}${t.target}: ${targetValue(t)}`,
+      );
+    }
     log(`\nwrote bench/${args.output}.md and bench/${args.output}.json`);
   } finally {
     await stopAll();

@@ -1,5 +1,6 @@
 // Preparing the state the scenarios need, through each server's real endpoints: the owner and a
 // confidential client (Latchkey), codes through the real authorize flow, and tokens from them.
+import { randomBytes } from 'node:crypto';
 import { URL, URLSearchParams } from 'node:url';
 import {
   basicAuth,
@@ -207,6 +208,51 @@ export const setUpOidcProvider = async (system) => {
 };
 
 // ---------------------------------------------------------------------------------------------
+// The Koa ceiling
+
+/** A random base64url string of `length` characters. */
+const filler = (length) =>
+  randomBytes(Math.ceil((length * 3) / 4) + 1)
+    .toString('base64url')
+    .slice(0, length);
+
+/**
+ * The target for the bare Koa app (`bench/koa-ceiling.mjs`), which issues nothing: the scenarios
+ * send it the requests they send Latchkey (same method, path, headers, and bodies of the same
+ * shape: Latchkey's client credentials, and codes and tokens of the lengths Latchkey's have, taken
+ * from one code `latchkey` mints and exchanges here). `answer({status, bytes,
+ * refreshTokenLength?})` sets what it answers every request with. It has no codes to run out of,
+ * so the code exchange runs for a duration on it (`byDuration`), cycling through its codes.
+ */
+export const setUpKoaCeiling = async (system, latchkey) => {
+  const [code] = await latchkey.mint(1);
+  const [sample] = await exchangeAll(latchkey, [code]);
+  const fakeCode = () => ({
+    code: filler(code.code.length),
+    verifier: filler(code.verifier.length),
+    redirectUri: code.redirectUri,
+  });
+  const fakeCodes = async (count) => Array.from({ length: count }, fakeCode);
+  return {
+    kind: 'ceiling',
+    name: system.name,
+    pid: system.pid,
+    url: system.url,
+    client: latchkey.client,
+    paths: latchkey.paths,
+    byDuration: true,
+    mint: fakeCodes,
+    mintForRead: fakeCodes,
+    exchange: async (codes) =>
+      codes.map(() => ({
+        access_token: filler(sample.access_token.length),
+        refresh_token: filler(sample.refresh_token.length),
+      })),
+    answer: (answer) => system.ask({ type: 'answer', ...answer }, 'answered'),
+  };
+};
+
+// ---------------------------------------------------------------------------------------------
 // Both
 
 export const tokenRequestBody = (code) =>
@@ -220,23 +266,28 @@ export const tokenRequestBody = (code) =>
 export const refreshRequestBody = (refreshToken) =>
   new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken }).toString();
 
-/** Exchanges each code (harness side, not measured); returns the token responses. */
+/**
+ * Exchanges each code (harness side, not measured); returns the token responses. A target that
+ * issues nothing (the Koa ceiling) makes up tokens of the real lengths instead.
+ */
 export const exchangeAll = (target, codes) =>
-  pool(codes.length, MINT_CONCURRENCY, async (i) => {
-    // A retry after a failed connection is safe: a code the server did see fails loudly below.
-    const response = await retryingOnNetworkErrors(() =>
-      request(`${target.url}${target.paths.token}`, {
-        method: 'POST',
-        headers: {
-          'Content-Type': 'application/x-www-form-urlencoded',
-          Authorization: basicAuth(target.client.id, target.client.secret),
-        },
-        body: tokenRequestBody(codes[i]),
-      }),
-    );
-    expectStatus(response, 200, `${target.name} code exchange`);
-    if (typeof response.json.refresh_token !== 'string') {
-      throw new Error(`${target.name} issued no refresh token: ${response.text}`);
-    }
-    return response.json;
-  });
+  target.exchange !== undefined
+    ? target.exchange(codes)
+    : pool(codes.length, MINT_CONCURRENCY, async (i) => {
+        // A retry after a failed connection is safe: a code the server did see fails loudly below.
+        const response = await retryingOnNetworkErrors(() =>
+          request(`${target.url}${target.paths.token}`, {
+            method: 'POST',
+            headers: {
+              'Content-Type': 'application/x-www-form-urlencoded',
+              Authorization: basicAuth(target.client.id, target.client.secret),
+            },
+            body: tokenRequestBody(codes[i]),
+          }),
+        );
+        expectStatus(response, 200, `${target.name} code exchange`);
+        if (typeof response.json.refresh_token !== 'string') {
+          throw new Error(`${target.name} issued no refresh token: ${response.text}`);
+        }
+        return response.json;
+      });

@@ -1,5 +1,7 @@
 // The five scenarios. Each prepares, per round and per system, the state it needs (through the
-// real endpoints, before the clock starts), and describes the one request autocannon repeats.
+// real endpoints, before the clock starts), and describes the one request autocannon repeats. The
+// Koa ceiling gets the same requests, with made-up codes and tokens of the real lengths; its
+// answers to the refresh grant carry a `refresh_token`, so chains carry on as on a real server.
 import { basicAuth } from './http.mjs';
 import { exchangeAll, refreshRequestBody, tokenRequestBody } from './prepare.mjs';
 
@@ -29,7 +31,10 @@ export const SCENARIOS = [
       'every code minted beforehand through the real authorize flow and used once',
     expect: 200,
     pgbench: true,
-    /** Runs for exactly as many requests as there are codes; `count` is set from a calibration. */
+    /**
+     * Runs for exactly as many requests as there are codes; `count` is set from a calibration
+     * (except on a target with `byDuration`, which runs for the round's duration).
+     */
     byAmount: true,
     prepare: async (target, { count }) => ({ codes: await target.mint(count) }),
     request: (target, { codes }) => {
@@ -39,7 +44,10 @@ export const SCENARIOS = [
         path: target.paths.token,
         headers: clientHeaders(target),
         setupRequest: (req) => {
-          const code = codes[next] ?? { code: 'exhausted', verifier: 'x', redirectUri: 'x' };
+          // A target that runs by duration (the Koa ceiling) cycles through its made-up codes.
+          const code = target.byDuration
+            ? codes[next % codes.length]
+            : (codes[next] ?? { code: 'exhausted', verifier: 'x', redirectUri: 'x' });
           next += 1;
           return { ...req, body: tokenRequestBody(code) };
         },

@@ -139,6 +139,15 @@ export const startOidcProvider = async (name, { cpuProfDir } = {}) => {
   );
 };
 
+/**
+ * Starts the framework's own ceiling (`bench/koa-ceiling.mjs`): a bare Koa app that answers every
+ * request with the status and body size it was last told over IPC.
+ */
+export const startKoaCeiling = async (name, { cpuProfDir } = {}) => {
+  const port = await freePort();
+  return startProcess(name, 'koa-ceiling.mjs', { BENCH_PORT: String(port) }, { cpuProfDir });
+};
+
 // ---------------------------------------------------------------------------------------------
 // PostgreSQL
 

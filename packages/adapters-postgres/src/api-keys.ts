@@ -48,7 +48,9 @@ export class PostgresApiKeyRepository implements ApiKeyRepository {
   }
 
   findByDigest(digest: CredentialDigest): Promise<ApiKey | undefined> {
-    return this.sql.lookup(ApiKeySchema, 'digest', digest, toApiKey);
+    return this.sql.remembered(`api_keys.digest:${digest}`, () =>
+      this.sql.lookup(ApiKeySchema, 'digest', digest, toApiKey),
+    );
   }
 
   async delete(id: ApiKeyId): Promise<boolean> {

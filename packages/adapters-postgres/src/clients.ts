@@ -1,5 +1,6 @@
 import type {
   AbandonedClientCriteria,
+  AuditEntry,
   ClientId,
   ClientLastIssued,
   ClientQuery,
@@ -13,10 +14,10 @@ import type {
   SecretWithClient,
   UserId,
 } from '@latchkey/domain';
-import { ClientSchema, ClientSecretSchema } from './entities.js';
+import { AuditLogSchema, ClientSchema, ClientSecretSchema } from './entities.js';
 import type { Sql, Statement } from './gateway.js';
 import { liveGrant } from './live-grant.js';
-import { toClient, toClientRow, toClientSecret, toClientSecretRow } from './mappers.js';
+import { toAuditLogRow, toClient, toClientRow, toClientSecret, toClientSecretRow } from './mappers.js';
 import { SECRET_WITH_CLIENT } from './token-path.js';
 import { isUuid } from './uuid.js';
 
@@ -57,6 +58,29 @@ const RECORD_FIRST_TOKEN: Statement = {
   text: 'update oauth2_clients set first_token_at = $2 where id = $1 and first_token_at is null',
 };
 const DELETE: Statement = { text: 'delete from oauth2_clients where id = $1' };
+
+/**
+ * The client's columns from `$1`, then the secret's (all null when there is none: then no row is
+ * inserted), then the audit entry's. One statement is atomic on its own and needs no BEGIN and
+ * COMMIT; the secret's foreign key to the client inserted beside it is checked at its end.
+ */
+const INSERT_REGISTERED: Statement = {
+  name: 'latchkey_insert_registered_client',
+  text: (t) => {
+    const secret = 1 + t.width(ClientSchema);
+    const audit = secret + t.width(ClientSecretSchema);
+    return `
+    with client as (
+      insert into oauth2_clients (${t.columns(ClientSchema)}) values (${t.parameters(ClientSchema, 1)})
+    ),
+    secret as (
+      insert into oauth2_client_secrets (${t.columns(ClientSecretSchema)})
+      select ${t.parameters(ClientSecretSchema, secret)}
+       where ${t.parameter(ClientSecretSchema, secret, 'id')} is not null
+    )
+    insert into audit_logs (${t.columns(AuditLogSchema)}) values (${t.parameters(AuditLogSchema, audit)})`;
+  },
+};
 
 /** What a newer metadata document replaces in the stored row: its fields, not its id or history. */
 const FROM_DOCUMENT = [
@@ -117,6 +141,21 @@ export class PostgresClientRepository implements ClientRepository {
     return this.sql.insert(ClientSchema, toClientRow(client));
   }
 
+  async insertRegistered(
+    client: OAuthClient,
+    secret: ClientSecret | undefined,
+    audit: AuditEntry,
+  ): Promise<void> {
+    const { tables } = this.sql;
+    await this.sql.count(INSERT_REGISTERED, [
+      ...tables.values(ClientSchema, toClientRow(client)),
+      ...(secret === undefined
+        ? Array<null>(tables.width(ClientSecretSchema)).fill(null)
+        : tables.values(ClientSecretSchema, toClientSecretRow(secret))),
+      ...tables.values(AuditLogSchema, toAuditLogRow(audit)),
+    ]);
+  }
+
   /**
    * Every column but the id and `first_token_at` is replaced; absent optional fields are cleared
    * (written as null). `first_token_at` is `recordFirstToken`'s alone, so that an update made
@@ -143,7 +182,9 @@ export class PostgresClientRepository implements ClientRepository {
 
   findById(id: ClientId): Promise<OAuthClient | undefined> {
     if (!isUuid(id)) return Promise.resolve(undefined);
-    return this.sql.lookup(ClientSchema, 'id', id, toClient);
+    return this.sql.remembered(`oauth2_clients.id:${id}`, () =>
+      this.sql.lookup(ClientSchema, 'id', id, toClient),
+    );
   }
 
   list(query: ClientQuery): Promise<OAuthClient[]> {
@@ -246,7 +287,9 @@ export class PostgresClientSecretRepository implements ClientSecretRepository {
 
   /** One prepared statement: it is on every confidential token request. */
   findWithClient(digest: CredentialDigest): Promise<SecretWithClient | undefined> {
-    return this.sql.first(SECRET_WITH_CLIENT.statement, [digest], SECRET_WITH_CLIENT.map(this.sql.tables));
+    return this.sql.remembered(`oauth2_client_secrets.digest:${digest}`, () =>
+      this.sql.first(SECRET_WITH_CLIENT.statement, [digest], SECRET_WITH_CLIENT.map(this.sql.tables)),
+    );
   }
 
   findByDigest(digest: CredentialDigest): Promise<ClientSecret | undefined> {

@@ -316,20 +316,109 @@ export class Tables {
   }
 }
 
+/**
+ * The tables whose rows the lookup cache holds, and one whose deletion cascades into them
+ * (`oauth2_grants` into `api_keys`). A statement that updates, deletes from, truncates or upserts
+ * into one of them makes every cached lookup stale; inserts alone do not (misses are not cached).
+ */
+const CACHED = String.raw`"?(?:api_keys|users|oauth2_clients|oauth2_client_secrets|oauth2_grants)\b`;
+const CHANGES = [
+  new RegExp(String.raw`\b(?:update|delete\s+from)\s+(?:only\s+)?${CACHED}`, 'i'),
+  new RegExp(String.raw`\btruncate\b[^;]*?[\s,]${CACHED}`, 'i'),
+  new RegExp(String.raw`\binsert\s+into\s+${CACHED}[\s\S]*\bdo\s+update\b`, 'i'),
+];
+
+/** Whether `text` changes rows the lookup cache may hold (`CACHED`). */
+export const changesCachedRows = (text: string): boolean => CHANGES.some((pattern) => pattern.test(text));
+
+/** How the lookup cache is set up (docs/scaling.md#the-lookup-cache). */
+export interface LookupCacheOptions {
+  /** How long a cached lookup may be served, in ms; 0 turns the cache off. */
+  readonly ttlMs: number;
+  /** How many lookups it holds at most; the oldest go first. */
+  readonly maxEntries?: number;
+  /** A monotonic clock in ms; `performance.now` unless a test drives it. */
+  readonly now?: () => number;
+}
+
+interface CacheEntry {
+  readonly value: unknown;
+  /** `Database#generation` when the value was read. */
+  readonly generation: number;
+  /** `now()` after which it is not served. */
+  readonly expires: number;
+}
+
+const DEFAULT_CACHE_ENTRIES = 50_000;
+
+/**
+ * Rows read by a unique key on every authenticated request (an access or session token by
+ * digest, a user by id, a client secret with its client by digest), kept for `ttlMs`.
+ *
+ * - On this instance a change is seen at once: every statement that changes a cached table
+ *   (`changesCachedRows`) moves `Database#generation` on before it is sent and again once it is
+ *   committed, and an entry read under another generation is never served. A read that overlaps
+ *   a change is not stored.
+ * - Another instance's change is seen within `ttlMs`, when the entry expires.
+ * - Nothing is cached inside a transaction, and misses are not cached.
+ */
+class LookupCache {
+  private readonly entries = new Map<string, CacheEntry>();
+  private readonly maxEntries: number;
+  private readonly now: () => number;
+
+  constructor(private readonly options: LookupCacheOptions) {
+    this.maxEntries = options.maxEntries ?? DEFAULT_CACHE_ENTRIES;
+    this.now = options.now ?? (() => performance.now());
+  }
+
+  get(key: string, generation: number): unknown {
+    const entry = this.entries.get(key);
+    if (entry === undefined) return undefined;
+    if (entry.generation === generation && entry.expires > this.now()) return entry.value;
+    this.entries.delete(key);
+    return undefined;
+  }
+
+  set(key: string, value: unknown, generation: number): void {
+    if (this.entries.size >= this.maxEntries) {
+      const oldest = this.entries.keys().next();
+      if (oldest.done !== true) this.entries.delete(oldest.value);
+    }
+    this.entries.set(key, { value, generation, expires: this.now() + this.options.ttlMs });
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+}
+
 /** What every `Sql` of one storage shares. */
 class Database {
   private readonly texts = new Map<Statement, string>();
+  private readonly changing = new Map<string, boolean>();
   readonly tables: Tables;
   /** Where statement durations go while the metrics are on (`Sql#observe`). */
   observer: StatementObserver | undefined;
+  /** Lookups served without a round trip; `undefined` when off. */
+  readonly cache: LookupCache | undefined;
+  /** Moves on with every change to a cached table (`LookupCache`). */
+  generation = 0;
 
   constructor(
     readonly pool: ConnectionPool,
     orm: PostgresOrm,
+    cache?: LookupCacheOptions,
     /** Whether named statements are prepared (`SqlOptions.prepared`). */
     readonly prepared = true,
   ) {
     this.tables = new Tables(orm);
+    this.cache = cache === undefined || cache.ttlMs <= 0 ? undefined : new LookupCache(cache);
+  }
+
+  /** Whether `text` changes cached rows, remembered per text. */
+  changes(text: string): boolean {
+    return this.changing.get(text) ?? remember(this.changing, text, changesCachedRows(text));
   }
 
   text(statement: Statement): string {
@@ -411,11 +500,20 @@ export class Sql {
     private readonly connection: Connection | undefined,
     /** Whether `connection` is in a transaction of `transaction`'s. */
     readonly inTransaction: boolean,
+    /** In a transaction: whether it has changed a cached table (`LookupCache`). */
+    private readonly changed: { value: boolean } = { value: false },
   ) {}
 
-  /** The gateway of `orm`'s pool. */
-  static over(orm: PostgresOrm, options: SqlOptions = {}): Sql {
-    return new Sql(new Database(connectionPoolOf(orm), orm, options.prepared ?? true), undefined, false);
+  /**
+   * The gateway of `orm`'s pool; `cache` sets up the lookup cache (off without it), `options` how
+   * statements are sent.
+   */
+  static over(orm: PostgresOrm, cache?: LookupCacheOptions, options: SqlOptions = {}): Sql {
+    return new Sql(
+      new Database(connectionPoolOf(orm), orm, cache, options.prepared ?? true),
+      undefined,
+      false,
+    );
   }
 
   /**
@@ -460,7 +558,25 @@ export class Sql {
   }
 
   private async send(statement: Statement, values: unknown[]): Promise<pg.QueryResult<Raw>> {
-    const text = this.database.text(statement);
+    const { database } = this;
+    const text = database.text(statement);
+    if (database.cache === undefined || !database.changes(text))
+      return this.sendText(statement, text, values);
+    // Stale from now on, and again once the change is committed (`LookupCache`).
+    database.generation += 1;
+    if (this.inTransaction) this.changed.value = true;
+    try {
+      return await this.sendText(statement, text, values);
+    } finally {
+      if (!this.inTransaction) database.generation += 1;
+    }
+  }
+
+  private async sendText(
+    statement: Statement,
+    text: string,
+    values: unknown[],
+  ): Promise<pg.QueryResult<Raw>> {
     const config: pg.QueryConfig =
       statement.name === undefined || !this.database.prepared
         ? { text, values }
@@ -531,6 +647,28 @@ export class Sql {
     );
   }
 
+  /**
+   * `load()` through the lookup cache under `key` (a key names its table and unique column):
+   * served from the cache while the entry is fresh, else loaded and, outside a transaction and
+   * when no change to a cached table overlapped the load, stored. See `LookupCache`.
+   */
+  async remembered<A>(key: string, load: () => Promise<A | undefined>): Promise<A | undefined> {
+    const { database } = this;
+    const { cache } = database;
+    if (cache === undefined || this.connection !== undefined) return load();
+    const generation = database.generation;
+    const hit = cache.get(key, generation);
+    if (hit !== undefined) return hit as A;
+    const value = await load();
+    if (value !== undefined && database.generation === generation) cache.set(key, value, generation);
+    return value;
+  }
+
+  /** Empties the lookup cache (tests that change rows behind the gateway's back). */
+  forgetLookups(): void {
+    this.database.cache?.clear();
+  }
+
   /** Inserts `row` with every column (absent ones null); prepared. */
   async insert<Row extends object>(schema: EntitySchema<Row>, row: Row): Promise<void> {
     await this.count(this.database.insert(schema), this.tables.values(schema, row));
@@ -556,6 +694,7 @@ export class Sql {
     } catch (error) {
       throw toStorageError(error);
     }
+    const changed = { value: false };
     try {
       try {
         await connection.query('begin');
@@ -564,7 +703,7 @@ export class Sql {
       }
       let result: A;
       try {
-        result = await work(new Sql(this.database, connection, true));
+        result = await work(new Sql(this.database, connection, true, changed));
       } catch (error) {
         await connection.query('rollback').catch(() => {
           // The work's error is the one to report; a connection that died is discarded by the pool.
@@ -578,6 +717,8 @@ export class Sql {
       }
       return result;
     } finally {
+      // Committed or rolled back: what the transaction changed is visible or gone either way.
+      if (changed.value) this.database.generation += 1;
       await pool.release(connection);
     }
   }

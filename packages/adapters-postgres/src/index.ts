@@ -31,11 +31,13 @@ export {
   type UserRow,
 } from './entities.js';
 export {
+  changesCachedRows,
   connectionPoolOf,
   Sql,
   Tables,
   type Connection,
   type ConnectionPool,
+  type LookupCacheOptions,
   type PoolUse,
   type Raw,
   type SqlOptions,

@@ -2,7 +2,7 @@ import type { HealthCheck, RateLimitCounters, Repositories, Transactor } from '@
 import { Migrator } from '@mikro-orm/migrations';
 import { MikroORM, PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { ENTITY_SCHEMAS } from './entities.js';
-import { forgetPreparedStatements, Sql, type PostgresOrm } from './gateway.js';
+import { forgetPreparedStatements, Sql, type LookupCacheOptions, type PostgresOrm } from './gateway.js';
 import { PostgresHealthCheck } from './health-check.js';
 import { MIGRATIONS } from './migrations/index.js';
 import { PostgresRateLimitCounters } from './rate-limit-counters.js';
@@ -18,6 +18,11 @@ export interface PostgresStorageOptions {
   readonly clientUrl: string;
   /** Pool size. 1 for the embedded database, which serves one connection (docs/http-api.md#configuration). */
   readonly poolMax: number;
+  /**
+   * The cache of token, user and client-secret lookups (`LookupCache` in gateway.ts); off when
+   * absent or with `ttlMs` 0 (docs/scaling.md#the-lookup-cache).
+   */
+  readonly lookupCache?: LookupCacheOptions;
   /**
    * `transaction` when `clientUrl` is a pooler in transaction mode, such as PgBouncer's
    * `pool_mode = transaction` (docs/deployment.md#pgbouncer): no named prepared statements and no
@@ -124,7 +129,7 @@ export const createPostgresStorage = async (options: PostgresStorageOptions): Pr
   });
   let sql: Sql;
   try {
-    sql = Sql.over(orm, { prepared: !transactionPooling });
+    sql = Sql.over(orm, options.lookupCache, { prepared: !transactionPooling });
   } catch (error) {
     await orm.close(true);
     throw error;

@@ -91,7 +91,7 @@ export class PostgresUserRepository implements UserRepository {
   }
 
   findById(id: UserId): Promise<User | undefined> {
-    return this.sql.lookup(UserSchema, 'id', id, toUser);
+    return this.sql.remembered(`users.id:${id}`, () => this.sql.lookup(UserSchema, 'id', id, toUser));
   }
 
   async setPasswordHash(id: UserId, passwordHash: string): Promise<boolean> {

@@ -44,6 +44,12 @@ export interface Config
    * (`LATCHKEY_DATABASE_POOLER`, docs/deployment.md#pgbouncer); default `none`.
    */
   readonly databasePooler: 'none' | 'transaction';
+  /**
+   * How long the PostgreSQL storage serves a token, user or client secret lookup from memory
+   * (`LATCHKEY_LOOKUP_CACHE_TTL`, default 1 s, 0 off): the bound on how late another instance sees
+   * a revocation (docs/scaling.md#the-lookup-cache).
+   */
+  readonly lookupCacheTtlSeconds: number;
   readonly sessionTtlSeconds: number;
   readonly dcrIdleTtlSeconds: number;
   readonly extraScopes: readonly string[];
@@ -210,6 +216,9 @@ const Environment = t.partial({
     ),
   ),
   LATCHKEY_DATABASE_POOLER: variable('Pooler', oneOf('none', 'transaction')),
+  LATCHKEY_LOOKUP_CACHE_TTL: variable<number>('LookupCacheTtl', (raw) =>
+    E.flatMap(duration(raw), (s) => (s <= 60 ? E.right(s) : E.left('must be at most 60 seconds'))),
+  ),
   LATCHKEY_SESSION_TTL: variable('Duration', positiveDuration),
   LATCHKEY_CODE_TTL: variable<number>('CodeTtl', (raw) =>
     E.flatMap(positiveDuration(raw), (s) => (s <= 600 ? E.right(s) : E.left('must be at most 10 minutes'))),
@@ -308,6 +317,7 @@ export const decodeConfig = (env: Env): E.Either<string[], Config> => {
     dataDir: v.LATCHKEY_DATA_DIR ?? './.latchkey',
     databasePoolSize: v.LATCHKEY_DATABASE_POOL_SIZE ?? DEFAULT_POOL_SIZE,
     databasePooler: v.LATCHKEY_DATABASE_POOLER ?? 'none',
+    lookupCacheTtlSeconds: v.LATCHKEY_LOOKUP_CACHE_TTL ?? 1,
     sessionTtlSeconds: v.LATCHKEY_SESSION_TTL ?? 86_400,
     codeTtlSeconds: v.LATCHKEY_CODE_TTL ?? 60,
     accessTokenTtlSeconds: v.LATCHKEY_ACCESS_TOKEN_TTL ?? 3600,

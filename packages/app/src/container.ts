@@ -125,6 +125,7 @@ const openPostgresStorage = async (config: Config, logger: Logger): Promise<Stor
     clientUrl: embedded?.url ?? (config.databaseUrl as string),
     poolMax: embedded === undefined ? config.databasePoolSize : 1,
     pooler: embedded === undefined ? config.databasePooler : 'none',
+    lookupCache: { ttlMs: config.lookupCacheTtlSeconds * 1000 },
     // The pool's notes on connections it discards ("Connection Error: …", one per dropped
     // connection) belong in the structured log, at debug: an outage is logged once, elsewhere.
     onWarning: (message) => {

@@ -1,3 +1,4 @@
+export { runCli, type CliIo } from './cli/program.js';
 export { decodeConfig, type Config, type Env } from './config.js';
 export {
   buildContainer,

@@ -3,15 +3,15 @@ import pg from 'pg';
 import { SECRET_PATTERN } from '../http/admin-api.js';
 import { introspect, obtainTokens, registerClient } from '../oauth/flow-helpers.js';
 import { onServerDatabase, requiredServerUrl } from '../support/postgres.js';
-import { bearer, freePort, request, startTestServer, type TestServer } from '../support/server.js';
-import { cliClient, errorOf, harnessFor, jsonOf, latchkey, loginStatus } from './run-cli.js';
+import { bearer, freePort, request, startTestServer, timeUntil, type TestServer } from '../support/server.js';
+import { cliClient, errorOf, harnessFor, jsonOf, latchkeyHere as latchkey, loginStatus } from './run-cli.js';
 
 const OWNER = { email: 'ops-owner@example.com', username: 'ops-owner', password: 'owner password 1' };
 const MEMBER = { email: 'ops-member@example.com', username: 'ops-member', password: 'member password 1' };
 const USER_KEYS = ['created_at', 'email', 'id', 'name', 'role', 'username'];
 
 describe('the admin CLI on PostgreSQL (docs/cli.md)', function () {
-  // Each run is a Node process of its own that opens the database: seconds each on a busy machine.
+  // Each run opens the database (and migrates it), as the CLI does: seconds each on a busy machine.
   this.timeout(300_000);
   let database: { url: string; dispose(): Promise<void> } | undefined;
   let env: Record<string, string>;
@@ -211,6 +211,10 @@ describe('the admin CLI on PostgreSQL (docs/cli.md)', function () {
     expect(revoked.user_id).to.equal(ownerId.id);
     expect(revoked.client_id).to.equal(client.id);
     expect(revoked.revoked_grants).to.have.length(1);
+    // Another process's change: the server sees it within its lookup cache's TTL (1 s by default).
+    const inactive = async (token: string) =>
+      ((await introspect(h.url, client, token)).body as { active?: unknown }).active === false;
+    expect(await timeUntil(() => inactive(tokens.access_token), 2_000)).to.be.a('number');
     expect((await introspect(h.url, client, tokens.access_token)).body).to.deep.equal({ active: false });
     expect((await introspect(h.url, client, tokens.refresh_token)).body).to.deep.equal({ active: false });
 
@@ -257,14 +261,18 @@ describe('the admin CLI on PostgreSQL (docs/cli.md)', function () {
     expect(jsonOf(await latchkey(['secret', 'delete', id, secret.id, '--json'], env))).to.include({
       deleted: true,
     });
-    // The deleted secret no longer authenticates (docs/http-api.md#apps).
-    expect((await introspect(h.url, client, 'lk_at_unknown')).status).to.equal(401);
+    // The deleted secret no longer authenticates (docs/http-api.md#apps), within the running
+    // server's lookup cache TTL.
+    expect(
+      await timeUntil(async () => (await introspect(h.url, client, 'lk_at_unknown')).status === 401, 2_000),
+    ).to.be.a('number');
     expect(errorOf(await latchkey(['secret', 'delete', id, secret.id, '--json'], env), 3).kind).to.equal(
       'not_found',
     );
 
     expect(jsonOf(await latchkey(['app', 'delete', id, '--json'], env))).to.deep.equal({ id, deleted: true });
-    expect((await h.api.get(id)).status).to.equal(404);
+    // The running server sees the CLI's deletion within its lookup cache's TTL.
+    expect(await timeUntil(async () => (await h.api.get(id)).status === 404, 2_000)).to.be.a('number');
     expect(errorOf(await latchkey(['app', 'show', id, '--json'], env), 3).kind).to.equal('not_found');
     expect(errorOf(await latchkey(['app', 'delete', id, '--json'], env), 3).kind).to.equal('not_found');
     const unknownUser = await latchkey(
@@ -326,7 +334,9 @@ describe('the admin CLI on PostgreSQL (docs/cli.md)', function () {
     expect(purged.abandoned_clients).to.equal(1);
     expect(purged.expired_rows).to.be.greaterThan(0);
     const owner = await harnessFor(h.server, OWNER.email, OWNER.password);
-    expect((await owner.api.get(registered.id)).status).to.equal(404);
+    expect(await timeUntil(async () => (await owner.api.get(registered.id)).status === 404, 2_000)).to.be.a(
+      'number',
+    );
     expect((await owner.api.get(fresh.id)).status).to.equal(200);
     expect(await sql("select 1 from api_keys where kind = 'session' and expires_at < now()", [])).to.equal(0);
     expect(

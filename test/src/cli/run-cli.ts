@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { Readable } from 'node:stream';
+import { runCli } from '@latchkey/app';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { adminApi } from '../http/admin-api.js';
@@ -39,6 +41,28 @@ export const latchkey = (args: readonly string[], env: Record<string, string>, s
     });
     child.stdin.end(stdin);
   });
+
+/**
+ * The same command run in this process through the CLI's own entry function, with `env` (and
+ * PATH) for settings: what differs from `latchkey` is only that no Node process starts, which
+ * costs most of a run against a PostgreSQL server. The exit statuses and the process boundary
+ * itself are tested with `latchkey` (usage.test.ts, embedded.test.ts).
+ */
+export const latchkeyHere = async (
+  args: readonly string[],
+  env: Record<string, string>,
+  stdin = '',
+): Promise<CliRun> => {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(args, {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdin: Readable.from(stdin === '' ? [] : [Buffer.from(stdin)]),
+    stdout: { write: (text: string) => (stdout += text) },
+    stderr: { write: (text: string) => (stderr += text) },
+  });
+  return { code, stdout, stderr };
+};
 
 /** The one JSON line a successful `--json` run prints. */
 export const jsonOf = <T = Record<string, unknown>>(run: CliRun): T => {

@@ -8,6 +8,7 @@ import {
   anApiKey,
   aPendingAuthorization,
   aRefreshToken,
+  anAuditEntry,
   aUser,
   at,
   rejectionOf,
@@ -57,6 +58,41 @@ describe('the ClientRepository contract', () => {
     beforeEach(async () => {
       await storage().users.insert(owner, 'h');
       await storage().users.insert(member, 'h');
+    });
+
+    context('a self-registered client, with its secret and audit entry (insertRegistered)', () => {
+      const client = aClient(7, { dynamicallyRegistered: true });
+      const secret = aClientSecret(7, client.id);
+      const audit = anAuditEntry(7, { resourceId: client.id });
+
+      const audited = async () =>
+        (await storage().audit.list({ limit: 10, offset: 0 })).entries.map((e) => e.id);
+
+      it('stores all three', async () => {
+        await storage().clients.insertRegistered(client, secret, audit);
+        expect(await storage().clients.findById(client.id)).to.deep.equal(client);
+        expect((await storage().clientSecrets.findWithClient(secret.digest))?.secret).to.deep.equal(secret);
+        expect(await audited()).to.deep.equal([audit.id]);
+      });
+
+      it('stores a public client without a secret', async () => {
+        await storage().clients.insertRegistered(client, undefined, audit);
+        expect(await storage().clients.findById(client.id)).to.deep.equal(client);
+        expect(await storage().clientSecrets.listForClient(client.id)).to.deep.equal([]);
+        expect(await audited()).to.deep.equal([audit.id]);
+      });
+
+      it('stores nothing when one part is refused (a secret digest already stored)', async () => {
+        const other = aClient(8);
+        await storage().clients.insert(other);
+        const taken = aClientSecret(8, other.id, { digest: secret.digest });
+        expect(await storage().clientSecrets.insert(taken)).to.equal('inserted');
+        expect(await rejectionOf(storage().clients.insertRegistered(client, secret, audit))).to.be.instanceOf(
+          Error,
+        );
+        expect(await storage().clients.findById(client.id)).to.equal(undefined);
+        expect(await audited()).to.deep.equal([]);
+      });
     });
 
     context('when clients have been inserted', () => {

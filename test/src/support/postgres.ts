@@ -3,7 +3,12 @@ import { rmSync } from 'node:fs';
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createPostgresStorage, migrate, type PostgresStorage } from '@latchkey/adapters-postgres';
+import {
+  createPostgresStorage,
+  migrate,
+  type LookupCacheOptions,
+  type PostgresStorage,
+} from '@latchkey/adapters-postgres';
 import { startEmbeddedDatabase } from '@latchkey/app';
 
 /** A PostgreSQL server to create throw-away databases on; unset means the embedded database. */
@@ -45,6 +50,8 @@ export interface WithPostgresOptions {
   readonly embedded?: boolean;
   /** Pool size on a real server (the embedded database always gets 1). */
   readonly poolMax?: number;
+  /** The storage's lookup cache; off unless given. */
+  readonly lookupCache?: LookupCacheOptions;
 }
 
 /** Every table the migrations create, but their own bookkeeping; truncated together, so in any order. */
@@ -61,11 +68,17 @@ const TABLES = [
   'rate_limits',
 ];
 
-const connect = async (clientUrl: string, poolMax: number, warnings: string[]): Promise<PostgresStorage> =>
+const connect = async (
+  clientUrl: string,
+  poolMax: number,
+  warnings: string[],
+  lookupCache?: LookupCacheOptions,
+): Promise<PostgresStorage> =>
   createPostgresStorage({
     clientUrl,
     poolMax,
     onWarning: (message) => warnings.push(message),
+    ...(lookupCache === undefined ? {} : { lookupCache }),
   });
 
 /** Runs one statement on a short-lived connection to the server's maintenance URL. */
@@ -160,7 +173,7 @@ export const withPostgres = async (options: WithPostgresOptions = {}): Promise<P
   const warnings: string[] = [];
   let storage: PostgresStorage;
   try {
-    storage = await connect(database.url, database.poolMax, warnings);
+    storage = await connect(database.url, database.poolMax, warnings, options.lookupCache);
   } catch (error) {
     await database.dispose();
     throw error;

@@ -177,3 +177,20 @@ export const cookieFrom = (headers: Headers, name: string): string | undefined =
     .getSetCookie()
     .map((c) => c.split(';')[0] ?? '')
     .find((c) => c.startsWith(`${name}=`));
+
+/**
+ * Polls `check` until it returns `true` or `withinMs` has passed since the call, and answers how
+ * long it took, or `undefined` when it never held. For changes another process makes, which a
+ * server sees within a stated bound (docs/scaling.md#the-lookup-cache), not at once.
+ */
+export const timeUntil = async (
+  check: () => Promise<boolean>,
+  withinMs: number,
+): Promise<number | undefined> => {
+  const started = Date.now();
+  for (;;) {
+    if (await check()) return Date.now() - started;
+    if (Date.now() - started > withinMs) return undefined;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+};

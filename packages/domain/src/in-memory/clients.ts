@@ -1,3 +1,4 @@
+import type { AuditEntry } from '../model/audit.js';
 import type { ClientId, ClientSecret, ClientSecretId, OAuthClient } from '../model/client.js';
 import type { CredentialDigest } from '../model/credential.js';
 import { isGrantLive } from '../model/grant.js';
@@ -11,6 +12,7 @@ import type {
   SecretWithClient,
 } from '../ports/client-repository.js';
 import type { Page } from '../ports/user-repository.js';
+import { InMemoryAuditLog } from './audit-log.js';
 import type { InMemoryDatabase, Journal } from './database.js';
 
 const byNameThenId = (a: OAuthClient, b: OAuthClient): number =>
@@ -30,6 +32,20 @@ export class InMemoryClientRepository implements ClientRepository {
       return Promise.reject(new Error('client created by an unknown user'));
     this.db.put(this.journal, this.db.clients, client.id, client);
     return Promise.resolve();
+  }
+
+  /** Checked before anything is written, so that a refusal leaves nothing behind. */
+  async insertRegistered(
+    client: OAuthClient,
+    secret: ClientSecret | undefined,
+    audit: AuditEntry,
+  ): Promise<void> {
+    if (this.db.clients.has(client.id)) throw new Error('duplicate client id');
+    if (secret !== undefined && (secret.clientId !== client.id || this.db.clientSecrets.has(secret.digest)))
+      throw new Error('a secret of another client, or a duplicate secret digest');
+    await this.insert(client);
+    if (secret !== undefined) this.db.put(this.journal, this.db.clientSecrets, secret.digest, secret);
+    await new InMemoryAuditLog(this.db, this.journal).append(audit);
   }
 
   update(client: OAuthClient): Promise<boolean> {

@@ -1,3 +1,4 @@
+import type { AuditEntry } from '../model/audit.js';
 import type { ClientId, ClientSecret, ClientSecretId, OAuthClient } from '../model/client.js';
 import type { CredentialDigest } from '../model/credential.js';
 import type { UserId } from '../model/ids.js';
@@ -19,6 +20,12 @@ export interface ClientQuery extends Page {
  */
 export interface ClientRepository {
   insert(client: OAuthClient): Promise<void>;
+  /**
+   * A self-registered client, its secret (a confidential client's) and the audit entry of its
+   * registration, stored all or nothing (RFC 7591 §3; docs/http-api.md#registration). One
+   * statement on PostgreSQL: the registration's only round trip.
+   */
+  insertRegistered(client: OAuthClient, secret: ClientSecret | undefined, audit: AuditEntry): Promise<void>;
   /**
    * Replaces the stored client with the same id, but for `firstTokenAt`, which keeps its stored
    * value; `false` when there is none.

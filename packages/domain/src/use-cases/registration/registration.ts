@@ -139,22 +139,21 @@ export const makeRegisterClient = (deps: RegistrationDeps, settings: Registratio
     return { client, registrationAccessToken: token.token, secret: { token: secret.token, row } };
   };
 
-  const store = (created: NewClient, meta: RequestMeta): Promise<E.Either<OAuthError, void>> =>
-    transaction(deps, async (tx) => {
-      const { client, secret } = created;
-      const inserted = await tryPort(async () => {
-        await tx.clients.insert(client);
-        if (secret !== undefined) await tx.clientSecrets.insert(secret.row);
-      }, oauthPortFailure);
-      if (E.isLeft(inserted)) return inserted;
-      return appendAudit(tx, deps, meta, {
-        action: 'create',
-        resourceType: 'oauth2_provider_app',
-        resourceId: client.id,
-        status: 201,
-        diff: appDiff(undefined, client),
-      });
+  /** One call, all or nothing: the client, its secret and the audit entry (one statement on PostgreSQL). */
+  const store = (created: NewClient, meta: RequestMeta): Promise<E.Either<OAuthError, void>> => {
+    const { client, secret } = created;
+    const audit = auditEntry(
+      deps,
+      meta,
+    )({
+      action: 'create',
+      resourceType: 'oauth2_provider_app',
+      resourceId: client.id,
+      status: 201,
+      diff: appDiff(undefined, client),
     });
+    return tryPort(() => deps.clients.insertRegistered(client, secret?.row, audit), oauthPortFailure);
+  };
 
   const register = async (
     request: RegistrationRequest,

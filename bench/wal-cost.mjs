@@ -1,4 +1,4 @@
-// `node bench/wal-cost.mjs [requests] [rounds]` (after `pnpm exec tsc -b`): what one request of
+// `node bench/wal-cost.mjs [requests] [rounds] [--no-lookup-cache]` (after `pnpm exec tsc -b`): what
 // each scenario costs the PostgreSQL primary, the number that bounds how far instances scale on
 // one database (docs/scaling.md): the SQL statements it sends (every query of the `pg` driver,
 // BEGIN and COMMIT included) and the WAL bytes it writes (the WAL position before and after
@@ -9,7 +9,9 @@
 // the least WAL of this database is shown.
 //
 // One in-process server on a fresh `latchkey_bench_*` database (dropped afterwards), requests
-// one at a time over HTTP, so that every statement belongs to the request under way.
+// one at a time over HTTP, so that every statement belongs to the request under way. The server
+// has its default lookup cache (the introspections and bearer reads present one token, so they
+// are served from it); `--no-lookup-cache` turns it off.
 import { createRequire } from 'node:module';
 import process from 'node:process';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -25,8 +27,12 @@ import {
 import { postJson, request } from '../test/dist/support/server.js';
 import { createBenchDatabase, postgresUnavailable } from './lib/systems.mjs';
 
-const REQUESTS = Number(process.argv[2] ?? 300);
-const ROUNDS = Number(process.argv[3] ?? 3);
+const args = process.argv.slice(2);
+/** `--no-lookup-cache`: the server with `LATCHKEY_LOOKUP_CACHE_TTL=0`, every lookup a statement. */
+const NO_CACHE = args.includes('--no-lookup-cache');
+const [requests, rounds] = args.filter((arg) => !arg.startsWith('--'));
+const REQUESTS = Number(requests ?? 300);
+const ROUNDS = Number(rounds ?? 3);
 
 const unavailable = postgresUnavailable();
 if (unavailable !== undefined) {
@@ -152,6 +158,7 @@ try {
     LATCHKEY_DATABASE_URL: database.url,
     LATCHKEY_DATABASE_POOL_SIZE: '2',
     LATCHKEY_LOG_LEVEL: 'silent',
+    ...(NO_CACHE ? { LATCHKEY_LOOKUP_CACHE_TTL: '0' } : {}),
     // Limits on, as in production, but too high to refuse: their statements count.
     LATCHKEY_RATE_LIMIT_LOGIN: '1000000',
     LATCHKEY_RATE_LIMIT_REGISTER: '1000000',
@@ -210,7 +217,7 @@ try {
     } | ${r.own === undefined ? '–' : perRequest(r.own.fpi, r)} |`;
   const version = (await probe.query('show server_version')).rows[0].server_version;
   console.log(
-    `${new Date().toISOString()} · PostgreSQL ${version} · ${REQUESTS} requests a round, one at a time · the round with the least WAL of ${ROUNDS}\n`,
+    `${new Date().toISOString()} · PostgreSQL ${version} · lookup cache ${NO_CACHE ? 'off' : 'on (default TTL)'} · ${REQUESTS} requests a round, one at a time · the round with the least WAL of ${ROUNDS}\n`,
   );
   console.log(
     "| scenario | SQL statements / request | WAL position advance, bytes / request | this database's WAL records, bytes / request | its full-page images, bytes / request |",

@@ -1,4 +1,4 @@
-import type { Clock } from '@latchkey/domain';
+import type { Clock, RateLimitCounters } from '@latchkey/domain';
 import type { Middleware } from 'koa';
 import type { Logger } from 'pino';
 import type { RequestObserver } from './observer.js';
@@ -16,6 +16,12 @@ export interface HttpConfig {
   readonly tokenRateLimitPerMinute: number;
   /** Registrations per minute per client IP (IPv6: per /64); 0 turns it off. */
   readonly registerRateLimitPerMinute: number;
+  /**
+   * Counters every instance of the deployment shares (PostgreSQL on a server): the login and
+   * registration limits then hold for the whole deployment (docs/security.md#rate-limits). Absent,
+   * every limit is counted in this process. The token limit is always counted in this process.
+   */
+  readonly rateLimitCounters?: RateLimitCounters;
   /** Client ID Metadata Documents (docs/http-api.md#client-id-metadata-documents). */
   readonly metadataDocuments: {
     /** `LATCHKEY_CIMD_ENABLED`. */

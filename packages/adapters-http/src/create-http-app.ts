@@ -3,7 +3,8 @@ import Router from '@koa/router';
 import Koa from 'koa';
 import type { HttpConfig } from './config.js';
 import { catchErrors } from './middleware/errors.js';
-import { LoginLimiter } from './middleware/login-limiter.js';
+import { localKnownPairs, LoginLimiter, sharedKnownPairs } from './middleware/login-limiter.js';
+import { budgetFactory } from './middleware/rate-limit.js';
 import { OutageLog } from './middleware/outage.js';
 import { requestContext } from './middleware/request-context.js';
 import { securityHeaders } from './middleware/security-headers.js';
@@ -29,7 +30,12 @@ import type { RequestState } from './state.js';
 export const createHttpApp = (useCases: UseCases, config: HttpConfig): Koa<RequestState> => {
   const app = new Koa<RequestState>();
   app.silent = true;
-  const limiter = new LoginLimiter(config.loginRateLimitPerMinute, config.clock);
+  const budgets = budgetFactory(config.clock, config.rateLimitCounters);
+  const limiter = new LoginLimiter(
+    config.loginRateLimitPerMinute,
+    budgets,
+    config.rateLimitCounters === undefined ? localKnownPairs() : sharedKnownPairs(budgets),
+  );
 
   for (const middleware of config.outerMiddleware ?? []) app.use(middleware);
   app.use(
@@ -64,7 +70,7 @@ export const createHttpApp = (useCases: UseCases, config: HttpConfig): Koa<Reque
   );
   openApiRoutes({ issuer: config.issuer, supportedScopes: config.supportedScopes }, router);
   oauthRoutes(useCases, config, router);
-  registrationRoutes(useCases, config, router);
+  registrationRoutes(useCases, config, budgets, router);
   mcpRoutes(useCases, config, router);
   pageRoutes(useCases, config, limiter, router);
   consoleRoutes(useCases, config, router);

@@ -6,7 +6,7 @@ export type { RequestState } from './state.js';
 export type { RateLimiter, RequestObserver, RequestOutcome } from './observer.js';
 export { createMcpServer, MCP_SERVER_INFO, type McpRecheck } from './mcp/server.js';
 export { makeTools, type Tool } from './mcp/tools.js';
-export { FixedWindowBudget, retryAfterSeconds } from './middleware/rate-limit.js';
+export { FixedWindowBudget, retryAfterSeconds, SharedBudget } from './middleware/rate-limit.js';
 export { decodeTokenGrant } from './wire/token-grant.js';
 export { decodeRegistration, decodeRegistrationUpdate } from './wire/client-metadata.js';
 export {

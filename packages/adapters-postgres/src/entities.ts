@@ -323,6 +323,26 @@ export const RefreshTokenSchema = new EntitySchema<RefreshTokenRow>({
   },
 });
 
+/**
+ * A rate limit's window for one key, shared by every instance on the database
+ * (docs/security.md#rate-limits). `key` is a namespace and a digest, never an address or email.
+ */
+export interface RateLimitRow {
+  key: string;
+  spent: number;
+  resetAt: Date;
+}
+
+export const RateLimitSchema = new EntitySchema<RateLimitRow>({
+  name: 'RateLimit',
+  tableName: 'rate_limits',
+  properties: {
+    key: { type: 'text', primary: true },
+    spent: { type: 'integer' },
+    resetAt: { type: 'Date', columnType: 'timestamptz', fieldName: 'reset_at' },
+  },
+});
+
 export const ENTITY_SCHEMAS = [
   UserSchema,
   ApiKeySchema,
@@ -333,4 +353,5 @@ export const ENTITY_SCHEMAS = [
   PendingAuthorizationSchema,
   AuthorizationCodeSchema,
   RefreshTokenSchema,
+  RateLimitSchema,
 ];

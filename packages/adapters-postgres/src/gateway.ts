@@ -409,6 +409,8 @@ class Database {
     readonly pool: ConnectionPool,
     orm: PostgresOrm,
     cache?: LookupCacheOptions,
+    /** Whether named statements are prepared (`SqlOptions.prepared`). */
+    readonly prepared = true,
   ) {
     this.tables = new Tables(orm);
     this.cache = cache === undefined || cache.ttlMs <= 0 ? undefined : new LookupCache(cache);
@@ -475,6 +477,16 @@ const timed = async (
   }
 };
 
+export interface SqlOptions {
+  /**
+   * Whether statements with a `name` are prepared once per connection (default), or sent unnamed
+   * like the others: behind a pooler in transaction mode (docs/deployment.md#pgbouncer), where
+   * consecutive statements of one connection may reach different server sessions, a statement
+   * prepared on one is unknown to the next.
+   */
+  readonly prepared?: boolean;
+}
+
 /**
  * Sends statements: through the pool (each on whichever connection is free), or, inside
  * `transaction`, on the transaction's connection. Repositories hold one and nothing else of
@@ -492,9 +504,16 @@ export class Sql {
     private readonly changed: { value: boolean } = { value: false },
   ) {}
 
-  /** The gateway of `orm`'s pool; `cache` sets up the lookup cache (off without it). */
-  static over(orm: PostgresOrm, cache?: LookupCacheOptions): Sql {
-    return new Sql(new Database(connectionPoolOf(orm), orm, cache), undefined, false);
+  /**
+   * The gateway of `orm`'s pool; `cache` sets up the lookup cache (off without it), `options` how
+   * statements are sent.
+   */
+  static over(orm: PostgresOrm, cache?: LookupCacheOptions, options: SqlOptions = {}): Sql {
+    return new Sql(
+      new Database(connectionPoolOf(orm), orm, cache, options.prepared ?? true),
+      undefined,
+      false,
+    );
   }
 
   /**
@@ -559,7 +578,9 @@ export class Sql {
     values: unknown[],
   ): Promise<pg.QueryResult<Raw>> {
     const config: pg.QueryConfig =
-      statement.name === undefined ? { text, values } : { name: statement.name, text, values };
+      statement.name === undefined || !this.database.prepared
+        ? { text, values }
+        : { name: statement.name, text, values };
     const { observer } = this.database;
     if (this.connection !== undefined)
       return observer === undefined

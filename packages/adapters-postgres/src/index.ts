@@ -16,6 +16,7 @@ export {
   ENTITY_SCHEMAS,
   GrantSchema,
   PendingAuthorizationSchema,
+  RateLimitSchema,
   RefreshTokenSchema,
   UserSchema,
   type ApiKeyRow,
@@ -25,6 +26,7 @@ export {
   type ClientSecretRow,
   type GrantRow,
   type PendingAuthorizationRow,
+  type RateLimitRow,
   type RefreshTokenRow,
   type UserRow,
 } from './entities.js';
@@ -38,6 +40,7 @@ export {
   type LookupCacheOptions,
   type PoolUse,
   type Raw,
+  type SqlOptions,
   type Statement,
   type StatementObserver,
 } from './gateway.js';
@@ -45,6 +48,7 @@ export { PostgresHealthCheck } from './health-check.js';
 export { liveGrant } from './live-grant.js';
 export { toGrant, toGrantRow, UnexpectedRowError } from './mappers.js';
 export { MIGRATIONS } from './migrations/index.js';
+export { PostgresRateLimitCounters } from './rate-limit-counters.js';
 export { Migration20261127000001Init } from './migrations/migration-20261127000001-init.js';
 export { Migration20261127000002OAuth2Clients } from './migrations/migration-20261127000002-oauth2-clients.js';
 export { Migration20261127000003AuthorizationCodeFlow } from './migrations/migration-20261127000003-authorization-code-flow.js';
@@ -53,6 +57,7 @@ export {
   createPostgresStorage,
   migrate,
   type MigrateOptions,
+  type Pooler,
   type PostgresOrm,
   type PostgresStorage,
   type PostgresStorageOptions,

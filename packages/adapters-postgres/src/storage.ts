@@ -1,13 +1,17 @@
-import type { HealthCheck, Repositories, Transactor } from '@latchkey/domain';
+import type { HealthCheck, RateLimitCounters, Repositories, Transactor } from '@latchkey/domain';
 import { Migrator } from '@mikro-orm/migrations';
 import { MikroORM, PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { ENTITY_SCHEMAS } from './entities.js';
 import { forgetPreparedStatements, Sql, type LookupCacheOptions, type PostgresOrm } from './gateway.js';
 import { PostgresHealthCheck } from './health-check.js';
 import { MIGRATIONS } from './migrations/index.js';
+import { PostgresRateLimitCounters } from './rate-limit-counters.js';
 import { PostgresTransactor, repositoriesOn } from './transactor.js';
 
 export type { PostgresOrm } from './gateway.js';
+
+/** What sits between Latchkey and PostgreSQL (`LATCHKEY_DATABASE_POOLER`). */
+export type Pooler = 'none' | 'transaction';
 
 export interface PostgresStorageOptions {
   /** `postgres://user[:password]@host:port/database`. */
@@ -19,6 +23,13 @@ export interface PostgresStorageOptions {
    * absent or with `ttlMs` 0 (docs/scaling.md#the-lookup-cache).
    */
   readonly lookupCache?: LookupCacheOptions;
+  /**
+   * `transaction` when `clientUrl` is a pooler in transaction mode, such as PgBouncer's
+   * `pool_mode = transaction` (docs/deployment.md#pgbouncer): no named prepared statements and no
+   * session state outside a transaction. Default `none`: a PostgreSQL server (or a pooler in
+   * session mode).
+   */
+  readonly pooler?: Pooler;
   /** Logs MikroORM's own statements (the migrations) through its logger; the gateway's are not. */
   readonly debug?: boolean;
   /**
@@ -44,6 +55,12 @@ export interface PostgresStorage extends Repositories {
   readonly sql: Sql;
   readonly transactor: Transactor;
   readonly health: HealthCheck;
+  /**
+   * The rate limits' windows in the database, for limits that hold for every instance on it
+   * (docs/security.md#rate-limits); the embedded database, one process by construction, has no
+   * use for them.
+   */
+  readonly rateLimits: RateLimitCounters;
   /** Closes the pool; in-flight calls fail. */
   close(): Promise<void>;
 }
@@ -71,6 +88,7 @@ const DEFAULT_PING_TIMEOUT_MS = 2_000;
  */
 export const createPostgresStorage = async (options: PostgresStorageOptions): Promise<PostgresStorage> => {
   const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  const transactionPooling = options.pooler === 'transaction';
   const onWarning =
     options.onWarning ??
     ((message: string) => {
@@ -89,7 +107,9 @@ export const createPostgresStorage = async (options: PostgresStorageOptions): Pr
       max: options.poolMax,
       acquireTimeoutMillis: options.acquireTimeoutMs ?? DEFAULT_ACQUIRE_TIMEOUT_MS,
       createTimeoutMillis: connectTimeoutMs,
-      afterCreate: forgetPreparedStatements,
+      // Behind a transaction pooler, a connection holds no prepared statements of ours, and a
+      // DEALLOCATE would reach whichever server session the pooler picked.
+      ...(transactionPooling ? {} : { afterCreate: forgetPreparedStatements }),
     },
     driverOptions: {
       connection: { connectionTimeoutMillis: connectTimeoutMs },
@@ -109,7 +129,7 @@ export const createPostgresStorage = async (options: PostgresStorageOptions): Pr
   });
   let sql: Sql;
   try {
-    sql = Sql.over(orm, options.lookupCache);
+    sql = Sql.over(orm, options.lookupCache, { prepared: !transactionPooling });
   } catch (error) {
     await orm.close(true);
     throw error;
@@ -120,6 +140,7 @@ export const createPostgresStorage = async (options: PostgresStorageOptions): Pr
     ...repositoriesOn(sql),
     transactor: new PostgresTransactor(sql),
     health: new PostgresHealthCheck(sql, options.pingTimeoutMs ?? DEFAULT_PING_TIMEOUT_MS),
+    rateLimits: new PostgresRateLimitCounters(sql),
     close: () => orm.close(true),
   };
 };
@@ -133,7 +154,50 @@ export interface MigrateOptions {
    * process can open its data directory anyway.
    */
   readonly exclusive?: boolean;
+  /**
+   * As `PostgresStorageOptions.pooler`. Behind a transaction pooler the lock is a transaction
+   * lock taken in the migrations' own transaction: a session lock would stay behind on whichever
+   * server session the pooler gave its statement, held for good.
+   */
+  readonly pooler?: Pooler;
 }
+
+const TRY_MIGRATIONS_LOCK = {
+  text: "select pg_try_advisory_xact_lock(hashtextextended('latchkey migrations', 0)) as locked",
+};
+/** How long an instance behind a transaction pooler waits before it tries the lock again. */
+const LOCK_RETRY_MS = 200;
+
+/**
+ * The migrations in one transaction that holds the migrations' transaction lock. The lock is
+ * tried, not waited for: a session waiting on a lock holds a server connection of the pooler's,
+ * and MikroORM sends a few statements of its own outside the transaction (its bookkeeping table),
+ * which would then wait for a server connection that the waiting instances hold. An instance
+ * that does not get the lock ends its transaction, so returns its server connection, and tries
+ * again shortly; the first to get it applies what is pending, the others then find nothing.
+ */
+const migrateInLockedTransaction = async (orm: PostgresOrm): Promise<string[]> => {
+  const connection = orm.config.getDriver().getConnection('write');
+  for (;;) {
+    const trx = await connection.begin();
+    let applied: string[] | undefined;
+    try {
+      const [row] = await connection.execute<{ locked: boolean }[]>(TRY_MIGRATIONS_LOCK.text, [], 'all', trx);
+      applied =
+        row?.locked === true
+          ? (await orm.migrator.up({ transaction: trx })).map((migration) => migration.name)
+          : undefined;
+      await connection.commit(trx);
+    } catch (error) {
+      await connection.rollback(trx).catch(() => {
+        // The migration's error is the one to report.
+      });
+      throw error;
+    }
+    if (applied !== undefined) return applied;
+    await new Promise((resolve) => setTimeout(resolve, LOCK_RETRY_MS));
+  }
+};
 
 /**
  * Applies pending migrations, all in one transaction (`allOrNothing`), and returns the names of
@@ -147,6 +211,7 @@ export const migrate = async (orm: PostgresOrm, options: MigrateOptions = {}): P
     return applied.map((migration) => migration.name);
   };
   if (options.exclusive === false) return applyPending();
+  if (options.pooler === 'transaction') return migrateInLockedTransaction(orm);
   return Sql.onOwnConnection(orm, async (sql) => {
     // A session lock: it ends with the connection, so a crashed instance cannot leave it held.
     await sql.count({ text: "select pg_advisory_lock(hashtextextended('latchkey migrations', 0))" });

@@ -40,6 +40,11 @@ export interface Config
   /** Connections to an external PostgreSQL (`LATCHKEY_DATABASE_POOL_SIZE`, default 10); the embedded database has one. */
   readonly databasePoolSize: number;
   /**
+   * `transaction` when `LATCHKEY_DATABASE_URL` is a pooler in transaction mode, such as PgBouncer
+   * (`LATCHKEY_DATABASE_POOLER`, docs/deployment.md#pgbouncer); default `none`.
+   */
+  readonly databasePooler: 'none' | 'transaction';
+  /**
    * How long the PostgreSQL storage serves a token, user or client secret lookup from memory
    * (`LATCHKEY_LOOKUP_CACHE_TTL`, default 1 s, 0 off): the bound on how late another instance sees
    * a revocation (docs/scaling.md#the-lookup-cache).
@@ -210,6 +215,7 @@ const Environment = t.partial({
       n >= 1 && n <= 200 ? E.right(n) : E.left('must be between 1 and 200'),
     ),
   ),
+  LATCHKEY_DATABASE_POOLER: variable('Pooler', oneOf('none', 'transaction')),
   LATCHKEY_LOOKUP_CACHE_TTL: variable<number>('LookupCacheTtl', (raw) =>
     E.flatMap(duration(raw), (s) => (s <= 60 ? E.right(s) : E.left('must be at most 60 seconds'))),
   ),
@@ -310,6 +316,7 @@ export const decodeConfig = (env: Env): E.Either<string[], Config> => {
     databaseUrl: v.LATCHKEY_DATABASE_URL,
     dataDir: v.LATCHKEY_DATA_DIR ?? './.latchkey',
     databasePoolSize: v.LATCHKEY_DATABASE_POOL_SIZE ?? DEFAULT_POOL_SIZE,
+    databasePooler: v.LATCHKEY_DATABASE_POOLER ?? 'none',
     lookupCacheTtlSeconds: v.LATCHKEY_LOOKUP_CACHE_TTL ?? 1,
     sessionTtlSeconds: v.LATCHKEY_SESSION_TTL ?? 86_400,
     codeTtlSeconds: v.LATCHKEY_CODE_TTL ?? 60,

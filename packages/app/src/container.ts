@@ -13,6 +13,7 @@ import {
   type Clock,
   type Ports,
   type Random,
+  type RateLimitCounters,
   type UseCases,
 } from '@latchkey/domain';
 import { createInMemoryStorage } from '@latchkey/domain/in-memory';
@@ -61,6 +62,12 @@ export type Storage = Pick<
   close(): Promise<void>;
   /** The SQL gateway (PostgreSQL only), which the metrics measure (docs/metrics.md). */
   readonly sql?: ObservableDatabase;
+  /**
+   * Rate-limit counters every instance on this storage shares: PostgreSQL on a server only. Absent
+   * (in memory, the embedded database: one process by construction), the limits are counted in
+   * the process (docs/security.md#rate-limits).
+   */
+  readonly rateLimits?: RateLimitCounters;
   /** The migrations applied when this storage was opened, oldest first (`latchkey migrate`, docs/cli.md#migrate). */
   readonly migrationsApplied?: readonly string[];
 };
@@ -117,6 +124,7 @@ const openPostgresStorage = async (config: Config, logger: Logger): Promise<Stor
   const storage = await createPostgresStorage({
     clientUrl: embedded?.url ?? (config.databaseUrl as string),
     poolMax: embedded === undefined ? config.databasePoolSize : 1,
+    pooler: embedded === undefined ? config.databasePooler : 'none',
     lookupCache: { ttlMs: config.lookupCacheTtlSeconds * 1000 },
     // The pool's notes on connections it discards ("Connection Error: …", one per dropped
     // connection) belong in the structured log, at debug: an outage is logged once, elsewhere.
@@ -127,14 +135,20 @@ const openPostgresStorage = async (config: Config, logger: Logger): Promise<Stor
   let migrationsApplied: string[];
   try {
     // Instances sharing a PostgreSQL server migrate one at a time; the embedded one is ours alone.
-    migrationsApplied = await migrate(storage.orm, { exclusive: embedded === undefined });
+    migrationsApplied = await migrate(storage.orm, {
+      exclusive: embedded === undefined,
+      pooler: embedded === undefined ? config.databasePooler : 'none',
+    });
   } catch (error) {
     await storage.close();
     await embedded?.stop();
     throw error;
   }
+  // The embedded database has one process by construction: its limits stay in that process.
+  const { rateLimits, ...shared } = storage;
   return {
-    ...storage,
+    ...shared,
+    ...(embedded === undefined ? { rateLimits } : {}),
     migrationsApplied,
     close: async () => {
       await storage.close();
@@ -256,7 +270,14 @@ const httpModule = (overrides: Overrides) =>
   new ContainerModule(({ bind }) => {
     bind<HttpApp>(TOKENS.HttpApp)
       .toResolvedValue(
-        (useCases: UseCases, config: Config, logger: Logger, clock: Clock, metrics: Metrics | undefined) => {
+        (
+          useCases: UseCases,
+          config: Config,
+          logger: Logger,
+          clock: Clock,
+          storage: Storage,
+          metrics: Metrics | undefined,
+        ) => {
           const httpConfig: HttpConfig = {
             issuer: config.issuer,
             trustProxy: config.trustProxy,
@@ -267,6 +288,7 @@ const httpModule = (overrides: Overrides) =>
             supportedScopes: supportedScopes(config),
             tokenRateLimitPerMinute: config.rateLimitToken,
             registerRateLimitPerMinute: config.rateLimitRegister,
+            ...(storage.rateLimits === undefined ? {} : { rateLimitCounters: storage.rateLimits }),
             registrationEnabled: config.dcrEnabled,
             metadataDocuments: { enabled: config.cimdEnabled, trustedDomains: config.cimdTrustedDomains },
             logger,
@@ -281,6 +303,7 @@ const httpModule = (overrides: Overrides) =>
           TOKENS.Config,
           TOKENS.Logger,
           TOKENS.Clock,
+          TOKENS.Storage,
           { serviceIdentifier: TOKENS.Metrics, optional: true },
         ],
       )

@@ -18,6 +18,7 @@ export {
 } from './data-directory-lock.js';
 export { startEmbeddedDatabase, type EmbeddedDatabase } from './embedded-database.js';
 export { createLogger } from './logger.js';
+export { deleteExpired } from './maintenance.js';
 export { createMetrics, serveMetrics, type Metrics, type MetricsEndpoint } from './metrics.js';
 export { needsSetup, startLatchkey, type RunningLatchkey } from './server.js';
 export { ScryptPasswordHasher } from './system/scrypt-password-hasher.js';

@@ -12,7 +12,8 @@ export const MAINTENANCE_TICK_MS = 60_000;
 const CLEANUP_EVERY_TICKS = 10;
 
 /**
- * Deletes expired sessions, access tokens, codes, refresh tokens, consent requests and grants.
+ * Deletes expired sessions, access tokens, codes, refresh tokens, consent requests and grants, and
+ * the shared rate limits' ended windows.
  * One statement each, outside any transaction, one after another: with the embedded database's
  * single connection the requests in between still get their turn.
  *
@@ -32,6 +33,7 @@ export const deleteExpired = async (
   count += await storage.refreshTokens.deleteExpired(now);
   count += await storage.apiKeys.deleteExpired(now);
   count += await storage.grants.deleteExpired(new Date(now.getTime() - grantRetentionSeconds * 1000));
+  if (storage.rateLimits !== undefined) count += await storage.rateLimits.deleteExpired(now);
   return count;
 };
 

@@ -5,6 +5,7 @@ import {
   buildContainer,
   createLogger,
   decodeConfig,
+  deleteExpired,
   memoryStorageModule,
   postgresStorageModule,
   STORAGE_MODULES,
@@ -49,6 +50,8 @@ describe('the storage modules of the composition root', function () {
     expect(await first.users.any()).to.equal(true);
     expect(await second.users.any()).to.equal(false);
     expect(first).to.not.have.property('orm');
+    // In memory, the rate limits are counted in the process (docs/security.md#rate-limits).
+    expect(first.rateLimits).to.equal(undefined);
     await Promise.all([first.close(), second.close()]);
   });
 
@@ -72,6 +75,16 @@ describe('the storage modules of the composition root', function () {
         expect(await storage.users.any()).to.equal(false);
         expect(await storage.users.insert(aUser(1), 'h')).to.equal('inserted');
         expect(await storage.users.findById(aUser(1).id)).to.deep.equal(aUser(1));
+        // Shared rate limits on a server only: the embedded database is one process by construction.
+        expect(storage.rateLimits !== undefined).to.equal(database !== undefined);
+        if (storage.rateLimits !== undefined) {
+          // The maintenance purge forgets the ended windows with the expired rows.
+          const now = new Date();
+          await storage.rateLimits.add('ended', 1, 1000, new Date(now.getTime() - 2000));
+          await storage.rateLimits.add('running', 1, 60_000, now);
+          expect(await deleteExpired(storage, now)).to.equal(1);
+          expect(await storage.rateLimits.peek('running', now)).to.deep.include({ spent: 1 });
+        }
       } finally {
         await storage.close();
       }

@@ -65,6 +65,7 @@ const TABLES = [
   'oauth2_clients',
   'audit_logs',
   'users',
+  'rate_limits',
 ];
 
 const connect = async (

@@ -1,5 +1,4 @@
-import type { Clock } from '@latchkey/domain';
-import { FixedWindowBudget } from './rate-limit.js';
+import type { Budget, BudgetFactory } from './rate-limit.js';
 
 /**
  * Token-endpoint throttling (docs/http-api.md#configuration): the per-IP budget is
@@ -7,20 +6,20 @@ import { FixedWindowBudget } from './rate-limit.js';
  * addresses.
  */
 export class RequestLimiter {
-  private readonly perIp: FixedWindowBudget;
-  private readonly perClient: FixedWindowBudget;
+  private readonly perIp: Budget;
+  private readonly perClient: Budget;
 
-  constructor(perIpPerMinute: number, perClientPerMinute: number, clock: Clock) {
-    this.perIp = new FixedWindowBudget(clock, perIpPerMinute);
-    this.perClient = new FixedWindowBudget(clock, perClientPerMinute);
+  constructor(perIpPerMinute: number, perClientPerMinute: number, budgets: BudgetFactory) {
+    this.perIp = budgets('token-ip', perIpPerMinute);
+    this.perClient = budgets('token-client', perClientPerMinute);
   }
 
   /** `undefined` when allowed, else seconds until a retry may succeed. */
-  consume(ip: string, clientId?: string): number | undefined {
-    const byIp = this.perIp.spend(ip);
+  async consume(ip: string, clientId?: string): Promise<number | undefined> {
+    const byIp = await this.perIp.spend(ip);
     if (!byIp.allowed) return byIp.retryAfterSeconds;
     if (clientId === undefined) return undefined;
-    const byClient = this.perClient.spend(clientId);
+    const byClient = await this.perClient.spend(clientId);
     return byClient.allowed ? undefined : byClient.retryAfterSeconds;
   }
 }

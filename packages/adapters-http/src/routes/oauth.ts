@@ -28,6 +28,7 @@ import { declaresType, formBody, formFields, formParser, requestMeta } from '../
 import { parserProblem, writeApiError, writeOAuthError } from '../middleware/errors.js';
 import { multiParams, parseBasic, singleParams } from '../middleware/oauth-params.js';
 import { unsafeParam, unsafeTextFormMessage, unsafeTextOAuthError } from '../middleware/text-input.js';
+import { budgetFactory } from '../middleware/rate-limit.js';
 import { RequestLimiter } from '../middleware/token-limiter.js';
 import type { Ctx, RequestState } from '../state.js';
 import { authorizeErrorPage, consentPage, returnToClientPage } from '../views/consent.js';
@@ -118,10 +119,12 @@ export const oauthRoutes = (
 ): Router<RequestState> => {
   const form = formBody(config.bodyLimitBytes);
   const parseForm = formParser(config.bodyLimitBytes);
+  // Counted in this process even where the login and registration limits are shared: a shared
+  // spend is one more statement on every token request (docs/scaling.md#rate-limits).
   const limiter = new RequestLimiter(
     config.tokenRateLimitPerMinute,
     config.tokenRateLimitPerMinute * 10,
-    config.clock,
+    budgetFactory(config.clock, undefined),
   );
 
   const parsed = (): Promise<void> => Promise.resolve();
@@ -305,7 +308,7 @@ export const oauthRoutes = (
     <A>(
       run: (request: ClientRequest, ctx: Ctx) => TaskEither<OAuthError, A>,
       answer: (ctx: Ctx, value: A) => void,
-      throttled?: (ctx: Ctx, clientId: string | undefined) => boolean,
+      throttled?: (ctx: Ctx, clientId: string | undefined) => Promise<boolean>,
     ) =>
     async (ctx: Ctx): Promise<void> => {
       const fields = formFields(ctx);
@@ -325,7 +328,7 @@ export const oauthRoutes = (
         : undefined;
       // Only a well-formed client id reaches the log: never a secret sent in its place.
       if (claimedId !== undefined && Uuid.is(claimedId)) ctx.state.clientId = claimedId;
-      if (throttled?.(ctx, claimedId) === true) return;
+      if (throttled !== undefined && (await throttled(ctx, claimedId))) return;
       if (E.isLeft(credentials)) {
         writeOAuthError(ctx, credentials.left, { basicChallenge: basicAttempted });
         return;
@@ -336,8 +339,8 @@ export const oauthRoutes = (
     };
 
   /** Token requests per IP and per client (the claimed id: limiting happens before authentication). */
-  const tokenThrottle = (ctx: Ctx, clientId: string | undefined): boolean => {
-    const retryAfter = limiter.consume(ctx.state.clientIp, clientId);
+  const tokenThrottle = async (ctx: Ctx, clientId: string | undefined): Promise<boolean> => {
+    const retryAfter = await limiter.consume(ctx.state.clientIp, clientId);
     if (retryAfter === undefined) return false;
     ctx.state.rateLimitedBy = 'token';
     ctx.set('Retry-After', String(retryAfter));

@@ -16,7 +16,13 @@ import { setSessionCookie } from '../middleware/cookies.js';
 import { checkFormCsrf, issueFormCsrf } from '../middleware/csrf.js';
 import { writeApiError } from '../middleware/errors.js';
 import { noStore, setPageHeaders } from '../middleware/security-headers.js';
-import type { LoginLimiter } from '../middleware/login-limiter.js';
+import {
+  recordFailure,
+  recordSuccess,
+  type LimitDecision,
+  type LoginLimiter,
+} from '../middleware/login-limiter.js';
+import { limiterFailure } from '../middleware/rate-limit.js';
 import { unsafeParam, unsafeTextFormMessage } from '../middleware/text-input.js';
 import { safeRedirect } from '../redirect.js';
 import type { Ctx, RequestState } from '../state.js';
@@ -150,7 +156,13 @@ export const pageRoutes = (
     }
     const email = fields.get('email') ?? '';
     const view = { csrfToken: issueFormCsrf(ctx, secure), redirect, email };
-    const decision = await limiter.beforePasswordCheck(ctx.state.clientIp, email);
+    let decision: LimitDecision;
+    try {
+      decision = await limiter.beforePasswordCheck(ctx.state.clientIp, email);
+    } catch (error) {
+      writeApiError(ctx, limiterFailure(error));
+      return;
+    }
     if (!decision.allowed) {
       rateLimited(ctx, decision.retryAfterSeconds);
       renderPage(
@@ -170,11 +182,15 @@ export const pageRoutes = (
         writeApiError(ctx, result.left);
         return;
       }
-      await limiter.afterFailure(email);
+      const failure = await recordFailure(limiter, email);
+      if (failure !== undefined) {
+        writeApiError(ctx, failure);
+        return;
+      }
       renderPage(ctx, 401, loginPage({ ...view, error: INVALID_LOGIN_MESSAGE }));
       return;
     }
-    limiter.afterSuccess(email, ctx.state.clientIp);
+    await recordSuccess(ctx, limiter, email);
     setSessionCookie(ctx, result.right.token, secure);
     ctx.status = 303;
     ctx.redirect(redirect);
@@ -230,7 +246,13 @@ export const pageRoutes = (
       setupTokenRequired: config.setupTokenRequired,
       values,
     };
-    const decision = await limiter.beforePasswordCheck(ctx.state.clientIp, undefined);
+    let decision: LimitDecision;
+    try {
+      decision = await limiter.beforePasswordCheck(ctx.state.clientIp, undefined);
+    } catch (error) {
+      writeApiError(ctx, limiterFailure(error));
+      return;
+    }
     if (!decision.allowed) {
       rateLimited(ctx, decision.retryAfterSeconds);
       renderPage(

@@ -12,7 +12,7 @@ import type { Next } from 'koa';
 import type { HttpConfig } from '../config.js';
 import { jsonBody, requestMeta, type BodyErrorWriter } from '../middleware/body.js';
 import { writeOAuthError } from '../middleware/errors.js';
-import { FixedWindowBudget } from '../middleware/rate-limit.js';
+import { oauthLimiterFailure, type BudgetFactory, type Spend } from '../middleware/rate-limit.js';
 import { unsafeTextOAuthError } from '../middleware/text-input.js';
 import type { Ctx, RequestState } from '../state.js';
 import { decodeRegistration, decodeRegistrationUpdate } from '../wire/client-metadata.js';
@@ -101,10 +101,11 @@ const writeTokenError = (ctx: Ctx, error: OAuthError): void => {
 export const registrationRoutes = (
   useCases: UseCases,
   config: HttpConfig,
+  budgets: BudgetFactory,
   router = new Router<RequestState>(),
 ): Router<RequestState> => {
   const body = jsonBody(config.bodyLimitBytes, writeRegistrationBodyError, { blankIsMalformed: true });
-  const limiter = new FixedWindowBudget(config.clock, config.registerRateLimitPerMinute);
+  const limiter = budgets('register-ip', config.registerRateLimitPerMinute);
 
   const enabled = async (ctx: Ctx, next: Next): Promise<void> => {
     if (!config.registrationEnabled) {
@@ -116,7 +117,13 @@ export const registrationRoutes = (
   };
 
   const rateLimited = async (ctx: Ctx, next: Next): Promise<void> => {
-    const spent = limiter.spend(registrationRateKey(ctx.state.clientIp));
+    let spent: Spend;
+    try {
+      spent = await limiter.spend(registrationRateKey(ctx.state.clientIp));
+    } catch (error) {
+      writeOAuthError(ctx, oauthLimiterFailure(error));
+      return;
+    }
     if (!spent.allowed) {
       ctx.state.rateLimitedBy = 'registration';
       ctx.set('Retry-After', String(spent.retryAfterSeconds));

@@ -19,7 +19,13 @@ import { decodeBody, jsonBody, requestMeta } from '../middleware/body.js';
 import { clearSessionCookie, setSessionCookie } from '../middleware/cookies.js';
 import { writeApiError } from '../middleware/errors.js';
 import { noStore } from '../middleware/security-headers.js';
-import type { LoginLimiter } from '../middleware/login-limiter.js';
+import {
+  recordFailure,
+  recordSuccess,
+  type LimitDecision,
+  type LoginLimiter,
+} from '../middleware/login-limiter.js';
+import { limiterFailure } from '../middleware/rate-limit.js';
 import { enumParam, pagingParams } from '../query.js';
 import type { Ctx, RequestState } from '../state.js';
 import { wireAuditEntry, wireUser } from '../wire.js';
@@ -65,7 +71,13 @@ export const userRoutes = (
 
   router.post('/api/v2/users/login', noStore, json, async (ctx) => {
     await withDecoded(ctx, decodeBody(LoginRequest, ctx.request.body), async (input) => {
-      const decision = await limiter.beforePasswordCheck(ctx.state.clientIp, input.email);
+      let decision: LimitDecision;
+      try {
+        decision = await limiter.beforePasswordCheck(ctx.state.clientIp, input.email);
+      } catch (error) {
+        writeApiError(ctx, limiterFailure(error));
+        return;
+      }
       if (!decision.allowed) {
         ctx.state.rateLimitedBy = 'login';
         writeApiError(ctx, ApiErrors.rateLimited(decision.retryAfterSeconds));
@@ -74,11 +86,11 @@ export const userRoutes = (
       if (decision.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, decision.delayMs));
       const result = await useCases.login(input, requestMeta(ctx))();
       if (E.isLeft(result)) {
-        if (result.left.status === 401) await limiter.afterFailure(input.email);
-        writeApiError(ctx, result.left);
+        const failure = result.left.status === 401 ? await recordFailure(limiter, input.email) : undefined;
+        writeApiError(ctx, failure ?? result.left);
         return;
       }
-      limiter.afterSuccess(input.email, ctx.state.clientIp);
+      await recordSuccess(ctx, limiter, input.email);
       setSessionCookie(ctx, result.right.token, secure);
       ctx.status = 201;
       ctx.body = { session_token: result.right.token };

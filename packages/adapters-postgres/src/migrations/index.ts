@@ -5,6 +5,7 @@ import { Migration20261127000003AuthorizationCodeFlow } from './migration-202611
 import { Migration20261127000004ClientFirstToken } from './migration-20261127000004-client-first-token.js';
 import { Migration20261207000005ClientMetadataDocuments } from './migration-20261207000005-client-metadata-documents.js';
 import { Migration20261207000006SessionDetails } from './migration-20261207000006-session-details.js';
+import { Migration20261207000007RateLimits } from './migration-20261207000007-rate-limits.js';
 import { Migration20261207120000ClientCredentials } from './migration-20261207120000-client-credentials.js';
 
 /**
@@ -25,5 +26,6 @@ export const MIGRATIONS: MigrationObject[] = [
     class: Migration20261207000005ClientMetadataDocuments,
   },
   { name: 'Migration20261207000006SessionDetails', class: Migration20261207000006SessionDetails },
+  { name: 'Migration20261207000007RateLimits', class: Migration20261207000007RateLimits },
   { name: 'Migration20261207120000ClientCredentials', class: Migration20261207120000ClientCredentials },
 ];

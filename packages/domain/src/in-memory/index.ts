@@ -11,6 +11,7 @@ import {
 } from './authorization.js';
 import { InMemoryClientRepository, InMemoryClientSecretRepository } from './clients.js';
 import { InMemoryDatabase, type Journal } from './database.js';
+import { InMemoryRateLimitCounters } from './rate-limit-counters.js';
 import { InMemoryUserRepository } from './users.js';
 
 export {
@@ -23,6 +24,7 @@ export {
   InMemoryClientRepository,
   InMemoryClientSecretRepository,
   InMemoryDatabase,
+  InMemoryRateLimitCounters,
   InMemoryUserRepository,
 };
 

@@ -1,21 +1,22 @@
 // Resident memory of one Latchkey process, started as `pnpm start` starts it (node
 // --max-semi-space-size=32 packages/app/dist/main.js), on the embedded database and on a
-// PostgreSQL server: VmRSS and VmHWM from /proc/<pid>/status when the server is ready, after
-// 10 s idle, and after 10,000 requests of a realistic mix sent by 16 workers over keep-alive
-// connections. The embedded database is measured twice: its first start in an empty data
-// directory (which runs initdb) and a restart on the directory the first run filled.
+// PostgreSQL server: VmRSS (and VmHWM, the peak) from /proc/<pid>/status when the server is
+// ready, after 10 s idle, right after 10,000 requests of a realistic mix sent by 16 workers over
+// keep-alive connections, and at rest 10 s after them. The embedded database is measured twice:
+// its first start in an empty data directory (which runs initdb) and a restart on the directory
+// the first run filled.
 //
 // Writes the table between the markers of bench/results-memory.md (the rest of the file is
 // kept), or creates the file. Linux only (/proc). Run after `pnpm exec tsc -b`:
 //
 //   node bench/memory.mjs [--requests 10000] [--concurrency 16] [--idle 10]
-//                         [--only embedded|postgres] [--node-flags "--flag …"] [--no-write]
-//                         [--smaps] [--main path/to/main.js]
+//                         [--only embedded|postgres] [--no-write] [--smaps]
+//                         [--node-flags "--flag …"] [--main path/to/main.js]
 //
-// `--main` measures another build (e.g. a copy of packages/app/dist beside it, for a before and
-// after).
-// `--smaps` prints the largest mappings of the server's address space after the load, by
-// resident size (/proc/<pid>/smaps), to see where the memory is.
+// `--node-flags` replaces pnpm start's flags (`--node-flags ""`: none). `--main` measures another
+// build (a copy of packages/app/dist beside it, for a before and after). `--smaps` prints the
+// largest mappings of the server's address space after the load, by resident size
+// (/proc/<pid>/smaps), to see where the memory is.
 //
 // The PostgreSQL variant creates a database on BENCH_PG_URL (default the local server, user
 // postgres) named `${BENCH_DB_PREFIX:-latchkey_bench_memory}_<random>`, and drops it afterwards.
@@ -38,7 +39,7 @@ const { values: args } = parseArgs({
     concurrency: { type: 'string', default: '16' },
     idle: { type: 'string', default: '10' },
     only: { type: 'string' },
-    'node-flags': { type: 'string', default: '' },
+    'node-flags': { type: 'string', default: '--max-semi-space-size=32' },
     main: { type: 'string' },
     'no-write': { type: 'boolean', default: false },
     smaps: { type: 'boolean', default: false },
@@ -47,11 +48,8 @@ const { values: args } = parseArgs({
 const REQUESTS = Number(args.requests);
 const CONCURRENCY = Number(args.concurrency);
 const IDLE_SECONDS = Number(args.idle);
-/** What `pnpm start` runs (package.json), plus any flags under test. */
-const NODE_FLAGS = [
-  '--max-semi-space-size=32',
-  ...args['node-flags'].split(' ').filter((flag) => flag !== ''),
-];
+/** The Node flags: by default those of `pnpm start` (package.json). */
+const NODE_FLAGS = args['node-flags'].split(' ').filter((flag) => flag !== '');
 const MAIN = args.main ?? join(BENCH_DIR, '..', 'packages', 'app', 'dist', 'main.js');
 const RESULTS = join(BENCH_DIR, 'results-memory.md');
 const BEGIN = '<!-- memory.mjs: begin -->';

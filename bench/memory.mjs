@@ -369,7 +369,7 @@ const main = async () => {
   const lines = [
     BEGIN,
     `${new Date().toISOString()} · Node ${process.versions.node} · built from \`${commit.stdout.trim() || 'unknown'}\` · ` +
-      `\`node ${NODE_FLAGS.join(' ')} packages/app/dist/main.js\` · ${REQUESTS.toLocaleString('en')} requests on ` +
+      `\`node ${[...NODE_FLAGS, 'packages/app/dist/main.js'].join(' ')}\` · ${REQUESTS.toLocaleString('en')} requests on ` +
       `${CONCURRENCY} keep-alive connections · MiB = 2^20 bytes`,
     '',
     ...table(rows),

@@ -38,10 +38,10 @@ export interface EmbeddedDatabaseOptions {
  * How far V8 lets the old generation grow past what the last full collection kept, in percent,
  * with the embedded database. Requests wait their turn at the database's one connection, so more
  * of their objects live through the young generation's collections and are promoted; V8's own
- * choice on a machine with gigabytes of memory (up to 4 times the live heap) then holds some
- * 120 MiB of such garbage resident after 10,000 requests, 1.5 times about 20 MiB (measured in
- * docs/deployment.md#memory, at no measurable CPU cost). A `--heap-growing-percent` given to node
- * is left alone.
+ * choice on a machine with gigabytes of memory (up to 4 times the live heap of some 40 MiB) then
+ * holds about 120 MiB of such garbage resident after 10,000 requests, 50% about 20 MiB (measured
+ * in docs/deployment.md#memory, at no measurable CPU cost). A `--heap-growing-percent` given to
+ * node is left alone.
  */
 const HEAP_GROWING_PERCENT = 50;
 

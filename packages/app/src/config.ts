@@ -17,6 +17,9 @@ import * as t from 'io-ts';
  */
 const DEFAULT_POOL_SIZE = 10;
 
+/** The embedded database's `shared_buffers` in MiB by default (embedded-database.ts says why). */
+export const DEFAULT_EMBEDDED_SHARED_BUFFERS_MB = 16;
+
 /** A listen address: a host name or IP address (IPv6 without brackets) and a port. */
 export interface ListenAddress {
   readonly host: string;
@@ -72,6 +75,10 @@ export interface Config
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** scrypt cost for passwords (`LATCHKEY_SCRYPT_LOG_N`, 10-20, default 15). */
   readonly scryptLogN: number;
+  /** The embedded database's `shared_buffers` in MiB (`LATCHKEY_EMBEDDED_SHARED_BUFFERS`, 1-1024, default 16). */
+  readonly embeddedSharedBuffersMb: number;
+  /** Whether V8 optimises the embedded database's hot code (`LATCHKEY_EMBEDDED_WASM_TIER_UP`, default false). */
+  readonly embeddedWasmTierUp: boolean;
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -253,6 +260,12 @@ const Environment = t.partial({
       n >= 10 && n <= 20 ? E.right(n) : E.left('must be between 10 and 20'),
     ),
   ),
+  LATCHKEY_EMBEDDED_SHARED_BUFFERS: variable<number>('SharedBuffers', (raw) =>
+    E.flatMap(nonNegativeInt(raw), (n) =>
+      n >= 1 && n <= 1024 ? E.right(n) : E.left('must be a number of MiB between 1 and 1024'),
+    ),
+  ),
+  LATCHKEY_EMBEDDED_WASM_TIER_UP: variable('Boolean', boolean),
 });
 
 const WILDCARD_HOSTS = new Set(['0.0.0.0', '::']);
@@ -341,5 +354,7 @@ export const decodeConfig = (env: Env): E.Either<string[], Config> => {
     trustProxy: v.LATCHKEY_TRUST_PROXY ?? 0,
     logLevel: v.LATCHKEY_LOG_LEVEL ?? 'info',
     scryptLogN: v.LATCHKEY_SCRYPT_LOG_N ?? 15,
+    embeddedSharedBuffersMb: v.LATCHKEY_EMBEDDED_SHARED_BUFFERS ?? DEFAULT_EMBEDDED_SHARED_BUFFERS_MB,
+    embeddedWasmTierUp: v.LATCHKEY_EMBEDDED_WASM_TIER_UP ?? false,
   });
 };

@@ -118,7 +118,13 @@ export const memoryStorageModule = new ContainerModule(({ bind }) => {
  */
 const openPostgresStorage = async (config: Config, logger: Logger): Promise<Storage> => {
   const embedded =
-    config.databaseUrl === undefined ? await startEmbeddedDatabase({ dataDir: config.dataDir }) : undefined;
+    config.databaseUrl === undefined
+      ? await startEmbeddedDatabase({
+          dataDir: config.dataDir,
+          sharedBuffersMb: config.embeddedSharedBuffersMb,
+          wasmTierUp: config.embeddedWasmTierUp,
+        })
+      : undefined;
   if (embedded !== undefined)
     logger.info({ dataDir: config.dataDir }, 'using the embedded PostgreSQL (PGlite)');
   const storage = await createPostgresStorage({

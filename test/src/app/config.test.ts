@@ -27,6 +27,8 @@ describe('configuration from LATCHKEY_* variables (docs/http-api.md#configuratio
       rateLimitRegister: 30,
       trustProxy: 0,
       dcrEnabled: true,
+      embeddedSharedBuffersMb: 16,
+      embeddedWasmTierUp: false,
     });
     expect(decoded.right.defaultScope).to.deep.equal(['mcp', 'user:read']);
   });
@@ -72,6 +74,10 @@ describe('configuration from LATCHKEY_* variables (docs/http-api.md#configuratio
     ['LATCHKEY_ALLOWED_RESOURCES', 'not-a-url'],
     ['LATCHKEY_SETUP_TOKEN', 'short'],
     ['LATCHKEY_SCRYPT_LOG_N', '4'],
+    ['LATCHKEY_EMBEDDED_SHARED_BUFFERS', '0'],
+    ['LATCHKEY_EMBEDDED_SHARED_BUFFERS', '16MB'],
+    ['LATCHKEY_EMBEDDED_SHARED_BUFFERS', '2048'],
+    ['LATCHKEY_EMBEDDED_WASM_TIER_UP', 'fast'],
     ['LATCHKEY_CIMD_ENABLED', 'sometimes'],
     ['LATCHKEY_CIMD_ALLOW_PRIVATE_HOSTS', 'maybe'],
     ['LATCHKEY_CIMD_TRUSTED_DOMAINS', 'https://example.com'],

@@ -13,6 +13,7 @@ import {
   type Storage,
 } from '@latchkey/app';
 import { createInMemoryStorage } from '@latchkey/domain/in-memory';
+import type { PostgresStorage } from '@latchkey/adapters-postgres';
 import { expect } from 'chai';
 import * as E from 'fp-ts/lib/Either.js';
 import { aUser } from '../contract/fixtures.js';
@@ -93,6 +94,37 @@ describe('the storage modules of the composition root', function () {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  // docs/deployment.md#memory: the setting reaches the embedded database's PostgreSQL.
+  for (const [setting, expected] of [
+    [undefined, '16MB'],
+    ['40', '40MB'],
+  ] as const) {
+    it(`starts the embedded database with shared_buffers ${expected} (LATCHKEY_EMBEDDED_SHARED_BUFFERS ${setting ?? 'unset'})`, async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'latchkey-storage-module-'));
+      try {
+        const dataDir = join(dir, 'pgdata');
+        await copyInitialisedDataDir(dataDir);
+        const storage = await storageOf({
+          LATCHKEY_STORAGE: 'postgres',
+          LATCHKEY_DATA_DIR: dataDir,
+          ...(setting === undefined ? {} : { LATCHKEY_EMBEDDED_SHARED_BUFFERS: setting }),
+        });
+        try {
+          expect(storage).to.have.property('orm');
+          const { orm } = storage as PostgresStorage;
+          const rows = await orm.em
+            .getConnection()
+            .execute<{ shared_buffers: string }[]>('show shared_buffers');
+          expect(rows).to.deep.equal([{ shared_buffers: expected }]);
+        } finally {
+          await storage.close();
+        }
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+  }
 
   it('binds the storage a test hands in instead, whatever LATCHKEY_STORAGE says', async () => {
     const given: Storage = { ...createInMemoryStorage(), close: () => Promise.resolve() };

@@ -1,5 +1,8 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { freePort } from '../support/server.js';
@@ -70,5 +73,32 @@ describe('pnpm start under a supervisor (docs/deployment.md#the-production-comma
     } finally {
       if (groupAlive(pgid)) process.kill(-pgid, 'SIGKILL');
     }
+  });
+});
+
+describe('scripts/start.sh, what pnpm start runs after the build (docs/deployment.md#memory)', () => {
+  /** The node command line the script runs, with a `node` on PATH that prints its arguments. */
+  const nodeArgsFor = (env: Record<string, string>): string => {
+    const bin = mkdtempSync(join(tmpdir(), 'latchkey-start-'));
+    try {
+      writeFileSync(join(bin, 'node'), '#!/bin/sh\necho "$@"\n', { mode: 0o755 });
+      return execFileSync('sh', ['scripts/start.sh'], {
+        cwd: ROOT,
+        env: { PATH: `${bin}:${process.env.PATH ?? ''}`, ...env },
+        encoding: 'utf8',
+      }).trim();
+    } finally {
+      rmSync(bin, { recursive: true, force: true });
+    }
+  };
+
+  it('leaves the larger young generation out with the embedded database', () => {
+    expect(nodeArgsFor({})).to.equal('packages/app/dist/main.js');
+  });
+
+  it('gives it to a server on PostgreSQL or on the in-memory store', () => {
+    const flagged = '--max-semi-space-size=32 packages/app/dist/main.js';
+    expect(nodeArgsFor({ LATCHKEY_DATABASE_URL: 'postgres://db.internal/latchkey' })).to.equal(flagged);
+    expect(nodeArgsFor({ LATCHKEY_STORAGE: 'memory' })).to.equal(flagged);
   });
 });

@@ -59,6 +59,7 @@ export const createHttpApp = (useCases: UseCases, config: HttpConfig): Koa<Reque
       supportedScopes: config.supportedScopes,
       registrationEnabled: config.registrationEnabled,
       clientIdMetadataDocumentsEnabled: config.metadataDocuments.enabled,
+      oidc: config.oidc,
     },
     router,
   );

@@ -215,6 +215,8 @@ export interface PendingAuthorizationRow {
   resource: string;
   resourceRequested: boolean;
   codeChallenge: string;
+  nonce?: string | null;
+  authTime?: Date | null;
   state?: string | null;
   createdAt: Date;
   expiresAt: Date;
@@ -235,6 +237,8 @@ export const PendingAuthorizationSchema = new EntitySchema<PendingAuthorizationR
     resource: { type: 'text' },
     resourceRequested: { type: 'boolean', fieldName: 'resource_requested' },
     codeChallenge: { type: 'text', fieldName: 'code_challenge' },
+    nonce: { type: 'text', nullable: true },
+    authTime: { type: 'Date', columnType: 'timestamptz', fieldName: 'auth_time', nullable: true },
     state: { type: 'text', nullable: true },
     createdAt: { type: 'Date', columnType: 'timestamptz', fieldName: 'created_at' },
     expiresAt: { type: 'Date', columnType: 'timestamptz', fieldName: 'expires_at' },
@@ -253,6 +257,8 @@ export interface AuthorizationCodeRow {
   resource: string;
   resourceRequested: boolean;
   codeChallenge: string;
+  nonce?: string | null;
+  authTime?: Date | null;
   createdAt: Date;
   expiresAt: Date;
   consumedAt?: Date | null;
@@ -273,6 +279,8 @@ export const AuthorizationCodeSchema = new EntitySchema<AuthorizationCodeRow>({
     resource: { type: 'text' },
     resourceRequested: { type: 'boolean', fieldName: 'resource_requested' },
     codeChallenge: { type: 'text', fieldName: 'code_challenge' },
+    nonce: { type: 'text', nullable: true },
+    authTime: { type: 'Date', columnType: 'timestamptz', fieldName: 'auth_time', nullable: true },
     createdAt: { type: 'Date', columnType: 'timestamptz', fieldName: 'created_at' },
     expiresAt: { type: 'Date', columnType: 'timestamptz', fieldName: 'expires_at' },
     consumedAt: { type: 'Date', columnType: 'timestamptz', fieldName: 'consumed_at', nullable: true },
@@ -315,6 +323,30 @@ export const RefreshTokenSchema = new EntitySchema<RefreshTokenRow>({
   },
 });
 
+export interface SigningKeyRow {
+  kid: string;
+  alg: string;
+  generation: number;
+  publicJwk: string;
+  sealedPrivateKey: string;
+  createdAt: Date;
+  activatesAt: Date;
+}
+
+export const SigningKeySchema = new EntitySchema<SigningKeyRow>({
+  name: 'SigningKey',
+  tableName: 'signing_keys',
+  properties: {
+    kid: { type: 'text', primary: true },
+    alg: { type: 'text' },
+    generation: { type: 'integer' },
+    publicJwk: { type: 'text', fieldName: 'public_jwk' },
+    sealedPrivateKey: { type: 'text', fieldName: 'sealed_private_key' },
+    createdAt: { type: 'Date', columnType: 'timestamptz', fieldName: 'created_at' },
+    activatesAt: { type: 'Date', columnType: 'timestamptz', fieldName: 'activates_at' },
+  },
+});
+
 export const ENTITY_SCHEMAS = [
   UserSchema,
   ApiKeySchema,
@@ -325,4 +357,5 @@ export const ENTITY_SCHEMAS = [
   PendingAuthorizationSchema,
   AuthorizationCodeSchema,
   RefreshTokenSchema,
+  SigningKeySchema,
 ];

@@ -17,6 +17,7 @@ export {
   GrantSchema,
   PendingAuthorizationSchema,
   RefreshTokenSchema,
+  SigningKeySchema,
   UserSchema,
   type ApiKeyRow,
   type AuditLogRow,
@@ -26,6 +27,7 @@ export {
   type GrantRow,
   type PendingAuthorizationRow,
   type RefreshTokenRow,
+  type SigningKeyRow,
   type UserRow,
 } from './entities.js';
 export {
@@ -56,5 +58,6 @@ export {
   type PostgresStorageOptions,
 } from './storage.js';
 export { isConnectionFailure, storageErrorFacts, toStorageError } from './storage-errors.js';
+export { PostgresSigningKeyRepository } from './signing-keys.js';
 export { PostgresTransactor, repositoriesOn } from './transactor.js';
 export { PostgresUserRepository } from './users.js';

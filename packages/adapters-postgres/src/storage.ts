@@ -1,10 +1,11 @@
-import type { HealthCheck, Repositories, Transactor } from '@latchkey/domain';
+import type { HealthCheck, Repositories, SigningKeyRepository, Transactor } from '@latchkey/domain';
 import { Migrator } from '@mikro-orm/migrations';
 import { MikroORM, PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { ENTITY_SCHEMAS } from './entities.js';
 import { forgetPreparedStatements, Sql, type PostgresOrm } from './gateway.js';
 import { PostgresHealthCheck } from './health-check.js';
 import { MIGRATIONS } from './migrations/index.js';
+import { PostgresSigningKeyRepository } from './signing-keys.js';
 import { PostgresTransactor, repositoriesOn } from './transactor.js';
 
 export type { PostgresOrm } from './gateway.js';
@@ -39,6 +40,8 @@ export interface PostgresStorage extends Repositories {
   readonly sql: Sql;
   readonly transactor: Transactor;
   readonly health: HealthCheck;
+  /** Signing keys (docs/openid-connect.md#signing-keys): outside transactions. */
+  readonly signingKeys: SigningKeyRepository;
   /** Closes the pool; in-flight calls fail. */
   close(): Promise<void>;
 }
@@ -115,6 +118,7 @@ export const createPostgresStorage = async (options: PostgresStorageOptions): Pr
     ...repositoriesOn(sql),
     transactor: new PostgresTransactor(sql),
     health: new PostgresHealthCheck(sql, options.pingTimeoutMs ?? DEFAULT_PING_TIMEOUT_MS),
+    signingKeys: new PostgresSigningKeyRepository(sql),
     close: () => orm.close(true),
   };
 };

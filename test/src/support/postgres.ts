@@ -58,6 +58,7 @@ const TABLES = [
   'oauth2_clients',
   'audit_logs',
   'users',
+  'signing_keys',
 ];
 
 const connect = async (clientUrl: string, poolMax: number, warnings: string[]): Promise<PostgresStorage> =>

@@ -10,6 +10,7 @@ import {
   oauthError,
   redirectWith,
   SCOPE_ALL,
+  SCOPE_OPENID,
   Uuid,
   type AuthorizeOutcome,
   type ConsentOutcome,
@@ -19,6 +20,7 @@ import {
   type TokenResponse,
   type UntrustedRequestReason,
   type UseCases,
+  userInfoClaims,
 } from '@latchkey/domain';
 import * as E from 'fp-ts/lib/Either.js';
 import type { TaskEither } from 'fp-ts/lib/TaskEither.js';
@@ -367,6 +369,7 @@ export const oauthRoutes = (
           expires_in: tokens.expiresIn,
           ...(tokens.refreshToken === undefined ? {} : { refresh_token: tokens.refreshToken }),
           scope: tokens.scope,
+          ...(tokens.idToken === undefined ? {} : { id_token: tokens.idToken }),
         };
       },
       tokenThrottle,
@@ -410,6 +413,23 @@ export const oauthRoutes = (
   );
 
   const challenge = { resourceMetadata: resourceMetadataUrl(config.issuer) };
+  // OpenID Connect Core §5.3: the signed-in user's claims, for an access token granted `openid`
+  // (bearer header only; errors as RFC 6750 §3 says, docs/openid-connect.md#userinfo).
+  if (config.oidc !== undefined) {
+    const userInfo = authenticated(useCases, {
+      ...challenge,
+      scope: SCOPE_OPENID,
+      allowCookie: false,
+      issuer: config.issuer,
+    });
+    const answerUserInfo = (ctx: Ctx): void => {
+      const principal = ctx.state.principal;
+      if (principal === undefined) return;
+      ctx.body = userInfoClaims(principal.user, principal.scopes);
+    };
+    router.get('/oauth2/userinfo', userInfo, answerUserInfo);
+    router.post('/oauth2/userinfo', userInfo, answerUserInfo);
+  }
   router.delete(
     '/oauth2/tokens',
     authenticated(useCases, { ...challenge, scope: SCOPE_ALL, allowCookie: true, issuer: config.issuer }),

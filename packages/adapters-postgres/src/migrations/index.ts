@@ -5,6 +5,8 @@ import { Migration20261127000003AuthorizationCodeFlow } from './migration-202611
 import { Migration20261127000004ClientFirstToken } from './migration-20261127000004-client-first-token.js';
 import { Migration20261207000005ClientMetadataDocuments } from './migration-20261207000005-client-metadata-documents.js';
 import { Migration20261207000006SessionDetails } from './migration-20261207000006-session-details.js';
+import { Migration20261207000007SigningKeys } from './migration-20261207000007-signing-keys.js';
+import { Migration20261207000008OpenIdConnectTerms } from './migration-20261207000008-openid-connect-terms.js';
 
 /**
  * Every migration, oldest first. Listed explicitly rather than globbed from disk so that the set
@@ -24,4 +26,9 @@ export const MIGRATIONS: MigrationObject[] = [
     class: Migration20261207000005ClientMetadataDocuments,
   },
   { name: 'Migration20261207000006SessionDetails', class: Migration20261207000006SessionDetails },
+  { name: 'Migration20261207000007SigningKeys', class: Migration20261207000007SigningKeys },
+  {
+    name: 'Migration20261207000008OpenIdConnectTerms',
+    class: Migration20261207000008OpenIdConnectTerms,
+  },
 ];

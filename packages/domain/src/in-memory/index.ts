@@ -11,6 +11,7 @@ import {
 } from './authorization.js';
 import { InMemoryClientRepository, InMemoryClientSecretRepository } from './clients.js';
 import { InMemoryDatabase, type Journal } from './database.js';
+import { InMemorySigningKeyRepository } from './signing-keys.js';
 import { InMemoryUserRepository } from './users.js';
 
 export {
@@ -24,6 +25,7 @@ export {
   InMemoryClientSecretRepository,
   InMemoryDatabase,
   InMemoryUserRepository,
+  InMemorySigningKeyRepository,
 };
 
 /** The repositories over `db`, journaling into `journal` when inside a transaction. */
@@ -66,5 +68,11 @@ export class FixedClock implements Clock {
 /** All in-memory repositories over one database, plus a transactor over them. */
 export const createInMemoryStorage = (db: InMemoryDatabase = new InMemoryDatabase()) => {
   const health: HealthCheck = { ping: () => Promise.resolve(true) };
-  return { db, ...inMemoryRepositories(db), transactor: new InMemoryTransactor(db), health };
+  return {
+    db,
+    ...inMemoryRepositories(db),
+    transactor: new InMemoryTransactor(db),
+    health,
+    signingKeys: new InMemorySigningKeyRepository(db),
+  };
 };

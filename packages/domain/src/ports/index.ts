@@ -3,7 +3,9 @@ export type * from './audit-log.js';
 export type * from './authorization-repositories.js';
 export type * from './client-repository.js';
 export type * from './client-metadata-documents.js';
+export type * from './signing-key-repository.js';
 export type * from './system.js';
+export type * from './token-signer.js';
 export type * from './transactor.js';
 export type * from './user-repository.js';
 

@@ -52,6 +52,7 @@ const toPrincipal =
           scopes: key.scopes,
           ...(key.audience === undefined ? {} : { audience: key.audience }),
           ...(key.clientId === undefined ? {} : { clientId: key.clientId }),
+          ...(key.kind === 'session' ? { authenticatedAt: key.createdAt } : {}),
         });
 
 /**

@@ -1,4 +1,4 @@
-import type { ClientMetadataDocuments, Ports } from '../ports/index.js';
+import type { ClientMetadataDocuments, Ports, TokenSigner } from '../ports/index.js';
 import {
   makeMetadataDocumentClients,
   type MetadataDocumentSettings,
@@ -52,7 +52,13 @@ export interface MetadataDocumentsOption {
 }
 
 /** Every use case, wired to its ports: what a transport (HTTP, MCP, the CLI) is given. */
-export const makeUseCases = (ports: Ports, settings: DomainSettings, cimd?: MetadataDocumentsOption) => {
+export const makeUseCases = (
+  ports: Ports,
+  settings: DomainSettings,
+  cimd?: MetadataDocumentsOption,
+  /** Signs ID tokens and JWT access tokens (docs/openid-connect.md); without it none are issued. */
+  signer?: TokenSigner,
+) => {
   // One cache of metadata documents for authorize, token, revocation and introspection.
   const metadataDocuments =
     cimd === undefined ? undefined : makeMetadataDocumentClients(ports, cimd.documents, cimd.settings);
@@ -80,7 +86,7 @@ export const makeUseCases = (ports: Ports, settings: DomainSettings, cimd?: Meta
     deleteAppSecret: makeDeleteAppSecret(ports),
     startAuthorization: makeStartAuthorization(ports, settings, metadataDocuments),
     decideAuthorization: makeDecideAuthorization(ports, settings),
-    token: makeTokenEndpoint(ports, settings, authenticateClient),
+    token: makeTokenEndpoint(ports, settings, authenticateClient, signer),
     revokeToken: makeRevokeToken(ports, authenticateClient),
     introspectToken: makeIntrospectToken(ports, authenticateClient),
     revokeUserGrantsForClient: makeRevokeUserGrantsForClient(ports),

@@ -11,6 +11,7 @@ import { Uuid } from '../../model/ids.js';
 import { isValidCodeChallenge } from '../../model/pkce.js';
 import { findRegisteredRedirectUri, locationLength } from '../../model/redirect-uri.js';
 import { normaliseResource } from '../../model/resource.js';
+import { SCOPE_OPENID } from '../../model/scope.js';
 import type { RequestMeta } from '../../model/audit.js';
 import type { Ports } from '../../ports/index.js';
 import type { Repositories } from '../../ports/transactor.js';
@@ -151,12 +152,27 @@ interface ValidRequest {
   readonly resourceRequested: boolean;
   readonly codeChallenge: string;
   readonly state?: string;
+  readonly nonce?: string;
 }
 
 type RequestProblem = {
   readonly error: OAuthErrorCode;
   readonly description: string;
   readonly state?: string;
+};
+
+/** The answer to `prompt=none` when a page would be needed (OpenID Connect Core §3.1.2.6). */
+const promptNoneError = (
+  error: 'login_required' | 'consent_required',
+  params: AuthorizeParams,
+): RequestProblem => {
+  const state = params.state?.length === 1 ? params.state[0] : undefined;
+  return {
+    error,
+    description:
+      error === 'login_required' ? 'The user is not signed in.' : 'The user has to approve the request.',
+    ...(state === undefined ? {} : { state }),
+  };
 };
 
 /** Step 4: the checks whose failures go back to the client (RFC 6749 §4.1.2.1, RFC 7636, RFC 8707). */
@@ -172,7 +188,15 @@ export const checkAuthorizeParams = (
 
   if ((params.resource ?? []).length > 1)
     return problem('invalid_target', 'Only one resource may be requested.');
-  for (const name of ['response_type', 'state', 'scope', 'code_challenge', 'code_challenge_method']) {
+  for (const name of [
+    'response_type',
+    'state',
+    'scope',
+    'code_challenge',
+    'code_challenge_method',
+    'nonce',
+    'prompt',
+  ]) {
     if ((params[name] ?? []).length > 1)
       return problem('invalid_request', `The ${name} parameter was given more than once.`);
   }
@@ -192,6 +216,9 @@ export const checkAuthorizeParams = (
   const scopes = resolveScope(one('scope'), client, settings);
   if (E.isLeft(scopes))
     return problem('invalid_scope', 'The requested scope exceeds what the client may get.');
+  const nonce = one('nonce');
+  if (nonce !== undefined && nonce.length > MAX_STATE_LENGTH)
+    return problem('invalid_request', 'The nonce is too long.');
   const requested = one('resource');
   const resource = requested === undefined ? settings.issuer : normaliseResource(requested);
   if (resource === undefined || !settings.allowedResources.includes(resource)) {
@@ -203,6 +230,8 @@ export const checkAuthorizeParams = (
     resourceRequested: requested !== undefined,
     codeChallenge: challenge,
     ...(state === undefined ? {} : { state }),
+    // OpenID Connect Core §3.1.2.1: the nonce matters only to an ID token.
+    ...(nonce !== undefined && scopes.right.includes(SCOPE_OPENID) ? { nonce } : {}),
   });
 };
 
@@ -265,6 +294,7 @@ export const makeStartAuthorization = (
       redirectUri: target.redirectUri,
       redirectUriSent: target.redirectUriSent,
       ...request,
+      ...(session.authenticatedAt === undefined ? {} : { authTime: session.authenticatedAt }),
       createdAt: now,
       expiresAt: addSeconds(now, PENDING_AUTHORIZATION_TTL_SECONDS),
     };
@@ -306,14 +336,29 @@ export const makeStartAuthorization = (
     if (E.isLeft(target.right)) return E.right({ kind: 'error_page', reason: target.right.left });
     if (!answerFits(target.right.right, params))
       return E.right({ kind: 'error_page', reason: 'oversized_request' });
-    if (session === undefined) return E.right({ kind: 'login' });
+    const prompt = params.prompt?.length === 1 ? (params.prompt[0] ?? '').split(' ') : [];
+    if (session === undefined) {
+      // OpenID Connect Core §3.1.2.1: prompt=none never shows a page.
+      return prompt.includes('none')
+        ? E.right({
+            kind: 'client_error',
+            client: target.right.right.client,
+            redirectUri: target.right.right.redirectUri,
+            ...promptNoneError('login_required', params),
+            showPage: isSelfDescribed(target.right.right.client),
+          })
+        : E.right({ kind: 'login' });
+    }
     const client = target.right.right.client;
     const checked = E.flatMap(() => checkAuthorizeParams(params, client, settings))(
       checkAuthorizeText(params),
     );
-    return E.isLeft(checked)
-      ? clientError(target.right.right, checked.left, session)
-      : consent(target.right.right, checked.right, session);
+    if (E.isLeft(checked)) return clientError(target.right.right, checked.left, session);
+    // Every approval is asked for on the consent page (none is remembered), so a request that
+    // forbids pages cannot be answered with a code.
+    if (prompt.includes('none'))
+      return clientError(target.right.right, promptNoneError('consent_required', params), session);
+    return consent(target.right.right, checked.right, session);
   };
 
   return asTask(start);
@@ -435,6 +480,8 @@ export const makeDecideAuthorization = (
       resource: pending.resource,
       resourceRequested: pending.resourceRequested,
       codeChallenge: pending.codeChallenge,
+      ...(pending.nonce === undefined ? {} : { nonce: pending.nonce }),
+      ...(pending.authTime === undefined ? {} : { authTime: pending.authTime }),
       createdAt: now,
       expiresAt: addSeconds(now, settings.codeTtlSeconds),
     };

@@ -16,6 +16,8 @@ export interface TokenResponse {
   readonly expiresIn: number;
   readonly refreshToken?: string;
   readonly scope: string;
+  /** OpenID Connect Core §3.1.3.3, at the code exchange of a grant with `openid`. */
+  readonly idToken?: string;
 }
 
 export interface TokenIssue {

@@ -185,13 +185,13 @@ export const openStorage = (config: Config, logger: Logger): Promise<Storage> =>
  * The signing keys over `storage` (docs/openid-connect.md#signing-keys), with the configured
  * secret; nothing is read or created until `ensure` (start-up) or a CLI command.
  */
-export const openKeyRing = async (
+export const openKeyRing = (
   config: Config,
   logger: Logger,
   storage: Pick<Storage, 'signingKeys'>,
   clock: Clock = systemClock,
-): Promise<KeyRing> =>
-  new KeyRing(storage.signingKeys, new KeySealer(await signingKeySecret(config, logger)), clock, {
+): KeyRing =>
+  new KeyRing(storage.signingKeys, async () => new KeySealer(await signingKeySecret(config, logger)), clock, {
     issuer: config.issuer,
     prePublishSeconds: config.oidc.signingKeyPrePublishSeconds,
     rotationSeconds: config.oidc.signingKeyRotationSeconds,
@@ -310,7 +310,7 @@ const httpModule = (overrides: Overrides) =>
             registrationEnabled: config.dcrEnabled,
             metadataDocuments: { enabled: config.cimdEnabled, trustedDomains: config.cimdTrustedDomains },
             oidc: {
-              jwks: () => keyRing.jwks(),
+              jwks: () => keyRing.jwks(true),
               jwksMaxAgeSeconds: keyRing.jwksMaxAgeSeconds(),
               signingAlg: config.oidc.signingAlg,
             },

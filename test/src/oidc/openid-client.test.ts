@@ -8,7 +8,7 @@ import {
   obtainTokens,
   type OAuthHarness,
 } from '../oauth/flow-helpers.js';
-import { request } from '../support/server.js';
+import { login, OWNER, request } from '../support/server.js';
 
 /** What a relying party gets from one sign-in with openid-client and default OIDC discovery. */
 interface SignIn {
@@ -128,5 +128,75 @@ describeOnEachStorage('OpenID Connect with openid-client', (storage) => {
     const location = new URL(response.headers.get('location') ?? '');
     expect(location.searchParams.get('error')).to.equal('login_required');
     expect(location.searchParams.get('state')).to.equal('s1');
+  });
+
+  describe('prompt and max_age (OpenID Connect Core §3.1.2.1)', () => {
+    const authorize = async (extra: Record<string, string>, session?: string) => {
+      const app = await createClient(h);
+      const url = new URL(`${h.url}/oauth2/authorize`);
+      url.search = new URLSearchParams({
+        response_type: 'code',
+        client_id: app.id,
+        redirect_uri: app.redirectUri,
+        scope: 'openid',
+        state: 's1',
+        code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+        code_challenge_method: 'S256',
+        ...extra,
+      }).toString();
+      return request(url.href, { headers: { Cookie: `latchkey_session=${session ?? h.session}` } });
+    };
+
+    it('prompt=none with a session answers consent_required (no approval is remembered)', async () => {
+      const response = await authorize({ prompt: 'none' });
+      expect(response.status).to.equal(302);
+      expect(new URL(response.headers.get('location') ?? '').searchParams.get('error')).to.equal(
+        'consent_required',
+      );
+    });
+
+    for (const [name, extra] of [
+      ['prompt=login', { prompt: 'login' }],
+      ['max_age=0', { max_age: '0' }],
+    ] as const) {
+      it(`${name} sends a signed-in user to sign in again, then shows the consent page`, async () => {
+        const first = await authorize(extra);
+        expect(first.status).to.equal(303);
+        const location = first.headers.get('location') ?? '';
+        expect(location).to.match(/^\/login\?redirect=.*&prompt=login$/);
+        // The login form is shown even though the browser is signed in.
+        const form = await request(`${h.url}${location}`, {
+          headers: { Cookie: `latchkey_session=${h.session}` },
+        });
+        expect(form.status).to.equal(200);
+        const back = new URL(location, h.url).searchParams.get('redirect') ?? '';
+        expect(new URL(back, h.url).searchParams.get('prompt')).to.equal(null);
+        const fresh = await login(h.url, OWNER.email, OWNER.password);
+        const consent = await request(`${h.url}${back}`, {
+          headers: { Cookie: `latchkey_session=${fresh}` },
+        });
+        expect(consent.status, consent.text).to.equal(200);
+      });
+    }
+
+    it('max_age longer than the session’s age shows the consent page at once', async () => {
+      const response = await authorize({ max_age: '3600' });
+      expect(response.status).to.equal(200);
+    });
+
+    it('refuses a malformed max_age or prompt at the redirect URI', async () => {
+      const cases: Record<string, string>[] = [
+        { max_age: 'soon' },
+        { prompt: 'none login' },
+        { prompt: 'x' },
+      ];
+      for (const extra of cases) {
+        const response = await authorize(extra);
+        expect(response.status).to.equal(302);
+        expect(new URL(response.headers.get('location') ?? '').searchParams.get('error')).to.equal(
+          'invalid_request',
+        );
+      }
+    });
   });
 });

@@ -353,7 +353,11 @@ const schemas = (settings: OpenApiSettings): JsonObject => ({
   },
   TokenResponse: closed(
     {
-      access_token: { type: 'string', pattern: '^lk_at_' },
+      access_token: {
+        type: 'string',
+        pattern: '^(lk_at_|eyJ)',
+        description: 'opaque, or an RFC 9068 JWT for a resource marked JWT',
+      },
       token_type: { const: 'Bearer' },
       expires_in: { type: 'integer', minimum: 0 },
       refresh_token: { type: 'string', pattern: '^lk_rt_' },
@@ -1535,6 +1539,9 @@ const paths = (): JsonObject => ({
           },
           { ...queryParam('code_challenge_method', { const: 'S256' }, 'PKCE: S256 only'), required: true },
           queryParam('resource', { type: 'string' }, 'RFC 8707'),
+          queryParam('nonce', { type: 'string' }, 'OpenID Connect Core §3.1.2.1: echoed in the ID token'),
+          queryParam('prompt', { type: 'string' }, 'OpenID Connect: none, or login and/or consent'),
+          queryParam('max_age', { type: 'string' }, 'OpenID Connect: seconds; an older sign-in is repeated'),
         ],
       },
     ),
@@ -1567,7 +1574,14 @@ const paths = (): JsonObject => ({
       'Sign-in form',
       { '200': 'HtmlPage', '303': 'Redirect' },
       {
-        parameters: [queryParam('redirect', { type: 'string' }, 'a path on this server to go to afterwards')],
+        parameters: [
+          queryParam('redirect', { type: 'string' }, 'a path on this server to go to afterwards'),
+          queryParam(
+            'prompt',
+            { const: 'login' },
+            'show the form even to a signed-in user (an authorization request asked for a new sign-in)',
+          ),
+        ],
       },
     ),
     post: page(

@@ -1,6 +1,7 @@
 import Router from '@koa/router';
 import {
   ApiErrors,
+  AUTH_AFTER_PARAM,
   checkClientIdUrl,
   clientIdHost,
   hostInDomains,
@@ -70,6 +71,20 @@ export const loginRedirect = (target: string): string =>
   `/login?redirect=${encodeURIComponent(target).replace(QUERY_SAFE_ESCAPES, (_, hex: string) =>
     String.fromCharCode(parseInt(hex, 16)),
   )}`;
+
+/**
+ * The authorize request to come back to after a new sign-in (OpenID Connect Core §3.1.2.1,
+ * docs/openid-connect.md#authorization-request): without `prompt=login`, with the time after which
+ * a sign-in counts, so that the new session is not sent to sign in again.
+ */
+const reauthenticationTarget = (originalUrl: string, after: Date): string => {
+  const url = new URL(originalUrl, 'http://target.invalid');
+  const prompt = (url.searchParams.get('prompt') ?? '').split(' ').filter((p) => p !== '' && p !== 'login');
+  if (prompt.length === 0) url.searchParams.delete('prompt');
+  else url.searchParams.set('prompt', prompt.join(' '));
+  url.searchParams.set(AUTH_AFTER_PARAM, String(Math.floor(after.getTime() / 1000)));
+  return `${url.pathname}${url.search}`;
+};
 
 /** An http(s) redirect URI on a loopback host (RFC 8252 §7.3). */
 const isLoopbackRedirect = (uri: string): boolean => {
@@ -164,7 +179,10 @@ export const oauthRoutes = (
         errorPage(ctx, outcome.reason);
         return;
       case 'login': {
-        const location = loginRedirect(ctx.originalUrl);
+        const location =
+          outcome.reauthenticateAfter === undefined
+            ? loginRedirect(ctx.originalUrl)
+            : `${loginRedirect(reauthenticationTarget(ctx.originalUrl, outcome.reauthenticateAfter))}&prompt=login`;
         if (location.length > MAX_LOCATION_LENGTH) {
           errorPage(ctx, 'oversized_request');
           return;

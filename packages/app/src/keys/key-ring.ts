@@ -69,23 +69,29 @@ export class KeyRing implements TokenSigner {
   #keys: readonly SigningKey[] = [];
   #loadedAt = Number.NEGATIVE_INFINITY;
   readonly #privateKeys = new Map<string, CryptoKey>();
+  #sealer: Promise<KeySealer> | undefined;
 
+  /**
+   * `sealer` is asked for only when a private key is sealed or opened (start-up, rotation,
+   * signing), so that commands that never sign run without the secret.
+   */
   constructor(
     private readonly repository: SigningKeyRepository,
-    private readonly sealer: KeySealer,
+    private readonly sealerOf: () => Promise<KeySealer>,
     private readonly clock: Clock,
     private readonly settings: KeyRingSettings,
   ) {}
 
   /** Start-up: a first key of each algorithm unless one exists (another instance may add it first). */
   async ensure(): Promise<void> {
+    await this.sealer();
     await this.reload();
     for (const alg of SIGNING_ALGORITHMS) {
       if (newestSigningKey(this.#keys, alg) === undefined) await this.add(alg, 0);
     }
     await this.reload();
     // Every stored private key must open with this secret: a wrong secret stops start-up here.
-    for (const key of this.#keys) this.openSealed(key);
+    for (const key of this.#keys) await this.openSealed(key);
   }
 
   /**
@@ -156,9 +162,13 @@ export class KeyRing implements TokenSigner {
       });
   }
 
-  /** The JWK Set served at `jwks_uri` (RFC 7517 §5): every published public key. */
-  async jwks(): Promise<JSONWebKeySet> {
-    await this.fresh();
+  /**
+   * The JWK Set served at `jwks_uri` (RFC 7517 §5): every published public key. `reload` reads
+   * the keys first (the route does: a key another instance pre-published is served at once).
+   */
+  async jwks(reload = false): Promise<JSONWebKeySet> {
+    if (reload) await this.reload();
+    else await this.fresh();
     const now = this.clock.now();
     return {
       keys: this.#keys
@@ -210,15 +220,20 @@ export class KeyRing implements TokenSigner {
       alg,
       generation: (newestSigningKey(this.#keys, alg)?.generation ?? 0) + 1,
       publicJwk,
-      sealedPrivateKey: this.sealer.seal(kid, JSON.stringify(privateJwk)),
+      sealedPrivateKey: (await this.sealer()).seal(kid, JSON.stringify(privateJwk)),
       createdAt: now,
       activatesAt: new Date(now.getTime() + prePublishSeconds * 1000),
     };
     return (await this.repository.insert(key)) ? key : undefined;
   }
 
-  private openSealed(key: SigningKey): JWK {
-    const opened = this.sealer.open(key.kid, key.sealedPrivateKey);
+  private sealer(): Promise<KeySealer> {
+    this.#sealer ??= this.sealerOf();
+    return this.#sealer;
+  }
+
+  private async openSealed(key: SigningKey): Promise<JWK> {
+    const opened = (await this.sealer()).open(key.kid, key.sealedPrivateKey);
     if (opened === undefined)
       throw new SigningKeySecretError(
         `LATCHKEY_SIGNING_KEY_SECRET does not open the stored signing key ${key.kid}`,
@@ -229,7 +244,7 @@ export class KeyRing implements TokenSigner {
   private async privateKey(key: SigningKey): Promise<CryptoKey> {
     const cached = this.#privateKeys.get(key.kid);
     if (cached !== undefined) return cached;
-    const imported = (await importJWK(this.openSealed(key), key.alg)) as CryptoKey;
+    const imported = (await importJWK(await this.openSealed(key), key.alg)) as CryptoKey;
     this.#privateKeys.set(key.kid, imported);
     return imported;
   }

@@ -5,8 +5,11 @@ import {
   credentialDigest,
   credentialKindOf,
   digestsEqual,
+  looksLikeJwt,
   type CredentialDigest,
 } from '../model/credential.js';
+import type { TokenSigner } from '../ports/token-signer.js';
+import { jwtDigestOf } from './oauth/presented-token.js';
 import { makeAudienceCheck } from '../model/resource.js';
 import type { User } from '../model/user.js';
 import type { Ports } from '../ports/index.js';
@@ -62,15 +65,29 @@ const toPrincipal =
  *
  * @see RFC 6750 §3.1, docs/http-api.md#bearer-tokens
  */
-export const makeAuthenticate = (deps: Pick<Ports, 'apiKeys' | 'users' | 'clock'>) => {
+export const makeAuthenticate = (deps: Pick<Ports, 'apiKeys' | 'users' | 'clock'>, signer?: TokenSigner) => {
   const audienceCovers = makeAudienceCheck();
+
+  /** An RFC 9068 JWT access token this server signed: looked up by its `jti` (docs/openid-connect.md#jwt-access-tokens). */
+  const presentedJwt = async (
+    token: string,
+    accepted: AcceptedKinds,
+  ): Promise<E.Either<ApiError, Presented>> => {
+    if (!accepted.includes('access')) return E.left(ApiErrors.unauthorized('unknown'));
+    const digest = await jwtDigestOf(token, signer);
+    return digest === undefined
+      ? E.left(ApiErrors.unauthorized('unknown'))
+      : E.right({ kind: 'access', digest });
+  };
 
   const authenticate = async (
     token: string,
     accepted: AcceptedKinds = ['session', 'access'],
     routeUrl?: string,
   ): Outcome<ApiError, Principal> => {
-    const presented = presentedDigest(token, accepted);
+    const presented = looksLikeJwt(token)
+      ? await presentedJwt(token, accepted)
+      : presentedDigest(token, accepted);
     if (E.isLeft(presented)) return presented;
     const { kind, digest } = presented.right;
     const found = await tryPort(() => deps.apiKeys.findByDigest(digest));

@@ -66,7 +66,7 @@ export const makeUseCases = (
   // client secret was last recorded (at most once a minute per secret, docs/http-api.md#apps).
   const authenticateClient = makeAuthenticateClient(ports, metadataDocuments);
   return {
-    authenticate: makeAuthenticate(ports),
+    authenticate: makeAuthenticate(ports, signer),
     createFirstUser: makeCreateFirstUser(ports, settings),
     needsSetup: makeNeedsSetup(ports),
     createUser: makeCreateUser(ports),
@@ -87,8 +87,8 @@ export const makeUseCases = (
     startAuthorization: makeStartAuthorization(ports, settings, metadataDocuments),
     decideAuthorization: makeDecideAuthorization(ports, settings),
     token: makeTokenEndpoint(ports, settings, authenticateClient, signer),
-    revokeToken: makeRevokeToken(ports, authenticateClient),
-    introspectToken: makeIntrospectToken(ports, authenticateClient),
+    revokeToken: makeRevokeToken(ports, authenticateClient, signer),
+    introspectToken: makeIntrospectToken(ports, authenticateClient, signer),
     revokeUserGrantsForClient: makeRevokeUserGrantsForClient(ports),
     revokeGrantsOfUser: makeRevokeGrantsOfUser(ports),
     registerClient: makeRegisterClient(ports, settings),

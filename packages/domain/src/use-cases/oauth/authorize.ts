@@ -63,7 +63,15 @@ export interface ClientErrorResponse {
 
 export type AuthorizeOutcome =
   | { readonly kind: 'error_page'; readonly reason: UntrustedRequestReason }
-  | { readonly kind: 'login' }
+  | {
+      readonly kind: 'login';
+      /**
+       * The user is signed in but must sign in again (`prompt=login`, or a session older than
+       * `max_age`; OpenID Connect Core §3.1.2.1): the request comes back with
+       * `AUTH_AFTER_PARAM` set to this time, which a newer sign-in satisfies.
+       */
+      readonly reauthenticateAfter?: Date;
+    }
   | ({ readonly kind: 'client_error' } & ClientErrorResponse)
   | {
       readonly kind: 'consent';
@@ -146,6 +154,28 @@ const findTarget = async (
     : E.right(E.right({ client, redirectUri: presented.right, redirectUriSent: true }));
 };
 
+/**
+ * Added by the server to the authorize request it sends back through `/login` after asking for
+ * a new sign-in: a session that signed in at or after this time (seconds since the epoch)
+ * satisfies `prompt=login` and `max_age` (docs/openid-connect.md#authorization-request).
+ */
+export const AUTH_AFTER_PARAM = 'latchkey_auth_after';
+
+/** Whether the session must sign in again before this request may be answered. */
+const needsNewSignIn = (
+  params: AuthorizeParams,
+  prompt: readonly string[],
+  maxAge: number | undefined,
+  session: Principal,
+  now: Date,
+): boolean => {
+  const signedIn = session.authenticatedAt?.getTime();
+  if (signedIn === undefined) return false;
+  const after = Number(params[AUTH_AFTER_PARAM]?.[0]);
+  if (Number.isFinite(after) && signedIn >= after * 1000) return false;
+  return prompt.includes('login') || (maxAge !== undefined && now.getTime() - signedIn > maxAge * 1000);
+};
+
 interface ValidRequest {
   readonly scopes: readonly string[];
   readonly resource: string;
@@ -153,6 +183,8 @@ interface ValidRequest {
   readonly codeChallenge: string;
   readonly state?: string;
   readonly nonce?: string;
+  /** OpenID Connect Core §3.1.2.1, in seconds. */
+  readonly maxAge?: number;
 }
 
 type RequestProblem = {
@@ -196,6 +228,7 @@ export const checkAuthorizeParams = (
     'code_challenge_method',
     'nonce',
     'prompt',
+    'max_age',
   ]) {
     if ((params[name] ?? []).length > 1)
       return problem('invalid_request', `The ${name} parameter was given more than once.`);
@@ -216,6 +249,15 @@ export const checkAuthorizeParams = (
   const scopes = resolveScope(one('scope'), client, settings);
   if (E.isLeft(scopes))
     return problem('invalid_scope', 'The requested scope exceeds what the client may get.');
+  const maxAgeText = one('max_age');
+  if (maxAgeText !== undefined && !/^\d{1,9}$/.test(maxAgeText))
+    return problem('invalid_request', 'max_age must be a number of seconds.');
+  const prompt = (one('prompt') ?? '').split(' ').filter((p) => p !== '');
+  if (
+    prompt.some((p) => !['none', 'login', 'consent'].includes(p)) ||
+    (prompt.includes('none') && prompt.length > 1)
+  )
+    return problem('invalid_request', 'prompt must be none, or any of login and consent.');
   const nonce = one('nonce');
   if (nonce !== undefined && nonce.length > MAX_STATE_LENGTH)
     return problem('invalid_request', 'The nonce is too long.');
@@ -232,6 +274,7 @@ export const checkAuthorizeParams = (
     ...(state === undefined ? {} : { state }),
     // OpenID Connect Core §3.1.2.1: the nonce matters only to an ID token.
     ...(nonce !== undefined && scopes.right.includes(SCOPE_OPENID) ? { nonce } : {}),
+    ...(maxAgeText === undefined ? {} : { maxAge: Number(maxAgeText) }),
   });
 };
 
@@ -293,7 +336,12 @@ export const makeStartAuthorization = (
       clientId: target.client.id,
       redirectUri: target.redirectUri,
       redirectUriSent: target.redirectUriSent,
-      ...request,
+      scopes: request.scopes,
+      resource: request.resource,
+      resourceRequested: request.resourceRequested,
+      codeChallenge: request.codeChallenge,
+      ...(request.state === undefined ? {} : { state: request.state }),
+      ...(request.nonce === undefined ? {} : { nonce: request.nonce }),
       ...(session.authenticatedAt === undefined ? {} : { authTime: session.authenticatedAt }),
       createdAt: now,
       expiresAt: addSeconds(now, PENDING_AUTHORIZATION_TTL_SECONDS),
@@ -354,6 +402,11 @@ export const makeStartAuthorization = (
       checkAuthorizeText(params),
     );
     if (E.isLeft(checked)) return clientError(target.right.right, checked.left, session);
+    const now = deps.clock.now();
+    if (needsNewSignIn(params, prompt, checked.right.maxAge, session, now))
+      return prompt.includes('none')
+        ? clientError(target.right.right, promptNoneError('login_required', params), session)
+        : E.right({ kind: 'login', reauthenticateAfter: now });
     // Every approval is asked for on the consent page (none is remembered), so a request that
     // forbids pages cannot be answered with a code.
     if (prompt.includes('none'))

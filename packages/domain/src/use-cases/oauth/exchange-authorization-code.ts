@@ -10,7 +10,7 @@ import type { RequestMeta } from '../../model/audit.js';
 import type { Ports } from '../../ports/index.js';
 import { oauthPortFailure, tryPort } from '../support.js';
 import type { AuthenticatedClient } from './authenticate-client.js';
-import { mintTokens, type TokenResponse } from './issue-tokens.js';
+import { mintTokens, signAccessToken, type TokenResponse } from './issue-tokens.js';
 import { revokeGrantAudited } from './revoke-grant.js';
 import type { TokenSigner } from '../../ports/token-signer.js';
 import { idTokenClaims } from './id-token.js';
@@ -123,10 +123,17 @@ export const makeExchangeAuthorizationCode = (
     };
     if (code.consumedAt !== undefined) return replay();
     if (!isGrantLive(grant, now)) return E.left(badCode('grant ended'));
-    const minted = mint(
-      { grant, client: client.client, scopes: code.scopes, secretId: client.secretId },
-      now,
+    const jwt = await tryPort(
+      () =>
+        signAccessToken(
+          mint({ grant, client: client.client, scopes: code.scopes, secretId: client.secretId }, now),
+          signer,
+          settings,
+        ),
+      oauthPortFailure,
     );
+    if (E.isLeft(jwt)) return jwt;
+    const minted = jwt.right;
     const signed = await tryPort(
       () => idToken(code, client, minted.response.accessToken, now),
       oauthPortFailure,

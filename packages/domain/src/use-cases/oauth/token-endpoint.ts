@@ -66,7 +66,7 @@ export const makeTokenEndpoint = (
   signer?: TokenSigner,
 ) => {
   const exchangeCode = makeExchangeAuthorizationCode(deps, settings, signer);
-  const refresh = makeRefreshAccessToken(deps, settings);
+  const refresh = makeRefreshAccessToken(deps, settings, signer);
   /**
    * The client's first completed token request, recorded once (docs/http-api.md#registration: a registration with
    * none in 24 hours is abandoned). After the tokens are stored and outside their write: a

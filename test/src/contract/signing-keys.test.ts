@@ -108,5 +108,19 @@ describe('signing keys and their rotation (docs/openid-connect.md#signing-keys)'
       const idToken = await keys.sign({ iss: ISSUER, sub: 'u', exp }, { typ: 'JWT', alg: 'ES256' });
       expect(await keys.verify(idToken, 'at+jwt')).to.equal(undefined);
     });
+
+    it('signs with RS256 for relying parties that need it, verifiable with the published keys', async () => {
+      const keys = ring();
+      await keys.ensure();
+      const exp = Math.floor(clock.now().getTime() / 1000) + 300;
+      const token = await keys.sign({ iss: ISSUER, sub: 'u', exp }, { typ: 'JWT', alg: 'RS256' });
+      expect(decodeProtectedHeader(token).alg).to.equal('RS256');
+      const { payload } = await jwtVerify(token, createLocalJWKSet(await keys.jwks()), {
+        issuer: ISSUER,
+        algorithms: ['RS256'],
+        currentDate: clock.now(),
+      });
+      expect(payload.sub).to.equal('u');
+    });
   });
 });

@@ -252,12 +252,11 @@ export const checkAuthorizeParams = (
   const maxAgeText = one('max_age');
   if (maxAgeText !== undefined && !/^\d{1,9}$/.test(maxAgeText))
     return problem('invalid_request', 'max_age must be a number of seconds.');
+  // OpenID Connect Core §3.1.2.1: `none` excludes every other value. Values other than none,
+  // login and consent (`select_account`: a session has one account) change nothing here.
   const prompt = (one('prompt') ?? '').split(' ').filter((p) => p !== '');
-  if (
-    prompt.some((p) => !['none', 'login', 'consent'].includes(p)) ||
-    (prompt.includes('none') && prompt.length > 1)
-  )
-    return problem('invalid_request', 'prompt must be none, or any of login and consent.');
+  if (prompt.includes('none') && prompt.length > 1)
+    return problem('invalid_request', 'prompt=none cannot be combined with other values.');
   const nonce = one('nonce');
   if (nonce !== undefined && nonce.length > MAX_STATE_LENGTH)
     return problem('invalid_request', 'The nonce is too long.');

@@ -357,7 +357,14 @@ const main = async () => {
         const url = new URL(PG_SERVER_URL);
         url.pathname = `/${database}`;
         rows.push(
-          await measure('PostgreSQL server', { LATCHKEY_DATABASE_URL: url.toString() }, { fresh: true }),
+          await measure(
+            'PostgreSQL server',
+            {
+              LATCHKEY_DATABASE_URL: url.toString(),
+              LATCHKEY_SIGNING_KEY_SECRET: 'bench memory signing key secret 0123456789',
+            },
+            { fresh: true },
+          ),
         );
       } finally {
         psql(PG_SERVER_URL, `drop database if exists ${quoted} with (force)`);

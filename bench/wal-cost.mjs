@@ -156,6 +156,7 @@ try {
   const h = await startOAuthServer({
     LATCHKEY_STORAGE: 'postgres',
     LATCHKEY_DATABASE_URL: database.url,
+    LATCHKEY_SIGNING_KEY_SECRET: 'bench wal-cost signing key secret 0123456789',
     LATCHKEY_DATABASE_POOL_SIZE: '2',
     LATCHKEY_LOG_LEVEL: 'silent',
     ...(NO_CACHE ? { LATCHKEY_LOOKUP_CACHE_TTL: '0' } : {}),

@@ -113,7 +113,12 @@ export const startLatchkey = async (name, { databaseUrl, cpuProfDir, metrics = f
     {
       ...LATCHKEY_BENCH_ENV,
       LATCHKEY_STORAGE: databaseUrl === undefined ? 'memory' : 'postgres',
-      ...(databaseUrl === undefined ? {} : { LATCHKEY_DATABASE_URL: databaseUrl }),
+      ...(databaseUrl === undefined
+        ? {}
+        : {
+            LATCHKEY_DATABASE_URL: databaseUrl,
+            LATCHKEY_SIGNING_KEY_SECRET: randomBytes(32).toString('base64url'),
+          }),
       LATCHKEY_HTTP_ADDRESS: `127.0.0.1:${port}`,
       LATCHKEY_PUBLIC_URL: `http://127.0.0.1:${port}`,
       ...(metrics ? { LATCHKEY_METRICS_ADDRESS: `127.0.0.1:${await freePort()}` } : {}),

@@ -47,6 +47,18 @@ export interface HttpConfig {
    * suites install their OpenAPI validation here (docs/http-api.md#conventions).
    */
   readonly outerMiddleware?: readonly Middleware<RequestState>[];
+  /** OpenID Connect (docs/openid-connect.md); without it there is no JWKS, discovery or UserInfo. */
+  readonly oidc?: OidcHttpConfig;
+}
+
+/** What the OpenID Connect routes serve (docs/openid-connect.md). */
+export interface OidcHttpConfig {
+  /** The published public keys (RFC 7517 §5). */
+  readonly jwks: () => Promise<{ readonly keys: readonly object[] }>;
+  /** `Cache-Control: max-age` of the JWK Set: below the pre-publish period. */
+  readonly jwksMaxAgeSeconds: number;
+  /** The one algorithm ID tokens and JWT access tokens are signed with. */
+  readonly signingAlg: string;
 }
 
 export const SESSION_COOKIE = 'latchkey_session';

@@ -65,6 +65,7 @@ export const createHttpApp = (useCases: UseCases, config: HttpConfig): Koa<Reque
       supportedScopes: config.supportedScopes,
       registrationEnabled: config.registrationEnabled,
       clientIdMetadataDocumentsEnabled: config.metadataDocuments.enabled,
+      oidc: config.oidc,
     },
     router,
   );

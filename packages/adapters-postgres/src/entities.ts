@@ -223,6 +223,8 @@ export interface PendingAuthorizationRow {
   resource: string;
   resourceRequested: boolean;
   codeChallenge: string;
+  nonce?: string | null;
+  authTime?: Date | null;
   state?: string | null;
   createdAt: Date;
   expiresAt: Date;
@@ -243,6 +245,8 @@ export const PendingAuthorizationSchema = new EntitySchema<PendingAuthorizationR
     resource: { type: 'text' },
     resourceRequested: { type: 'boolean', fieldName: 'resource_requested' },
     codeChallenge: { type: 'text', fieldName: 'code_challenge' },
+    nonce: { type: 'text', nullable: true },
+    authTime: { type: 'Date', columnType: 'timestamptz', fieldName: 'auth_time', nullable: true },
     state: { type: 'text', nullable: true },
     createdAt: { type: 'Date', columnType: 'timestamptz', fieldName: 'created_at' },
     expiresAt: { type: 'Date', columnType: 'timestamptz', fieldName: 'expires_at' },
@@ -261,6 +265,8 @@ export interface AuthorizationCodeRow {
   resource: string;
   resourceRequested: boolean;
   codeChallenge: string;
+  nonce?: string | null;
+  authTime?: Date | null;
   createdAt: Date;
   expiresAt: Date;
   consumedAt?: Date | null;
@@ -281,6 +287,8 @@ export const AuthorizationCodeSchema = new EntitySchema<AuthorizationCodeRow>({
     resource: { type: 'text' },
     resourceRequested: { type: 'boolean', fieldName: 'resource_requested' },
     codeChallenge: { type: 'text', fieldName: 'code_challenge' },
+    nonce: { type: 'text', nullable: true },
+    authTime: { type: 'Date', columnType: 'timestamptz', fieldName: 'auth_time', nullable: true },
     createdAt: { type: 'Date', columnType: 'timestamptz', fieldName: 'created_at' },
     expiresAt: { type: 'Date', columnType: 'timestamptz', fieldName: 'expires_at' },
     consumedAt: { type: 'Date', columnType: 'timestamptz', fieldName: 'consumed_at', nullable: true },
@@ -343,6 +351,30 @@ export const RateLimitSchema = new EntitySchema<RateLimitRow>({
   },
 });
 
+export interface SigningKeyRow {
+  kid: string;
+  alg: string;
+  generation: number;
+  publicJwk: string;
+  sealedPrivateKey: string;
+  createdAt: Date;
+  activatesAt: Date;
+}
+
+export const SigningKeySchema = new EntitySchema<SigningKeyRow>({
+  name: 'SigningKey',
+  tableName: 'signing_keys',
+  properties: {
+    kid: { type: 'text', primary: true },
+    alg: { type: 'text' },
+    generation: { type: 'integer' },
+    publicJwk: { type: 'text', fieldName: 'public_jwk' },
+    sealedPrivateKey: { type: 'text', fieldName: 'sealed_private_key' },
+    createdAt: { type: 'Date', columnType: 'timestamptz', fieldName: 'created_at' },
+    activatesAt: { type: 'Date', columnType: 'timestamptz', fieldName: 'activates_at' },
+  },
+});
+
 export const ENTITY_SCHEMAS = [
   UserSchema,
   ApiKeySchema,
@@ -354,4 +386,5 @@ export const ENTITY_SCHEMAS = [
   AuthorizationCodeSchema,
   RefreshTokenSchema,
   RateLimitSchema,
+  SigningKeySchema,
 ];

@@ -18,6 +18,7 @@ export {
   PendingAuthorizationSchema,
   RateLimitSchema,
   RefreshTokenSchema,
+  SigningKeySchema,
   UserSchema,
   type ApiKeyRow,
   type AuditLogRow,
@@ -28,6 +29,7 @@ export {
   type PendingAuthorizationRow,
   type RateLimitRow,
   type RefreshTokenRow,
+  type SigningKeyRow,
   type UserRow,
 } from './entities.js';
 export {
@@ -63,5 +65,6 @@ export {
   type PostgresStorageOptions,
 } from './storage.js';
 export { isConnectionFailure, storageErrorFacts, toStorageError } from './storage-errors.js';
+export { PostgresSigningKeyRepository } from './signing-keys.js';
 export { PostgresTransactor, repositoriesOn } from './transactor.js';
 export { PostgresUserRepository } from './users.js';

@@ -330,6 +330,13 @@ export const toGrant = (row: GrantRow): Grant => {
   };
 };
 
+/** The OpenID Connect terms of a consent request or code, when it has them. */
+const oidcTerms = (row: { nonce?: string | null; authTime?: Date | null }) => {
+  const nonce = optional(row.nonce);
+  const authTime = optional(row.authTime);
+  return { ...(nonce === undefined ? {} : { nonce }), ...(authTime === undefined ? {} : { authTime }) };
+};
+
 export const toPendingAuthorizationRow = (pending: PendingAuthorization): PendingAuthorizationRow => ({
   digest: pending.digest,
   csrfDigest: pending.csrfDigest,
@@ -342,6 +349,8 @@ export const toPendingAuthorizationRow = (pending: PendingAuthorization): Pendin
   resource: pending.resource,
   resourceRequested: pending.resourceRequested,
   codeChallenge: pending.codeChallenge,
+  nonce: pending.nonce,
+  authTime: pending.authTime,
   state: pending.state,
   createdAt: pending.createdAt,
   expiresAt: pending.expiresAt,
@@ -361,6 +370,7 @@ export const toPendingAuthorization = (row: PendingAuthorizationRow): PendingAut
     resource: row.resource,
     resourceRequested: row.resourceRequested,
     codeChallenge: row.codeChallenge,
+    ...oidcTerms(row),
     ...(state === undefined ? {} : { state }),
     createdAt: row.createdAt,
     expiresAt: row.expiresAt,
@@ -379,6 +389,8 @@ export const toAuthorizationCodeRow = (code: AuthorizationCode): AuthorizationCo
   resource: code.resource,
   resourceRequested: code.resourceRequested,
   codeChallenge: code.codeChallenge,
+  nonce: code.nonce,
+  authTime: code.authTime,
   createdAt: code.createdAt,
   expiresAt: code.expiresAt,
   consumedAt: code.consumedAt,
@@ -398,6 +410,7 @@ export const toAuthorizationCode = (row: AuthorizationCodeRow): AuthorizationCod
     resource: row.resource,
     resourceRequested: row.resourceRequested,
     codeChallenge: row.codeChallenge,
+    ...oidcTerms(row),
     createdAt: row.createdAt,
     expiresAt: row.expiresAt,
     ...(consumedAt === undefined ? {} : { consumedAt }),

@@ -1,4 +1,10 @@
-import type { HealthCheck, RateLimitCounters, Repositories, Transactor } from '@latchkey/domain';
+import type {
+  HealthCheck,
+  RateLimitCounters,
+  Repositories,
+  SigningKeyRepository,
+  Transactor,
+} from '@latchkey/domain';
 import { Migrator } from '@mikro-orm/migrations';
 import { MikroORM, PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { ENTITY_SCHEMAS } from './entities.js';
@@ -6,6 +12,7 @@ import { forgetPreparedStatements, Sql, type LookupCacheOptions, type PostgresOr
 import { PostgresHealthCheck } from './health-check.js';
 import { MIGRATIONS } from './migrations/index.js';
 import { PostgresRateLimitCounters } from './rate-limit-counters.js';
+import { PostgresSigningKeyRepository } from './signing-keys.js';
 import { PostgresTransactor, repositoriesOn } from './transactor.js';
 
 export type { PostgresOrm } from './gateway.js';
@@ -61,6 +68,8 @@ export interface PostgresStorage extends Repositories {
    * use for them.
    */
   readonly rateLimits: RateLimitCounters;
+  /** Signing keys (docs/openid-connect.md#signing-keys): outside transactions. */
+  readonly signingKeys: SigningKeyRepository;
   /** Closes the pool; in-flight calls fail. */
   close(): Promise<void>;
 }
@@ -141,6 +150,7 @@ export const createPostgresStorage = async (options: PostgresStorageOptions): Pr
     transactor: new PostgresTransactor(sql),
     health: new PostgresHealthCheck(sql, options.pingTimeoutMs ?? DEFAULT_PING_TIMEOUT_MS),
     rateLimits: new PostgresRateLimitCounters(sql),
+    signingKeys: new PostgresSigningKeyRepository(sql),
     close: () => orm.close(true),
   };
 };

@@ -1,10 +1,13 @@
 import {
+  allowedResources,
   BUILT_IN_SCOPES,
+  normaliseResource,
   checkClientIdUrl,
   parseScope,
   SCOPE_ALL,
   type CredentialLifetimes,
   type OAuthSettings,
+  type SigningAlgorithm,
 } from '@latchkey/domain';
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
@@ -79,6 +82,26 @@ export interface Config
   readonly embeddedSharedBuffersMb: number;
   /** Whether V8 optimises the embedded database's hot code (`LATCHKEY_EMBEDDED_WASM_TIER_UP`, default false). */
   readonly embeddedWasmTierUp: boolean;
+  /** OpenID Connect, signing keys and JWT access tokens (docs/openid-connect.md). */
+  readonly oidc: OidcConfig;
+}
+
+/** The settings of docs/openid-connect.md. */
+export interface OidcConfig {
+  /** Encrypts the private signing keys (`LATCHKEY_SIGNING_KEY_SECRET`); required with an external PostgreSQL. */
+  readonly signingKeySecret?: string | undefined;
+  /** A new key is published this long before it signs (`LATCHKEY_SIGNING_KEY_PREPUBLISH`, default 1d). */
+  readonly signingKeyPrePublishSeconds: number;
+  /** Keys are rotated at this age; 0: only by hand (`LATCHKEY_SIGNING_KEY_ROTATION`, default 90d). */
+  readonly signingKeyRotationSeconds: number;
+  /** Signs ID tokens and JWT access tokens (`LATCHKEY_ID_TOKEN_SIGNING_ALG`, default ES256). */
+  readonly signingAlg: SigningAlgorithm;
+  /** `LATCHKEY_ID_TOKEN_TTL`, default 1h. */
+  readonly idTokenTtlSeconds: number;
+  /** `LATCHKEY_JWT_ACCESS_TOKEN_TTL`, default 5m. */
+  readonly jwtAccessTokenTtlSeconds: number;
+  /** Resources (of the allowed ones) whose access tokens are JWTs (`LATCHKEY_JWT_RESOURCES`). */
+  readonly jwtResources: readonly string[];
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -255,6 +278,15 @@ const Environment = t.partial({
     'LogLevel',
     oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'),
   ),
+  LATCHKEY_SIGNING_KEY_SECRET: variable<string>('SigningKeySecret', (raw) =>
+    raw.length >= 32 ? E.right(raw) : E.left('must be at least 32 characters'),
+  ),
+  LATCHKEY_SIGNING_KEY_PREPUBLISH: variable('Duration', duration),
+  LATCHKEY_SIGNING_KEY_ROTATION: variable('Duration', duration),
+  LATCHKEY_ID_TOKEN_TTL: variable('Duration', positiveDuration),
+  LATCHKEY_ID_TOKEN_SIGNING_ALG: variable('SigningAlg', oneOf('ES256', 'RS256')),
+  LATCHKEY_JWT_ACCESS_TOKEN_TTL: variable('Duration', positiveDuration),
+  LATCHKEY_JWT_RESOURCES: variable('Resources', resources),
   LATCHKEY_SCRYPT_LOG_N: variable<number>('ScryptCost', (raw) =>
     E.flatMap(nonNegativeInt(raw), (n) =>
       n >= 10 && n <= 20 ? E.right(n) : E.left('must be between 10 and 20'),
@@ -314,6 +346,17 @@ export const decodeConfig = (env: Env): E.Either<string[], Config> => {
     ...checkScopes('LATCHKEY_DCR_SCOPES', dcrScopes, supported, false),
   ];
   if (scopeErrors.length > 0) return E.left(scopeErrors);
+  const issuer = v.LATCHKEY_PUBLIC_URL ?? 'http://localhost:8080';
+  const allowed = allowedResources(issuer, v.LATCHKEY_ALLOWED_RESOURCES ?? []);
+  const jwtResources = (v.LATCHKEY_JWT_RESOURCES ?? []).map((r) => normaliseResource(r) ?? r);
+  const notAllowed = jwtResources.filter((r) => !allowed.includes(r));
+  if (notAllowed.length > 0)
+    return E.left(
+      notAllowed.map(
+        (r) =>
+          `LATCHKEY_JWT_RESOURCES names ${r}, which is not an allowed resource (LATCHKEY_ALLOWED_RESOURCES)`,
+      ),
+    );
   const address = v.LATCHKEY_HTTP_ADDRESS ?? { host: '127.0.0.1', port: 8080 };
   const metricsAddress = v.LATCHKEY_METRICS_ADDRESS;
   if (metricsAddress !== undefined && sameListener(address, metricsAddress))
@@ -321,7 +364,7 @@ export const decodeConfig = (env: Env): E.Either<string[], Config> => {
       'LATCHKEY_METRICS_ADDRESS must differ from LATCHKEY_HTTP_ADDRESS (metrics have a listener of their own)',
     ]);
   return E.right({
-    issuer: v.LATCHKEY_PUBLIC_URL ?? 'http://localhost:8080',
+    issuer,
     httpHost: address.host,
     httpPort: address.port,
     metricsAddress,
@@ -356,5 +399,14 @@ export const decodeConfig = (env: Env): E.Either<string[], Config> => {
     scryptLogN: v.LATCHKEY_SCRYPT_LOG_N ?? 15,
     embeddedSharedBuffersMb: v.LATCHKEY_EMBEDDED_SHARED_BUFFERS ?? DEFAULT_EMBEDDED_SHARED_BUFFERS_MB,
     embeddedWasmTierUp: v.LATCHKEY_EMBEDDED_WASM_TIER_UP ?? false,
+    oidc: {
+      signingKeySecret: v.LATCHKEY_SIGNING_KEY_SECRET,
+      signingKeyPrePublishSeconds: v.LATCHKEY_SIGNING_KEY_PREPUBLISH ?? 86_400,
+      signingKeyRotationSeconds: v.LATCHKEY_SIGNING_KEY_ROTATION ?? 90 * 86_400,
+      signingAlg: v.LATCHKEY_ID_TOKEN_SIGNING_ALG ?? 'ES256',
+      idTokenTtlSeconds: v.LATCHKEY_ID_TOKEN_TTL ?? 3600,
+      jwtAccessTokenTtlSeconds: v.LATCHKEY_JWT_ACCESS_TOKEN_TTL ?? 300,
+      jwtResources,
+    },
   });
 };

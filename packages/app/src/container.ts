@@ -14,6 +14,7 @@ import {
   type Ports,
   type Random,
   type RateLimitCounters,
+  type SigningKeyRepository,
   type UseCases,
 } from '@latchkey/domain';
 import { createInMemoryStorage } from '@latchkey/domain/in-memory';
@@ -21,6 +22,9 @@ import { Container, ContainerModule } from 'inversify';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { startEmbeddedDatabase } from './embedded-database.js';
+import { KeyRing } from './keys/key-ring.js';
+import { KeySealer } from './keys/key-sealer.js';
+import { signingKeySecret } from './keys/signing-key-secret.js';
 import { createMetrics, type Metrics, type ObservableDatabase } from './metrics.js';
 import { cryptoRandom, systemClock } from './system/node-system.js';
 import { ScryptPasswordHasher } from './system/scrypt-password-hasher.js';
@@ -40,6 +44,7 @@ export const TOKENS = {
   UseCases: Symbol.for('latchkey.UseCases'),
   HttpApp: Symbol.for('latchkey.HttpApp'),
   Metrics: Symbol.for('latchkey.Metrics'),
+  KeyRing: Symbol.for('latchkey.KeyRing'),
 } as const;
 
 const supportedScopes = (config: Config): string[] => [...BUILT_IN_SCOPES, ...config.extraScopes];
@@ -59,6 +64,8 @@ export type Storage = Pick<
   | 'transactor'
   | 'health'
 > & {
+  /** The signing keys (docs/openid-connect.md#signing-keys), outside transactions. */
+  readonly signingKeys: SigningKeyRepository;
   close(): Promise<void>;
   /** The SQL gateway (PostgreSQL only), which the metrics measure (docs/metrics.md). */
   readonly sql?: ObservableDatabase;
@@ -195,11 +202,31 @@ export const openStorage = (config: Config, logger: Logger): Promise<Storage> =>
   return container.getAsync<Storage>(TOKENS.Storage);
 };
 
+/**
+ * The signing keys over `storage` (docs/openid-connect.md#signing-keys), with the configured
+ * secret; nothing is read or created until `ensure` (start-up) or a CLI command.
+ */
+export const openKeyRing = (
+  config: Config,
+  logger: Logger,
+  storage: Pick<Storage, 'signingKeys'>,
+  clock: Clock = systemClock,
+): KeyRing =>
+  new KeyRing(storage.signingKeys, async () => new KeySealer(await signingKeySecret(config, logger)), clock, {
+    issuer: config.issuer,
+    prePublishSeconds: config.oidc.signingKeyPrePublishSeconds,
+    rotationSeconds: config.oidc.signingKeyRotationSeconds,
+    retentionSeconds: Math.max(config.oidc.idTokenTtlSeconds, config.oidc.jwtAccessTokenTtlSeconds),
+  });
+
 /** Documents kept in memory at once (docs/http-api.md#client-id-metadata-documents). */
 const MAX_CACHED_METADATA_DOCUMENTS = 1000;
 
 const domainModule = (overrides: Overrides) =>
   new ContainerModule(({ bind }) => {
+    bind<KeyRing>(TOKENS.KeyRing)
+      .toResolvedValue(openKeyRing, [TOKENS.Config, TOKENS.Logger, TOKENS.Storage, TOKENS.Clock])
+      .inSingletonScope();
     bind<Ports>(TOKENS.Ports)
       .toResolvedValue(
         (storage: Storage, clock: Clock, random: Random, passwords: ScryptPasswordHasher): Ports => ({
@@ -223,7 +250,7 @@ const domainModule = (overrides: Overrides) =>
       .inSingletonScope();
     bind<UseCases>(TOKENS.UseCases)
       .toResolvedValue(
-        (ports: Ports, config: Config, logger: Logger) =>
+        (ports: Ports, config: Config, logger: Logger, keyRing: KeyRing) =>
           makeUseCases(
             ports,
             {
@@ -240,6 +267,12 @@ const domainModule = (overrides: Overrides) =>
               dcrScopes: config.dcrScopes,
               allowedResources: allowedResources(config.issuer, config.allowedResources),
               dcrIdleTtlSeconds: config.dcrIdleTtlSeconds,
+              oidc: {
+                idTokenTtlSeconds: config.oidc.idTokenTtlSeconds,
+                signingAlg: config.oidc.signingAlg,
+                jwtAccessTokenTtlSeconds: config.oidc.jwtAccessTokenTtlSeconds,
+                jwtResources: config.oidc.jwtResources,
+              },
             },
             config.cimdEnabled
               ? {
@@ -261,8 +294,9 @@ const domainModule = (overrides: Overrides) =>
                   },
                 }
               : undefined,
+            keyRing,
           ),
-        [TOKENS.Ports, TOKENS.Config, TOKENS.Logger],
+        [TOKENS.Ports, TOKENS.Config, TOKENS.Logger, TOKENS.KeyRing],
       )
       .inSingletonScope();
   });
@@ -282,6 +316,7 @@ const httpModule = (overrides: Overrides) =>
           logger: Logger,
           clock: Clock,
           storage: Storage,
+          keyRing: KeyRing,
           metrics: Metrics | undefined,
         ) => {
           const httpConfig: HttpConfig = {
@@ -297,6 +332,11 @@ const httpModule = (overrides: Overrides) =>
             ...(storage.rateLimits === undefined ? {} : { rateLimitCounters: storage.rateLimits }),
             registrationEnabled: config.dcrEnabled,
             metadataDocuments: { enabled: config.cimdEnabled, trustedDomains: config.cimdTrustedDomains },
+            oidc: {
+              jwks: () => keyRing.jwks(true),
+              jwksMaxAgeSeconds: keyRing.jwksMaxAgeSeconds(),
+              signingAlg: config.oidc.signingAlg,
+            },
             logger,
             clock,
             ...(metrics === undefined ? {} : { observeRequest: metrics.observeRequest }),
@@ -310,6 +350,7 @@ const httpModule = (overrides: Overrides) =>
           TOKENS.Logger,
           TOKENS.Clock,
           TOKENS.Storage,
+          TOKENS.KeyRing,
           { serviceIdentifier: TOKENS.Metrics, optional: true },
         ],
       )

@@ -3,6 +3,7 @@ export { decodeConfig, type Config, type Env } from './config.js';
 export {
   buildContainer,
   memoryStorageModule,
+  openKeyRing,
   openStorage,
   postgresStorageModule,
   STORAGE_MODULES,
@@ -17,6 +18,9 @@ export {
   type DataDirectoryLock,
 } from './data-directory-lock.js';
 export { startEmbeddedDatabase, type EmbeddedDatabase } from './embedded-database.js';
+export { KeyRing, SigningKeySecretError, type KeyRingSettings, type KeyState } from './keys/key-ring.js';
+export { KeySealer } from './keys/key-sealer.js';
+export { MissingSigningKeySecretError, signingKeySecret } from './keys/signing-key-secret.js';
 export { createLogger } from './logger.js';
 export { deleteExpired } from './maintenance.js';
 export { createMetrics, serveMetrics, type Metrics, type MetricsEndpoint } from './metrics.js';

@@ -2,6 +2,7 @@ import type { UseCases } from '@latchkey/domain';
 import * as E from 'fp-ts/lib/Either.js';
 import type { Logger } from 'pino';
 import type { Storage } from './container.js';
+import type { KeyRing } from './keys/key-ring.js';
 
 /**
  * How often the maintenance timer ticks. Each tick purges abandoned registrations, so a
@@ -43,7 +44,21 @@ export interface MaintenanceDeps {
   readonly logger: Logger;
   /** `LATCHKEY_DCR_IDLE_TTL`, see `deleteExpired`. */
   readonly grantRetentionSeconds: number;
+  /** Signing keys: rotated by age and deleted once unpublished (docs/openid-connect.md#signing-keys). */
+  readonly keyRing?: Pick<KeyRing, 'maintain'>;
 }
+
+const maintainSigningKeys = async (deps: MaintenanceDeps): Promise<void> => {
+  if (deps.keyRing === undefined) return;
+  try {
+    const { rotated, deleted } = await deps.keyRing.maintain();
+    for (const key of rotated)
+      deps.logger.info({ kid: key.kid, alg: key.alg, activatesAt: key.activatesAt }, 'rotated a signing key');
+    if (deleted > 0) deps.logger.info({ count: deleted }, 'deleted unpublished signing keys');
+  } catch (error) {
+    deps.logger.warn({ err: error }, 'signing key maintenance failed');
+  }
+};
 
 const purgeAbandonedClients = async (deps: MaintenanceDeps): Promise<void> => {
   const result = await deps.useCases.purgeAbandonedClients()();
@@ -78,6 +93,7 @@ export const startMaintenance = (deps: MaintenanceDeps, tickMs = MAINTENANCE_TIC
   const tick = async (): Promise<void> => {
     ticks += 1;
     await purgeAbandonedClients(deps);
+    await maintainSigningKeys(deps);
     if (ticks % CLEANUP_EVERY_TICKS === 0) await cleanUpExpired(deps);
   };
   const timer = setInterval(() => {

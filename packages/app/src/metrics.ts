@@ -36,6 +36,8 @@ const OAUTH_ERROR_CODES: Record<OAuthErrorCode, true> = {
   invalid_scope: true,
   invalid_target: true,
   access_denied: true,
+  login_required: true,
+  consent_required: true,
   invalid_token: true,
   invalid_client_metadata: true,
   invalid_redirect_uri: true,

@@ -5,6 +5,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { buildContainer, TOKENS, type HttpApp, type Overrides, type Storage } from './container.js';
+import type { KeyRing } from './keys/key-ring.js';
 import { startMaintenance } from './maintenance.js';
 import { serveMetrics, type Metrics, type MetricsEndpoint } from './metrics.js';
 
@@ -16,6 +17,8 @@ export interface RunningLatchkey {
   readonly metricsUrl?: string | undefined;
   readonly storage: Storage;
   readonly useCases: UseCases;
+  /** The signing keys (docs/openid-connect.md#signing-keys): what `latchkey keys` manages. */
+  readonly keyRing: KeyRing;
   /**
    * Stops accepting connections, answers the requests under way with `Connection: close`, and
    * closes the database once the last one is answered (connections still busy after 10 s are cut).
@@ -37,6 +40,15 @@ export const startLatchkey = async (
 ): Promise<RunningLatchkey> => {
   const container = buildContainer(config, logger, overrides);
   const storage = await container.getAsync<Storage>(TOKENS.Storage);
+  // docs/openid-connect.md#signing-keys: the first key of each algorithm, unless another instance
+  // made it; a secret that does not open the stored keys stops start-up here.
+  const keyRing = await container.getAsync<KeyRing>(TOKENS.KeyRing);
+  try {
+    await keyRing.ensure();
+  } catch (error) {
+    await storage.close();
+    throw error;
+  }
   const app = await container.getAsync<HttpApp>(TOKENS.HttpApp);
   const useCases = await container.getAsync<UseCases>(TOKENS.UseCases);
   const metrics = container.isBound(TOKENS.Metrics) ? container.get<Metrics>(TOKENS.Metrics) : undefined;
@@ -109,7 +121,7 @@ export const startLatchkey = async (
   }
 
   const maintenance = startMaintenance(
-    { useCases, storage, logger, grantRetentionSeconds: config.dcrIdleTtlSeconds },
+    { useCases, storage, logger, grantRetentionSeconds: config.dcrIdleTtlSeconds, keyRing },
     overrides.maintenanceTickMs,
   );
 
@@ -154,6 +166,7 @@ export const startLatchkey = async (
     metricsUrl: metricsEndpoint?.url,
     storage,
     useCases,
+    keyRing,
     stop,
   };
 };

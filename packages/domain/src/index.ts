@@ -15,6 +15,7 @@ export * from './model/redirect-uri.js';
 export * from './model/registration.js';
 export * from './model/resource.js';
 export * from './model/scope.js';
+export * from './model/signing-key.js';
 export * from './model/text.js';
 export * from './model/user.js';
 export type * from './ports/index.js';

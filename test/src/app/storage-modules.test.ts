@@ -69,7 +69,12 @@ describe('the storage modules of the composition root', function () {
       const storage = await storageOf({
         LATCHKEY_STORAGE: 'postgres',
         LATCHKEY_DATA_DIR: dataDir,
-        ...(database === undefined ? {} : { LATCHKEY_DATABASE_URL: database.url }),
+        ...(database === undefined
+          ? {}
+          : {
+              LATCHKEY_DATABASE_URL: database.url,
+              LATCHKEY_SIGNING_KEY_SECRET: 'storage modules signing key secret 0123456789',
+            }),
       });
       try {
         expect(storage).to.have.property('orm');

@@ -36,6 +36,7 @@ describe('the admin CLI on PostgreSQL (docs/cli.md)', function () {
       LATCHKEY_DATABASE_POOL_SIZE: '2',
       LATCHKEY_SCRYPT_LOG_N: '10',
       LATCHKEY_EXTRA_SCOPES: 'reports:read',
+      LATCHKEY_SIGNING_KEY_SECRET: 'cli test signing key secret 0123456789abcdef',
     };
   });
   after(async () => {
@@ -400,5 +401,49 @@ describe('the admin CLI on PostgreSQL (docs/cli.md)', function () {
     expect(
       (await request(`${h.url}/api/v2/users/me`, { headers: bearer(expiredSession.session) })).status,
     ).to.equal(401);
+  });
+
+  it('lists the signing keys and rotates them (docs/cli.md#keys)', async () => {
+    await theServer();
+    const before = jsonOf<{ keys: { kid: string; alg: string; state: string }[] }>(
+      await latchkey(['keys', 'list', '--json'], env),
+    );
+    expect(before.keys.map((k) => [k.alg, k.state])).to.deep.equal([
+      ['ES256', 'active'],
+      ['RS256', 'active'],
+    ]);
+    const rotated = jsonOf<{ added: { kid: string; alg: string; state: string; generation: number }[] }>(
+      await latchkey(['keys', 'rotate', '--json'], env),
+    );
+    // Published now, signing only after the pre-publish period (a day by default).
+    expect(rotated.added.map((k) => [k.alg, k.state, k.generation])).to.deep.equal([
+      ['ES256', 'pending', 2],
+      ['RS256', 'pending', 2],
+    ]);
+    const jwks = (await request(`${env.LATCHKEY_PUBLIC_URL ?? ''}/oauth2/jwks`)).body as {
+      keys: { kid: string }[];
+    };
+    expect(jwks.keys.map((k) => k.kid)).to.include.members([
+      ...before.keys.map((k) => k.kid),
+      ...rotated.added.map((k) => k.kid),
+    ]);
+  });
+
+  it('refuses to start a server on this database without LATCHKEY_SIGNING_KEY_SECRET', async () => {
+    const { LATCHKEY_SIGNING_KEY_SECRET: _secret, ...withoutSecret } = env;
+    const port2 = await freePort();
+    let failure: unknown;
+    try {
+      const started = await startTestServer({
+        ...withoutSecret,
+        LATCHKEY_HTTP_ADDRESS: `127.0.0.1:${port2}`,
+        LATCHKEY_PUBLIC_URL: `http://127.0.0.1:${port2}`,
+        LATCHKEY_STORAGE: 'postgres',
+      });
+      await started.stop();
+    } catch (error) {
+      failure = error;
+    }
+    expect((failure as Error | undefined)?.name).to.equal('MissingSigningKeySecretError');
   });
 });

@@ -1,4 +1,4 @@
-import type { HealthCheck, Repositories, Transactor } from '@latchkey/domain';
+import type { HealthCheck, Repositories, SigningKeyRepository, Transactor } from '@latchkey/domain';
 import { createInMemoryStorage, type InMemoryDatabase } from '@latchkey/domain/in-memory';
 import { withPostgres } from '../support/postgres.js';
 
@@ -6,6 +6,7 @@ import { withPostgres } from '../support/postgres.js';
 export interface Storage extends Repositories {
   readonly transactor: Transactor;
   readonly health: HealthCheck;
+  readonly signingKeys: SigningKeyRepository;
 }
 
 interface OpenedStorage {

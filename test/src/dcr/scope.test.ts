@@ -34,8 +34,11 @@ describeOnBothStorages(
         expect(await registeredScope('mcp all foo')).to.equal('mcp');
       });
 
-      it('drops the scope names of hosted connectors and keeps the supported one', async () => {
-        expect(await registeredScope('claudeai openid profile user:read')).to.equal('user:read');
+      it('drops the scope names of hosted connectors and keeps the supported ones', async () => {
+        // openid and profile are granted to every client (docs/openid-connect.md#scopes).
+        expect(await registeredScope('claudeai openid profile user:read')).to.equal(
+          'openid profile user:read',
+        );
       });
 
       for (const [when, scope] of [

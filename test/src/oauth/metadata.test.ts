@@ -58,6 +58,8 @@ describe('authorization server and protected resource metadata (docs/http-api.md
         'authorization_response_iss_parameter_supported',
         // docs/http-api.md#client-id-metadata-documents: on by default.
         'client_id_metadata_document_supported',
+        // docs/openid-connect.md#signing-keys: RFC 8414 §2.
+        'jwks_uri',
       ];
       expect(Object.keys(metadata)).to.include.members(required);
       // RFC 8414 §2: response_modes_supported defaults to ["query"]; stating the default is harmless.
@@ -101,10 +103,8 @@ describe('authorization server and protected resource metadata (docs/http-api.md
     it('lists the supported scopes, extra scopes included', () => {
       const scopes = metadata.scopes_supported as string[];
       expect(scopes).to.include.members(['mcp', 'user:read', 'calendar:read']);
-      expect(scopes.every((s) => ['all', 'mcp', 'user:read', 'calendar:read'].includes(s))).to.equal(
-        true,
-        scopes.join(' '),
-      );
+      const known = ['all', 'mcp', 'user:read', 'openid', 'profile', 'email', 'calendar:read'];
+      expect(scopes.every((s) => known.includes(s))).to.equal(true, scopes.join(' '));
       expect(new Set(scopes).size).to.equal(scopes.length);
     });
   });

@@ -85,6 +85,7 @@ describe('behind PgBouncer in transaction pooling mode (docs/deployment.md#pgbou
     h = await startOAuthServer({
       LATCHKEY_STORAGE: 'postgres',
       LATCHKEY_DATABASE_URL: viaBouncer,
+      LATCHKEY_SIGNING_KEY_SECRET: 'pgbouncer signing key secret 0123456789abcdef',
       LATCHKEY_DATABASE_POOLER: 'transaction',
       LATCHKEY_DATABASE_POOL_SIZE: '10',
     });

@@ -19,7 +19,11 @@ describe('a PostgreSQL database that refuses new connections', function () {
     serverUrl = requiredServerUrl(() => this.skip());
     database = await onServerDatabase(serverUrl);
     name = new URL(database.url).pathname.slice(1);
-    server = await startTestServer({ LATCHKEY_STORAGE: 'postgres', LATCHKEY_DATABASE_URL: database.url });
+    server = await startTestServer({
+      LATCHKEY_STORAGE: 'postgres',
+      LATCHKEY_DATABASE_URL: database.url,
+      LATCHKEY_SIGNING_KEY_SECRET: 'refused-connections signing key secret 0123456789',
+    });
     session = await setUpOwner(server.url);
   });
 

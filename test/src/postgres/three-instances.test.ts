@@ -100,6 +100,8 @@ describe('three instances on one PostgreSQL database (docs/deployment.md#several
     const env = {
       LATCHKEY_STORAGE: 'postgres',
       LATCHKEY_DATABASE_URL: database.url,
+      // Every instance is given the same secret (docs/openid-connect.md#signing-keys).
+      LATCHKEY_SIGNING_KEY_SECRET: 'three instances signing key secret 0123456789',
       LATCHKEY_DATABASE_POOL_SIZE: '3',
       LATCHKEY_PUBLIC_URL: `http://127.0.0.1:${issuerPort}`,
       LATCHKEY_SCRYPT_LOG_N: '10',

@@ -66,6 +66,7 @@ const TABLES = [
   'audit_logs',
   'users',
   'rate_limits',
+  'signing_keys',
 ];
 
 const connect = async (

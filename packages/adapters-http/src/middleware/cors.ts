@@ -27,7 +27,10 @@ export const corsPolicy = (mcpPath: string) => {
     path.startsWith('/.well-known/') ||
     path === '/oauth2/tokens' ||
     path === '/oauth2/revoke' ||
-    path === '/oauth2/register';
+    path === '/oauth2/register' ||
+    // docs/openid-connect.md: browser-based relying parties read keys and claims too.
+    path === '/oauth2/jwks' ||
+    path === '/oauth2/userinfo';
   return (ctx: Ctx, next: Next): Promise<unknown> => {
     const path = ctx.path;
     if (path === mcpPath) return mcp(ctx, next);

@@ -54,6 +54,8 @@ const OAUTH_ERROR_CODES = [
   'invalid_scope',
   'invalid_target',
   'access_denied',
+  'login_required',
+  'consent_required',
   'invalid_token',
   'invalid_client_metadata',
   'invalid_redirect_uri',
@@ -392,11 +394,16 @@ const schemas = (settings: OpenApiSettings): JsonObject => ({
   },
   TokenResponse: closed(
     {
-      access_token: { type: 'string', pattern: '^lk_at_' },
+      access_token: {
+        type: 'string',
+        pattern: '^(lk_at_|eyJ)',
+        description: 'opaque, or an RFC 9068 JWT for a resource marked JWT',
+      },
       token_type: { const: 'Bearer' },
       expires_in: { type: 'integer', minimum: 0 },
       refresh_token: { type: 'string', pattern: '^lk_rt_' },
       scope: str('space-separated'),
+      id_token: str('OpenID Connect Core §3.1.3.3: a signed JWT, when the code was granted `openid`'),
     },
     ['access_token', 'token_type', 'expires_in', 'scope'],
     {
@@ -561,6 +568,7 @@ const schemas = (settings: OpenApiSettings): JsonObject => ({
         type: 'boolean',
         description: 'present (true) while Client ID Metadata Documents are on',
       },
+      jwks_uri: str('RFC 8414 §2: the signing keys (docs/openid-connect.md#signing-keys)'),
     },
     [
       'issuer',
@@ -575,6 +583,64 @@ const schemas = (settings: OpenApiSettings): JsonObject => ({
       'scopes_supported',
     ],
     { description: 'RFC 8414 §2 (docs/http-api.md#metadata)' },
+  ),
+  OpenIdConfiguration: {
+    description:
+      'OpenID Connect Discovery 1.0 §3: the RFC 8414 document plus the OpenID fields (docs/openid-connect.md#discovery)',
+    type: 'object',
+    properties: {
+      issuer: str(),
+      userinfo_endpoint: str(),
+      jwks_uri: str(),
+      subject_types_supported: { type: 'array', items: { const: 'public' } },
+      id_token_signing_alg_values_supported: { type: 'array', items: { enum: ['ES256', 'RS256'] } },
+      claims_supported: { type: 'array', items: str() },
+      claims_parameter_supported: { const: false },
+      request_parameter_supported: { const: false },
+      request_uri_parameter_supported: { const: false },
+    },
+    required: [
+      'issuer',
+      'authorization_endpoint',
+      'token_endpoint',
+      'userinfo_endpoint',
+      'jwks_uri',
+      'response_types_supported',
+      'subject_types_supported',
+      'id_token_signing_alg_values_supported',
+    ],
+  },
+  JsonWebKeySet: {
+    description: 'RFC 7517 §5: the published public signing keys',
+    type: 'object',
+    properties: {
+      keys: {
+        type: 'array',
+        items: {
+          type: 'object',
+          properties: {
+            kty: { enum: ['EC', 'RSA'] },
+            kid: str(),
+            alg: { enum: ['ES256', 'RS256'] },
+            use: { const: 'sig' },
+          },
+          required: ['kty', 'kid', 'alg', 'use'],
+        },
+      },
+    },
+    required: ['keys'],
+    additionalProperties: false,
+  },
+  UserInfo: closed(
+    {
+      sub: str('the user id'),
+      name: str('scope profile, when the user has a name'),
+      preferred_username: str('scope profile'),
+      email: str('scope email'),
+      email_verified: { type: 'boolean', description: 'scope email; always false' },
+    },
+    ['sub'],
+    { description: 'OpenID Connect Core §5.3.2 (docs/openid-connect.md#userinfo)' },
   ),
   ProtectedResourceMetadata: closed(
     {
@@ -1263,6 +1329,49 @@ const paths = (): JsonObject => ({
     },
     options: preflight('CORS preflight'),
   },
+  '/.well-known/openid-configuration': {
+    get: {
+      tags: ['metadata'],
+      summary: 'OpenID Connect Discovery 1.0 provider metadata',
+      operationId: 'getOpenIdConfiguration',
+      responses: { '200': ok('The metadata.', ref('OpenIdConfiguration')) },
+    },
+    options: preflight('CORS preflight'),
+  },
+  '/oauth2/jwks': {
+    get: {
+      tags: ['metadata'],
+      summary: 'The signing keys (JWK Set)',
+      operationId: 'getJwks',
+      description:
+        'Every published public key: the active ones, pre-published ones and retiring ones (docs/openid-connect.md#signing-keys). Cached for less than the pre-publish period.',
+      responses: {
+        '200': {
+          description: 'The JWK Set.',
+          content: { 'application/jwk-set+json': { schema: ref('JsonWebKeySet') } },
+        },
+        ...serverErrors,
+      },
+    },
+    options: preflight('CORS preflight'),
+  },
+  '/oauth2/userinfo': {
+    get: {
+      tags: ['oauth'],
+      summary: 'OpenID Connect UserInfo',
+      operationId: 'getUserInfo',
+      security: apiKey('openid'),
+      responses: { '200': ok('The claims.', ref('UserInfo')), ...authErrors, ...serverErrors },
+    },
+    post: {
+      tags: ['oauth'],
+      summary: 'OpenID Connect UserInfo (POST)',
+      operationId: 'postUserInfo',
+      security: apiKey('openid'),
+      responses: { '200': ok('The claims.', ref('UserInfo')), ...authErrors, ...serverErrors },
+    },
+    options: preflight('CORS preflight'),
+  },
   '/.well-known/oauth-protected-resource': {
     get: {
       tags: ['metadata'],
@@ -1474,6 +1583,9 @@ const paths = (): JsonObject => ({
           },
           { ...queryParam('code_challenge_method', { const: 'S256' }, 'PKCE: S256 only'), required: true },
           queryParam('resource', { type: 'string' }, 'RFC 8707'),
+          queryParam('nonce', { type: 'string' }, 'OpenID Connect Core §3.1.2.1: echoed in the ID token'),
+          queryParam('prompt', { type: 'string' }, 'OpenID Connect: none, or login and/or consent'),
+          queryParam('max_age', { type: 'string' }, 'OpenID Connect: seconds; an older sign-in is repeated'),
         ],
       },
     ),
@@ -1506,7 +1618,14 @@ const paths = (): JsonObject => ({
       'Sign-in form',
       { '200': 'HtmlPage', '303': 'Redirect' },
       {
-        parameters: [queryParam('redirect', { type: 'string' }, 'a path on this server to go to afterwards')],
+        parameters: [
+          queryParam('redirect', { type: 'string' }, 'a path on this server to go to afterwards'),
+          queryParam(
+            'prompt',
+            { const: 'login' },
+            'show the form even to a signed-in user (an authorization request asked for a new sign-in)',
+          ),
+        ],
       },
     ),
     post: page(

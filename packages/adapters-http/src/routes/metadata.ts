@@ -1,5 +1,6 @@
 import Router from '@koa/router';
-import { MCP_PATH } from '@latchkey/domain';
+import { MCP_PATH, OIDC_SCOPES } from '@latchkey/domain';
+import type { OidcHttpConfig } from '../config.js';
 import type { RequestState } from '../state.js';
 
 export interface MetadataSettings {
@@ -8,7 +9,43 @@ export interface MetadataSettings {
   readonly registrationEnabled: boolean;
   /** Client ID Metadata Documents are on (`LATCHKEY_CIMD_ENABLED`). */
   readonly clientIdMetadataDocumentsEnabled: boolean;
+  readonly oidc?: OidcHttpConfig | undefined;
 }
+
+export const JWKS_PATH = '/oauth2/jwks';
+export const USERINFO_PATH = '/oauth2/userinfo';
+
+/**
+ * The OpenID Provider metadata (OpenID Connect Discovery 1.0 §3): the RFC 8414 document with the
+ * OpenID fields, advertising exactly what is served (docs/openid-connect.md#discovery).
+ */
+export const openIdConfiguration = (
+  settings: MetadataSettings,
+  oidc: OidcHttpConfig,
+): Record<string, unknown> => ({
+  ...authorizationServerMetadata(settings),
+  userinfo_endpoint: `${settings.issuer}${USERINFO_PATH}`,
+  subject_types_supported: ['public'],
+  id_token_signing_alg_values_supported: [oidc.signingAlg],
+  claims_supported: [
+    'iss',
+    'sub',
+    'aud',
+    'exp',
+    'iat',
+    'auth_time',
+    'nonce',
+    'at_hash',
+    'azp',
+    'name',
+    'preferred_username',
+    'email',
+    'email_verified',
+  ],
+  claims_parameter_supported: false,
+  request_parameter_supported: false,
+  request_uri_parameter_supported: false,
+});
 
 /** RFC 8414 authorization server metadata; every URL absolute, built from the issuer (docs/http-api.md#metadata). */
 export const authorizationServerMetadata = (settings: MetadataSettings): Record<string, unknown> => {
@@ -29,10 +66,14 @@ export const authorizationServerMetadata = (settings: MetadataSettings): Record<
     token_endpoint_auth_methods_supported: clientAuthMethods,
     revocation_endpoint_auth_methods_supported: clientAuthMethods,
     introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
-    scopes_supported: settings.supportedScopes,
+    scopes_supported:
+      settings.oidc === undefined
+        ? settings.supportedScopes.filter((s) => !OIDC_SCOPES.includes(s))
+        : settings.supportedScopes,
     authorization_response_iss_parameter_supported: true,
     // draft-ietf-oauth-client-id-metadata-document §6 (docs/http-api.md#client-id-metadata-documents).
     ...(settings.clientIdMetadataDocumentsEnabled ? { client_id_metadata_document_supported: true } : {}),
+    ...(settings.oidc === undefined ? {} : { jwks_uri: `${issuer}${JWKS_PATH}` }),
   };
 };
 
@@ -53,6 +94,21 @@ export const metadataRoutes = (
   router.get('/.well-known/oauth-authorization-server', (ctx) => {
     ctx.body = authorizationServerMetadata(settings);
   });
+  const { oidc } = settings;
+  if (oidc !== undefined) {
+    router.get('/.well-known/openid-configuration', (ctx) => {
+      ctx.body = openIdConfiguration(settings, oidc);
+    });
+    // RFC 7517 §5. Cached for less than the pre-publish period, so that every client has seen a
+    // new key before it signs (docs/openid-connect.md#signing-keys).
+    router.get(JWKS_PATH, async (ctx) => {
+      const keys = await oidc.jwks();
+      ctx.set('Cache-Control', `public, max-age=${oidc.jwksMaxAgeSeconds}`);
+      ctx.remove('Pragma');
+      ctx.type = 'application/jwk-set+json';
+      ctx.body = JSON.stringify(keys);
+    });
+  }
   router.get('/.well-known/oauth-protected-resource', (ctx) => {
     ctx.body = protectedResourceMetadata(issuer, issuer, settings.supportedScopes);
   });

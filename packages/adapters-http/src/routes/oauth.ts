@@ -1,6 +1,7 @@
 import Router from '@koa/router';
 import {
   ApiErrors,
+  AUTH_AFTER_PARAM,
   checkClientIdUrl,
   clientIdHost,
   hostInDomains,
@@ -10,6 +11,7 @@ import {
   oauthError,
   redirectWith,
   SCOPE_ALL,
+  SCOPE_OPENID,
   Uuid,
   type AuthorizeOutcome,
   type ConsentOutcome,
@@ -19,6 +21,7 @@ import {
   type TokenResponse,
   type UntrustedRequestReason,
   type UseCases,
+  userInfoClaims,
 } from '@latchkey/domain';
 import * as E from 'fp-ts/lib/Either.js';
 import type { TaskEither } from 'fp-ts/lib/TaskEither.js';
@@ -69,6 +72,20 @@ export const loginRedirect = (target: string): string =>
   `/login?redirect=${encodeURIComponent(target).replace(QUERY_SAFE_ESCAPES, (_, hex: string) =>
     String.fromCharCode(parseInt(hex, 16)),
   )}`;
+
+/**
+ * The authorize request to come back to after a new sign-in (OpenID Connect Core §3.1.2.1,
+ * docs/openid-connect.md#authorization-request): without `prompt=login`, with the time after which
+ * a sign-in counts, so that the new session is not sent to sign in again.
+ */
+const reauthenticationTarget = (originalUrl: string, after: Date): string => {
+  const url = new URL(originalUrl, 'http://target.invalid');
+  const prompt = (url.searchParams.get('prompt') ?? '').split(' ').filter((p) => p !== '' && p !== 'login');
+  if (prompt.length === 0) url.searchParams.delete('prompt');
+  else url.searchParams.set('prompt', prompt.join(' '));
+  url.searchParams.set(AUTH_AFTER_PARAM, String(Math.floor(after.getTime() / 1000)));
+  return `${url.pathname}${url.search}`;
+};
 
 /** An http(s) redirect URI on a loopback host (RFC 8252 §7.3). */
 const isLoopbackRedirect = (uri: string): boolean => {
@@ -165,7 +182,10 @@ export const oauthRoutes = (
         errorPage(ctx, outcome.reason);
         return;
       case 'login': {
-        const location = loginRedirect(ctx.originalUrl);
+        const location =
+          outcome.reauthenticateAfter === undefined
+            ? loginRedirect(ctx.originalUrl)
+            : `${loginRedirect(reauthenticationTarget(ctx.originalUrl, outcome.reauthenticateAfter))}&prompt=login`;
         if (location.length > MAX_LOCATION_LENGTH) {
           errorPage(ctx, 'oversized_request');
           return;
@@ -370,6 +390,7 @@ export const oauthRoutes = (
           expires_in: tokens.expiresIn,
           ...(tokens.refreshToken === undefined ? {} : { refresh_token: tokens.refreshToken }),
           scope: tokens.scope,
+          ...(tokens.idToken === undefined ? {} : { id_token: tokens.idToken }),
         };
       },
       tokenThrottle,
@@ -413,6 +434,23 @@ export const oauthRoutes = (
   );
 
   const challenge = { resourceMetadata: resourceMetadataUrl(config.issuer) };
+  // OpenID Connect Core §5.3: the signed-in user's claims, for an access token granted `openid`
+  // (bearer header only; errors as RFC 6750 §3 says, docs/openid-connect.md#userinfo).
+  if (config.oidc !== undefined) {
+    const userInfo = authenticated(useCases, {
+      ...challenge,
+      scope: SCOPE_OPENID,
+      allowCookie: false,
+      issuer: config.issuer,
+    });
+    const answerUserInfo = (ctx: Ctx): void => {
+      const principal = ctx.state.principal;
+      if (principal === undefined) return;
+      ctx.body = userInfoClaims(principal.user, principal.scopes);
+    };
+    router.get('/oauth2/userinfo', userInfo, answerUserInfo);
+    router.post('/oauth2/userinfo', userInfo, answerUserInfo);
+  }
   router.delete(
     '/oauth2/tokens',
     authenticated(useCases, { ...challenge, scope: SCOPE_ALL, allowCookie: true, issuer: config.issuer }),

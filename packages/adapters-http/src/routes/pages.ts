@@ -133,7 +133,8 @@ export const pageRoutes = (
       typeof ctx.query.redirect === 'string' ? ctx.query.redirect : undefined,
       config.issuer,
     );
-    if ((await browserSession(useCases, ctx)) !== undefined) {
+    // `prompt=login`: the authorization request asked for a new sign-in (docs/openid-connect.md).
+    if (ctx.query.prompt !== 'login' && (await browserSession(useCases, ctx)) !== undefined) {
       ctx.status = 303;
       ctx.redirect(redirect);
       return;

@@ -5,6 +5,10 @@ const SCOPE_WORDS: Readonly<Record<string, string>> = {
   all: 'Act as you: everything your account can do',
   'user:read': 'Read your profile (name, username, email)',
   mcp: 'Use the MCP tools on your behalf',
+  // docs/openid-connect.md#scopes
+  openid: 'Sign you in: learn your account id',
+  profile: 'See your name and username',
+  email: 'See your email address',
 };
 
 export const describeScope = (scope: string): string => SCOPE_WORDS[scope] ?? `Use the “${scope}” permission`;

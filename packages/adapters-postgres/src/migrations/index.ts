@@ -6,6 +6,8 @@ import { Migration20261127000004ClientFirstToken } from './migration-20261127000
 import { Migration20261207000005ClientMetadataDocuments } from './migration-20261207000005-client-metadata-documents.js';
 import { Migration20261207000006SessionDetails } from './migration-20261207000006-session-details.js';
 import { Migration20261207000007RateLimits } from './migration-20261207000007-rate-limits.js';
+import { Migration20261207000008SigningKeys } from './migration-20261207000008-signing-keys.js';
+import { Migration20261207000009OpenIdConnectTerms } from './migration-20261207000009-openid-connect-terms.js';
 import { Migration20261207120000ClientCredentials } from './migration-20261207120000-client-credentials.js';
 
 /**
@@ -27,5 +29,10 @@ export const MIGRATIONS: MigrationObject[] = [
   },
   { name: 'Migration20261207000006SessionDetails', class: Migration20261207000006SessionDetails },
   { name: 'Migration20261207000007RateLimits', class: Migration20261207000007RateLimits },
+  { name: 'Migration20261207000008SigningKeys', class: Migration20261207000008SigningKeys },
+  {
+    name: 'Migration20261207000009OpenIdConnectTerms',
+    class: Migration20261207000009OpenIdConnectTerms,
+  },
   { name: 'Migration20261207120000ClientCredentials', class: Migration20261207120000ClientCredentials },
 ];

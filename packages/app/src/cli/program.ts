@@ -28,6 +28,7 @@ import type * as t from 'io-ts';
 import type { Env } from '../config.js';
 import { redactSecretText } from '../logger.js';
 import { deleteExpired } from '../maintenance.js';
+import type { KeyState } from '../keys/key-ring.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import { fields, makeOutput, table, type Output, type Streams } from './output.js';
 import { CliFailure } from './failure.js';
@@ -574,6 +575,62 @@ const purgeCommand = (context: Context, program: Command): void => {
     );
 };
 
+const keyStateRows = (keys: readonly KeyState[]): string =>
+  keys.length === 0
+    ? 'No signing keys.\n'
+    : table(
+        ['KID', 'ALG', 'GEN', 'STATE', 'SIGNS FROM', 'PUBLISHED UNTIL'],
+        keys.map((k) => [
+          k.kid,
+          k.alg,
+          String(k.generation),
+          k.state,
+          date(k.activatesAt),
+          k.publishedUntil === undefined ? '-' : date(k.publishedUntil),
+        ]),
+      );
+
+const wireKeyState = (k: KeyState) => ({
+  kid: k.kid,
+  alg: k.alg,
+  generation: k.generation,
+  state: k.state,
+  created_at: k.createdAt.toISOString(),
+  activates_at: k.activatesAt.toISOString(),
+  ...(k.publishedUntil === undefined ? {} : { published_until: k.publishedUntil.toISOString() }),
+});
+
+/** `latchkey keys` (docs/cli.md#keys): the signing keys of ID tokens and JWT access tokens. */
+const keyCommands = (context: Context, program: Command): void => {
+  const keys = program
+    .command('keys')
+    .description('list and rotate the signing keys (docs/openid-connect.md)');
+  keys
+    .command('list')
+    .description('every stored signing key and its state')
+    .option('--json', JSON_HELP)
+    .action(() =>
+      onStorage(context, async ({ keyRing }) => {
+        const list = await keyRing.list();
+        context.out.result({ keys: list.map(wireKeyState) }, () => keyStateRows(list));
+      }),
+    );
+  keys
+    .command('rotate')
+    .description('add the next key of each algorithm: published now, signing after the pre-publish period')
+    .option('--json', JSON_HELP)
+    .action(() =>
+      onStorage(context, async ({ keyRing }) => {
+        await keyRing.ensure();
+        const added = await keyRing.rotate();
+        const list = await keyRing.list();
+        const addedIds = new Set(added.map((k) => k.kid));
+        const rows = list.filter((k) => addedIds.has(k.kid));
+        context.out.result({ added: rows.map(wireKeyState) }, () => `Added:\n${keyStateRows(rows)}`);
+      }),
+    );
+};
+
 /** The whole command tree; its settings (output, exit override) are inherited by every subcommand. */
 const buildProgram = (context: Context): Command => {
   const { io, out } = context;
@@ -596,6 +653,7 @@ const buildProgram = (context: Context): Command => {
   secretCommands(context, program);
   grantCommands(context, program);
   purgeCommand(context, program);
+  keyCommands(context, program);
   return program;
 };
 

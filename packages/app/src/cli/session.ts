@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { decodeConfig, type Config, type Env } from '../config.js';
 import { buildContainer, TOKENS, type Storage } from '../container.js';
 import { DataDirectoryLockedError } from '../data-directory-lock.js';
+import type { KeyRing } from '../keys/key-ring.js';
 import { createLogger, redactSecretText } from '../logger.js';
 import { EXIT } from './exit-codes.js';
 import { apiFailure, CliFailure } from './failure.js';
@@ -16,6 +17,8 @@ export interface CliSession {
   readonly config: Config;
   readonly storage: Storage;
   readonly useCases: UseCases;
+  /** The signing keys (docs/cli.md#keys). */
+  readonly keyRing: KeyRing;
   /** How the CLI's changes are audited (docs/cli.md#authorisation-and-audit). */
   readonly meta: RequestMeta;
   /** Runs a use case: its `Right`, or the `CliFailure` its `Left` maps to (the cause of a failure logged). */
@@ -103,13 +106,14 @@ const openSession = async (env: Env, streams: Streams): Promise<CliSession> => {
   }
   try {
     const useCases = await container.getAsync<UseCases>(TOKENS.UseCases);
+    const keyRing = await container.getAsync<KeyRing>(TOKENS.KeyRing);
     const run = async <A>(task: TaskEither<ApiError, A>): Promise<A> => {
       const result = await task();
       if (E.isRight(result)) return result.right;
       if (result.left.cause !== undefined) logger.error({ err: result.left.cause }, result.left.message);
       throw apiFailure(result.left);
     };
-    return { config, storage, useCases, meta: cliMeta(), run };
+    return { config, storage, useCases, keyRing, meta: cliMeta(), run };
   } catch (error) {
     await storage.close();
     throw error;

@@ -14,6 +14,10 @@ export type OAuthErrorCode =
   | 'invalid_scope'
   | 'invalid_target'
   | 'access_denied'
+  /** OpenID Connect Core §3.1.2.6: `prompt=none` and the user is not signed in. */
+  | 'login_required'
+  /** OpenID Connect Core §3.1.2.6: `prompt=none` and the request needs the consent page. */
+  | 'consent_required'
   | 'invalid_token'
   | 'invalid_client_metadata'
   | 'invalid_redirect_uri'
@@ -57,6 +61,8 @@ export const oauthStatus = (code: OAuthErrorCode): number => {
     case 'invalid_scope':
     case 'invalid_target':
     case 'access_denied':
+    case 'login_required':
+    case 'consent_required':
     case 'invalid_client_metadata':
     case 'invalid_redirect_uri':
       return 400;

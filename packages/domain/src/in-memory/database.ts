@@ -3,6 +3,7 @@ import type { AuditEntry } from '../model/audit.js';
 import type { AuthorizationCode, PendingAuthorization, RefreshToken } from '../model/authorization.js';
 import type { ClientSecret, OAuthClient } from '../model/client.js';
 import type { Grant } from '../model/grant.js';
+import type { SigningKey } from '../model/signing-key.js';
 import type { StoredUser } from '../ports/user-repository.js';
 
 /** How to undo the writes of one transaction, newest last; `undefined` outside a transaction. */
@@ -25,6 +26,8 @@ export class InMemoryDatabase {
   readonly pendingAuthorizations = new Map<string, PendingAuthorization>();
   readonly codes = new Map<string, AuthorizationCode>();
   readonly refreshTokens = new Map<string, RefreshToken>();
+  /** By kid; outside transactions (docs/openid-connect.md#signing-keys). */
+  readonly signingKeys = new Map<string, SigningKey>();
   private queue: Promise<unknown> = Promise.resolve();
   /** id → key indexes of the tables whose rows are looked up by id but keyed by digest. */
   readonly #idIndexes = new Map<Map<string, unknown>, Map<string, string>>([

@@ -12,6 +12,7 @@ import {
 import { InMemoryClientRepository, InMemoryClientSecretRepository } from './clients.js';
 import { InMemoryDatabase, type Journal } from './database.js';
 import { InMemoryRateLimitCounters } from './rate-limit-counters.js';
+import { InMemorySigningKeyRepository } from './signing-keys.js';
 import { InMemoryUserRepository } from './users.js';
 
 export {
@@ -26,6 +27,7 @@ export {
   InMemoryDatabase,
   InMemoryRateLimitCounters,
   InMemoryUserRepository,
+  InMemorySigningKeyRepository,
 };
 
 /** The repositories over `db`, journaling into `journal` when inside a transaction. */
@@ -68,5 +70,11 @@ export class FixedClock implements Clock {
 /** All in-memory repositories over one database, plus a transactor over them. */
 export const createInMemoryStorage = (db: InMemoryDatabase = new InMemoryDatabase()) => {
   const health: HealthCheck = { ping: () => Promise.resolve(true) };
-  return { db, ...inMemoryRepositories(db), transactor: new InMemoryTransactor(db), health };
+  return {
+    db,
+    ...inMemoryRepositories(db),
+    transactor: new InMemoryTransactor(db),
+    health,
+    signingKeys: new InMemorySigningKeyRepository(db),
+  };
 };

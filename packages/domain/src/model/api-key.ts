@@ -52,6 +52,8 @@ export interface Principal {
   readonly scopes: readonly string[];
   readonly audience?: string;
   readonly clientId?: ClientId;
+  /** Session tokens: when the user signed in (the ID token's `auth_time`, docs/openid-connect.md). */
+  readonly authenticatedAt?: Date;
 }
 
 /**

@@ -20,6 +20,10 @@ export interface AuthorizationTerms {
   readonly resource: string;
   readonly resourceRequested: boolean;
   readonly codeChallenge: string;
+  /** OpenID Connect Core §3.1.2.1: echoed in the ID token. */
+  readonly nonce?: string;
+  /** When the user signed in (the session's start): the ID token's `auth_time`. */
+  readonly authTime?: Date;
 }
 
 /**

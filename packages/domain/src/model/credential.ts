@@ -56,6 +56,18 @@ const PREFIX_ENTRIES = Object.entries(CREDENTIAL_PREFIXES) as ReadonlyArray<
   readonly [CredentialKind, string]
 >;
 
+/**
+ * The stored digest of a JWT access token (RFC 9068, docs/openid-connect.md#jwt-access-tokens):
+ * SHA-256 of its `jti`, in a domain of its own (`jwt:` prefix), so that a `jti` can never be
+ * presented as an opaque access token.
+ */
+export const jwtAccessTokenDigest = (jti: string): CredentialDigest =>
+  hash('sha256', `jwt:${jti}`, 'hex') as CredentialDigest;
+
+/** A compact JWS (RFC 7515 §7.1): what a JWT access token looks like on the wire. */
+export const looksLikeJwt = (presented: string): boolean =>
+  /^eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(presented);
+
 /** Which kind a presented credential claims to be, by prefix. */
 export const credentialKindOf = (presented: string): CredentialKind | undefined => {
   // Longest prefixes first would matter only if one prefix extended another; none does.

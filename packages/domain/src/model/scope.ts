@@ -4,7 +4,16 @@
 export const SCOPE_ALL = 'all';
 export const SCOPE_USER_READ = 'user:read';
 export const SCOPE_MCP = 'mcp';
-export const BUILT_IN_SCOPES: readonly string[] = [SCOPE_ALL, SCOPE_USER_READ, SCOPE_MCP];
+/** OpenID Connect Core §5.4 (docs/openid-connect.md#scopes): `openid` asks for an ID token. */
+export const SCOPE_OPENID = 'openid';
+export const SCOPE_PROFILE = 'profile';
+export const SCOPE_EMAIL = 'email';
+/**
+ * The OpenID Connect scopes. They reveal only the signed-in user's own identity, with consent, so
+ * every client may be granted them, self-registered and metadata-document clients included.
+ */
+export const OIDC_SCOPES: readonly string[] = [SCOPE_OPENID, SCOPE_PROFILE, SCOPE_EMAIL];
+export const BUILT_IN_SCOPES: readonly string[] = [SCOPE_ALL, SCOPE_USER_READ, SCOPE_MCP, ...OIDC_SCOPES];
 
 /**
  * Scopes that act for a signed-in user, so a token issued to a client alone (the client

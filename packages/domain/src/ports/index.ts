@@ -4,7 +4,9 @@ export type * from './authorization-repositories.js';
 export type * from './client-repository.js';
 export type * from './client-metadata-documents.js';
 export type * from './rate-limit-counters.js';
+export type * from './signing-key-repository.js';
 export type * from './system.js';
+export type * from './token-signer.js';
 export type * from './transactor.js';
 export type * from './user-repository.js';
 

@@ -5,8 +5,11 @@ import {
   credentialDigest,
   credentialKindOf,
   digestsEqual,
+  looksLikeJwt,
   type CredentialDigest,
 } from '../model/credential.js';
+import type { TokenSigner } from '../ports/token-signer.js';
+import { jwtDigestOf } from './oauth/presented-token.js';
 import { makeAudienceCheck } from '../model/resource.js';
 import { SCOPE_ALL } from '../model/scope.js';
 import type { User } from '../model/user.js';
@@ -53,6 +56,7 @@ const toPrincipal =
           scopes: key.scopes,
           ...(key.audience === undefined ? {} : { audience: key.audience }),
           ...(key.clientId === undefined ? {} : { clientId: key.clientId }),
+          ...(key.kind === 'session' ? { authenticatedAt: key.createdAt } : {}),
         });
 
 /**
@@ -63,8 +67,20 @@ const toPrincipal =
  *
  * @see RFC 6750 §3.1, docs/http-api.md#bearer-tokens
  */
-export const makeAuthenticate = (deps: Pick<Ports, 'apiKeys' | 'users' | 'clock'>) => {
+export const makeAuthenticate = (deps: Pick<Ports, 'apiKeys' | 'users' | 'clock'>, signer?: TokenSigner) => {
   const audienceCovers = makeAudienceCheck();
+
+  /** An RFC 9068 JWT access token this server signed: looked up by its `jti` (docs/openid-connect.md#jwt-access-tokens). */
+  const presentedJwt = async (
+    token: string,
+    accepted: AcceptedKinds,
+  ): Promise<E.Either<ApiError, Presented>> => {
+    if (!accepted.includes('access')) return E.left(ApiErrors.unauthorized('unknown'));
+    const digest = await jwtDigestOf(token, signer);
+    return digest === undefined
+      ? E.left(ApiErrors.unauthorized('unknown'))
+      : E.right({ kind: 'access', digest });
+  };
 
   const authenticate = async (
     token: string,
@@ -72,7 +88,9 @@ export const makeAuthenticate = (deps: Pick<Ports, 'apiKeys' | 'users' | 'clock'
     routeUrl?: string,
     routeScope: string = SCOPE_ALL,
   ): Outcome<ApiError, Principal> => {
-    const presented = presentedDigest(token, accepted);
+    const presented = looksLikeJwt(token)
+      ? await presentedJwt(token, accepted)
+      : presentedDigest(token, accepted);
     if (E.isLeft(presented)) return presented;
     const { kind, digest } = presented.right;
     const found = await tryPort(() => deps.apiKeys.findByDigest(digest));

@@ -1,4 +1,4 @@
-import type { ClientMetadataDocuments, Ports } from '../ports/index.js';
+import type { ClientMetadataDocuments, Ports, TokenSigner } from '../ports/index.js';
 import {
   makeMetadataDocumentClients,
   type MetadataDocumentSettings,
@@ -57,7 +57,13 @@ export interface MetadataDocumentsOption {
 }
 
 /** Every use case, wired to its ports: what a transport (HTTP, MCP, the CLI) is given. */
-export const makeUseCases = (ports: Ports, settings: DomainSettings, cimd?: MetadataDocumentsOption) => {
+export const makeUseCases = (
+  ports: Ports,
+  settings: DomainSettings,
+  cimd?: MetadataDocumentsOption,
+  /** Signs ID tokens and JWT access tokens (docs/openid-connect.md); without it none are issued. */
+  signer?: TokenSigner,
+) => {
   // One cache of metadata documents for authorize, token, revocation and introspection.
   const metadataDocuments =
     cimd === undefined ? undefined : makeMetadataDocumentClients(ports, cimd.documents, cimd.settings);
@@ -65,7 +71,7 @@ export const makeUseCases = (ports: Ports, settings: DomainSettings, cimd?: Meta
   // client secret was last recorded (at most once a minute per secret, docs/http-api.md#apps).
   const authenticateClient = makeAuthenticateClient(ports, metadataDocuments);
   return {
-    authenticate: makeAuthenticate(ports),
+    authenticate: makeAuthenticate(ports, signer),
     createFirstUser: makeCreateFirstUser(ports, settings),
     needsSetup: makeNeedsSetup(ports),
     createUser: makeCreateUser(ports),
@@ -86,9 +92,9 @@ export const makeUseCases = (ports: Ports, settings: DomainSettings, cimd?: Meta
     deleteAppSecret: makeDeleteAppSecret(ports),
     startAuthorization: makeStartAuthorization(ports, settings, metadataDocuments),
     decideAuthorization: makeDecideAuthorization(ports, settings),
-    token: makeTokenEndpoint(ports, settings, authenticateClient),
-    revokeToken: makeRevokeToken(ports, authenticateClient),
-    introspectToken: makeIntrospectToken(ports, authenticateClient),
+    token: makeTokenEndpoint(ports, settings, authenticateClient, signer),
+    revokeToken: makeRevokeToken(ports, authenticateClient, signer),
+    introspectToken: makeIntrospectToken(ports, authenticateClient, signer),
     revokeUserGrantsForClient: makeRevokeUserGrantsForClient(ports),
     revokeGrantsOfUser: makeRevokeGrantsOfUser(ports),
     registerClient: makeRegisterClient(ports, settings),

@@ -11,6 +11,7 @@ import { Uuid } from '../../model/ids.js';
 import { isValidCodeChallenge } from '../../model/pkce.js';
 import { findRegisteredRedirectUri, locationLength } from '../../model/redirect-uri.js';
 import { normaliseResource } from '../../model/resource.js';
+import { SCOPE_OPENID } from '../../model/scope.js';
 import type { RequestMeta } from '../../model/audit.js';
 import type { Ports } from '../../ports/index.js';
 import type { Repositories } from '../../ports/transactor.js';
@@ -62,7 +63,15 @@ export interface ClientErrorResponse {
 
 export type AuthorizeOutcome =
   | { readonly kind: 'error_page'; readonly reason: UntrustedRequestReason }
-  | { readonly kind: 'login' }
+  | {
+      readonly kind: 'login';
+      /**
+       * The user is signed in but must sign in again (`prompt=login`, or a session older than
+       * `max_age`; OpenID Connect Core §3.1.2.1): the request comes back with
+       * `AUTH_AFTER_PARAM` set to this time, which a newer sign-in satisfies.
+       */
+      readonly reauthenticateAfter?: Date;
+    }
   | ({ readonly kind: 'client_error' } & ClientErrorResponse)
   | {
       readonly kind: 'consent';
@@ -145,18 +154,57 @@ const findTarget = async (
     : E.right(E.right({ client, redirectUri: presented.right, redirectUriSent: true }));
 };
 
+/**
+ * Added by the server to the authorize request it sends back through `/login` after asking for
+ * a new sign-in: a session that signed in at or after this time (seconds since the epoch)
+ * satisfies `prompt=login` and `max_age` (docs/openid-connect.md#authorization-request).
+ */
+export const AUTH_AFTER_PARAM = 'latchkey_auth_after';
+
+/** Whether the session must sign in again before this request may be answered. */
+const needsNewSignIn = (
+  params: AuthorizeParams,
+  prompt: readonly string[],
+  maxAge: number | undefined,
+  session: Principal,
+  now: Date,
+): boolean => {
+  const signedIn = session.authenticatedAt?.getTime();
+  if (signedIn === undefined) return false;
+  const after = Number(params[AUTH_AFTER_PARAM]?.[0]);
+  if (Number.isFinite(after) && signedIn >= after * 1000) return false;
+  return prompt.includes('login') || (maxAge !== undefined && now.getTime() - signedIn > maxAge * 1000);
+};
+
 interface ValidRequest {
   readonly scopes: readonly string[];
   readonly resource: string;
   readonly resourceRequested: boolean;
   readonly codeChallenge: string;
   readonly state?: string;
+  readonly nonce?: string;
+  /** OpenID Connect Core §3.1.2.1, in seconds. */
+  readonly maxAge?: number;
 }
 
 type RequestProblem = {
   readonly error: OAuthErrorCode;
   readonly description: string;
   readonly state?: string;
+};
+
+/** The answer to `prompt=none` when a page would be needed (OpenID Connect Core §3.1.2.6). */
+const promptNoneError = (
+  error: 'login_required' | 'consent_required',
+  params: AuthorizeParams,
+): RequestProblem => {
+  const state = params.state?.length === 1 ? params.state[0] : undefined;
+  return {
+    error,
+    description:
+      error === 'login_required' ? 'The user is not signed in.' : 'The user has to approve the request.',
+    ...(state === undefined ? {} : { state }),
+  };
 };
 
 /** Step 4: the checks whose failures go back to the client (RFC 6749 §4.1.2.1, RFC 7636, RFC 8707). */
@@ -172,7 +220,16 @@ export const checkAuthorizeParams = (
 
   if ((params.resource ?? []).length > 1)
     return problem('invalid_target', 'Only one resource may be requested.');
-  for (const name of ['response_type', 'state', 'scope', 'code_challenge', 'code_challenge_method']) {
+  for (const name of [
+    'response_type',
+    'state',
+    'scope',
+    'code_challenge',
+    'code_challenge_method',
+    'nonce',
+    'prompt',
+    'max_age',
+  ]) {
     if ((params[name] ?? []).length > 1)
       return problem('invalid_request', `The ${name} parameter was given more than once.`);
   }
@@ -192,6 +249,17 @@ export const checkAuthorizeParams = (
   const scopes = resolveScope(one('scope'), client, settings);
   if (E.isLeft(scopes))
     return problem('invalid_scope', 'The requested scope exceeds what the client may get.');
+  const maxAgeText = one('max_age');
+  if (maxAgeText !== undefined && !/^\d{1,9}$/.test(maxAgeText))
+    return problem('invalid_request', 'max_age must be a number of seconds.');
+  // OpenID Connect Core §3.1.2.1: `none` excludes every other value. Values other than none,
+  // login and consent (`select_account`: a session has one account) change nothing here.
+  const prompt = (one('prompt') ?? '').split(' ').filter((p) => p !== '');
+  if (prompt.includes('none') && prompt.length > 1)
+    return problem('invalid_request', 'prompt=none cannot be combined with other values.');
+  const nonce = one('nonce');
+  if (nonce !== undefined && nonce.length > MAX_STATE_LENGTH)
+    return problem('invalid_request', 'The nonce is too long.');
   const requested = one('resource');
   const resource = requested === undefined ? settings.issuer : normaliseResource(requested);
   if (resource === undefined || !settings.allowedResources.includes(resource)) {
@@ -203,6 +271,9 @@ export const checkAuthorizeParams = (
     resourceRequested: requested !== undefined,
     codeChallenge: challenge,
     ...(state === undefined ? {} : { state }),
+    // OpenID Connect Core §3.1.2.1: the nonce matters only to an ID token.
+    ...(nonce !== undefined && scopes.right.includes(SCOPE_OPENID) ? { nonce } : {}),
+    ...(maxAgeText === undefined ? {} : { maxAge: Number(maxAgeText) }),
   });
 };
 
@@ -264,7 +335,13 @@ export const makeStartAuthorization = (
       clientId: target.client.id,
       redirectUri: target.redirectUri,
       redirectUriSent: target.redirectUriSent,
-      ...request,
+      scopes: request.scopes,
+      resource: request.resource,
+      resourceRequested: request.resourceRequested,
+      codeChallenge: request.codeChallenge,
+      ...(request.state === undefined ? {} : { state: request.state }),
+      ...(request.nonce === undefined ? {} : { nonce: request.nonce }),
+      ...(session.authenticatedAt === undefined ? {} : { authTime: session.authenticatedAt }),
       createdAt: now,
       expiresAt: addSeconds(now, PENDING_AUTHORIZATION_TTL_SECONDS),
     };
@@ -306,14 +383,34 @@ export const makeStartAuthorization = (
     if (E.isLeft(target.right)) return E.right({ kind: 'error_page', reason: target.right.left });
     if (!answerFits(target.right.right, params))
       return E.right({ kind: 'error_page', reason: 'oversized_request' });
-    if (session === undefined) return E.right({ kind: 'login' });
+    const prompt = params.prompt?.length === 1 ? (params.prompt[0] ?? '').split(' ') : [];
+    if (session === undefined) {
+      // OpenID Connect Core §3.1.2.1: prompt=none never shows a page.
+      return prompt.includes('none')
+        ? E.right({
+            kind: 'client_error',
+            client: target.right.right.client,
+            redirectUri: target.right.right.redirectUri,
+            ...promptNoneError('login_required', params),
+            showPage: isSelfDescribed(target.right.right.client),
+          })
+        : E.right({ kind: 'login' });
+    }
     const client = target.right.right.client;
     const checked = E.flatMap(() => checkAuthorizeParams(params, client, settings))(
       checkAuthorizeText(params),
     );
-    return E.isLeft(checked)
-      ? clientError(target.right.right, checked.left, session)
-      : consent(target.right.right, checked.right, session);
+    if (E.isLeft(checked)) return clientError(target.right.right, checked.left, session);
+    const now = deps.clock.now();
+    if (needsNewSignIn(params, prompt, checked.right.maxAge, session, now))
+      return prompt.includes('none')
+        ? clientError(target.right.right, promptNoneError('login_required', params), session)
+        : E.right({ kind: 'login', reauthenticateAfter: now });
+    // Every approval is asked for on the consent page (none is remembered), so a request that
+    // forbids pages cannot be answered with a code.
+    if (prompt.includes('none'))
+      return clientError(target.right.right, promptNoneError('consent_required', params), session);
+    return consent(target.right.right, checked.right, session);
   };
 
   return asTask(start);
@@ -435,6 +532,8 @@ export const makeDecideAuthorization = (
       resource: pending.resource,
       resourceRequested: pending.resourceRequested,
       codeChallenge: pending.codeChallenge,
+      ...(pending.nonce === undefined ? {} : { nonce: pending.nonce }),
+      ...(pending.authTime === undefined ? {} : { authTime: pending.authTime }),
       createdAt: now,
       expiresAt: addSeconds(now, settings.codeTtlSeconds),
     };

@@ -10,9 +10,11 @@ import type { RequestMeta } from '../../model/audit.js';
 import type { Ports } from '../../ports/index.js';
 import { oauthPortFailure, tryPort } from '../support.js';
 import type { AuthenticatedClient } from './authenticate-client.js';
-import { mintTokens, type TokenResponse } from './issue-tokens.js';
+import { mintTokens, signAccessToken, type TokenResponse } from './issue-tokens.js';
 import { revokeGrantAudited } from './revoke-grant.js';
-import type { OAuthSettings } from './settings.js';
+import type { TokenSigner } from '../../ports/token-signer.js';
+import { idTokenClaims } from './id-token.js';
+import { oidcSettings, type OAuthSettings } from './settings.js';
 
 /**
  * `grant_type=authorization_code` (RFC 6749 §4.1.3) as the HTTP adapter decoded it: `code` is
@@ -72,8 +74,25 @@ export const checkCodeRequest = (
 export const makeExchangeAuthorizationCode = (
   deps: Pick<Ports, 'codes' | 'grants' | 'transactor' | 'clock' | 'random'>,
   settings: OAuthSettings,
+  signer?: TokenSigner,
 ) => {
   const mint = mintTokens(deps, settings);
+  const oidc = oidcSettings(settings);
+  /** OpenID Connect Core §3.1.3.3: signed before anything is stored, so a failure issues nothing. */
+  const idToken = async (
+    code: AuthorizationCode,
+    client: AuthenticatedClient,
+    accessToken: string,
+    now: Date,
+  ): Promise<string | undefined> => {
+    const claims =
+      signer === undefined
+        ? undefined
+        : idTokenClaims(settings.issuer, code, client.client, accessToken, now, oidc);
+    return claims === undefined || signer === undefined
+      ? undefined
+      : signer.sign(claims, { typ: 'JWT', alg: oidc.signingAlg });
+  };
   const exchange = async (
     client: AuthenticatedClient,
     params: AuthorizationCodeGrant,
@@ -104,15 +123,29 @@ export const makeExchangeAuthorizationCode = (
     };
     if (code.consumedAt !== undefined) return replay();
     if (!isGrantLive(grant, now)) return E.left(badCode('grant ended'));
-    const minted = mint(
-      { grant, client: client.client, scopes: code.scopes, secretId: client.secretId },
-      now,
+    const jwt = await tryPort(
+      () =>
+        signAccessToken(
+          mint({ grant, client: client.client, scopes: code.scopes, secretId: client.secretId }, now),
+          signer,
+          settings,
+        ),
+      oauthPortFailure,
     );
+    if (E.isLeft(jwt)) return jwt;
+    const minted = jwt.right;
+    const signed = await tryPort(
+      () => idToken(code, client, minted.response.accessToken, now),
+      oauthPortFailure,
+    );
+    if (E.isLeft(signed)) return signed;
     const redeemed = await tryPort(() => deps.codes.redeem(code.id, now, minted.rows), oauthPortFailure);
     if (E.isLeft(redeemed)) return redeemed;
     switch (redeemed.right) {
       case 'redeemed':
-        return E.right(minted.response);
+        return E.right(
+          signed.right === undefined ? minted.response : { ...minted.response, idToken: signed.right },
+        );
       case 'grant_ended':
         return E.left(badCode('grant ended'));
       case 'consumed':

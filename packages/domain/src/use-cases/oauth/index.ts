@@ -2,6 +2,7 @@ export * from './authenticate-client.js';
 export * from './authorize.js';
 export * from './client-credentials.js';
 export * from './exchange-authorization-code.js';
+export * from './id-token.js';
 export * from './introspect-token.js';
 export * from './issue-tokens.js';
 export * from './metadata-document-clients.js';

@@ -13,6 +13,7 @@ import type {
   AuthenticatedClient,
   PresentedClientCredentials,
 } from './authenticate-client.js';
+import type { TokenSigner } from '../../ports/token-signer.js';
 import { findPresentedToken } from './presented-token.js';
 
 export interface IntrospectionRequest {
@@ -65,6 +66,7 @@ const seconds = (date: Date): number => Math.floor(date.getTime() / 1000);
 export const makeIntrospectToken = (
   deps: Pick<Ports, 'clients' | 'clientSecrets' | 'apiKeys' | 'refreshTokens' | 'grants' | 'users' | 'clock'>,
   authenticateClient: AuthenticateClient,
+  signer?: TokenSigner,
 ) => {
   const mayInspect = (caller: AuthenticatedClient, owner: ClientId): boolean =>
     owner === caller.client.id || (caller.client.introspectAny && !caller.client.dynamicallyRegistered);
@@ -109,7 +111,7 @@ export const makeIntrospectToken = (
 
   /** The live facts of an access or refresh token, or `undefined` for anything else. */
   const liveFacts = async (token: string, now: Date): Outcome<OAuthError, TokenFacts | undefined> => {
-    const found = await findPresentedToken(deps, token);
+    const found = await findPresentedToken(deps, token, signer);
     if (E.isLeft(found)) return found;
     const stored = found.right;
     if (stored === undefined) return NOTHING;

@@ -1,13 +1,25 @@
 import type { ApiKey } from '../../model/api-key.js';
 import type { RefreshToken } from '../../model/authorization.js';
-import type { ClientSecretId, OAuthClient } from '../../model/client.js';
-import { CREDENTIAL_BYTES, issueCredential } from '../../model/credential.js';
+import { publicClientId, type ClientSecretId, type OAuthClient } from '../../model/client.js';
+import {
+  CREDENTIAL_BYTES,
+  issueCredential,
+  jwtAccessTokenDigest,
+  type CredentialDigest,
+} from '../../model/credential.js';
 import type { Grant } from '../../model/grant.js';
 import type { ApiKeyId } from '../../model/ids.js';
 import { formatScope } from '../../model/scope.js';
 import type { TokenRows } from '../../ports/authorization-repositories.js';
 import type { Ports } from '../../ports/index.js';
-import { addSeconds, earliest, type OAuthSettings } from './settings.js';
+import type { JwtClaims, TokenSigner } from '../../ports/token-signer.js';
+import { addSeconds, earliest, oidcSettings, type OAuthSettings } from './settings.js';
+
+/** A JWT access token's `jti` (random, 256 bits) and the digest its row is stored under. */
+const jwtAccessToken = (randomBytes: Uint8Array): { token: string; digest: CredentialDigest } => {
+  const jti = Buffer.from(randomBytes.subarray(0, CREDENTIAL_BYTES)).toString('base64url');
+  return { token: jti, digest: jwtAccessTokenDigest(jti) };
+};
 
 /** RFC 6749 §5.1 successful response, before it is put on the wire. */
 export interface TokenResponse {
@@ -16,6 +28,8 @@ export interface TokenResponse {
   readonly expiresIn: number;
   readonly refreshToken?: string;
   readonly scope: string;
+  /** OpenID Connect Core §3.1.3.3, at the code exchange of a grant with `openid`. */
+  readonly idToken?: string;
 }
 
 export interface TokenIssue {
@@ -35,7 +49,29 @@ export interface TokenIssue {
 export interface MintedTokens {
   readonly rows: TokenRows;
   readonly response: TokenResponse;
+  /**
+   * For a resource marked JWT (`LATCHKEY_JWT_RESOURCES`): the RFC 9068 claims to sign; the
+   * response's `accessToken` is then the signed JWT (`signAccessToken`).
+   */
+  readonly jwtClaims?: JwtClaims;
 }
+
+const seconds = (date: Date): number => Math.floor(date.getTime() / 1000);
+
+/**
+ * Signs the JWT access token of `minted`, if it has one, before anything is stored: the
+ * response then carries the JWT in place of an opaque token (RFC 9068 §2.1: `typ: at+jwt`).
+ */
+export const signAccessToken = async (
+  minted: MintedTokens,
+  signer: TokenSigner | undefined,
+  settings: OAuthSettings,
+): Promise<MintedTokens> => {
+  if (minted.jwtClaims === undefined) return minted;
+  if (signer === undefined) throw new Error('a JWT access token needs a signer');
+  const jwt = await signer.sign(minted.jwtClaims, { typ: 'at+jwt', alg: oidcSettings(settings).signingAlg });
+  return { ...minted, response: { ...minted.response, accessToken: jwt } };
+};
 
 /**
  * Mints an access token (an API key bound to the grant's resource) and, for clients with the
@@ -46,8 +82,13 @@ export interface MintedTokens {
 export const mintTokens =
   (deps: Pick<Ports, 'clock' | 'random'>, settings: OAuthSettings) =>
   (issue: TokenIssue, now: Date = deps.clock.now()): MintedTokens => {
-    const access = issueCredential('access', deps.random.bytes(CREDENTIAL_BYTES));
-    const accessExpiresAt = earliest(addSeconds(now, settings.accessTokenTtlSeconds), issue.grant.expiresAt);
+    const oidc = oidcSettings(settings);
+    const asJwt = oidc.jwtResources.includes(issue.grant.resource);
+    const access = asJwt
+      ? jwtAccessToken(deps.random.bytes(CREDENTIAL_BYTES))
+      : issueCredential('access', deps.random.bytes(CREDENTIAL_BYTES));
+    const ttl = asJwt ? oidc.jwtAccessTokenTtlSeconds : settings.accessTokenTtlSeconds;
+    const accessExpiresAt = earliest(addSeconds(now, ttl), issue.grant.expiresAt);
     const accessToken: ApiKey = {
       id: deps.random.uuid() as ApiKeyId,
       kind: 'access',
@@ -80,7 +121,20 @@ export const mintTokens =
             expiresAt: earliest(addSeconds(now, settings.refreshTokenTtlSeconds), issue.grant.expiresAt),
             graceUsed: false,
           };
+    const jwtClaims: JwtClaims | undefined = asJwt
+      ? {
+          iss: settings.issuer,
+          aud: issue.grant.resource,
+          sub: issue.grant.userId,
+          client_id: publicClientId(issue.client),
+          scope: formatScope(issue.scopes),
+          jti: access.token,
+          iat: seconds(now),
+          exp: seconds(accessExpiresAt),
+        }
+      : undefined;
     return {
+      ...(jwtClaims === undefined ? {} : { jwtClaims }),
       rows: refreshToken === undefined ? { accessToken } : { accessToken, refreshToken },
       response: {
         accessToken: access.token,

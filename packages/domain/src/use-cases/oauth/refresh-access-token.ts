@@ -10,7 +10,8 @@ import type { RequestMeta } from '../../model/audit.js';
 import type { Ports } from '../../ports/index.js';
 import { oauthPortFailure, tryPort } from '../support.js';
 import type { AuthenticatedClient } from './authenticate-client.js';
-import { mintTokens, type TokenResponse } from './issue-tokens.js';
+import type { TokenSigner } from '../../ports/token-signer.js';
+import { mintTokens, signAccessToken, type TokenResponse } from './issue-tokens.js';
 import { revokeGrantAudited } from './revoke-grant.js';
 import { addSeconds, type OAuthSettings } from './settings.js';
 
@@ -64,6 +65,7 @@ export const checkRefreshRequest = (
 export const makeRefreshAccessToken = (
   deps: Pick<Ports, 'refreshTokens' | 'grants' | 'transactor' | 'clock' | 'random'>,
   settings: OAuthSettings,
+  signer?: TokenSigner,
 ) => {
   const mint = mintTokens(deps, settings);
   const refresh = async (
@@ -86,10 +88,20 @@ export const makeRefreshAccessToken = (
     const graceSince =
       settings.refreshReuseGraceSeconds > 0 ? addSeconds(now, -settings.refreshReuseGraceSeconds) : undefined;
     // RFC 6749 §6: the new refresh token keeps the scope of the one presented.
-    const minted = mint(
-      { grant, client: client.client, scopes, refreshScopes: token.scopes, secretId: client.secretId },
-      now,
+    const jwt = await tryPort(
+      () =>
+        signAccessToken(
+          mint(
+            { grant, client: client.client, scopes, refreshScopes: token.scopes, secretId: client.secretId },
+            now,
+          ),
+          signer,
+          settings,
+        ),
+      oauthPortFailure,
     );
+    if (E.isLeft(jwt)) return jwt;
+    const minted = jwt.right;
     const exchanged = await tryPort(
       () => deps.refreshTokens.exchange(token.id, now, graceSince, minted.rows),
       oauthPortFailure,

@@ -10,6 +10,7 @@ import type {
   AuthenticatedClient,
   PresentedClientCredentials,
 } from './authenticate-client.js';
+import type { TokenSigner } from '../../ports/token-signer.js';
 import { findPresentedToken } from './presented-token.js';
 import { revokeGrantAudited } from './revoke-grant.js';
 
@@ -33,6 +34,7 @@ export const makeRevokeToken = (
     'clients' | 'clientSecrets' | 'apiKeys' | 'refreshTokens' | 'transactor' | 'clock' | 'random'
   >,
   authenticateClient: AuthenticateClient,
+  signer?: TokenSigner,
 ) => {
   /** An access token is revoked alone. */
   const revokeAccessToken = async (key: ApiKey): Outcome<OAuthError, void> => {
@@ -57,7 +59,7 @@ export const makeRevokeToken = (
     meta: RequestMeta,
     token: string,
   ): Outcome<OAuthError, void> => {
-    const found = await findPresentedToken(deps, token);
+    const found = await findPresentedToken(deps, token, signer);
     if (E.isLeft(found)) return found;
     const stored = found.right;
     if (stored?.kind === 'access' && stored.key.clientId === client.client.id)

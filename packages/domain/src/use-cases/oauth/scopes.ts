@@ -1,15 +1,18 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { isSelfDescribed, type OAuthClient } from '../../model/client.js';
-import { parseScope } from '../../model/scope.js';
+import { OIDC_SCOPES, parseScope } from '../../model/scope.js';
 import type { OAuthSettings } from './settings.js';
 
 /**
  * The scope values a client may ever be granted: supported ones, and for clients that describe
- * themselves (DCR, metadata documents) only the DCR set, never `all`.
+ * themselves (DCR, metadata documents) only the DCR set and the OpenID Connect scopes
+ * (docs/openid-connect.md#scopes), never `all`.
  */
 const grantable = (client: OAuthClient, settings: OAuthSettings): readonly string[] =>
   isSelfDescribed(client)
-    ? settings.dcrScopes.filter((s) => settings.supportedScopes.includes(s) && s !== 'all')
+    ? settings.supportedScopes.filter(
+        (s) => (settings.dcrScopes.includes(s) || OIDC_SCOPES.includes(s)) && s !== 'all',
+      )
     : settings.supportedScopes;
 
 /**

@@ -1,3 +1,5 @@
+import type { SigningAlgorithm } from '../../model/signing-key.js';
+
 /** How long the credentials of the authorization code flow live (docs/http-api.md#token). */
 export interface CredentialLifetimes {
   readonly codeTtlSeconds: number;
@@ -19,7 +21,33 @@ export interface OAuthSettings extends CredentialLifetimes {
   readonly dcrScopes: readonly string[];
   /** Normalised resources a grant may be bound to: issuer, MCP endpoint, `LATCHKEY_ALLOWED_RESOURCES`. */
   readonly allowedResources: readonly string[];
+  /** OpenID Connect and JWT access tokens (docs/openid-connect.md); defaults in `OIDC_DEFAULTS`. */
+  readonly oidc?: Partial<OidcSettings>;
 }
+
+/** docs/openid-connect.md#configuration. */
+export interface OidcSettings {
+  /** `LATCHKEY_ID_TOKEN_TTL`. */
+  readonly idTokenTtlSeconds: number;
+  /** `LATCHKEY_ID_TOKEN_SIGNING_ALG`: signs ID tokens and JWT access tokens. */
+  readonly signingAlg: SigningAlgorithm;
+  /** `LATCHKEY_JWT_ACCESS_TOKEN_TTL`. */
+  readonly jwtAccessTokenTtlSeconds: number;
+  /** Normalised resources whose access tokens are JWTs (`LATCHKEY_JWT_RESOURCES`). */
+  readonly jwtResources: readonly string[];
+}
+
+export const OIDC_DEFAULTS: OidcSettings = {
+  idTokenTtlSeconds: 3600,
+  signingAlg: 'ES256',
+  jwtAccessTokenTtlSeconds: 300,
+  jwtResources: [],
+};
+
+export const oidcSettings = (settings: OAuthSettings): OidcSettings => ({
+  ...OIDC_DEFAULTS,
+  ...settings.oidc,
+});
 
 /** How long a consent form stays answerable (docs/http-api.md#authorize step 5). */
 export const PENDING_AUTHORIZATION_TTL_SECONDS = 600;

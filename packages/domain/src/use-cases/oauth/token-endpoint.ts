@@ -3,6 +3,7 @@ import * as TE from 'fp-ts/lib/TaskEither.js';
 import { oauthError, type OAuthError } from '../../errors/oauth-error.js';
 import type { RequestMeta } from '../../model/audit.js';
 import type { Ports } from '../../ports/index.js';
+import type { TokenSigner } from '../../ports/token-signer.js';
 import type {
   AuthenticateClient,
   AuthenticatedClient,
@@ -64,9 +65,10 @@ export const makeTokenEndpoint = (
   >,
   settings: OAuthSettings,
   authenticateClient: AuthenticateClient,
+  signer?: TokenSigner,
 ) => {
-  const exchangeCode = makeExchangeAuthorizationCode(deps, settings);
-  const refresh = makeRefreshAccessToken(deps, settings);
+  const exchangeCode = makeExchangeAuthorizationCode(deps, settings, signer);
+  const refresh = makeRefreshAccessToken(deps, settings, signer);
   const clientCredentials = makeClientCredentials(deps, settings);
   /**
    * The client's first completed token request, recorded once (docs/http-api.md#registration: a registration with

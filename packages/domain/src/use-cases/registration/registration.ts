@@ -17,7 +17,7 @@ import {
   type RegistrationMetadata,
   type RegistrationRequest,
 } from '../../model/registration.js';
-import { parseScope } from '../../model/scope.js';
+import { OIDC_SCOPES, parseScope } from '../../model/scope.js';
 import type { Ports } from '../../ports/index.js';
 import type { Repositories } from '../../ports/transactor.js';
 import { appDiff } from '../apps/app-rules.js';
@@ -45,7 +45,10 @@ type RegistrationDeps = Pick<Ports, 'clients' | 'clientSecrets' | 'transactor' |
  */
 export const registrableScope = (requested: string | undefined, settings: RegistrationSettings): string[] =>
   parseScope(requested).filter(
-    (s) => settings.dcrScopes.includes(s) && settings.supportedScopes.includes(s) && s !== 'all',
+    (s) =>
+      (settings.dcrScopes.includes(s) || OIDC_SCOPES.includes(s)) &&
+      settings.supportedScopes.includes(s) &&
+      s !== 'all',
   );
 
 const clientFrom = (

@@ -8,7 +8,7 @@ import type {
   UserId,
 } from '@latchkey/domain';
 import { ApiKeySchema } from './entities.js';
-import type { Sql } from './gateway.js';
+import type { Sql, Statement } from './gateway.js';
 import { toApiKey, toApiKeyRow } from './mappers.js';
 import { isUuid } from './uuid.js';
 
@@ -18,7 +18,8 @@ const REVOKE_OBTAINED_WITH_SECRET = {
   text: 'update api_keys set revoked_at = $2 where secret_id = $1 and revoked_at is null',
 };
 const DELETE_EXPIRED = { text: 'delete from api_keys where expires_at < $1' };
-const RECORD_SESSION_USE = {
+const RECORD_SESSION_USE: Statement = {
+  bookkeeping: true,
   text: `update api_keys set last_used_at = $2 where id = $1 and kind = 'session'`,
 };
 const LIST_SESSIONS = {

@@ -55,6 +55,7 @@ const UPDATE: Statement = {
   text: (t) => `update oauth2_clients set ${t.assignments(ClientSchema, 2, NOT_UPDATED)} where id = $1`,
 };
 const RECORD_FIRST_TOKEN: Statement = {
+  bookkeeping: true,
   text: 'update oauth2_clients set first_token_at = $2 where id = $1 and first_token_at is null',
 };
 const DELETE: Statement = { text: 'delete from oauth2_clients where id = $1' };
@@ -261,6 +262,7 @@ const DELETE_SECRET: Statement = {
 };
 /** `$1` now, `$2` the secret. */
 const RECORD_USE: Statement = {
+  bookkeeping: true,
   text: `
     update oauth2_client_secrets set last_used_at = $1
      where id = $2 and (last_used_at is null or last_used_at <= $1::timestamptz - interval '1 minute')`,

@@ -37,6 +37,13 @@ export type Raw = Readonly<Record<string, unknown>>;
 export interface Statement {
   readonly name?: string;
   readonly text: string | ((tables: Tables) => string);
+  /**
+   * The statement writes only bookkeeping (a last-use time, a first-token time) that no decision
+   * made from a cached lookup depends on: it leaves the lookup cache alone, where it would
+   * otherwise make every entry stale once a minute per session or secret. A cached row may show
+   * such a time up to the cache's TTL late.
+   */
+  readonly bookkeeping?: true;
 }
 
 /** A `pg` connection of MikroORM's pool, as knex hands it out. */
@@ -560,7 +567,7 @@ export class Sql {
   private async send(statement: Statement, values: unknown[]): Promise<pg.QueryResult<Raw>> {
     const { database } = this;
     const text = database.text(statement);
-    if (database.cache === undefined || !database.changes(text))
+    if (database.cache === undefined || statement.bookkeeping === true || !database.changes(text))
       return this.sendText(statement, text, values);
     // Stale from now on, and again once the change is committed (`LookupCache`).
     database.generation += 1;

@@ -25,5 +25,5 @@ export { createLogger } from './logger.js';
 export { deleteExpired } from './maintenance.js';
 export { createMetrics, serveMetrics, type Metrics, type MetricsEndpoint } from './metrics.js';
 export { needsSetup, startLatchkey, type RunningLatchkey } from './server.js';
-export { ScryptPasswordHasher } from './system/scrypt-password-hasher.js';
+export { ScryptPasswordHasher, Turns } from './system/scrypt-password-hasher.js';
 export { cryptoRandom, systemClock, timeOrderedUuids } from './system/node-system.js';

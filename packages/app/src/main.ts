@@ -3,6 +3,9 @@ import { decodeConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { needsSetup, startLatchkey } from './server.js';
 
+/** How long a stop may take in all before the process exits with status 1. */
+const SHUTDOWN_DEADLINE_MS = 15_000;
+
 /**
  * `pnpm start`: decode the configuration, migrate, listen, and stop gracefully on SIGTERM/SIGINT.
  */
@@ -25,15 +28,33 @@ const main = async (): Promise<void> => {
   if (await needsSetup(running.useCases)) {
     logger.info(`No users yet: open ${config.issuer}/setup to create the owner account.`);
   }
+  /** Logging must not stand in the way of stopping: stdout may be a pipe whose reader is gone. */
+  const note = (write: () => void): void => {
+    try {
+      write();
+    } catch {
+      // Nothing to report it to.
+    }
+  };
   const shutdown = (signal: string): void => {
-    logger.info({ signal }, 'shutting down');
+    // The last fence: whatever hangs (a log destination that blocks, a connection that will not
+    // close), the process is gone 5 s after the 10 s given to the requests under way
+    // (docs/deployment.md#the-production-command).
+    setTimeout(() => process.exit(1), SHUTDOWN_DEADLINE_MS).unref();
+    note(() => {
+      logger.info({ signal }, 'shutting down');
+    });
     running.stop().then(
       () => {
-        logger.info('stopped');
+        note(() => {
+          logger.info('stopped');
+        });
         process.exit(0);
       },
       (error: unknown) => {
-        logger.error({ err: error }, 'shutdown failed');
+        note(() => {
+          logger.error({ err: error }, 'shutdown failed');
+        });
         process.exit(1);
       },
     );

@@ -127,6 +127,20 @@ describe('the lookup cache of the PostgreSQL storage', () => {
     expect((await harness.storage.clients.findById(client.id))?.name).to.equal('renamed');
   });
 
+  it('keeps serving its entries through bookkeeping writes (the last use of a session or a secret)', async () => {
+    const token = await seed();
+    const session = anApiKey(8, user.id);
+    await harness.storage.apiKeys.insert(session);
+    await harness.storage.apiKeys.findByDigest(token.digest);
+    await elsewhere('update api_keys set revoked_at = ? where id = ?', [at(10), token.id]);
+    await harness.storage.apiKeys.recordSessionUse(session.id, at(20));
+    await harness.storage.clients.recordFirstToken(client.id, at(20));
+    // Still the entry read before the change made elsewhere: the bookkeeping did not flush it.
+    expect((await harness.storage.apiKeys.findByDigest(token.digest))?.revokedAt).to.equal(undefined);
+    clock = TTL_MS;
+    expect((await harness.storage.apiKeys.findByDigest(token.digest))?.revokedAt).to.deep.equal(at(10));
+  });
+
   it('does not cache a miss: a token inserted after a failed lookup is found', async () => {
     await seed();
     const later = anApiKey(7, user.id);

@@ -11,6 +11,6 @@ const requireUserRead = requireScope(SCOPE_USER_READ);
 /** The authenticated user; needs `user:read` (docs/http-api.md#bearer-tokens). */
 export const makeGetMe = () => {
   const getMe = (principal: Principal): Outcome<ApiError, User> =>
-    Promise.resolve(E.as(requireUserRead(principal), principal.user));
+    Promise.resolve(E.map(() => principal.user)(requireUserRead(principal)));
   return asTask(getMe);
 };

@@ -31,7 +31,8 @@ import { clearTimeout, setTimeout } from 'node:timers';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { URL, URLSearchParams } from 'node:url';
 import { parseArgs } from 'node:util';
-import { basicAuth, CookieJar, makePkce, pool, postForm, postJson, request } from './lib/http.mjs';
+import { basicAuth, pool, postJson, request } from './lib/http.mjs';
+import { consentedCode } from './lib/prepare.mjs';
 import { BENCH_DIR, freePort, PG_SERVER_URL, postgresUnavailable, psql } from './lib/systems.mjs';
 
 const { values: args } = parseArgs({
@@ -49,7 +50,7 @@ const { values: args } = parseArgs({
 const REQUESTS = Number(args.requests);
 const CONCURRENCY = Number(args.concurrency);
 const IDLE_SECONDS = Number(args.idle);
-/** The Node flags: by default those of `pnpm start` (package.json). */
+/** The Node flags: by default the one `pnpm start` gives a server on PostgreSQL (scripts/start.sh). */
 const NODE_FLAGS = args['node-flags'].split(' ').filter((flag) => flag !== '');
 const MAIN = args.main ?? join(BENCH_DIR, '..', 'packages', 'app', 'dist', 'main.js');
 const RESULTS = join(BENCH_DIR, 'results-memory.md');
@@ -165,17 +166,6 @@ const expect = (response, status, what) => {
   return response;
 };
 
-/** `name="value"` of the `<input>`s of the consent page. */
-const inputsOf = (html) => {
-  const inputs = new Map();
-  for (const tag of html.match(/<input\b[^>]*>/gi) ?? []) {
-    const name = /\bname\s*=\s*"([^"]*)"/i.exec(tag)?.[1];
-    const value = /\bvalue\s*=\s*"([^"]*)"/i.exec(tag)?.[1];
-    if (name !== undefined && value !== undefined) inputs.set(name, value.replace(/&amp;/g, '&'));
-  }
-  return inputs;
-};
-
 /** Creates the owner and signs in (once, before the measured load); returns the session token. */
 const setUp = async (url) => {
   expect(await postJson(`${url}/api/v2/users/first`, OWNER), 201, 'first user');
@@ -211,35 +201,7 @@ const cycle = async (url, session) => {
     'registration',
   ).json;
   const auth = { Authorization: basicAuth(client.client_id, client.client_secret) };
-  const pkce = makePkce();
-  const query = new URLSearchParams({
-    response_type: 'code',
-    client_id: client.client_id,
-    redirect_uri: REDIRECT_URI,
-    state: 'memory',
-    code_challenge: pkce.challenge,
-    code_challenge_method: 'S256',
-  });
-  const sessionCookie = `latchkey_session=${session}`;
-  const page = expect(
-    await request(`${url}/oauth2/authorize?${query}`, { headers: { Cookie: sessionCookie } }),
-    200,
-    'consent page',
-  );
-  const inputs = inputsOf(page.text);
-  const jar = new CookieJar();
-  jar.store(page.headers);
-  const extra = jar.header();
-  const decision = expect(
-    await postForm(
-      `${url}/oauth2/authorize`,
-      { request_id: inputs.get('request_id'), csrf_token: inputs.get('csrf_token'), decision: 'allow' },
-      { Cookie: extra === '' ? sessionCookie : `${sessionCookie}; ${extra}` },
-    ),
-    302,
-    'consent',
-  );
-  const code = new URL(decision.headers.location).searchParams.get('code');
+  const { code, verifier } = await consentedCode(url, session, client.client_id, REDIRECT_URI, 'memory');
   const formHeaders = { ...auth, 'Content-Type': 'application/x-www-form-urlencoded' };
   const tokens = expect(
     await request(`${url}/oauth2/tokens`, {
@@ -248,7 +210,7 @@ const cycle = async (url, session) => {
       body: form({
         grant_type: 'authorization_code',
         code,
-        code_verifier: pkce.verifier,
+        code_verifier: verifier,
         redirect_uri: REDIRECT_URI,
       }),
     }),

@@ -56,6 +56,42 @@ const inputsOf = (html) => {
  * Creates the owner (docs/http-api.md#users-and-sessions), signs in, and creates a confidential app with a secret (#apps).
  * Returns the target the scenarios drive.
  */
+/**
+ * An authorization code for `clientId`, as a signed-in user gets one: the consent page with the
+ * session cookie, then "allow" with its request_id and CSRF token. Returns `{code, verifier}`.
+ */
+export const consentedCode = async (url, session, clientId, redirectUri, state) => {
+  const pkce = makePkce();
+  const query = new URLSearchParams({
+    response_type: 'code',
+    client_id: clientId,
+    redirect_uri: redirectUri,
+    state,
+    code_challenge: pkce.challenge,
+    code_challenge_method: 'S256',
+  });
+  const sessionCookie = `latchkey_session=${session}`;
+  const page = expectStatus(
+    await request(`${url}/oauth2/authorize?${query}`, { headers: { Cookie: sessionCookie } }),
+    200,
+    'consent page',
+  );
+  const inputs = inputsOf(page.text);
+  const jar = new CookieJar();
+  jar.store(page.headers);
+  const extra = jar.header();
+  const answer = expectStatus(
+    await postForm(
+      `${url}/oauth2/authorize`,
+      { request_id: inputs.get('request_id'), csrf_token: inputs.get('csrf_token'), decision: 'allow' },
+      { Cookie: extra === '' ? sessionCookie : `${sessionCookie}; ${extra}` },
+    ),
+    302,
+    'consent',
+  );
+  return { code: codeFromRedirect(url, answer.headers.location, 'consent'), verifier: pkce.verifier };
+};
+
 export const setUpLatchkey = async (system) => {
   const { url } = system;
   expectStatus(await postJson(`${url}/api/v2/users/first`, OWNER), 201, 'first user');
@@ -83,41 +119,10 @@ export const setUpLatchkey = async (system) => {
   const client = { id: app.id, secret: secret.client_secret_full, redirectUri: REDIRECT_URI };
 
   /** GET the consent page with the session cookie, POST allow with its request_id and CSRF token. */
-  const mintOne = async () => {
-    const pkce = makePkce();
-    const query = new URLSearchParams({
-      response_type: 'code',
-      client_id: client.id,
-      redirect_uri: client.redirectUri,
-      state: 'bench',
-      code_challenge: pkce.challenge,
-      code_challenge_method: 'S256',
-    });
-    const sessionCookie = `latchkey_session=${session}`;
-    const page = expectStatus(
-      await request(`${url}/oauth2/authorize?${query}`, { headers: { Cookie: sessionCookie } }),
-      200,
-      'consent page',
-    );
-    const inputs = inputsOf(page.text);
-    const jar = new CookieJar();
-    jar.store(page.headers);
-    const extra = jar.header();
-    const answer = expectStatus(
-      await postForm(
-        `${url}/oauth2/authorize`,
-        { request_id: inputs.get('request_id'), csrf_token: inputs.get('csrf_token'), decision: 'allow' },
-        { Cookie: extra === '' ? sessionCookie : `${sessionCookie}; ${extra}` },
-      ),
-      302,
-      'consent',
-    );
-    return {
-      code: codeFromRedirect(url, answer.headers.location, 'consent'),
-      verifier: pkce.verifier,
-      redirectUri: client.redirectUri,
-    };
-  };
+  const mintOne = async () => ({
+    ...(await consentedCode(url, session, client.id, client.redirectUri, 'bench')),
+    redirectUri: client.redirectUri,
+  });
 
   return {
     kind: 'latchkey',

@@ -110,7 +110,8 @@ describeOnEachStorage('OpenID Connect with openid-client', (storage) => {
     expect(published.keys.map((k) => k.kid)).to.include.members([oldKid, added?.kid]);
   });
 
-  it('prompt=none without a session answers login_required at the redirect URI', async () => {
+  /** The authorization request (scope openid, state s1) of a new app, with `extra` parameters. */
+  const authorizeUrl = async (extra: Record<string, string>): Promise<string> => {
     const app = await createClient(h);
     const url = new URL(`${h.url}/oauth2/authorize`);
     url.search = new URLSearchParams({
@@ -119,11 +120,15 @@ describeOnEachStorage('OpenID Connect with openid-client', (storage) => {
       redirect_uri: app.redirectUri,
       scope: 'openid',
       state: 's1',
-      prompt: 'none',
       code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
       code_challenge_method: 'S256',
+      ...extra,
     }).toString();
-    const response = await request(url.href);
+    return url.href;
+  };
+
+  it('prompt=none without a session answers login_required at the redirect URI', async () => {
+    const response = await request(await authorizeUrl({ prompt: 'none' }));
     expect(response.status).to.equal(302);
     const location = new URL(response.headers.get('location') ?? '');
     expect(location.searchParams.get('error')).to.equal('login_required');
@@ -131,21 +136,8 @@ describeOnEachStorage('OpenID Connect with openid-client', (storage) => {
   });
 
   describe('prompt and max_age (OpenID Connect Core §3.1.2.1)', () => {
-    const authorize = async (extra: Record<string, string>, session?: string) => {
-      const app = await createClient(h);
-      const url = new URL(`${h.url}/oauth2/authorize`);
-      url.search = new URLSearchParams({
-        response_type: 'code',
-        client_id: app.id,
-        redirect_uri: app.redirectUri,
-        scope: 'openid',
-        state: 's1',
-        code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
-        code_challenge_method: 'S256',
-        ...extra,
-      }).toString();
-      return request(url.href, { headers: { Cookie: `latchkey_session=${session ?? h.session}` } });
-    };
+    const authorize = async (extra: Record<string, string>, session?: string) =>
+      request(await authorizeUrl(extra), { headers: { Cookie: `latchkey_session=${session ?? h.session}` } });
 
     it('prompt=none with a session answers consent_required (no approval is remembered)', async () => {
       const response = await authorize({ prompt: 'none' });

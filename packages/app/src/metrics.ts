@@ -38,6 +38,8 @@ const OAUTH_ERROR_CODES: Record<OAuthErrorCode, true> = {
   access_denied: true,
   login_required: true,
   consent_required: true,
+  request_not_supported: true,
+  request_uri_not_supported: true,
   invalid_token: true,
   invalid_client_metadata: true,
   invalid_redirect_uri: true,

@@ -135,6 +135,30 @@ describeOnEachStorage('OpenID Connect with openid-client', (storage) => {
     expect(location.searchParams.get('state')).to.equal('s1');
   });
 
+  for (const [extra, error] of [
+    [{ request: 'eyJhbGciOiJub25lIn0.e30.' }, 'request_not_supported'],
+    [{ request_uri: 'https://client.example/request.jwt' }, 'request_uri_not_supported'],
+    [{ response_mode: 'form_post' }, 'invalid_request'],
+    [{ response_mode: 'fragment' }, 'invalid_request'],
+  ] as const)
+    it(`refuses ${Object.keys(extra)[0] ?? ''}=${Object.values(extra)[0] ?? ''} with ${error} at the redirect URI (OpenID Connect Core §6)`, async () => {
+      const response = await request(await authorizeUrl(extra), {
+        headers: { Cookie: `latchkey_session=${h.session}` },
+      });
+      expect(response.status).to.equal(302);
+      const location = new URL(response.headers.get('location') ?? '');
+      expect(location.searchParams.get('error')).to.equal(error);
+      expect(location.searchParams.get('state')).to.equal('s1');
+      expect(location.searchParams.get('code')).to.equal(null);
+    });
+
+  it('accepts response_mode=query, the one it advertises', async () => {
+    const response = await request(await authorizeUrl({ response_mode: 'query' }), {
+      headers: { Cookie: `latchkey_session=${h.session}` },
+    });
+    expect(response.status).to.equal(200);
+  });
+
   describe('prompt and max_age (OpenID Connect Core §3.1.2.1)', () => {
     const authorize = async (extra: Record<string, string>, session?: string) =>
       request(await authorizeUrl(extra), { headers: { Cookie: `latchkey_session=${session ?? h.session}` } });

@@ -56,6 +56,8 @@ const OAUTH_ERROR_CODES = [
   'access_denied',
   'login_required',
   'consent_required',
+  'request_not_supported',
+  'request_uri_not_supported',
   'invalid_token',
   'invalid_client_metadata',
   'invalid_redirect_uri',

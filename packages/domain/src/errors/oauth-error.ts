@@ -18,6 +18,8 @@ export type OAuthErrorCode =
   | 'login_required'
   /** OpenID Connect Core §3.1.2.6: `prompt=none` and the request needs the consent page. */
   | 'consent_required'
+  | 'request_not_supported'
+  | 'request_uri_not_supported'
   | 'invalid_token'
   | 'invalid_client_metadata'
   | 'invalid_redirect_uri'
@@ -63,6 +65,8 @@ export const oauthStatus = (code: OAuthErrorCode): number => {
     case 'access_denied':
     case 'login_required':
     case 'consent_required':
+    case 'request_not_supported':
+    case 'request_uri_not_supported':
     case 'invalid_client_metadata':
     case 'invalid_redirect_uri':
       return 400;

@@ -234,6 +234,17 @@ export const checkAuthorizeParams = (
       return problem('invalid_request', `The ${name} parameter was given more than once.`);
   }
   const one = (name: string): string | undefined => params[name]?.[0];
+  // OpenID Connect Core §6.1, §6.2: request objects are not supported (the metadata says so), and
+  // a client that sends one must be told rather than have what it put there dropped.
+  if (params.request !== undefined)
+    return problem('request_not_supported', 'Request objects (the request parameter) are not supported.');
+  if (params.request_uri !== undefined)
+    return problem('request_uri_not_supported', 'The request_uri parameter is not supported.');
+  // Codes are returned in the query only (response_modes_supported; OAuth 2.0 Multiple Response
+  // Type Encoding Practices §2.1).
+  const responseMode = params.response_mode;
+  if (responseMode !== undefined && (responseMode.length > 1 || responseMode[0] !== 'query'))
+    return problem('invalid_request', 'Only response_mode=query is supported.');
   const responseType = one('response_type');
   if (responseType === undefined)
     return problem('invalid_request', 'The response_type parameter is missing.');

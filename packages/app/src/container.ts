@@ -22,7 +22,7 @@ import { Container, ContainerModule } from 'inversify';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { startEmbeddedDatabase } from './embedded-database.js';
-import { KeyRing } from './keys/key-ring.js';
+import { generateSigningKeyPair, KeyRing, type KeyPairSource } from './keys/key-ring.js';
 import { KeySealer } from './keys/key-sealer.js';
 import { signingKeySecret } from './keys/signing-key-secret.js';
 import { createMetrics, type Metrics, type ObservableDatabase } from './metrics.js';
@@ -99,6 +99,11 @@ export interface Overrides {
   };
   /** Middleware run before the HTTP app's own (tests: OpenAPI validation); see `HttpConfig`. */
   readonly httpMiddleware?: HttpConfig['outerMiddleware'];
+  /**
+   * Where new signing keys' pairs come from (tests: a few pairs made once per process, since a
+   * 2048-bit RSA pair takes a tenth of a second or more to generate and every fresh store makes one).
+   */
+  readonly signingKeyPairs?: KeyPairSource;
 }
 
 const systemModule = (config: Config, logger: Logger, overrides: Overrides) =>
@@ -211,13 +216,20 @@ export const openKeyRing = (
   logger: Logger,
   storage: Pick<Storage, 'signingKeys'>,
   clock: Clock = systemClock,
+  keyPairs: KeyPairSource = generateSigningKeyPair,
 ): KeyRing =>
-  new KeyRing(storage.signingKeys, async () => new KeySealer(await signingKeySecret(config, logger)), clock, {
-    issuer: config.issuer,
-    prePublishSeconds: config.oidc.signingKeyPrePublishSeconds,
-    rotationSeconds: config.oidc.signingKeyRotationSeconds,
-    retentionSeconds: Math.max(config.oidc.idTokenTtlSeconds, config.oidc.jwtAccessTokenTtlSeconds),
-  });
+  new KeyRing(
+    storage.signingKeys,
+    async () => new KeySealer(await signingKeySecret(config, logger)),
+    clock,
+    {
+      issuer: config.issuer,
+      prePublishSeconds: config.oidc.signingKeyPrePublishSeconds,
+      rotationSeconds: config.oidc.signingKeyRotationSeconds,
+      retentionSeconds: Math.max(config.oidc.idTokenTtlSeconds, config.oidc.jwtAccessTokenTtlSeconds),
+    },
+    keyPairs,
+  );
 
 /** Documents kept in memory at once (docs/http-api.md#client-id-metadata-documents). */
 const MAX_CACHED_METADATA_DOCUMENTS = 1000;
@@ -225,7 +237,11 @@ const MAX_CACHED_METADATA_DOCUMENTS = 1000;
 const domainModule = (overrides: Overrides) =>
   new ContainerModule(({ bind }) => {
     bind<KeyRing>(TOKENS.KeyRing)
-      .toResolvedValue(openKeyRing, [TOKENS.Config, TOKENS.Logger, TOKENS.Storage, TOKENS.Clock])
+      .toResolvedValue(
+        (config: Config, logger: Logger, storage: Storage, clock: Clock) =>
+          openKeyRing(config, logger, storage, clock, overrides.signingKeyPairs),
+        [TOKENS.Config, TOKENS.Logger, TOKENS.Storage, TOKENS.Clock],
+      )
       .inSingletonScope();
     bind<Ports>(TOKENS.Ports)
       .toResolvedValue(

@@ -18,7 +18,14 @@ export {
   type DataDirectoryLock,
 } from './data-directory-lock.js';
 export { startEmbeddedDatabase, type EmbeddedDatabase } from './embedded-database.js';
-export { KeyRing, SigningKeySecretError, type KeyRingSettings, type KeyState } from './keys/key-ring.js';
+export {
+  generateSigningKeyPair,
+  KeyRing,
+  SigningKeySecretError,
+  type KeyPairSource,
+  type KeyRingSettings,
+  type KeyState,
+} from './keys/key-ring.js';
 export { KeySealer } from './keys/key-sealer.js';
 export { MissingSigningKeySecretError, signingKeySecret } from './keys/signing-key-secret.js';
 export { createLogger } from './logger.js';

@@ -3,6 +3,7 @@ import { FixedClock } from '@latchkey/domain/in-memory';
 import { expect } from 'chai';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { forEachStorage } from './storage-targets.js';
+import { testSigningKeyPairs } from '../support/server.js';
 
 const ISSUER = 'https://id.example.com';
 const SECRET = 'a signing key secret of at least 32 characters';
@@ -19,7 +20,13 @@ describe('signing keys and their rotation (docs/openid-connect.md#signing-keys)'
   forEachStorage((storage) => {
     let clock: FixedClock;
     const ring = (secret = SECRET): KeyRing =>
-      new KeyRing(storage().signingKeys, () => Promise.resolve(new KeySealer(secret)), clock, SETTINGS);
+      new KeyRing(
+        storage().signingKeys,
+        () => Promise.resolve(new KeySealer(secret)),
+        clock,
+        SETTINGS,
+        testSigningKeyPairs,
+      );
     const kidOf = async (keys: KeyRing): Promise<string | undefined> =>
       decodeProtectedHeader(
         await keys.sign(

@@ -2,7 +2,9 @@ import { createServer } from 'node:net';
 import {
   createLogger,
   decodeConfig,
+  generateSigningKeyPair,
   startLatchkey,
+  type KeyPairSource,
   type Overrides,
   type RunningLatchkey,
 } from '@latchkey/app';
@@ -79,12 +81,30 @@ export const describeOnBothStorages = (
  * root hook, support/openapi-hooks.ts) or, at the latest, `stop()`. Middleware given in
  * `overrides.httpMiddleware` runs inside the check.
  */
+/**
+ * Signing key pairs for test servers: a few per algorithm, made once per process and handed out
+ * in turn (so a rotation still gets a pair other than the last). Every fresh store makes a first
+ * key of each algorithm, and a 2048-bit RSA pair takes a tenth of a second or more to generate.
+ */
+const TEST_KEY_PAIRS_PER_ALG = 3;
+const testKeyPairs = new Map<string, { pairs: Array<ReturnType<KeyPairSource>>; next: number }>();
+
+export const testSigningKeyPairs: KeyPairSource = (alg) => {
+  const pool = testKeyPairs.get(alg) ?? { pairs: [], next: 0 };
+  testKeyPairs.set(alg, pool);
+  const index = pool.next % TEST_KEY_PAIRS_PER_ALG;
+  pool.next += 1;
+  pool.pairs[index] ??= generateSigningKeyPair(alg);
+  return pool.pairs[index];
+};
+
 export const startTestServer = async (
   env: Record<string, string> = {},
   givenOverrides: Overrides = {},
 ): Promise<TestServer> => {
   const openapi = new OpenApiRecorder();
   const withCheck: Overrides = {
+    signingKeyPairs: testSigningKeyPairs,
     ...givenOverrides,
     httpMiddleware: [openapi.middleware, ...(givenOverrides.httpMiddleware ?? [])],
   };

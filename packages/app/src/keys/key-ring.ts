@@ -21,6 +21,7 @@ import {
   jwtVerify,
   SignJWT,
   type CryptoKey,
+  type GenerateKeyPairResult,
   type JSONWebKeySet,
   type JWK,
 } from 'jose';
@@ -60,6 +61,13 @@ export class SigningKeySecretError extends Error {
 
 const newKid = (): string => randomBytes(16).toString('base64url');
 
+/** Makes the key pair of a new signing key; extractable, since the private key is stored sealed. */
+export type KeyPairSource = (alg: SigningAlgorithm) => Promise<GenerateKeyPairResult>;
+
+/** A new key pair from the platform's generator (RS256: 2048-bit modulus). */
+export const generateSigningKeyPair: KeyPairSource = (alg) =>
+  generateKeyPair(alg, { extractable: true, ...(alg === 'RS256' ? { modulusLength: 2048 } : {}) });
+
 /**
  * The signing keys of this issuer, shared through the database by every instance: created on
  * first start, rotated with pre-publication (by hand or by age), published at `jwks_uri` until
@@ -80,6 +88,7 @@ export class KeyRing implements TokenSigner {
     private readonly sealerOf: () => Promise<KeySealer>,
     private readonly clock: Clock,
     private readonly settings: KeyRingSettings,
+    private readonly generate: KeyPairSource = generateSigningKeyPair,
   ) {}
 
   /** Start-up: a first key of each algorithm unless one exists (another instance may add it first). */
@@ -209,10 +218,7 @@ export class KeyRing implements TokenSigner {
   private async add(alg: SigningAlgorithm, prePublishSeconds: number): Promise<SigningKey | undefined> {
     const now = this.clock.now();
     const kid = newKid();
-    const pair = await generateKeyPair(alg, {
-      extractable: true,
-      ...(alg === 'RS256' ? { modulusLength: 2048 } : {}),
-    });
+    const pair = await this.generate(alg);
     const publicJwk = { ...(await exportJWK(pair.publicKey)), kid, alg, use: 'sig' };
     const privateJwk = { ...(await exportJWK(pair.privateKey)), kid, alg };
     const key: SigningKey = {

@@ -2,13 +2,10 @@ import { MCP_PATH, type UseCases } from '@latchkey/domain';
 import Router from '@koa/router';
 import Koa from 'koa';
 import type { HttpConfig } from './config.js';
-import { catchErrors } from './middleware/errors.js';
 import { localKnownPairs, LoginLimiter, sharedKnownPairs } from './middleware/login-limiter.js';
 import { budgetFactory } from './middleware/rate-limit.js';
+import { edge } from './middleware/edge.js';
 import { OutageLog } from './middleware/outage.js';
-import { requestContext } from './middleware/request-context.js';
-import { securityHeaders } from './middleware/security-headers.js';
-import { corsPolicy } from './middleware/cors.js';
 import { appRoutes } from './routes/apps.js';
 import { mcpRoutes } from './routes/mcp.js';
 import { metadataRoutes } from './routes/metadata.js';
@@ -18,7 +15,6 @@ import { registrationRoutes } from './routes/registration.js';
 import { consoleRoutes } from './routes/console.js';
 import { healthRoutes, pageRoutes, renderPage } from './routes/pages.js';
 import { staticRoutes } from './routes/static.js';
-import { browserErrorPages } from './middleware/browser-errors.js';
 import { messagePage } from './views/pages.js';
 import { userRoutes } from './routes/users.js';
 import type { RequestState } from './state.js';
@@ -39,17 +35,14 @@ export const createHttpApp = (useCases: UseCases, config: HttpConfig): Koa<Reque
 
   for (const middleware of config.outerMiddleware ?? []) app.use(middleware);
   app.use(
-    requestContext(
-      config.logger,
-      config.trustProxy,
-      new OutageLog(config.logger, () => useCases.ping()),
-      config.observeRequest,
-    ),
+    edge({
+      logger: config.logger,
+      trustProxy: config.trustProxy,
+      outage: new OutageLog(config.logger, () => useCases.ping()),
+      observe: config.observeRequest,
+      mcpPath: MCP_PATH,
+    }),
   );
-  app.use(browserErrorPages);
-  app.use(catchErrors);
-  app.use(securityHeaders());
-  app.use(corsPolicy(MCP_PATH));
 
   // One router for every route: a request is matched once instead of by eight routers in turn.
   // Routes are registered in the order the areas had as separate routers.

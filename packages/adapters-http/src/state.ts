@@ -20,3 +20,10 @@ export interface RequestState extends RequestOutcome {
 }
 
 export type Ctx = ParameterizedContext<RequestState>;
+
+declare module 'koa' {
+  interface Request {
+    /** The request body once a body reader (middleware/body.ts) has read it; `undefined` before. */
+    body?: unknown;
+  }
+}

@@ -22,6 +22,23 @@ export const wireUser = (user: User): WireUser => ({
   created_at: timestamp(user.createdAt),
 });
 
+/**
+ * `wireUser` as JSON text, kept per user object: storage hands out the same object for every
+ * request of a user (the in-memory store always, PostgreSQL's lookup cache while it holds the
+ * row), and the signed-in user is the most often answered body there is. A changed user is a
+ * new object, so the text never goes stale; an unused one goes with its object.
+ */
+const userTexts = new WeakMap<User, string>();
+
+export const wireUserText = (user: User): string => {
+  let text = userTexts.get(user);
+  if (text === undefined) {
+    text = JSON.stringify(wireUser(user));
+    userTexts.set(user, text);
+  }
+  return text;
+};
+
 /** An audit entry on the wire (docs/http-api.md#audit-log). */
 export const wireAuditEntry = (entry: AuditEntry): Record<string, unknown> => ({
   id: entry.id,

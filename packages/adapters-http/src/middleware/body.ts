@@ -2,13 +2,14 @@ import { ApiErrors, decodeFields, type ApiError, type RequestMeta } from '@latch
 import * as E from 'fp-ts/lib/Either.js';
 import type * as t from 'io-ts';
 import type { Next } from 'koa';
-import { HttpMethodEnum, koaBody } from 'koa-body';
+import * as coBody from 'co-body';
 import type { Ctx } from '../state.js';
 import { bodyApiError, parserProblem, writeApiError, type BodyProblem } from './errors.js';
 import { unsafeBodyFields } from './text-input.js';
 
 const FORM = 'application/x-www-form-urlencoded';
-const BODY_METHODS = [HttpMethodEnum.POST, HttpMethodEnum.PUT, HttpMethodEnum.PATCH, HttpMethodEnum.DELETE];
+/** The methods whose body is read; on others (GET, HEAD, OPTIONS) a body is left unread. */
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /**
  * Whether the request's body is declared as `type` (parameters allowed), or the request has no
@@ -37,13 +38,12 @@ export interface JsonBodyOptions {
   readonly blankIsMalformed?: boolean;
 }
 
-/**
- * No body, or an empty or whitespace-only one. koa-body keeps the raw text of a body it parsed
- * (`includeUnparsed`); one it never read has none.
- */
-const isBlank = (ctx: Ctx): boolean => {
-  const raw = (ctx.request as { rawBody?: unknown }).rawBody;
-  return typeof raw !== 'string' || raw.trim() === '';
+/** No body, or an empty or whitespace-only one (the raw text of a body read; none for one never read). */
+const isBlank = (raw: string | undefined): boolean => raw === undefined || raw.trim() === '';
+
+/** Sets the parsed body where the routes read it (`ctx.request.body`). */
+const setBody = (ctx: Ctx, body: unknown): void => {
+  ctx.request.body = body;
 };
 
 /**
@@ -57,33 +57,30 @@ export const jsonBody = (
   writeError: BodyErrorWriter = writeBodyApiError,
   options: JsonBodyOptions = {},
 ) => {
-  const parse = koaBody({
-    json: true,
-    jsonStrict: true,
-    urlencoded: false,
-    text: false,
-    multipart: false,
-    jsonLimit: limitBytes,
-    parsedMethods: BODY_METHODS,
-    includeUnparsed: options.blankIsMalformed === true,
-  });
-  const parsed = async (): Promise<void> => {
-    /* parsed; the route runs after this middleware's own checks */
-  };
   return async (ctx: Ctx, next: Next): Promise<void> => {
     if (!declaresType(ctx, 'application/json')) {
       writeError(ctx, { kind: 'unsupported_media_type' });
       return;
     }
-    try {
-      await parse(ctx, parsed);
-    } catch (error) {
-      const problem = parserProblem(error);
-      if (problem === undefined) throw error;
-      writeError(ctx, problem);
-      return;
+    let raw: string | undefined;
+    if (BODY_METHODS.has(ctx.method)) {
+      try {
+        // co-body reads the body (inflating a Content-Encoding) up to the limit and parses it
+        // strictly: an object or an array, without `__proto__` keys.
+        const read = (await coBody.json(ctx, { limit: limitBytes, strict: true, returnRawBody: true })) as {
+          parsed: unknown;
+          raw: string;
+        };
+        setBody(ctx, read.parsed);
+        raw = read.raw;
+      } catch (error) {
+        const problem = parserProblem(error);
+        if (problem === undefined) throw error;
+        writeError(ctx, problem);
+        return;
+      }
     }
-    if (options.blankIsMalformed === true && isBlank(ctx)) {
+    if (options.blankIsMalformed === true && isBlank(raw)) {
       writeError(ctx, { kind: 'malformed' });
       return;
     }
@@ -109,17 +106,14 @@ export const formBody = (limitBytes: number) => {
   };
 };
 
-/** The parser of `formBody` alone, for callers that checked the content type themselves. */
-export const formParser = (limitBytes: number) =>
-  koaBody({
-    json: false,
-    urlencoded: false,
-    text: true,
-    textTypes: [FORM],
-    multipart: false,
-    textLimit: limitBytes,
-    parsedMethods: BODY_METHODS,
-  });
+/** The parser of `formBody` alone (co-body's text reader), for callers that checked the content type themselves. */
+export const formParser =
+  (limitBytes: number) =>
+  async (ctx: Ctx, next: Next): Promise<void> => {
+    if (BODY_METHODS.has(ctx.method))
+      setBody(ctx, await coBody.text(ctx, { limit: limitBytes, encoding: 'utf-8' }));
+    await next();
+  };
 
 /** The parsed form fields of a `formBody` request. */
 export const formFields = (ctx: Ctx): URLSearchParams => {

@@ -1,4 +1,3 @@
-import type { Next } from 'koa';
 import { errorPage } from '../routes/pages.js';
 import type { Ctx } from '../state.js';
 
@@ -12,10 +11,10 @@ const MACHINE_PATHS = /^\/(?:api\/|oauth2\/(?!authorize$)|\.well-known\/|healthz
 /**
  * Browsers get HTML error pages (docs/http-api.md#web-console): an error answered in the API
  * format on a page's path (one thrown past a route, a 503 of the session lookup, a refused form
- * body) is rewritten as a page with the same status when the client prefers HTML to JSON.
+ * body) is rewritten as a page with the same status when the client prefers HTML to JSON. Runs
+ * on the answer, after the route and the error fence.
  */
-export const browserErrorPages = async (ctx: Ctx, next: Next): Promise<void> => {
-  await next();
+export const rewriteForBrowser = (ctx: Ctx): void => {
   if (ctx.status < 400 || MACHINE_PATHS.test(ctx.path) || !ctx.response.is('json')) return;
   if (ctx.accepts('json', 'html') !== 'html') return;
   const body = ctx.body as { message?: unknown } | null | undefined;

@@ -7,7 +7,6 @@ import {
   type CredentialProblem,
   type OAuthError,
 } from '@latchkey/domain';
-import type { Next } from 'koa';
 import type { Ctx } from '../state.js';
 import { unsafeTextApiError } from './text-input.js';
 
@@ -157,7 +156,7 @@ export const parserError = (error: unknown): ApiError | undefined => {
  * `MAX_LOCATION_LENGTH`. The routes bound every redirect they make before making it; should one
  * slip through, the answer becomes a 400 rather than a header that clients and proxies refuse.
  */
-const refuseLongLocation = (ctx: Ctx): void => {
+export const refuseLongLocation = (ctx: Ctx): void => {
   const location = ctx.res.getHeader('Location');
   if (typeof location !== 'string' || location.length <= MAX_LOCATION_LENGTH) return;
   ctx.remove('Location');
@@ -166,20 +165,12 @@ const refuseLongLocation = (ctx: Ctx): void => {
 
 /**
  * Last line of defence: whatever escapes a route becomes an API error (a 500 names the request
- * id only), and an answer with an overlong `Location` becomes a 400. Routes normally write their
- * own errors through `writeApiError`/`writeOAuthError`. One middleware for both fences, so that
- * every request pays for one more frame rather than two.
+ * id only). Routes normally write their own errors through `writeApiError`/`writeOAuthError`.
  */
-export const catchErrors = async (ctx: Ctx, next: Next): Promise<void> => {
-  try {
-    await next();
-  } catch (error) {
-    if (isOAuthError(error)) {
-      writeOAuthError(ctx, error);
-      return;
-    }
-    writeApiError(ctx, isApiError(error) ? error : (parserError(error) ?? ApiErrors.internal(error)));
+export const writeEscapedError = (ctx: Ctx, error: unknown): void => {
+  if (isOAuthError(error)) {
+    writeOAuthError(ctx, error);
     return;
   }
-  refuseLongLocation(ctx);
+  writeApiError(ctx, isApiError(error) ? error : (parserError(error) ?? ApiErrors.internal(error)));
 };

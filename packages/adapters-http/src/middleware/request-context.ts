@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { CredentialReplay, OAuthErrorCode, Principal, TokenGrant } from '@latchkey/domain';
-import type { Next } from 'koa';
 import type { Logger } from 'pino';
 import type { RateLimiter, RequestObserver } from '../observer.js';
 import type { Ctx, RequestState } from '../state.js';
@@ -76,54 +75,61 @@ const duringOutage = (ctx: Ctx, outage: OutageLog): void => {
   else outage.recheck();
 };
 
+export interface RequestContextOptions {
+  readonly logger: Logger;
+  readonly trustProxy: number;
+  readonly outage: OutageLog;
+  readonly observe?: RequestObserver | undefined;
+}
+
 /**
- * Takes the request id from a well-formed `X-Request-Id` or makes one, works out the client IP,
- * logs one line per request (docs/metrics.md#request-logs) and hands the answered request to the
- * metrics, if any. The line has the path without its query string, so a credential sent in the
- * query never reaches the log; the health probes' lines are at debug level.
+ * The start of every request: takes the request id from a well-formed `X-Request-Id` or makes
+ * one, works out the client IP, and sets the request's state. Returns the start time when the
+ * request will be logged or observed (`closeRequest` needs it), else `undefined`.
  */
-export const requestContext =
-  (logger: Logger, trustProxy: number, outage: OutageLog, observe?: RequestObserver) =>
-  async (ctx: Ctx, next: Next): Promise<void> => {
-    const requestId = requestIdOf(ctx.req.headers['x-request-id']);
-    // `X-Forwarded-For` is only read when a proxy is trusted: otherwise it cannot matter.
-    const forwardedFor = trustProxy > 0 ? ctx.get('X-Forwarded-For') || undefined : undefined;
-    const state = new State(
-      logger,
-      requestId,
-      clientIp(ctx.req.socket.remoteAddress, forwardedFor, trustProxy),
-      outage,
+export const openRequest = (ctx: Ctx, options: RequestContextOptions): bigint | undefined => {
+  const { logger, trustProxy, outage, observe } = options;
+  const requestId = requestIdOf(ctx.req.headers['x-request-id']);
+  // `X-Forwarded-For` is only read when a proxy is trusted: otherwise it cannot matter.
+  const forwardedFor = trustProxy > 0 ? ctx.get('X-Forwarded-For') || undefined : undefined;
+  ctx.state = new State(
+    logger,
+    requestId,
+    clientIp(ctx.req.socket.remoteAddress, forwardedFor, trustProxy),
+    outage,
+  );
+  ctx.res.setHeader('X-Request-Id', requestId);
+  // Debug lines (the probes') are only written when info lines are too.
+  return observe === undefined && !logger.isLevelEnabled('info') ? undefined : process.hrtime.bigint();
+};
+
+/**
+ * The end of every request, answered or failed: ends or re-checks a database outage, logs one
+ * line (docs/metrics.md#request-logs) and hands the request to the metrics, if any. The line has
+ * the path without its query string, so a credential sent in the query never reaches the log;
+ * the health probes' lines are at debug level.
+ */
+export const closeRequest = (ctx: Ctx, options: RequestContextOptions, started: bigint | undefined): void => {
+  const { logger, outage, observe } = options;
+  if (outage.ongoing) duringOutage(ctx, outage);
+  if (started === undefined) return;
+  const state = ctx.state;
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  const route = routeOf(ctx);
+  observe?.(route, ctx.method, ctx.status, ms / 1000, state);
+  const level = route !== undefined && PROBES.has(route) ? 'debug' : 'info';
+  if (logger.isLevelEnabled(level))
+    logger[level](
+      {
+        requestId: state.requestId,
+        method: ctx.method,
+        path: ctx.path,
+        route,
+        status: ctx.status,
+        ms: Math.round(ms * 10) / 10,
+        ip: state.clientIp,
+        clientId: state.clientId,
+      },
+      'request',
     );
-    ctx.state = state;
-    ctx.res.setHeader('X-Request-Id', requestId);
-    // Debug lines (the probes') are only written when info lines are too.
-    if (observe === undefined && !logger.isLevelEnabled('info')) {
-      await next();
-      if (outage.ongoing) duringOutage(ctx, outage);
-      return;
-    }
-    const started = process.hrtime.bigint();
-    try {
-      await next();
-    } finally {
-      if (outage.ongoing) duringOutage(ctx, outage);
-      const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      const route = routeOf(ctx);
-      observe?.(route, ctx.method, ctx.status, ms / 1000, state);
-      const level = route !== undefined && PROBES.has(route) ? 'debug' : 'info';
-      if (logger.isLevelEnabled(level))
-        logger[level](
-          {
-            requestId,
-            method: ctx.method,
-            path: ctx.path,
-            route,
-            status: ctx.status,
-            ms: Math.round(ms * 10) / 10,
-            ip: state.clientIp,
-            clientId: state.clientId,
-          },
-          'request',
-        );
-    }
-  };
+};

@@ -98,16 +98,12 @@ export const noStore = (ctx: Ctx, next: Next): Promise<unknown> => {
 };
 
 /**
- * The per-request header policy in one middleware: the API security headers on every answer,
- * and on every `/oauth2/*` answer, errors included, `Cache-Control: no-store` and
- * `Pragma: no-cache` (docs/http-api.md#conventions). Set before the route runs, so every answer has them.
+ * The per-request header policy: the API security headers on every answer, and on every
+ * `/oauth2/*` answer, errors included, `Cache-Control: no-store` and `Pragma: no-cache`
+ * (docs/http-api.md#conventions). Set before the route runs, so every answer has them.
  */
-export const securityHeaders = (): ((ctx: Ctx, next: Next) => Promise<unknown>) => {
-  const headers = HEADERS.api;
-  return (ctx, next) => {
-    const res = ctx.res;
-    for (const [name, value] of headers) res.setHeader(name, value);
-    if (ctx.path.startsWith('/oauth2/')) setNoStore(res);
-    return next();
-  };
+export const setSecurityHeaders = (ctx: Ctx): void => {
+  const res = ctx.res;
+  for (const [name, value] of HEADERS.api) res.setHeader(name, value);
+  if (ctx.path.startsWith('/oauth2/')) setNoStore(res);
 };

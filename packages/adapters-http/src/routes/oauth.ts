@@ -37,6 +37,7 @@ import type { Ctx, RequestState } from '../state.js';
 import { authorizeErrorPage, consentPage, returnToClientPage } from '../views/consent.js';
 import { decodeTokenGrant } from '../wire/token-grant.js';
 import { browserSession, renderPage } from './pages.js';
+import { answerJson } from './respond.js';
 
 const UNTRUSTED_MESSAGES: Record<UntrustedRequestReason, string> = {
   missing_client_id: 'The request does not name a client (client_id is missing).',
@@ -384,14 +385,14 @@ export const oauthRoutes = (
     clientEndpoint(
       issueTokens,
       (ctx, tokens) => {
-        ctx.body = {
+        answerJson(ctx, {
           access_token: tokens.accessToken,
           token_type: tokens.tokenType,
           expires_in: tokens.expiresIn,
           ...(tokens.refreshToken === undefined ? {} : { refresh_token: tokens.refreshToken }),
           scope: tokens.scope,
           ...(tokens.idToken === undefined ? {} : { id_token: tokens.idToken }),
-        };
+        });
       },
       tokenThrottle,
     ),
@@ -416,19 +417,22 @@ export const oauthRoutes = (
     clientEndpoint(
       ({ params, credentials }) => useCases.introspectToken({ credentials, token: params.token }),
       (ctx, found) => {
-        ctx.body = found.active
-          ? {
-              active: true,
-              client_id: found.clientId,
-              ...(found.username === undefined ? {} : { username: found.username }),
-              sub: found.sub,
-              scope: found.scope,
-              ...(found.aud === undefined ? {} : { aud: found.aud }),
-              exp: found.exp,
-              iat: found.iat,
-              token_type: found.tokenType,
-            }
-          : { active: false };
+        answerJson(
+          ctx,
+          found.active
+            ? {
+                active: true,
+                client_id: found.clientId,
+                ...(found.username === undefined ? {} : { username: found.username }),
+                sub: found.sub,
+                scope: found.scope,
+                ...(found.aud === undefined ? {} : { aud: found.aud }),
+                exp: found.exp,
+                iat: found.iat,
+                token_type: found.tokenType,
+              }
+            : { active: false },
+        );
       },
     ),
   );

@@ -4,6 +4,25 @@ import type { TaskEither } from 'fp-ts/lib/TaskEither.js';
 import { writeApiError, type ChallengeOptions } from '../middleware/errors.js';
 import type { Ctx } from '../state.js';
 
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+/**
+ * Answers with JSON text already serialised. Koa, given an object, would look the content type
+ * up in a MIME table and test the body against every kind of stream on each answer. Only for
+ * successful answers: the error writers and the browser error pages read an error body as an
+ * object.
+ */
+export const answerJsonText = (ctx: Ctx, text: string, status = 200): void => {
+  ctx.status = status;
+  ctx.res.setHeader('Content-Type', JSON_TYPE);
+  ctx.body = text;
+};
+
+/** `answerJsonText` of `value` serialised. */
+export const answerJson = (ctx: Ctx, value: object, status = 200): void => {
+  answerJsonText(ctx, JSON.stringify(value), status);
+};
+
 /** Runs a use case and writes its result: `onSuccess` for `Right`, the API error mapper for `Left`. */
 export const respond = async <A>(
   ctx: Ctx,

@@ -28,8 +28,8 @@ import {
 import { limiterFailure } from '../middleware/rate-limit.js';
 import { enumParam, pagingParams } from '../query.js';
 import type { Ctx, RequestState } from '../state.js';
-import { wireAuditEntry, wireUser } from '../wire.js';
-import { respond, withDecoded } from './respond.js';
+import { wireAuditEntry, wireUser, wireUserText } from '../wire.js';
+import { answerJsonText, respond, withDecoded } from './respond.js';
 
 const principalOf = (ctx: Ctx): Principal => {
   if (ctx.state.principal === undefined) throw new Error('route reached without authentication');
@@ -110,7 +110,14 @@ export const userRoutes = (
   });
 
   router.get('/api/v2/users/me', guard(SCOPE_USER_READ), async (ctx) => {
-    await respond(ctx, useCases.getMe(principalOf(ctx)), (user) => (ctx.body = wireUser(user)), challenge);
+    await respond(
+      ctx,
+      useCases.getMe(principalOf(ctx)),
+      (user) => {
+        answerJsonText(ctx, wireUserText(user));
+      },
+      challenge,
+    );
   });
 
   router.get('/api/v2/users', guard(SCOPE_ALL), async (ctx) => {

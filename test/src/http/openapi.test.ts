@@ -65,23 +65,30 @@ describe('The OpenAPI document (docs/http-api.md#conventions)', () => {
       readonly path: string;
       readonly methods: readonly string[];
     }
-    let stack: readonly Layer[] | undefined;
+    // The app has two routers (machine-facing endpoints first, then the rest, createHttpApp):
+    // a health check reaches the first, the home page the second.
+    const stacks = new Set<readonly Layer[]>();
     const server = await startTampered(async (ctx, next) => {
       await next();
       // @koa/router puts itself on the context of every request it dispatches.
-      stack ??= (ctx as { router?: { stack?: readonly Layer[] } }).router?.stack;
+      const stack = (ctx as { router?: { stack?: readonly Layer[] } }).router?.stack;
+      if (stack !== undefined) stacks.add(stack);
     });
     try {
       await request(`${server.url}/healthz`);
+      await request(`${server.url}/`);
     } finally {
       await server.stop();
     }
+    expect(stacks.size).to.equal(2);
     const routed = new Set(
-      (stack ?? []).flatMap((layer) =>
-        layer.methods
-          .filter((method) => method !== 'HEAD')
-          .map((method) => `${method} ${layer.path.replace(/:([A-Za-z0-9_]+)/g, '{$1}')}`),
-      ),
+      [...stacks]
+        .flat()
+        .flatMap((layer) =>
+          layer.methods
+            .filter((method) => method !== 'HEAD')
+            .map((method) => `${method} ${layer.path.replace(/:([A-Za-z0-9_]+)/g, '{$1}')}`),
+        ),
     );
     const paths = openApiDocument({ issuer: server.url, supportedScopes: BUILT_IN_SCOPES }).paths as Record<
       string,

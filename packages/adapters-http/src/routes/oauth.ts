@@ -160,7 +160,7 @@ export const oauthRoutes = (
       await parseForm(ctx, parsed);
     } catch (error) {
       // A body that cannot be read (not what its Content-Encoding says, cut short) is this
-      // endpoint's invalid_request; a body over the limit stays the 413 of catchErrors.
+      // endpoint's invalid_request; a body over the limit stays the 413 of the error fence (middleware/edge.ts).
       const problem = parserProblem(error);
       if (problem?.kind !== 'unreadable' && problem?.kind !== 'malformed') throw error;
       writeOAuthError(ctx, oauthError('invalid_request', 'The request body could not be read.'));

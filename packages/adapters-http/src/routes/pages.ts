@@ -31,7 +31,7 @@ import { loginPage, messagePage, setupPage } from '../views/pages.js';
 
 /**
  * HTML answers carry the page headers of docs/http-api.md#conventions and helmet's document-only ones (the API
- * security headers come from `securityHeaders`).
+ * security headers come from `setSecurityHeaders`).
  */
 export const renderPage = (ctx: Ctx, status: number, body: string): void => {
   ctx.status = status;
@@ -84,7 +84,7 @@ export const errorPage = (ctx: Ctx, error: PageError, options: { logged?: boolea
 /**
  * The browser's signed-in user: a session token in the cookie, nothing else (docs/http-api.md#routes).
  * An expired or unknown session counts as signed out; a lookup that failed is thrown as the
- * API error it is, for `catchErrors` to answer.
+ * API error it is, for the error fence (`writeEscapedError`) to answer.
  */
 export const browserSession = async (
   useCases: Pick<UseCases, 'authenticate'>,
@@ -95,7 +95,7 @@ export const browserSession = async (
   const principal = await useCases.authenticate(token, ['session'])();
   if (E.isRight(principal)) return principal.right;
   // The session could not be checked (the database is away): that is a 503, not "signed out".
-  // eslint-disable-next-line @typescript-eslint/only-throw-error -- catchErrors writes a thrown ApiError as itself
+  // eslint-disable-next-line @typescript-eslint/only-throw-error -- the error fence writes a thrown ApiError as itself
   if (principal.left.status >= 500) throw principal.left;
   return undefined;
 };

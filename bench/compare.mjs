@@ -1,0 +1,130 @@
+// Two builds of Latchkey side by side: this checkout and another one (`--base`, a checkout of an
+// earlier commit with its packages built), each as a server (in memory, or with `--postgres` on
+// a fresh PostgreSQL database of its own), measured in alternating
+// rounds (A B, B A, …) so that both see the same machine: on a shared two-core machine the CPU a
+// request costs drifts by 10-20% over minutes, which two runs one after the other mistake for a
+// difference between the builds. Prints a Markdown table of the medians. See docs/benchmark.md.
+//
+// Usage: node bench/compare.mjs --base DIR [options]   (after `pnpm exec tsc -b` in both)
+//   --base DIR          the other checkout (its own bench/ starts and prepares its server)
+//   --scenarios a,b     a subset of: code, refresh, read, introspect, register (default all)
+//   --rounds N          measured rounds per build and scenario (default 6), after one warm-up
+//   --duration S        seconds per round (default 3)
+//   --codes N           codes minted per round of the code exchange, which runs until they are
+//                       used (default 6000)
+//   --connections N     concurrent connections (default 16)
+//   --postgres          PostgreSQL storage (a database per build on BENCH_PG_URL, dropped after);
+//                       the table adds PostgreSQL's CPU per request
+import { resolve } from 'node:path';
+import process from 'node:process';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+import { cpuMeter } from './lib/cpu.mjs';
+import { runLoad } from './lib/load.mjs';
+import { SCENARIOS } from './lib/scenarios.mjs';
+import { BENCH_DIR, createBenchDatabase } from './lib/systems.mjs';
+
+const { values: args } = parseArgs({
+  options: {
+    base: { type: 'string' },
+    scenarios: { type: 'string', default: 'code,refresh,read,introspect,register' },
+    rounds: { type: 'string', default: '6' },
+    duration: { type: 'string', default: '3' },
+    codes: { type: 'string', default: '6000' },
+    connections: { type: 'string', default: '16' },
+    postgres: { type: 'boolean', default: false },
+  },
+});
+if (args.base === undefined) throw new Error('--base DIR: the checkout to compare this one with');
+const rounds = Number(args.rounds);
+const duration = Number(args.duration);
+const codes = Number(args.codes);
+const connections = Number(args.connections);
+const scenarios = args.scenarios.split(',').map((id) => {
+  const scenario = SCENARIOS.find((s) => s.id === id);
+  if (scenario === undefined) throw new Error(`unknown scenario ${id}`);
+  return scenario;
+});
+
+/** Starts and prepares a server with the bench/ of `checkout` (the scripts differ by commit). */
+const startBuild = async (label, checkout) => {
+  const { startLatchkey } = await import(`${checkout}/bench/lib/systems.mjs`);
+  const { setUpLatchkey } = await import(`${checkout}/bench/lib/prepare.mjs`);
+  const database = args.postgres ? createBenchDatabase() : undefined;
+  const system = await startLatchkey(`latchkey (${label})`, { databaseUrl: database?.url });
+  return { label, database, system, target: await setUpLatchkey(system) };
+};
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+};
+
+const round = async (scenario, target) => {
+  const state = await scenario.prepare(target, { connections, count: codes });
+  const meter = cpuMeter({ pid: target.pid, database: args.postgres });
+  const result = await runLoad({
+    url: target.url,
+    connections,
+    duration,
+    amount: scenario.byAmount ? codes : undefined,
+    request: scenario.request(target, state),
+    expect: scenario.expect,
+    invalid: scenario.invalid === undefined ? undefined : () => scenario.invalid(state),
+  });
+  Object.assign(result, meter(result.ok));
+  // The load generator stops with requests in flight; let the server finish them.
+  await sleep(300);
+  return result;
+};
+
+const builds = [
+  await startBuild('base', resolve(args.base)),
+  await startBuild('this checkout', resolve(BENCH_DIR, '..')),
+];
+const rows = [];
+try {
+  for (const scenario of scenarios) {
+    const results = new Map(builds.map((b) => [b, []]));
+    for (let r = 0; r <= rounds; r += 1) {
+      // Alternate which build goes first; round 0 warms both up and is not counted.
+      for (const build of r % 2 === 0 ? builds : [...builds].reverse()) {
+        const result = await round(scenario, build.target);
+        if (result.errors > 0) throw new Error(`${build.label}: ${result.errors} errors in ${scenario.id}`);
+        if (r > 0) results.get(build).push(result);
+      }
+    }
+    const [base, current] = builds.map((b) => results.get(b));
+    const cpu = (rs) => median(rs.map((x) => x.serverCpuUs));
+    const db = (rs) => median(rs.map((x) => x.dbCpuUs));
+    const rps = (rs) => median(rs.map((x) => x.rps));
+    rows.push(
+      `| ${scenario.title} | ${cpu(base).toFixed(0)} | ${cpu(current).toFixed(0)} | ` +
+        `${(cpu(current) / cpu(base)).toFixed(2)} | ` +
+        (args.postgres ? `${db(base).toFixed(0)} | ${db(current).toFixed(0)} | ` : '') +
+        `${rps(base).toFixed(0)} | ${rps(current).toFixed(0)} |`,
+    );
+    process.stderr.write(`${rows.at(-1)}\n`);
+  }
+} finally {
+  for (const build of builds) {
+    await build.system.stop();
+    build.database?.drop();
+  }
+}
+process.stdout.write(
+  [
+    `${args.postgres ? 'PostgreSQL' : 'In memory'}, ${connections} connections, ${rounds} alternating ` +
+      `rounds of ${duration} s per build (medians); base: ${args.base}`,
+    '',
+    args.postgres
+      ? '| scenario | base server CPU µs/req | this checkout | this ÷ base | base PostgreSQL CPU µs/req | this checkout | base req/s | this checkout req/s |'
+      : '| scenario | base server CPU µs/req | this checkout | this ÷ base | base req/s | this checkout req/s |',
+    args.postgres
+      ? '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |'
+      : '| --- | ---: | ---: | ---: | ---: | ---: |',
+    ...rows,
+    '',
+  ].join('\n'),
+);

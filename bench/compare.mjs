@@ -3,12 +3,14 @@
 // a fresh PostgreSQL database of its own), measured in alternating
 // rounds (A B, B A, …) so that both see the same machine: on a shared two-core machine the CPU a
 // request costs drifts by 10-20% over minutes, which two runs one after the other mistake for a
-// difference between the builds. Prints a Markdown table of the medians. See docs/benchmark.md.
+// difference between the builds. Prints a Markdown table: the medians of each build's CPU per
+// request and req/s, and the median over rounds of the two builds' CPU ratio in that round.
+// See docs/benchmark.md.
 //
 // Usage: node bench/compare.mjs --base DIR [options]   (after `pnpm exec tsc -b` in both)
 //   --base DIR          the other checkout (its own bench/ starts and prepares its server)
 //   --scenarios a,b     a subset of: code, refresh, read, introspect, register (default all)
-//   --rounds N          measured rounds per build and scenario (default 6), after one warm-up
+//   --rounds N          measured rounds per build and scenario (default 10), after one warm-up
 //   --duration S        seconds per round (default 3)
 //   --codes N           codes minted per round of the code exchange, which runs until they are
 //                       used (default 6000)
@@ -28,7 +30,7 @@ const { values: args } = parseArgs({
   options: {
     base: { type: 'string' },
     scenarios: { type: 'string', default: 'code,refresh,read,introspect,register' },
-    rounds: { type: 'string', default: '6' },
+    rounds: { type: 'string', default: '10' },
     duration: { type: 'string', default: '3' },
     codes: { type: 'string', default: '6000' },
     connections: { type: 'string', default: '16' },
@@ -96,12 +98,15 @@ try {
       }
     }
     const [base, current] = builds.map((b) => results.get(b));
+    // Each round's two measurements were taken back to back: their ratio cancels the machine's
+    // drift between rounds, which the ratio of the two medians would not.
+    const pairedRatio = median(current.map((x, i) => x.serverCpuUs / base[i].serverCpuUs));
     const cpu = (rs) => median(rs.map((x) => x.serverCpuUs));
     const db = (rs) => median(rs.map((x) => x.dbCpuUs));
     const rps = (rs) => median(rs.map((x) => x.rps));
     rows.push(
       `| ${scenario.title} | ${cpu(base).toFixed(0)} | ${cpu(current).toFixed(0)} | ` +
-        `${(cpu(current) / cpu(base)).toFixed(2)} | ` +
+        `${pairedRatio.toFixed(2)} | ` +
         (args.postgres ? `${db(base).toFixed(0)} | ${db(current).toFixed(0)} | ` : '') +
         `${rps(base).toFixed(0)} | ${rps(current).toFixed(0)} |`,
     );
@@ -119,8 +124,8 @@ process.stdout.write(
       `rounds of ${duration} s per build (medians); base: ${args.base}`,
     '',
     args.postgres
-      ? '| scenario | base server CPU µs/req | this checkout | this ÷ base | base PostgreSQL CPU µs/req | this checkout | base req/s | this checkout req/s |'
-      : '| scenario | base server CPU µs/req | this checkout | this ÷ base | base req/s | this checkout req/s |',
+      ? '| scenario | base server CPU µs/req | this checkout | this ÷ base (median of rounds) | base PostgreSQL CPU µs/req | this checkout | base req/s | this checkout req/s |'
+      : '| scenario | base server CPU µs/req | this checkout | this ÷ base (median of rounds) | base req/s | this checkout req/s |',
     args.postgres
       ? '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |'
       : '| --- | ---: | ---: | ---: | ---: | ---: |',

@@ -31,18 +31,35 @@ const databaseUrl = (server: string, name: string): string => {
   return url.toString();
 };
 
+/**
+ * A server that does not answer, or a template that cannot be made, is not the run's failure:
+ * the suites then make and migrate their own databases, and those that need the server fail
+ * (or skip) as they would without this fixture, while the rest still run.
+ */
 export const mochaGlobalSetup = async (): Promise<void> => {
   const server = serverUrl();
   if (server === undefined) return;
-  process.env[TEST_RUN_VARIABLE] = `${randomBytes(4).toString('hex')}_`;
-  const template = `${runDatabasePrefix()}template`;
-  await onServer(server, `create database ${template}`);
-  const storage = await createPostgresStorage({ clientUrl: databaseUrl(server, template), poolMax: 1 });
+  const run = `${randomBytes(4).toString('hex')}_`;
+  const template = `latchkey_test_${run}template`;
   try {
-    await migrate(storage.orm, { exclusive: false });
-  } finally {
-    await storage.close();
+    await onServer(server, `create database ${template}`);
+  } catch (error) {
+    process.stderr.write(`no template database (${String(error)}); each suite migrates its own\n`);
+    return;
   }
+  try {
+    const storage = await createPostgresStorage({ clientUrl: databaseUrl(server, template), poolMax: 1 });
+    try {
+      await migrate(storage.orm, { exclusive: false });
+    } finally {
+      await storage.close();
+    }
+  } catch (error) {
+    process.stderr.write(`no template database (${String(error)}); each suite migrates its own\n`);
+    await onServer(server, `drop database if exists ${template} with (force)`).catch(() => undefined);
+    return;
+  }
+  process.env[TEST_RUN_VARIABLE] = run;
   process.env[TEST_TEMPLATE_VARIABLE] = template;
 };
 

@@ -74,17 +74,11 @@ export const describeOnBothStorages = (
 };
 
 /**
- * Starts the real composition (container, storage, Koa) on a loopback port. In-memory storage
- * unless `overrides.storage` is given or the suite runs on PostgreSQL (`describeOnBothStorages`);
- * cheap scrypt; login rate limit off unless `env` sets it. Every request and answer is checked
- * against the OpenAPI document; a violation fails the test during which it happened (a mocha
- * root hook, support/openapi-hooks.ts) or, at the latest, `stop()`. Middleware given in
- * `overrides.httpMiddleware` runs inside the check.
- */
-/**
  * Signing key pairs for test servers: a few per algorithm, made once per process and handed out
  * in turn (so a rotation still gets a pair other than the last). Every fresh store makes a first
  * key of each algorithm, and a 2048-bit RSA pair takes a tenth of a second or more to generate.
+ * Two test servers may thus sign with the same key material under different `kid`s: a test of
+ * one instance refusing another's signature must give its servers `generateSigningKeyPair`.
  */
 const TEST_KEY_PAIRS_PER_ALG = 3;
 const testKeyPairs = new Map<string, { pairs: Array<ReturnType<KeyPairSource>>; next: number }>();
@@ -98,6 +92,14 @@ export const testSigningKeyPairs: KeyPairSource = (alg) => {
   return pool.pairs[index];
 };
 
+/**
+ * Starts the real composition (container, storage, Koa) on a loopback port. In-memory storage
+ * unless `overrides.storage` is given or the suite runs on PostgreSQL (`describeOnBothStorages`);
+ * cheap scrypt; login rate limit off unless `env` sets it. Every request and answer is checked
+ * against the OpenAPI document; a violation fails the test during which it happened (a mocha
+ * root hook, support/openapi-hooks.ts) or, at the latest, `stop()`. Middleware given in
+ * `overrides.httpMiddleware` runs inside the check.
+ */
 export const startTestServer = async (
   env: Record<string, string> = {},
   givenOverrides: Overrides = {},

@@ -121,6 +121,8 @@ export const parserProblem = (error: unknown): BodyProblem | undefined => {
   if (typeof error !== 'object' || error === null) return undefined;
   const { status, type, code } = error as { status?: unknown; type?: unknown; code?: unknown };
   if (isDecodingError(code)) return { kind: 'unreadable' };
+  // co-body's JSON parse failure: a SyntaxError it gives status 400 but no `type`.
+  if (error instanceof SyntaxError && status === 400) return { kind: 'malformed' };
   if (status === 413 || type === 'entity.too.large') return { kind: 'too_large' };
   if (status === 415) return { kind: 'unsupported_media_type' };
   if (type === 'entity.parse.failed' || (status === 400 && typeof type === 'string'))

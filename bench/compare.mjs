@@ -22,7 +22,7 @@ import process from 'node:process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { cpuMeter } from './lib/cpu.mjs';
-import { runLoad } from './lib/load.mjs';
+import { runScenario } from './lib/load.mjs';
 import { SCENARIOS } from './lib/scenarios.mjs';
 import { BENCH_DIR, createBenchDatabase } from './lib/systems.mjs';
 
@@ -66,14 +66,10 @@ const median = (values) => {
 const round = async (scenario, target) => {
   const state = await scenario.prepare(target, { connections, count: codes });
   const meter = cpuMeter({ pid: target.pid, database: args.postgres });
-  const result = await runLoad({
-    url: target.url,
+  const result = await runScenario(scenario, target, state, {
     connections,
     duration,
     amount: scenario.byAmount ? codes : undefined,
-    request: scenario.request(target, state),
-    expect: scenario.expect,
-    invalid: scenario.invalid === undefined ? undefined : () => scenario.invalid(state),
   });
   Object.assign(result, meter(result.ok));
   // The load generator stops with requests in flight; let the server finish them.

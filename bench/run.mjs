@@ -35,7 +35,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { cpuMeter, cpuSecondsOfAll, residentMiBOf } from './lib/cpu.mjs';
 import { request } from './lib/http.mjs';
-import { runLoad } from './lib/load.mjs';
+import { runScenario } from './lib/load.mjs';
 import { buildReplay, captureStatements, runPgbench, writeScript } from './lib/pgbench.mjs';
 import { setUpKoaCeiling, setUpLatchkey, setUpOidcProvider } from './lib/prepare.mjs';
 import { analyseProfile, renderProfile } from './lib/profile.mjs';
@@ -160,14 +160,10 @@ const measure = async (scenario, target, { seconds, count }) => {
   const state = await scenario.prepare(target, { connections, count });
   await waitForQuietDatabase();
   const meter = cpuMeter({ pid: target.pid, database: target.name === SYSTEMS.postgres });
-  const result = await runLoad({
-    url: target.url,
+  const result = await runScenario(scenario, target, state, {
     connections,
     duration: seconds,
     amount: scenario.byAmount && target.byDuration !== true ? count : undefined,
-    request: scenario.request(target, state),
-    expect: scenario.expect,
-    invalid: scenario.invalid === undefined ? undefined : () => scenario.invalid(state),
   });
   Object.assign(result, meter(result.ok));
   // autocannon stops with requests in flight; let the server finish them before the next run.
@@ -516,14 +512,10 @@ const profile = async () => {
     // Prepare first, so that the window holds the measured requests only.
     const state = await scenario.prepare(target, { connections, count });
     const from = (await system.ask({ type: 'mark' }, 'marked')).micros;
-    const result = await runLoad({
-      url: target.url,
+    const result = await runScenario(scenario, target, state, {
       connections,
       duration,
       amount: scenario.byAmount ? count : undefined,
-      request: scenario.request(target, state),
-      expect: scenario.expect,
-      invalid: scenario.invalid === undefined ? undefined : () => scenario.invalid(state),
     });
     const to = (await system.ask({ type: 'mark' }, 'marked')).micros;
     log(`profiled round: ${fmt(result)}`);

@@ -75,3 +75,19 @@ export const runLoad = ({ url, connections, duration, amount, request, expect, i
       latencies.push(responseTime);
     });
   });
+
+/**
+ * `runLoad` of `scenario`'s request (bench/lib/scenarios.mjs) against `target`, with the state its
+ * `prepare` made: `amount` requests in all (the code exchange, which uses each code once), or
+ * `duration` seconds of them when `amount` is `undefined`.
+ */
+export const runScenario = (scenario, target, state, { connections, duration, amount }) =>
+  runLoad({
+    url: target.url,
+    connections,
+    duration,
+    amount,
+    request: scenario.request(target, state),
+    expect: scenario.expect,
+    invalid: scenario.invalid === undefined ? undefined : () => scenario.invalid(state),
+  });

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createPostgresStorage, migrate } from '@latchkey/adapters-postgres';
 import {
+  databaseUrlOn,
   onServer,
   runDatabasePrefix,
   TEST_DATABASE_URL_VARIABLE,
@@ -25,12 +26,6 @@ const serverUrl = (): string | undefined => {
   return url === undefined || url === '' ? undefined : url;
 };
 
-const databaseUrl = (server: string, name: string): string => {
-  const url = new URL(server);
-  url.pathname = `/${name}`;
-  return url.toString();
-};
-
 /**
  * A server that does not answer, or a template that cannot be made, is not the run's failure:
  * the suites then make and migrate their own databases, and those that need the server fail
@@ -48,7 +43,7 @@ export const mochaGlobalSetup = async (): Promise<void> => {
     return;
   }
   try {
-    const storage = await createPostgresStorage({ clientUrl: databaseUrl(server, template), poolMax: 1 });
+    const storage = await createPostgresStorage({ clientUrl: databaseUrlOn(server, template), poolMax: 1 });
     try {
       await migrate(storage.orm, { exclusive: false });
     } finally {

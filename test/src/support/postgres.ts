@@ -98,6 +98,13 @@ export const onServer = async (
   }
 };
 
+/** The URL of database `name` on the server at `serverUrl`. */
+export const databaseUrlOn = (serverUrl: string, name: string): string => {
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+};
+
 /**
  * Set by the run's global fixture (support/global-database.ts) for every test process: the run's
  * prefix of database names, and the migrated database that `withPostgres` copies.
@@ -125,11 +132,9 @@ export const onServerDatabase = async (
       ? `create database ${name}`
       : `create database ${name} template ${options.template}`,
   );
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
   const drop = () => onServer(serverUrl, `drop database if exists ${name} with (force)`);
   return {
-    url: url.toString(),
+    url: databaseUrlOn(serverUrl, name),
     poolMax: options.poolMax ?? 5,
     embedded: undefined,
     dispose: async (): Promise<void> => {

@@ -41,11 +41,6 @@ export interface JsonBodyOptions {
 /** No body, or an empty or whitespace-only one (the raw text of a body read; none for one never read). */
 const isBlank = (raw: string | undefined): boolean => raw === undefined || raw.trim() === '';
 
-/** Sets the parsed body where the routes read it (`ctx.request.body`). */
-const setBody = (ctx: Ctx, body: unknown): void => {
-  ctx.request.body = body;
-};
-
 /**
  * JSON request bodies: the content type is checked before anything else is read (415), then the
  * body is parsed with a size limit (413), must be well-formed (400) and must hold no unsafe text
@@ -71,7 +66,7 @@ export const jsonBody = (
           parsed: unknown;
           raw: string;
         };
-        setBody(ctx, read.parsed);
+        ctx.request.body = read.parsed;
         raw = read.raw;
       } catch (error) {
         const problem = parserProblem(error);
@@ -111,7 +106,7 @@ export const formParser =
   (limitBytes: number) =>
   async (ctx: Ctx, next: Next): Promise<void> => {
     if (BODY_METHODS.has(ctx.method))
-      setBody(ctx, await coBody.text(ctx, { limit: limitBytes, encoding: 'utf-8' }));
+      ctx.request.body = await coBody.text(ctx, { limit: limitBytes, encoding: 'utf-8' });
     await next();
   };
 

@@ -7,8 +7,13 @@
 // request and req/s, and the median over rounds of the two builds' CPU ratio in that round.
 // See docs/benchmark.md.
 //
+// Both servers are started by this checkout's bench/lib/systems.mjs with the same V8 flags (each
+// build's own server script, so each runs its own packages), so that a difference in the flags
+// an earlier bench/ used is not measured as a difference between the builds. `--base .` with
+// `--base-node-flags` compares two settings of one build instead.
+//
 // Usage: node bench/compare.mjs --base DIR [options]   (after `pnpm exec tsc -b` in both)
-//   --base DIR          the other checkout (its own bench/ starts and prepares its server)
+//   --base DIR          the other checkout (its bench/lib/prepare.mjs prepares its server)
 //   --scenarios a,b     a subset of: code, refresh, read, introspect, register (default all)
 //   --rounds N          measured rounds per build and scenario (default 10), after one warm-up
 //   --duration S        seconds per round (default 3)
@@ -17,6 +22,8 @@
 //   --connections N     concurrent connections (default 16)
 //   --postgres          PostgreSQL storage (a database per build on BENCH_PG_URL, dropped after);
 //                       the table adds PostgreSQL's CPU per request
+//   --node-flags="…"    V8 flags of both servers (default: SERVER_NODE_FLAGS of bench/lib/systems.mjs)
+//   --base-node-flags="…"  the base server's flags instead (with `=`: the value starts with a dash)
 import { resolve } from 'node:path';
 import process from 'node:process';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -24,7 +31,7 @@ import { parseArgs } from 'node:util';
 import { cpuMeter } from './lib/cpu.mjs';
 import { runScenario } from './lib/load.mjs';
 import { SCENARIOS } from './lib/scenarios.mjs';
-import { BENCH_DIR, createBenchDatabase } from './lib/systems.mjs';
+import { BENCH_DIR, createBenchDatabase, SERVER_NODE_FLAGS, startLatchkey } from './lib/systems.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -35,6 +42,8 @@ const { values: args } = parseArgs({
     codes: { type: 'string', default: '6000' },
     connections: { type: 'string', default: '16' },
     postgres: { type: 'boolean', default: false },
+    'node-flags': { type: 'string' },
+    'base-node-flags': { type: 'string' },
   },
 });
 if (args.base === undefined) throw new Error('--base DIR: the checkout to compare this one with');
@@ -42,18 +51,27 @@ const rounds = Number(args.rounds);
 const duration = Number(args.duration);
 const codes = Number(args.codes);
 const connections = Number(args.connections);
+const flagList = (text) => (text === undefined ? undefined : text.split(/\s+/).filter((f) => f !== ''));
+const nodeFlags = flagList(args['node-flags']) ?? SERVER_NODE_FLAGS;
+const baseNodeFlags = flagList(args['base-node-flags']) ?? nodeFlags;
 const scenarios = args.scenarios.split(',').map((id) => {
   const scenario = SCENARIOS.find((s) => s.id === id);
   if (scenario === undefined) throw new Error(`unknown scenario ${id}`);
   return scenario;
 });
 
-/** Starts and prepares a server with the bench/ of `checkout` (the scripts differ by commit). */
-const startBuild = async (label, checkout) => {
-  const { startLatchkey } = await import(`${checkout}/bench/lib/systems.mjs`);
+/**
+ * Starts the server of `checkout` with the V8 flags `flags`, prepared by that checkout's own
+ * bench/lib/prepare.mjs (the scripts differ by commit).
+ */
+const startBuild = async (label, checkout, flags) => {
   const { setUpLatchkey } = await import(`${checkout}/bench/lib/prepare.mjs`);
   const database = args.postgres ? createBenchDatabase() : undefined;
-  const system = await startLatchkey(`latchkey (${label})`, { databaseUrl: database?.url });
+  const system = await startLatchkey(`latchkey (${label})`, {
+    databaseUrl: database?.url,
+    checkout,
+    nodeFlags: flags,
+  });
   return { label, database, system, target: await setUpLatchkey(system) };
 };
 
@@ -78,8 +96,8 @@ const round = async (scenario, target) => {
 };
 
 const builds = [
-  await startBuild('base', resolve(args.base)),
-  await startBuild('this checkout', resolve(BENCH_DIR, '..')),
+  await startBuild('base', resolve(args.base), baseNodeFlags),
+  await startBuild('this checkout', resolve(BENCH_DIR, '..'), nodeFlags),
 ];
 const rows = [];
 try {
@@ -117,7 +135,10 @@ try {
 process.stdout.write(
   [
     `${args.postgres ? 'PostgreSQL' : 'In memory'}, ${connections} connections, ${rounds} alternating ` +
-      `rounds of ${duration} s per build (medians); base: ${args.base}`,
+      `rounds of ${duration} s per build (medians); base: ${args.base}` +
+      (baseNodeFlags === nodeFlags
+        ? `; node flags of both: ${nodeFlags.join(' ')}`
+        : `; node flags of the base: ${baseNodeFlags.join(' ')}, of this checkout: ${nodeFlags.join(' ')}`),
     '',
     args.postgres
       ? '| scenario | base server CPU µs/req | this checkout | this ÷ base (median of rounds) | base PostgreSQL CPU µs/req | this checkout | base req/s | this checkout req/s |'

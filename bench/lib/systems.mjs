@@ -3,7 +3,7 @@
 import { fork, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import process from 'node:process';
 import { clearTimeout, setTimeout } from 'node:timers';
 import { fileURLToPath, URL } from 'node:url';
@@ -36,22 +36,30 @@ export const LATCHKEY_BENCH_ENV = {
 /**
  * The V8 flags every server process runs with, Latchkey and oidc-provider alike, so the ratio
  * compares code and not runtime settings: the young generation Latchkey's `pnpm start` uses
- * (see docs/deployment.md). It matters once a server holds a few hundred thousand tokens: with Node's
- * default young generation, objects of requests still in flight are promoted at every few
- * hundred requests, and the large old generation is marked again and again as it grows.
+ * (see docs/deployment.md).
+ * - `--max-semi-space-size=32`: with Node's default young generation, once a server holds a few
+ *   hundred thousand tokens, objects of requests still in flight are promoted at every few
+ *   hundred requests, and the large old generation is marked again and again as it grows.
+ * - `--min-semi-space-size=16`: V8's memory reducer, which runs when a server goes quiet (between
+ *   scenarios), shrinks the young generation, and under a load whose objects all die young it
+ *   does not grow back. A server holding hundreds of thousands of tokens then ran some thousand
+ *   collections of a 2-3 MB young generation per 30 s, each costing 3.5 ms of fixed work over the
+ *   large heap: introspection cost 14-47% more on whichever server the reducer had hit
+ *   (bench/results.md, "Against the build before the refactor").
  */
-export const SERVER_NODE_FLAGS = ['--max-semi-space-size=32'];
+export const SERVER_NODE_FLAGS = ['--max-semi-space-size=32', '--min-semi-space-size=16'];
 
 /**
- * Forks `script` and waits for its `{type: 'ready', url}`. `cpuProfDir` adds `--cpu-prof`.
+ * Forks `script` (a path relative to bench/, or absolute) with the V8 flags `nodeFlags` and waits
+ * for its `{type: 'ready', url}`. `cpuProfDir` adds `--cpu-prof`.
  * Returns `{name, url, pid, child, send, request(type), stop()}`.
  */
-const startProcess = async (name, script, env, { cpuProfDir } = {}) => {
+const startProcess = async (name, script, env, { cpuProfDir, nodeFlags = SERVER_NODE_FLAGS } = {}) => {
   const execArgv = [
-    ...SERVER_NODE_FLAGS,
+    ...nodeFlags,
     ...(cpuProfDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`]),
   ];
-  const child = fork(join(here, '..', script), [], {
+  const child = fork(resolve(here, '..', script), [], {
     env: { ...process.env, ...env },
     execArgv,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -104,12 +112,17 @@ const startProcess = async (name, script, env, { cpuProfDir } = {}) => {
 /**
  * Starts Latchkey; `metrics` turns its Prometheus metrics on (`LATCHKEY_METRICS_ADDRESS` on
  * another free loopback port), so that their cost can be measured beside a server without them.
+ * `checkout` runs another checkout's build (its bench/latchkey-server.mjs, which loads that
+ * checkout's packages) under this checkout's settings; `nodeFlags` replaces SERVER_NODE_FLAGS.
  */
-export const startLatchkey = async (name, { databaseUrl, cpuProfDir, metrics = false } = {}) => {
+export const startLatchkey = async (
+  name,
+  { databaseUrl, cpuProfDir, metrics = false, checkout, nodeFlags } = {},
+) => {
   const port = await freePort();
   return startProcess(
     name,
-    'latchkey-server.mjs',
+    checkout === undefined ? 'latchkey-server.mjs' : join(checkout, 'bench', 'latchkey-server.mjs'),
     {
       ...LATCHKEY_BENCH_ENV,
       LATCHKEY_STORAGE: databaseUrl === undefined ? 'memory' : 'postgres',
@@ -123,7 +136,7 @@ export const startLatchkey = async (name, { databaseUrl, cpuProfDir, metrics = f
       LATCHKEY_PUBLIC_URL: `http://127.0.0.1:${port}`,
       ...(metrics ? { LATCHKEY_METRICS_ADDRESS: `127.0.0.1:${await freePort()}` } : {}),
     },
-    { cpuProfDir },
+    { cpuProfDir, nodeFlags },
   );
 };
 

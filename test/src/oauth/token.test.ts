@@ -253,6 +253,38 @@ describeOnEachStorage('the token endpoint (docs/http-api.md#token, #conventions)
       expectOAuthError(response, 401, 'invalid_client');
     });
 
+    it('refuses Basic credentials in a non-canonical base64 spelling, and takes them unpadded', async () => {
+      const code = await obtainCode(h, client);
+      const secret = client.secret ?? '';
+      // Percent-encode the first k characters of the id (form-decoding undoes it) so that the
+      // base64 text ends in padding, which leaves its last character stray bits to set.
+      const spelledId = [0, 1, 2]
+        .map(
+          (k) =>
+            `${[...client.id.slice(0, k)].map((c) => `%${c.charCodeAt(0).toString(16)}`).join('')}${client.id.slice(k)}`,
+        )
+        .find((id) => (id.length + 1 + secret.length) % 3 !== 0);
+      const canonical = Buffer.from(`${spelledId ?? ''}:${secret}`).toString('base64');
+      expect(canonical).to.match(/[^=]=+$/);
+      const data = canonical.replace(/=+$/, '');
+      const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+      const last = alphabet[alphabet.indexOf(data.at(-1) ?? 'A') + 1] ?? 'B';
+      const strayBits = `${data.slice(0, -1)}${last}${canonical.slice(data.length)}`;
+      // Both decode, with Node's lenient decoder, to the very same credentials.
+      for (const spelled of [`${canonical}====`, strayBits]) {
+        expect(Buffer.from(spelled, 'base64').equals(Buffer.from(canonical, 'base64'))).to.equal(true);
+        const refused = await postForm(h.url, '/oauth2/tokens', codeForm(code), {
+          Authorization: `Basic ${spelled}`,
+        });
+        expectOAuthError(refused, 401, 'invalid_client');
+        expect(refused.headers.get('www-authenticate')).to.equal('Basic realm="latchkey"');
+      }
+      // The refusals spent nothing: the same code redeems with the padding left off.
+      expectTokens(
+        await postForm(h.url, '/oauth2/tokens', codeForm(code), { Authorization: `Basic ${data}` }),
+      );
+    });
+
     it('form-decodes both parts of the Basic credentials (RFC 6749 §2.3.1)', async () => {
       const code = await obtainCode(h, client);
       const encodedId = client.id.replace(/-/g, '%2D');

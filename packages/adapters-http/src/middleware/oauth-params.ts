@@ -58,13 +58,27 @@ const MALFORMED_BASIC = oauthError('invalid_client', 'Client authentication fail
   logDetail: 'malformed Basic header',
 });
 
+/**
+ * The bytes of `text` when it is base64 (RFC 4648 §4) in its one canonical spelling: padded, or
+ * with the padding left off, but no `=` elsewhere, no surplus padding and no stray bits in the
+ * last character. Node's decoder ignores surplus padding and stray bits, so without this check
+ * `YQ====` and `YR==` would pass for `YQ==` (`a`): a credential never sent that way.
+ */
+const canonicalBase64 = (text: string): Buffer | undefined => {
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(text)) return undefined;
+  const bytes = Buffer.from(text, 'base64');
+  const padded = text.endsWith('=') ? text : text + '='.repeat((4 - (text.length % 4)) % 4);
+  return bytes.toString('base64') === padded ? bytes : undefined;
+};
+
 /** Reads `Authorization: Basic` (RFC 7617) with form-decoded parts (RFC 6749 §2.3.1). */
 export const parseBasic = (header: string): ParsedBasic => {
   // Another scheme (or none) is not client authentication: the body may carry it.
   if (!/^Basic(?: |$)/i.test(header)) return { attempted: false, credentials: E.right(undefined) };
-  const match = /^Basic[ ]+([A-Za-z0-9+/=]+)[ ]*$/i.exec(header);
-  if (match?.[1] === undefined) return { attempted: true, credentials: E.left(MALFORMED_BASIC) };
-  const decoded = Buffer.from(match[1], 'base64').toString('utf8');
+  const match = /^Basic[ ]+(\S+)[ ]*$/i.exec(header);
+  const bytes = match?.[1] === undefined ? undefined : canonicalBase64(match[1]);
+  if (bytes === undefined) return { attempted: true, credentials: E.left(MALFORMED_BASIC) };
+  const decoded = bytes.toString('utf8');
   const colon = decoded.indexOf(':');
   const clientId = colon < 0 ? undefined : formDecode(decoded.slice(0, colon));
   const clientSecret = colon < 0 ? undefined : formDecode(decoded.slice(colon + 1));

@@ -258,11 +258,10 @@ describeOnEachStorage('the token endpoint (docs/http-api.md#token, #conventions)
       const secret = client.secret ?? '';
       // Percent-encode the first k characters of the id (form-decoding undoes it) so that the
       // base64 text ends in padding, which leaves its last character stray bits to set.
+      const percentEncoded = (text: string): string =>
+        text.replace(/./g, (c) => `%${c.charCodeAt(0).toString(16)}`);
       const spelledId = [0, 1, 2]
-        .map(
-          (k) =>
-            `${[...client.id.slice(0, k)].map((c) => `%${c.charCodeAt(0).toString(16)}`).join('')}${client.id.slice(k)}`,
-        )
+        .map((k) => `${percentEncoded(client.id.slice(0, k))}${client.id.slice(k)}`)
         .find((id) => (id.length + 1 + secret.length) % 3 !== 0);
       const canonical = Buffer.from(`${spelledId ?? ''}:${secret}`).toString('base64');
       expect(canonical).to.match(/[^=]=+$/);

@@ -321,6 +321,21 @@ describeOnBothStorages('the MCP endpoint over raw HTTP (docs/http-api.md#mcp)', 
     }
   });
 
+  context('answering malformed tools/list params (docs/http-api.md#mcp)', () => {
+    for (const [method, params] of [
+      ['tools/list', { cursor: 5 }],
+      ['tools/list', { cursor: { page: 2 } }],
+    ] as const) {
+      it(`answers ${method} with params ${JSON.stringify(params)} with -32602 (invalid params), not -32603`, async () => {
+        const response = await mcpPost(h.url, await mcpToken(), { jsonrpc: '2.0', id: 9, method, params });
+        expect(response.status, response.text).to.equal(200);
+        const answer = response.body as { readonly id: number; readonly error?: { readonly code: number } };
+        expect(answer.id).to.equal(9);
+        expect(answer.error?.code, JSON.stringify(answer)).to.equal(-32602);
+      });
+    }
+  });
+
   context('answering tools/call errors as MCP 2025-11-25 says (docs/http-api.md#mcp)', () => {
     const toolsCall = (params: unknown) => ({ jsonrpc: '2.0', id: 7, method: 'tools/call', params });
 

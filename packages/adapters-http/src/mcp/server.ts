@@ -25,13 +25,15 @@ const tokenEnded = (): McpError =>
   new McpError(ErrorCode.InvalidRequest, 'The token is no longer valid (revoked, expired or out of scope).');
 
 /**
- * `tools/call` as the SDK's protocol layer should check it: the method only. The SDK parses a
- * request with the schema its handler was registered with before anything else, and a request
- * that fails that parse (`arguments` not an object, no `name`) becomes -32603, an internal error.
- * Registered with this schema instead, the request reaches the SDK's own `tools/call` check,
- * which answers -32602 (invalid params), the protocol error MCP 2025-11-25 names for a request
- * that does not satisfy `CallToolRequest` (docs/http-api.md#mcp).
+ * `tools/list` and `tools/call` as the SDK's protocol layer should check them: the method only.
+ * The SDK parses a request with the schema its handler was registered with before anything else,
+ * and a request that fails that parse (a `cursor` that is not a string, `arguments` not an
+ * object, no `name`) becomes -32603, an internal error. Registered with these schemas instead,
+ * the handlers parse the request themselves and answer -32602 (invalid params), the protocol
+ * error MCP 2025-11-25 names for a request that does not satisfy its schema
+ * (docs/http-api.md#mcp).
  */
+const ToolsListMethod = ListToolsRequestSchema.pick({ method: true }).loose();
 const ToolsCallMethod = CallToolRequestSchema.pick({ method: true }).loose();
 
 /** Checks tools' arguments against their `inputSchema`, every problem at once. */
@@ -117,7 +119,9 @@ export const createMcpServer = (
     capabilities: { tools: {}, logging: {} },
     instructions: instructionsFor(tools, principal),
   });
-  server.setRequestHandler(ListToolsRequestSchema, async () => {
+  server.setRequestHandler(ToolsListMethod, async (raw) => {
+    if (!ListToolsRequestSchema.safeParse(raw).success)
+      throw new McpError(ErrorCode.InvalidParams, 'Invalid tools/list request.');
     const caller = await callerNow();
     if (caller === undefined) throw tokenEnded();
     return {
@@ -135,7 +139,6 @@ export const createMcpServer = (
   });
 
   server.setRequestHandler(ToolsCallMethod, async (raw) => {
-    // The SDK's `tools/call` check has passed (see ToolsCallMethod); this gives it its type.
     const parsed = CallToolRequestSchema.safeParse(raw);
     if (!parsed.success) throw new McpError(ErrorCode.InvalidParams, 'Invalid tools/call request.');
     const request = parsed.data;

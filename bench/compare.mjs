@@ -24,9 +24,10 @@
 //                       the table adds PostgreSQL's CPU per request
 //   --node-flags="…"    V8 flags of both servers (default: SERVER_NODE_FLAGS of bench/lib/systems.mjs)
 //   --base-node-flags="…"  the base server's flags instead (with `=`: the value starts with a dash)
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import process from 'node:process';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { cpuMeter } from './lib/cpu.mjs';
 import { runScenario } from './lib/load.mjs';
@@ -54,6 +55,7 @@ const connections = Number(args.connections);
 const flagList = (text) => (text === undefined ? undefined : text.split(/\s+/).filter((f) => f !== ''));
 const nodeFlags = flagList(args['node-flags']) ?? SERVER_NODE_FLAGS;
 const baseNodeFlags = flagList(args['base-node-flags']) ?? nodeFlags;
+const flagText = (flags) => (flags.length === 0 ? '(none)' : flags.join(' '));
 const scenarios = args.scenarios.split(',').map((id) => {
   const scenario = SCENARIOS.find((s) => s.id === id);
   if (scenario === undefined) throw new Error(`unknown scenario ${id}`);
@@ -65,7 +67,7 @@ const scenarios = args.scenarios.split(',').map((id) => {
  * bench/lib/prepare.mjs (the scripts differ by commit).
  */
 const startBuild = async (label, checkout, flags) => {
-  const { setUpLatchkey } = await import(`${checkout}/bench/lib/prepare.mjs`);
+  const { setUpLatchkey } = await import(pathToFileURL(join(checkout, 'bench', 'lib', 'prepare.mjs')).href);
   const database = args.postgres ? createBenchDatabase() : undefined;
   const system = await startLatchkey(`latchkey (${label})`, {
     databaseUrl: database?.url,
@@ -136,9 +138,9 @@ process.stdout.write(
   [
     `${args.postgres ? 'PostgreSQL' : 'In memory'}, ${connections} connections, ${rounds} alternating ` +
       `rounds of ${duration} s per build (medians); base: ${args.base}` +
-      (baseNodeFlags === nodeFlags
-        ? `; node flags of both: ${nodeFlags.join(' ')}`
-        : `; node flags of the base: ${baseNodeFlags.join(' ')}, of this checkout: ${nodeFlags.join(' ')}`),
+      (flagText(baseNodeFlags) === flagText(nodeFlags)
+        ? `; node flags of both: ${flagText(nodeFlags)}`
+        : `; node flags of the base: ${flagText(baseNodeFlags)}, of this checkout: ${flagText(nodeFlags)}`),
     '',
     args.postgres
       ? '| scenario | base server CPU µs/req | this checkout | this ÷ base (median of rounds) | base PostgreSQL CPU µs/req | this checkout | base req/s | this checkout req/s |'

@@ -198,7 +198,9 @@ export const renderMarkdown = (results) => {
   const lines = [];
   lines.push('# Latchkey benchmark results', '');
   lines.push(
-    `${meta.date} · Node ${meta.node} · ${meta.cpus} CPUs · ${meta.connections} connections · ` +
+    `${meta.date} · Node ${meta.node}` +
+      (meta.nodeFlags === undefined ? '' : ` (servers: \`${meta.nodeFlags.join(' ')}\`)`) +
+      ` · ${meta.cpus} CPUs · ${meta.connections} connections · ` +
       `${meta.rounds} rounds of ${meta.duration} s per system (code exchange: as many requests as ` +
       `codes minted for ~${meta.duration} s) · load average before/after ${meta.loadAverage.before} / ` +
       `${meta.loadAverage.after}`,

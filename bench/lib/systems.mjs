@@ -41,11 +41,12 @@ export const LATCHKEY_BENCH_ENV = {
  *   hundred thousand tokens, objects of requests still in flight are promoted at every few
  *   hundred requests, and the large old generation is marked again and again as it grows.
  * - `--min-semi-space-size=16`: V8's memory reducer, which runs when a server goes quiet (between
- *   scenarios), shrinks the young generation, and under a load whose objects all die young it
- *   does not grow back. A server holding hundreds of thousands of tokens then ran some thousand
- *   collections of a 2-3 MB young generation per 30 s, each costing 3.5 ms of fixed work over the
- *   large heap: introspection cost 14-47% more on whichever server the reducer had hit
- *   (bench/results.md, "Against the build before the refactor").
+ *   scenarios), shrinks the young generation, and it grows back only as objects survive young
+ *   collections, which under a load whose objects all die young may take long or never happen.
+ *   A server holding hundreds of thousands of tokens then ran some thousand collections of a
+ *   2-3 MB young generation per 30 s, each costing 3.5 ms of fixed work over the large heap:
+ *   introspection cost 14-40% more than on the build before (bench/results.md, "Against the
+ *   build before the refactor"), and 47% more than on the same build with this floor.
  */
 export const SERVER_NODE_FLAGS = ['--max-semi-space-size=32', '--min-semi-space-size=16'];
 
@@ -122,7 +123,7 @@ export const startLatchkey = async (
   const port = await freePort();
   return startProcess(
     name,
-    checkout === undefined ? 'latchkey-server.mjs' : join(checkout, 'bench', 'latchkey-server.mjs'),
+    checkout === undefined ? 'latchkey-server.mjs' : resolve(checkout, 'bench', 'latchkey-server.mjs'),
     {
       ...LATCHKEY_BENCH_ENV,
       LATCHKEY_STORAGE: databaseUrl === undefined ? 'memory' : 'postgres',

@@ -59,10 +59,10 @@ const MALFORMED_BASIC = oauthError('invalid_client', 'Client authentication fail
 });
 
 /**
- * The bytes of `text` when it is base64 (RFC 4648 §4) in its one canonical spelling: padded, or
- * with the padding left off, but no `=` elsewhere, no surplus padding and no stray bits in the
- * last character. Node's decoder ignores surplus padding and stray bits, so without this check
- * `YQ====` and `YR==` would pass for `YQ==` (`a`): a credential never sent that way.
+ * The bytes of `text` when it is canonical base64: the RFC 4648 §4 alphabet, padding to a whole
+ * quantum (§3.2) or none at all, no `=` elsewhere, and zero pad bits in the last character
+ * (§3.5). Node's decoder ignores surplus padding and stray bits, so without this check `YQ====`
+ * and `YR==` would pass for `YQ==` (`a`): a credential never sent that way.
  */
 const canonicalBase64 = (text: string): Buffer | undefined => {
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(text)) return undefined;

@@ -218,6 +218,22 @@ const scopeList: Field<string[]> = (raw) => {
   return bad === undefined ? E.right(list) : E.left(`${bad} is not a valid scope token`);
 };
 
+/** `field`, further limited to the values `allowed` accepts; `reason` says why another is refused. */
+const within =
+  <A>(field: Field<A>, allowed: (value: A) => boolean, reason: string): Field<A> =>
+  (raw) =>
+    E.flatMap(field(raw), (value) => (allowed(value) ? E.right(value) : E.left(reason)));
+
+/** A whole number from `min` to `max`; `what` names it in the reason a value is refused. */
+const intBetween = (min: number, max: number, what = ''): Field<number> =>
+  within(nonNegativeInt, (n) => n >= min && n <= max, `must be ${what}between ${min} and ${max}`);
+
+/** Text of at least `min` characters (a secret). */
+const atLeastChars =
+  (min: number): Field<string> =>
+  (raw) =>
+    raw.length >= min ? E.right(raw) : E.left(`must be at least ${min} characters`);
+
 /** An io-ts codec for one variable's text, failing with the reason it is refused. */
 const variable = <A>(name: string, field: Field<A>): t.Type<A, string> =>
   new t.Type<A, string>(
@@ -240,18 +256,16 @@ const Environment = t.partial({
   LATCHKEY_STORAGE: variable('Storage', oneOf('postgres', 'memory')),
   LATCHKEY_DATABASE_URL: variable('DatabaseUrl', databaseUrl),
   LATCHKEY_DATA_DIR: variable('DataDir', text),
-  LATCHKEY_DATABASE_POOL_SIZE: variable<number>('PoolSize', (raw) =>
-    E.flatMap(nonNegativeInt(raw), (n) =>
-      n >= 1 && n <= 200 ? E.right(n) : E.left('must be between 1 and 200'),
-    ),
-  ),
+  LATCHKEY_DATABASE_POOL_SIZE: variable('PoolSize', intBetween(1, 200)),
   LATCHKEY_DATABASE_POOLER: variable('Pooler', oneOf('none', 'transaction')),
-  LATCHKEY_LOOKUP_CACHE_TTL: variable<number>('LookupCacheTtl', (raw) =>
-    E.flatMap(duration(raw), (s) => (s <= 60 ? E.right(s) : E.left('must be at most 60 seconds'))),
+  LATCHKEY_LOOKUP_CACHE_TTL: variable(
+    'LookupCacheTtl',
+    within(duration, (s) => s <= 60, 'must be at most 60 seconds'),
   ),
   LATCHKEY_SESSION_TTL: variable('Duration', positiveDuration),
-  LATCHKEY_CODE_TTL: variable<number>('CodeTtl', (raw) =>
-    E.flatMap(positiveDuration(raw), (s) => (s <= 600 ? E.right(s) : E.left('must be at most 10 minutes'))),
+  LATCHKEY_CODE_TTL: variable(
+    'CodeTtl',
+    within(positiveDuration, (s) => s <= 600, 'must be at most 10 minutes'),
   ),
   LATCHKEY_ACCESS_TOKEN_TTL: variable('Duration', positiveDuration),
   LATCHKEY_REFRESH_TOKEN_TTL: variable('Duration', positiveDuration),
@@ -267,9 +281,7 @@ const Environment = t.partial({
   LATCHKEY_CIMD_ALLOW_PRIVATE_HOSTS: variable('Boolean', boolean),
   LATCHKEY_CIMD_TRUSTED_DOMAINS: variable('Domains', domainList),
   LATCHKEY_CIMD_BLOCKED: variable('BlockList', blockList),
-  LATCHKEY_SETUP_TOKEN: variable<string>('SetupToken', (raw) =>
-    raw.length >= 16 ? E.right(raw) : E.left('must be at least 16 characters'),
-  ),
+  LATCHKEY_SETUP_TOKEN: variable('SetupToken', atLeastChars(16)),
   LATCHKEY_RATE_LIMIT_LOGIN: variable('RateLimit', nonNegativeInt),
   LATCHKEY_RATE_LIMIT_REGISTER: variable('RateLimit', nonNegativeInt),
   LATCHKEY_RATE_LIMIT_TOKEN: variable('RateLimit', nonNegativeInt),
@@ -278,25 +290,15 @@ const Environment = t.partial({
     'LogLevel',
     oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'),
   ),
-  LATCHKEY_SIGNING_KEY_SECRET: variable<string>('SigningKeySecret', (raw) =>
-    raw.length >= 32 ? E.right(raw) : E.left('must be at least 32 characters'),
-  ),
+  LATCHKEY_SIGNING_KEY_SECRET: variable('SigningKeySecret', atLeastChars(32)),
   LATCHKEY_SIGNING_KEY_PREPUBLISH: variable('Duration', duration),
   LATCHKEY_SIGNING_KEY_ROTATION: variable('Duration', duration),
   LATCHKEY_ID_TOKEN_TTL: variable('Duration', positiveDuration),
   LATCHKEY_ID_TOKEN_SIGNING_ALG: variable('SigningAlg', oneOf('ES256', 'RS256')),
   LATCHKEY_JWT_ACCESS_TOKEN_TTL: variable('Duration', positiveDuration),
   LATCHKEY_JWT_RESOURCES: variable('Resources', resources),
-  LATCHKEY_SCRYPT_LOG_N: variable<number>('ScryptCost', (raw) =>
-    E.flatMap(nonNegativeInt(raw), (n) =>
-      n >= 10 && n <= 20 ? E.right(n) : E.left('must be between 10 and 20'),
-    ),
-  ),
-  LATCHKEY_EMBEDDED_SHARED_BUFFERS: variable<number>('SharedBuffers', (raw) =>
-    E.flatMap(nonNegativeInt(raw), (n) =>
-      n >= 1 && n <= 1024 ? E.right(n) : E.left('must be a number of MiB between 1 and 1024'),
-    ),
-  ),
+  LATCHKEY_SCRYPT_LOG_N: variable('ScryptCost', intBetween(10, 20)),
+  LATCHKEY_EMBEDDED_SHARED_BUFFERS: variable('SharedBuffers', intBetween(1, 1024, 'a number of MiB ')),
   LATCHKEY_EMBEDDED_WASM_TIER_UP: variable('Boolean', boolean),
 });
 

@@ -1,5 +1,6 @@
 import type { ApiError } from '@latchkey/domain';
 import type { Ctx } from '../state.js';
+import { writeApiError } from './errors.js';
 import { limiterFailure, retryAfterSeconds, type Budget, type BudgetFactory } from './rate-limit.js';
 
 export type LimitDecision =
@@ -96,6 +97,34 @@ export class LoginLimiter {
     if (this.perIp.enabled) await this.knownPairs.add(email, ip);
   }
 }
+
+/**
+ * Spends the password check of this request (docs/security.md#rate-limits) and waits out the
+ * delay of a known IP. `true` when the check may go ahead; otherwise the answer is given: the
+ * limiter's outage as its error, or a refusal, which is labelled for the metrics and handed to
+ * `refuse` (the route's own 429 answer, with `Retry-After`).
+ */
+export const admitPasswordCheck = async (
+  ctx: Ctx,
+  limiter: LoginLimiter,
+  email: string | undefined,
+  refuse: (retryAfterSeconds: number) => void,
+): Promise<boolean> => {
+  let decision: LimitDecision;
+  try {
+    decision = await limiter.beforePasswordCheck(ctx.state.clientIp, email);
+  } catch (error) {
+    writeApiError(ctx, limiterFailure(error));
+    return false;
+  }
+  if (!decision.allowed) {
+    ctx.state.rateLimitedBy = 'login';
+    refuse(decision.retryAfterSeconds);
+    return false;
+  }
+  if (decision.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, decision.delayMs));
+  return true;
+};
 
 /**
  * Counts a failed password check; `undefined` once counted, else the error to answer with: a

@@ -90,6 +90,14 @@ const TIMESTAMP = { type: 'string', format: 'date-time', description: 'RFC 3339,
 const EXAMPLE_ID = '0193a5b2-7c1e-7d2a-9f3b-5e8c4d2a1b00';
 const EXAMPLE_TIME = '2026-12-01T09:30:00.000Z';
 
+/** The fields a new user has in both user-creating bodies (the first owner's and an owner's). */
+const NEW_USER_FIELDS = {
+  email: { type: 'string', maxLength: 254, pattern: '^[^\\s@]+@[^\\s@]+\\.[^\\s@]+$' },
+  username: { type: 'string', pattern: '^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$' },
+  password: { type: 'string', minLength: 8, maxLength: 256 },
+  name: { type: 'string', maxLength: 128 },
+};
+
 const noStoreHeaders: JsonObject = {
   'Cache-Control': { $ref: '#/components/headers/NoStore' },
   Pragma: { $ref: '#/components/headers/Pragma' },
@@ -169,10 +177,7 @@ const schemas = (settings: OpenApiSettings): JsonObject => ({
     type: 'object',
     description: 'Unknown fields are ignored.',
     properties: {
-      email: { type: 'string', maxLength: 254, pattern: '^[^\\s@]+@[^\\s@]+\\.[^\\s@]+$' },
-      username: { type: 'string', pattern: '^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$' },
-      password: { type: 'string', minLength: 8, maxLength: 256 },
-      name: { type: 'string', maxLength: 128 },
+      ...NEW_USER_FIELDS,
       setup_token: str('required when `LATCHKEY_SETUP_TOKEN` is set'),
     },
     required: ['email', 'username', 'password'],
@@ -182,10 +187,7 @@ const schemas = (settings: OpenApiSettings): JsonObject => ({
     type: 'object',
     description: 'Unknown fields are ignored.',
     properties: {
-      email: { type: 'string', maxLength: 254, pattern: '^[^\\s@]+@[^\\s@]+\\.[^\\s@]+$' },
-      username: { type: 'string', pattern: '^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$' },
-      password: { type: 'string', minLength: 8, maxLength: 256 },
-      name: { type: 'string', maxLength: 128 },
+      ...NEW_USER_FIELDS,
       role: { type: 'string', enum: Object.keys(Role.keys), default: 'member' },
     },
     required: ['email', 'username', 'password'],
@@ -886,6 +888,11 @@ const jsonBodyErrors = {
   '413': response('ApiPayloadTooLarge'),
   '415': response('ApiUnsupportedMediaType'),
 };
+/** What the JSON endpoints of dynamic client registration answer to a body they cannot read. */
+const registrationBodyErrors = {
+  '413': { description: 'The body is too large.', headers: noStoreHeaders, content: json(ref('OAuthError')) },
+  '415': { description: 'The body must be JSON.', headers: noStoreHeaders, content: json(ref('OAuthError')) },
+};
 const oauthErrors = {
   '400': response('OAuthBadRequest'),
   '401': response('OAuthUnauthorized'),
@@ -1478,16 +1485,7 @@ const paths = (): JsonObject => ({
         ),
         '400': response('OAuthBadRequest'),
         '404': response('RouteNotFound'),
-        '413': {
-          description: 'The body is too large.',
-          headers: noStoreHeaders,
-          content: json(ref('OAuthError')),
-        },
-        '415': {
-          description: 'The body must be JSON.',
-          headers: noStoreHeaders,
-          content: json(ref('OAuthError')),
-        },
+        ...registrationBodyErrors,
         '429': response('OAuthTooManyRequests'),
         '500': response('OAuthInternalError'),
         '503': response('OAuthUnavailable'),
@@ -1527,16 +1525,7 @@ const paths = (): JsonObject => ({
         '400': response('OAuthBadRequest'),
         '401': response('OAuthUnauthorized'),
         '404': response('RouteNotFound'),
-        '413': {
-          description: 'The body is too large.',
-          headers: noStoreHeaders,
-          content: json(ref('OAuthError')),
-        },
-        '415': {
-          description: 'The body must be JSON.',
-          headers: noStoreHeaders,
-          content: json(ref('OAuthError')),
-        },
+        ...registrationBodyErrors,
         '500': response('OAuthInternalError'),
         '503': response('OAuthUnavailable'),
       },

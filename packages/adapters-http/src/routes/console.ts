@@ -14,6 +14,7 @@ import {
   type AuditResourceType,
   type ClientId,
   type ClientSecretId,
+  type OAuthClient,
   type Principal,
   type UseCases,
   type UserId,
@@ -35,6 +36,7 @@ import {
   auditPage,
   authorizedAppsPage,
   confirmPage,
+  type ConfirmView,
   homePage,
   passwordPage,
   registeredClientsPage,
@@ -135,6 +137,12 @@ const queryValue = (ctx: Ctx, name: string): string | undefined => {
 const oneOf = <A extends string>(values: readonly A[], value: string | undefined): A | undefined =>
   values.find((v) => v === value);
 
+/** Who may open a console page: any signed-in user, or owners only. */
+type Who = 'member' | 'owner';
+
+/** The parameters of a route's path, by name. */
+type PathParams = Readonly<Record<string, string | undefined>>;
+
 interface Posted {
   readonly principal: Principal;
   readonly fields: URLSearchParams;
@@ -198,6 +206,12 @@ export const consoleRoutes = (
     return false;
   };
 
+  /** `viewer`, and for `owner` pages the owner role; `undefined` when the answer is given. */
+  const viewerAs = async (ctx: Ctx, who: Who): Promise<Principal | undefined> => {
+    const principal = await viewer(ctx);
+    return principal !== undefined && (who === 'member' || owner(ctx, principal)) ? principal : undefined;
+  };
+
   /**
    * The checks every console form passes before anything else: the issuer's origin, the CSRF
    * token, no unsafe text, and a session.
@@ -241,16 +255,37 @@ export const consoleRoutes = (
   const listRoute = <Item>(
     path: string,
     section: Section,
-    who: 'member' | 'owner',
+    who: Who,
     load: (principal: Principal) => TaskEither<ApiError, readonly Item[]>,
     render: (chrome: Chrome, items: readonly Item[], notice?: string) => string,
   ): void => {
     router.get(path, async (ctx) => {
-      const principal = await viewer(ctx);
-      if (principal === undefined || (who === 'owner' && !owner(ctx, principal))) return;
+      const principal = await viewerAs(ctx, who);
+      if (principal === undefined) return;
       const items = await run(ctx, load(principal));
       if (items === undefined) return;
       page(ctx, 200, render(chromeOf(ctx, principal, section), items, noticeOf(ctx)));
+    });
+  };
+
+  /**
+   * `GET path`: the confirmation page of a destructive action. `find` loads what the action is on
+   * from the path's parameters, or answers with the error page and gives `undefined`; `confirm`
+   * says what the page asks.
+   */
+  const confirmRoute = <Found>(
+    path: string,
+    section: Section,
+    who: Who,
+    find: (ctx: Ctx, principal: Principal, params: PathParams) => Promise<Found | undefined>,
+    confirm: (found: Found) => ConfirmView,
+  ): void => {
+    router.get(path, async (ctx) => {
+      const principal = await viewerAs(ctx, who);
+      if (principal === undefined) return;
+      const found = await find(ctx, principal, ctx.params);
+      if (found === undefined) return;
+      page(ctx, 200, confirmPage(chromeOf(ctx, principal, section), confirm(found)));
     });
   };
 
@@ -280,21 +315,19 @@ export const consoleRoutes = (
     authorizedAppsPage,
   );
 
-  router.get('/authorized-apps/revoke-all', async (ctx) => {
-    const principal = await viewer(ctx);
-    if (principal === undefined) return;
-    page(
-      ctx,
-      200,
-      confirmPage(chromeOf(ctx, principal, 'authorized-apps'), {
-        title: 'Revoke every application?',
-        message: 'Every application you authorized loses access at once, and its tokens stop working.',
-        action: '/authorized-apps/revoke-all',
-        button: 'Revoke all',
-        cancelHref: '/authorized-apps',
-      }),
-    );
-  });
+  confirmRoute(
+    '/authorized-apps/revoke-all',
+    'authorized-apps',
+    'member',
+    () => Promise.resolve(true),
+    () => ({
+      title: 'Revoke every application?',
+      message: 'Every application you authorized loses access at once, and its tokens stop working.',
+      action: '/authorized-apps/revoke-all',
+      button: 'Revoke all',
+      cancelHref: '/authorized-apps',
+    }),
+  );
 
   router.post('/authorized-apps/revoke-all', form, async (ctx) => {
     const done = await posted(ctx);
@@ -303,29 +336,30 @@ export const consoleRoutes = (
     seeOther(ctx, '/authorized-apps?done=revoked-all');
   });
 
-  router.get('/authorized-apps/:client/revoke', async (ctx) => {
-    const principal = await viewer(ctx);
-    if (principal === undefined) return;
-    const clientId = uuidParam<ClientId>(ctx.params.client);
+  /** The signed-in user's authorization of the path's client, or the error page. */
+  const authorization = async (ctx: Ctx, principal: Principal, params: PathParams) => {
+    const clientId = uuidParam<ClientId>(params.client);
     const list = await run(ctx, useCases.listAuthorizations(principal));
-    if (list === undefined) return;
+    if (list === undefined) return undefined;
     const found = list.find((a) => a.client.id === clientId);
-    if (found === undefined) {
+    if (found === undefined)
       errorPage(ctx, { status: 404, message: 'You have not authorized this application.' });
-      return;
-    }
-    page(
-      ctx,
-      200,
-      confirmPage(chromeOf(ctx, principal, 'authorized-apps'), {
-        title: `Revoke ${found.client.name}?`,
-        message: `${found.client.name} loses access to your account at once, and its tokens stop working. It would have to ask you again.`,
-        action: `/authorized-apps/${found.client.id}/revoke`,
-        button: 'Revoke access',
-        cancelHref: '/authorized-apps',
-      }),
-    );
-  });
+    return found;
+  };
+
+  confirmRoute(
+    '/authorized-apps/:client/revoke',
+    'authorized-apps',
+    'member',
+    authorization,
+    ({ client }) => ({
+      title: `Revoke ${client.name}?`,
+      message: `${client.name} loses access to your account at once, and its tokens stop working. It would have to ask you again.`,
+      action: `/authorized-apps/${client.id}/revoke`,
+      button: 'Revoke access',
+      cancelHref: '/authorized-apps',
+    }),
+  );
 
   router.post('/authorized-apps/:client/revoke', form, async (ctx) => {
     const done = await posted(ctx);
@@ -403,8 +437,8 @@ export const consoleRoutes = (
   );
 
   router.get('/apps/new', async (ctx) => {
-    const principal = await viewer(ctx);
-    if (principal === undefined || !owner(ctx, principal)) return;
+    const principal = await viewerAs(ctx, 'owner');
+    if (principal === undefined) return;
     page(
       ctx,
       200,
@@ -459,21 +493,29 @@ export const consoleRoutes = (
     seeOther(ctx, `/apps/${created.right.id}?done=app-created`);
   });
 
-  /** The owner-managed app of the path, or the error page. */
-  const managedApp = async (ctx: Ctx, principal: Principal, rawId: string | undefined) => {
+  /**
+   * The app of the path, or the error page: an owner-managed app (`registered` false) or a
+   * self-registered client (`registered` true); the other kind is not found here.
+   */
+  const appOfKind = async (
+    ctx: Ctx,
+    principal: Principal,
+    rawId: string | undefined,
+    registered: boolean,
+  ): Promise<OAuthClient | undefined> => {
     const id = uuidParam<ClientId>(rawId);
-    if (id === undefined) {
-      errorPage(ctx, { status: 404, message: 'There is no such application.' });
-      return undefined;
-    }
-    const app = await run(ctx, useCases.getApp(principal, id));
+    // `null`: the id is not a UUID, so nothing is looked up; `undefined`: the lookup failed and
+    // its error page is the answer.
+    const app = id === undefined ? null : await run(ctx, useCases.getApp(principal, id));
     if (app === undefined) return undefined;
-    if (app.dynamicallyRegistered) {
-      errorPage(ctx, { status: 404, message: 'There is no such application.' });
-      return undefined;
-    }
-    return app;
+    if (app !== null && app.dynamicallyRegistered === registered) return app;
+    const message = registered ? 'There is no such client.' : 'There is no such application.';
+    errorPage(ctx, { status: 404, message });
+    return undefined;
   };
+
+  const managedApp = (ctx: Ctx, principal: Principal, rawId: string | undefined) =>
+    appOfKind(ctx, principal, rawId, false);
 
   const showApp = async (
     ctx: Ctx,
@@ -503,14 +545,14 @@ export const consoleRoutes = (
   };
 
   router.get('/apps/:app', async (ctx) => {
-    const principal = await viewer(ctx);
-    if (principal === undefined || !owner(ctx, principal)) return;
+    const principal = await viewerAs(ctx, 'owner');
+    if (principal === undefined) return;
     await showApp(ctx, principal, ctx.params.app);
   });
 
   router.get('/apps/:app/edit', async (ctx) => {
-    const principal = await viewer(ctx);
-    if (principal === undefined || !owner(ctx, principal)) return;
+    const principal = await viewerAs(ctx, 'owner');
+    if (principal === undefined) return;
     const app = await managedApp(ctx, principal, ctx.params.app);
     if (app === undefined) return;
     page(
@@ -543,23 +585,19 @@ export const consoleRoutes = (
     seeOther(ctx, `/apps/${app.id}?done=app-saved`);
   });
 
-  router.get('/apps/:app/delete', async (ctx) => {
-    const principal = await viewer(ctx);
-    if (principal === undefined || !owner(ctx, principal)) return;
-    const app = await managedApp(ctx, principal, ctx.params.app);
-    if (app === undefined) return;
-    page(
-      ctx,
-      200,
-      confirmPage(chromeOf(ctx, principal, 'apps'), {
-        title: `Delete ${app.name}?`,
-        message: `${app.name} is deleted with its secrets, and every token issued to it stops working. This cannot be undone.`,
-        action: `/apps/${app.id}/delete`,
-        button: 'Delete application',
-        cancelHref: `/apps/${app.id}`,
-      }),
-    );
-  });
+  confirmRoute(
+    '/apps/:app/delete',
+    'apps',
+    'owner',
+    (ctx, principal, params) => managedApp(ctx, principal, params.app),
+    (app) => ({
+      title: `Delete ${app.name}?`,
+      message: `${app.name} is deleted with its secrets, and every token issued to it stops working. This cannot be undone.`,
+      action: `/apps/${app.id}/delete`,
+      button: 'Delete application',
+      cancelHref: `/apps/${app.id}`,
+    }),
+  );
 
   router.post('/apps/:app/delete', form, async (ctx) => {
     const done = await ownerPosted(ctx);
@@ -616,24 +654,20 @@ export const consoleRoutes = (
     return { app, secret };
   };
 
-  router.get('/apps/:app/secrets/:secret/delete', async (ctx) => {
-    const principal = await viewer(ctx);
-    if (principal === undefined || !owner(ctx, principal)) return;
-    const found = await secretOf(ctx, principal, ctx.params.app, ctx.params.secret);
-    if (found === undefined) return;
-    page(
-      ctx,
-      200,
-      confirmPage(chromeOf(ctx, principal, 'apps'), {
-        title: 'Delete this secret?',
-        message: `The secret ending in ${found.secret.displaySuffix} of ${found.app.name} stops authenticating at once.`,
-        action: `/apps/${found.app.id}/secrets/${found.secret.id}/delete`,
-        button: 'Delete secret',
-        cancelHref: `/apps/${found.app.id}`,
-        extra: revokeTokensOption,
-      }),
-    );
-  });
+  confirmRoute(
+    '/apps/:app/secrets/:secret/delete',
+    'apps',
+    'owner',
+    (ctx, principal, params) => secretOf(ctx, principal, params.app, params.secret),
+    ({ app, secret }) => ({
+      title: 'Delete this secret?',
+      message: `The secret ending in ${secret.displaySuffix} of ${app.name} stops authenticating at once.`,
+      action: `/apps/${app.id}/secrets/${secret.id}/delete`,
+      button: 'Delete secret',
+      cancelHref: `/apps/${app.id}`,
+      extra: revokeTokensOption,
+    }),
+  );
 
   router.post('/apps/:app/secrets/:secret/delete', form, async (ctx) => {
     const done = await ownerPosted(ctx);
@@ -662,39 +696,22 @@ export const consoleRoutes = (
     registeredClientsPage,
   );
 
-  /** The self-registered client of the path, or the error page. */
-  const registeredClient = async (ctx: Ctx, principal: Principal, rawId: string | undefined) => {
-    const id = uuidParam<ClientId>(rawId);
-    if (id === undefined) {
-      errorPage(ctx, { status: 404, message: 'There is no such client.' });
-      return undefined;
-    }
-    const client = await run(ctx, useCases.getApp(principal, id));
-    if (client === undefined) return undefined;
-    if (!client.dynamicallyRegistered) {
-      errorPage(ctx, { status: 404, message: 'There is no such client.' });
-      return undefined;
-    }
-    return client;
-  };
+  const registeredClient = (ctx: Ctx, principal: Principal, rawId: string | undefined) =>
+    appOfKind(ctx, principal, rawId, true);
 
-  router.get('/registered-clients/:client/delete', async (ctx) => {
-    const principal = await viewer(ctx);
-    if (principal === undefined || !owner(ctx, principal)) return;
-    const client = await registeredClient(ctx, principal, ctx.params.client);
-    if (client === undefined) return;
-    page(
-      ctx,
-      200,
-      confirmPage(chromeOf(ctx, principal, 'registered-clients'), {
-        title: `Delete ${client.name}?`,
-        message: `The self-registered client ${client.name} is deleted, and every token issued to it stops working.`,
-        action: `/registered-clients/${client.id}/delete`,
-        button: 'Delete client',
-        cancelHref: '/registered-clients',
-      }),
-    );
-  });
+  confirmRoute(
+    '/registered-clients/:client/delete',
+    'registered-clients',
+    'owner',
+    (ctx, principal, params) => registeredClient(ctx, principal, params.client),
+    (client) => ({
+      title: `Delete ${client.name}?`,
+      message: `The self-registered client ${client.name} is deleted, and every token issued to it stops working.`,
+      action: `/registered-clients/${client.id}/delete`,
+      button: 'Delete client',
+      cancelHref: '/registered-clients',
+    }),
+  );
 
   router.post('/registered-clients/:client/delete', form, async (ctx) => {
     const done = await ownerPosted(ctx);
@@ -716,8 +733,8 @@ export const consoleRoutes = (
   );
 
   router.get('/users/new', async (ctx) => {
-    const principal = await viewer(ctx);
-    if (principal === undefined || !owner(ctx, principal)) return;
+    const principal = await viewerAs(ctx, 'owner');
+    if (principal === undefined) return;
     page(ctx, 200, userFormPage(chromeOf(ctx, principal, 'users'), {}, { fields: {} }));
   });
 
@@ -754,8 +771,8 @@ export const consoleRoutes = (
   // Audit log ------------------------------------------------------------------------------------
 
   router.get('/audit-log', async (ctx) => {
-    const principal = await viewer(ctx);
-    if (principal === undefined || !owner(ctx, principal)) return;
+    const principal = await viewerAs(ctx, 'owner');
+    if (principal === undefined) return;
     const users = await run(ctx, useCases.listUsers(principal, AUDIT_USERS));
     if (users === undefined) return;
     const rawAction = queryValue(ctx, 'action');

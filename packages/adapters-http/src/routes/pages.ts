@@ -17,12 +17,11 @@ import { checkFormCsrf, issueFormCsrf } from '../middleware/csrf.js';
 import { writeApiError } from '../middleware/errors.js';
 import { noStore, setPageHeaders } from '../middleware/security-headers.js';
 import {
+  admitPasswordCheck,
   recordFailure,
   recordSuccess,
-  type LimitDecision,
   type LoginLimiter,
 } from '../middleware/login-limiter.js';
-import { limiterFailure } from '../middleware/rate-limit.js';
 import { unsafeParam, unsafeTextFormMessage } from '../middleware/text-input.js';
 import { safeRedirect } from '../redirect.js';
 import type { Ctx, RequestState } from '../state.js';
@@ -105,6 +104,8 @@ const optionalField = (fields: URLSearchParams, name: string): string | undefine
   return value === null || value === '' ? undefined : value;
 };
 
+const TOO_MANY_ATTEMPTS = 'Too many attempts. Please wait a minute and try again.';
+
 /** `/login`, `/setup`: plain server-rendered forms with CSRF tokens (docs/http-api.md#users-and-sessions); `/` is the console's. */
 export const pageRoutes = (
   useCases: UseCases,
@@ -123,9 +124,10 @@ export const pageRoutes = (
     );
   };
 
-  const rateLimited = (ctx: Ctx, retryAfterSeconds: number): void => {
-    ctx.state.rateLimitedBy = 'login';
+  /** The form again, refused by the login limit (docs/security.md#rate-limits). */
+  const tooManyAttempts = (ctx: Ctx, retryAfterSeconds: number, page: string): void => {
     ctx.set('Retry-After', String(retryAfterSeconds));
+    renderPage(ctx, 429, page);
   };
 
   router.get('/login', async (ctx) => {
@@ -157,23 +159,10 @@ export const pageRoutes = (
     }
     const email = fields.get('email') ?? '';
     const view = { csrfToken: issueFormCsrf(ctx, secure), redirect, email };
-    let decision: LimitDecision;
-    try {
-      decision = await limiter.beforePasswordCheck(ctx.state.clientIp, email);
-    } catch (error) {
-      writeApiError(ctx, limiterFailure(error));
-      return;
-    }
-    if (!decision.allowed) {
-      rateLimited(ctx, decision.retryAfterSeconds);
-      renderPage(
-        ctx,
-        429,
-        loginPage({ ...view, error: 'Too many attempts. Please wait a minute and try again.' }),
-      );
-      return;
-    }
-    if (decision.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, decision.delayMs));
+    const refuse = (retryAfter: number) => {
+      tooManyAttempts(ctx, retryAfter, loginPage({ ...view, error: TOO_MANY_ATTEMPTS }));
+    };
+    if (!(await admitPasswordCheck(ctx, limiter, email, refuse))) return;
     const result = await useCases.login(
       { email, password: fields.get('password') ?? '' },
       requestMeta(ctx),
@@ -247,22 +236,10 @@ export const pageRoutes = (
       setupTokenRequired: config.setupTokenRequired,
       values,
     };
-    let decision: LimitDecision;
-    try {
-      decision = await limiter.beforePasswordCheck(ctx.state.clientIp, undefined);
-    } catch (error) {
-      writeApiError(ctx, limiterFailure(error));
-      return;
-    }
-    if (!decision.allowed) {
-      rateLimited(ctx, decision.retryAfterSeconds);
-      renderPage(
-        ctx,
-        429,
-        setupPage({ ...view, error: 'Too many attempts. Please wait a minute and try again.' }),
-      );
-      return;
-    }
+    const refuse = (retryAfter: number) => {
+      tooManyAttempts(ctx, retryAfter, setupPage({ ...view, error: TOO_MANY_ATTEMPTS }));
+    };
+    if (!(await admitPasswordCheck(ctx, limiter, undefined, refuse))) return;
     const input = decodeFields(NewFirstUser, { ...values, password: optionalField(fields, 'password') });
     if (E.isLeft(input)) {
       renderPage(ctx, 400, setupPage({ ...view, errors: fieldErrors(input.left) }));

@@ -20,12 +20,11 @@ import { clearSessionCookie, setSessionCookie } from '../middleware/cookies.js';
 import { writeApiError } from '../middleware/errors.js';
 import { noStore } from '../middleware/security-headers.js';
 import {
+  admitPasswordCheck,
   recordFailure,
   recordSuccess,
-  type LimitDecision,
   type LoginLimiter,
 } from '../middleware/login-limiter.js';
-import { limiterFailure } from '../middleware/rate-limit.js';
 import { enumParam, pagingParams } from '../query.js';
 import type { Ctx, RequestState } from '../state.js';
 import { wireAuditEntry, wireUser, wireUserText } from '../wire.js';
@@ -71,19 +70,10 @@ export const userRoutes = (
 
   router.post('/api/v2/users/login', noStore, json, async (ctx) => {
     await withDecoded(ctx, decodeBody(LoginRequest, ctx.request.body), async (input) => {
-      let decision: LimitDecision;
-      try {
-        decision = await limiter.beforePasswordCheck(ctx.state.clientIp, input.email);
-      } catch (error) {
-        writeApiError(ctx, limiterFailure(error));
-        return;
-      }
-      if (!decision.allowed) {
-        ctx.state.rateLimitedBy = 'login';
-        writeApiError(ctx, ApiErrors.rateLimited(decision.retryAfterSeconds));
-        return;
-      }
-      if (decision.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, decision.delayMs));
+      const refuse = (retryAfter: number) => {
+        writeApiError(ctx, ApiErrors.rateLimited(retryAfter));
+      };
+      if (!(await admitPasswordCheck(ctx, limiter, input.email, refuse))) return;
       const result = await useCases.login(input, requestMeta(ctx))();
       if (E.isLeft(result)) {
         const failure = result.left.status === 401 ? await recordFailure(limiter, input.email) : undefined;

@@ -1,9 +1,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { ApiErrors, type ApiError } from '../errors/api-error.js';
-import type { ApiKey } from '../model/api-key.js';
+import { newApiKey } from '../model/api-key.js';
 import type { RequestMeta } from '../model/audit.js';
-import { CREDENTIAL_BYTES, issueCredential } from '../model/credential.js';
-import type { ApiKeyId } from '../model/ids.js';
 import { SCOPE_ALL } from '../model/scope.js';
 import type { LoginRequest, User } from '../model/user.js';
 import type { Ports } from '../ports/index.js';
@@ -67,11 +65,7 @@ export const makeLogin = (deps: LoginDeps, settings: LoginSettings) => {
 
   const startSession = (user: User, meta: RequestMeta): Outcome<ApiError, Session> => {
     const now = deps.clock.now();
-    const credential = issueCredential('session', deps.random.bytes(CREDENTIAL_BYTES));
-    const key: ApiKey = {
-      id: deps.random.uuid() as ApiKeyId,
-      kind: 'session',
-      digest: credential.digest,
+    const { key, token } = newApiKey(deps.random, 'session', {
       userId: user.id,
       scopes: [SCOPE_ALL],
       createdAt: now,
@@ -79,7 +73,7 @@ export const makeLogin = (deps: LoginDeps, settings: LoginSettings) => {
       userAgent: meta.userAgent,
       ip: meta.ip,
       lastUsedAt: now,
-    };
+    });
 
     /** The session stored and the login audited, in one transaction. */
     const insertSession = async (tx: Repositories): Outcome<ApiError, Session> => {
@@ -90,7 +84,7 @@ export const makeLogin = (deps: LoginDeps, settings: LoginSettings) => {
         { action: 'login', resourceType: 'user', resourceId: user.id },
         { actorId: user.id, status: 201, diff: {} },
       );
-      return E.isLeft(logged) ? logged : E.right({ token: credential.token, user, expiresAt: key.expiresAt });
+      return E.isLeft(logged) ? logged : E.right({ token, user, expiresAt: key.expiresAt });
     };
 
     return tryTransaction(deps.transactor, insertSession);

@@ -1,11 +1,9 @@
 import * as E from 'fp-ts/lib/Either.js';
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import { oauthError, type OAuthError } from '../../errors/oauth-error.js';
-import type { ApiKey } from '../../model/api-key.js';
+import { newApiKey, type ApiKey } from '../../model/api-key.js';
 import type { RequestMeta } from '../../model/audit.js';
 import { isSelfDescribed, type OAuthClient } from '../../model/client.js';
-import { CREDENTIAL_BYTES, issueCredential } from '../../model/credential.js';
-import type { ApiKeyId } from '../../model/ids.js';
 import { normaliseResource } from '../../model/resource.js';
 import { formatScope, machineScopes, parseScope } from '../../model/scope.js';
 import type { Ports } from '../../ports/index.js';
@@ -111,22 +109,18 @@ export const makeClientCredentials = (
     const resource = clientCredentialsResource(params.resource, settings);
     if (E.isLeft(resource)) return resource;
     const now = deps.clock.now();
-    const access = issueCredential('access', deps.random.bytes(CREDENTIAL_BYTES));
-    const key: ApiKey = {
-      id: deps.random.uuid() as ApiKeyId,
-      kind: 'access',
-      digest: access.digest,
+    const { key, token } = newApiKey(deps.random, 'access', {
       scopes: scopes.right,
       audience: resource.right,
       clientId: client.right.id,
       ...(authenticated.secretId === undefined ? {} : { secretId: authenticated.secretId }),
       createdAt: now,
       expiresAt: addSeconds(now, settings.accessTokenTtlSeconds),
-    };
+    });
     const stored = await tryTransaction(deps.transactor, (tx) => store(tx, key, meta), oauthPortFailure);
     if (E.isLeft(stored)) return stored;
     return E.right({
-      accessToken: access.token,
+      accessToken: token,
       tokenType: 'Bearer',
       expiresIn: settings.accessTokenTtlSeconds,
       scope: formatScope(key.scopes),

@@ -1,4 +1,4 @@
-import type { ApiKey } from '../../model/api-key.js';
+import { newApiKey } from '../../model/api-key.js';
 import type { RefreshToken } from '../../model/authorization.js';
 import { publicClientId, type ClientSecretId, type OAuthClient } from '../../model/client.js';
 import {
@@ -8,7 +8,6 @@ import {
   type CredentialDigest,
 } from '../../model/credential.js';
 import type { Grant } from '../../model/grant.js';
-import type { ApiKeyId } from '../../model/ids.js';
 import { formatScope } from '../../model/scope.js';
 import type { TokenRows } from '../../ports/authorization-repositories.js';
 import type { Ports } from '../../ports/index.js';
@@ -89,19 +88,21 @@ export const mintTokens =
       : issueCredential('access', deps.random.bytes(CREDENTIAL_BYTES));
     const ttl = asJwt ? oidc.jwtAccessTokenTtlSeconds : settings.accessTokenTtlSeconds;
     const accessExpiresAt = earliest(addSeconds(now, ttl), issue.grant.expiresAt);
-    const accessToken: ApiKey = {
-      id: deps.random.uuid() as ApiKeyId,
-      kind: 'access',
-      digest: access.digest,
-      userId: issue.grant.userId,
-      scopes: issue.scopes,
-      audience: issue.grant.resource,
-      clientId: issue.client.id,
-      grantId: issue.grant.id,
-      ...(issue.secretId === undefined ? {} : { secretId: issue.secretId }),
-      createdAt: now,
-      expiresAt: accessExpiresAt,
-    };
+    const { key: accessToken } = newApiKey(
+      deps.random,
+      'access',
+      {
+        userId: issue.grant.userId,
+        scopes: issue.scopes,
+        audience: issue.grant.resource,
+        clientId: issue.client.id,
+        grantId: issue.grant.id,
+        ...(issue.secretId === undefined ? {} : { secretId: issue.secretId }),
+        createdAt: now,
+        expiresAt: accessExpiresAt,
+      },
+      access,
+    );
     const refresh = issue.client.grantTypes.includes('refresh_token')
       ? issueCredential('refresh', deps.random.bytes(CREDENTIAL_BYTES))
       : undefined;

@@ -1,18 +1,37 @@
 import { expect } from 'chai';
-import { errorOf, latchkey } from './run-cli.js';
+import { errorOf, latchkey, latchkeyHere } from './run-cli.js';
 
 /**
  * Usage and configuration errors are found before any database is opened, so these runs name one
- * that does not exist: a command that tried to open it would fail with exit 1 instead.
+ * that does not exist: a command that tried to open it would fail with exit 1 instead. The cases
+ * run through the CLI's entry function in this process (`latchkeyHere`); the first case starts the
+ * real `latchkey` process for each kind of exit status, so the status the process exits with is
+ * tested too.
  */
 const env = { LATCHKEY_DATABASE_URL: 'postgres://postgres@127.0.0.1:1/nothing-here' };
 
 describe('the admin CLI: usage and configuration errors (docs/cli.md#exit-status)', function () {
   // Each run is a Node process of its own: a second or more each on a busy machine.
   this.timeout(180_000);
+  it('exits the process with the status of each kind of outcome', async () => {
+    const help = await latchkey(['--help'], env);
+    expect(help.code).to.equal(0);
+    expect(help.stdout).to.include('Usage: latchkey');
+    const usage = await latchkey(['user', 'list', '--colour'], env);
+    expect(usage.code, usage.stderr).to.equal(2);
+    expect(usage.stdout).to.equal('');
+    expect(
+      errorOf(await latchkey(['user', 'list', '--json'], { LATCHKEY_STORAGE: 'memory' }), 78).kind,
+    ).to.equal('configuration');
+    const unreachable = await latchkey(['user', 'list'], env);
+    expect(unreachable.code).to.equal(1);
+    expect(unreachable.stderr).to.match(/^latchkey: /);
+    expect(unreachable.stderr).not.to.match(/^\s+at /m);
+  });
+
   it('prints help with exit 0', async () => {
     for (const args of [['--help'], ['user', 'create', '--help'], ['help', 'app']]) {
-      const run = await latchkey(args, env);
+      const run = await latchkeyHere(args, env);
       expect(run.code, args.join(' ')).to.equal(0);
       expect(run.stdout, args.join(' ')).to.include('Usage: latchkey');
     }
@@ -29,7 +48,7 @@ describe('the admin CLI: usage and configuration errors (docs/cli.md#exit-status
       ['app', 'show'],
       ['app', 'show', '6d7c3c1e-0a8e-4c36-9a0c-6f5f0e0b1f2a', 'extra'],
     ]) {
-      const run = await latchkey(args, env);
+      const run = await latchkeyHere(args, env);
       expect(run.code, `${args.join(' ')}: ${run.stderr}`).to.equal(2);
       expect(run.stdout, args.join(' ')).to.equal('');
       expect(run.stderr, args.join(' ')).not.to.match(/^\s+at /m);
@@ -57,39 +76,42 @@ describe('the admin CLI: usage and configuration errors (docs/cli.md#exit-status
       ['app', 'list', '--dynamically-registered', 'maybe'],
       ['grants', 'revoke', '--user', 'neither', '--client', '6d7c3c1e-0a8e-4c36-9a0c-6f5f0e0b1f2a'],
     ]) {
-      const error = errorOf(await latchkey([...args, '--json'], env, 'a good password\n'), 2);
+      const error = errorOf(await latchkeyHere([...args, '--json'], env, 'a good password\n'), 2);
       expect(error.kind, args.join(' ')).to.equal('usage');
     }
   });
 
   it('asks for exactly one password source and never repeats a refused password', async () => {
     const user = ['user', 'create', '--email', 'a@example.com', '--username', 'someone', '--json'];
-    expect(errorOf(await latchkey(user, env), 2).kind).to.equal('usage');
+    expect(errorOf(await latchkeyHere(user, env), 2).kind).to.equal('usage');
     expect(
-      errorOf(await latchkey([...user, '--password-stdin', '--generate-password'], env), 2).kind,
+      errorOf(await latchkeyHere([...user, '--password-stdin', '--generate-password'], env), 2).kind,
     ).to.equal('usage');
-    const short = await latchkey([...user, '--password-stdin'], env, 'Sh0rt!\n');
+    const short = await latchkeyHere([...user, '--password-stdin'], env, 'Sh0rt!\n');
     expect(errorOf(short, 2).kind).to.equal('usage');
     expect(short.stderr).not.to.include('Sh0rt!');
-    const shortEnv = await latchkey(user, { ...env, LATCHKEY_USER_PASSWORD: 'Sh0rt!' });
+    const shortEnv = await latchkeyHere(user, { ...env, LATCHKEY_USER_PASSWORD: 'Sh0rt!' });
     expect(errorOf(shortEnv, 2).kind).to.equal('usage');
     expect(shortEnv.stderr).not.to.include('Sh0rt!');
   });
 
   it('exits 78 for an invalid setting or the in-memory storage, and 1 when the database cannot be reached', async () => {
     const invalid = errorOf(
-      await latchkey(['user', 'list', '--json'], { LATCHKEY_DATABASE_URL: 'mysql://x' }),
+      await latchkeyHere(['user', 'list', '--json'], { LATCHKEY_DATABASE_URL: 'mysql://x' }),
       78,
     );
     expect(invalid.kind).to.equal('configuration');
-    const memory = errorOf(await latchkey(['user', 'list', '--json'], { LATCHKEY_STORAGE: 'memory' }), 78);
+    const memory = errorOf(
+      await latchkeyHere(['user', 'list', '--json'], { LATCHKEY_STORAGE: 'memory' }),
+      78,
+    );
     expect(memory.kind).to.equal('configuration');
-    const unreachable = await latchkey(['user', 'list', '--json'], {
+    const unreachable = await latchkeyHere(['user', 'list', '--json'], {
       LATCHKEY_DATABASE_URL: 'postgres://postgres:hunter2-secret@127.0.0.1:1/nothing-here',
     });
     expect(errorOf(unreachable, 1).kind).to.equal('unavailable');
     expect(unreachable.stderr).not.to.include('hunter2-secret');
-    const human = await latchkey(['user', 'list'], env);
+    const human = await latchkeyHere(['user', 'list'], env);
     expect(human.code).to.equal(1);
     expect(human.stderr).to.match(/^latchkey: /);
     expect(human.stderr).not.to.match(/^\s+at /m);

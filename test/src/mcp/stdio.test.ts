@@ -10,6 +10,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { expect } from 'chai';
 import { adminApi } from '../http/admin-api.js';
 import { createClient, obtainTokens, type OAuthHarness } from '../oauth/flow-helpers.js';
+import { copyInitialisedDataDir } from '../support/postgres.js';
 import { OWNER, setUpOwner, startTestServer } from '../support/server.js';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { ALL_TOOLS, callTool, callToolOk, mcpUrl, rejectionOf, toolNames, USER_TOOLS } from './helpers.js';
@@ -128,6 +129,7 @@ describe('the stdio MCP entry on the embedded database (docs/http-api.md#mcp, #c
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'latchkey-mcp-stdio-'));
     const dataDir = join(dir, 'data');
+    await copyInitialisedDataDir(dataDir);
     const embedded = await startEmbeddedDatabase({ dataDir });
     try {
       const storage = await createPostgresStorage({ clientUrl: embedded.url, poolMax: 1 });

@@ -319,7 +319,8 @@ export const consoleRoutes = (
     '/authorized-apps/revoke-all',
     'authorized-apps',
     'member',
-    () => Promise.resolve(true),
+    // Every authorization of the signed-in user: nothing to look up first.
+    (_ctx, principal) => Promise.resolve(principal),
     () => ({
       title: 'Revoke every application?',
       message: 'Every application you authorized loses access at once, and its tokens stop working.',

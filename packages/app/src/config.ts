@@ -225,8 +225,12 @@ const within =
     E.flatMap(field(raw), (value) => (allowed(value) ? E.right(value) : E.left(reason)));
 
 /** A whole number from `min` to `max`; `what` names it in the reason a value is refused. */
-const intBetween = (min: number, max: number, what = ''): Field<number> =>
-  within(nonNegativeInt, (n) => n >= min && n <= max, `must be ${what}between ${min} and ${max}`);
+const intBetween = (min: number, max: number, what?: string): Field<number> =>
+  within(
+    nonNegativeInt,
+    (n) => n >= min && n <= max,
+    `must be ${what === undefined ? '' : `${what} `}between ${min} and ${max}`,
+  );
 
 /** Text of at least `min` characters (a secret). */
 const atLeastChars =
@@ -298,7 +302,7 @@ const Environment = t.partial({
   LATCHKEY_JWT_ACCESS_TOKEN_TTL: variable('Duration', positiveDuration),
   LATCHKEY_JWT_RESOURCES: variable('Resources', resources),
   LATCHKEY_SCRYPT_LOG_N: variable('ScryptCost', intBetween(10, 20)),
-  LATCHKEY_EMBEDDED_SHARED_BUFFERS: variable('SharedBuffers', intBetween(1, 1024, 'a number of MiB ')),
+  LATCHKEY_EMBEDDED_SHARED_BUFFERS: variable('SharedBuffers', intBetween(1, 1024, 'a number of MiB')),
   LATCHKEY_EMBEDDED_WASM_TIER_UP: variable('Boolean', boolean),
 });
 

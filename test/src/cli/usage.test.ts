@@ -3,15 +3,16 @@ import { errorOf, latchkey, latchkeyHere } from './run-cli.js';
 
 /**
  * Usage and configuration errors are found before any database is opened, so these runs name one
- * that does not exist: a command that tried to open it would fail with exit 1 instead. The cases
- * run through the CLI's entry function in this process (`latchkeyHere`); the first case starts the
- * real `latchkey` process for each kind of exit status, so the status the process exits with is
- * tested too.
+ * that does not exist: a command that tried to open it would fail with exit 1 instead. Most runs go
+ * through the CLI's entry function in this process (`latchkeyHere`). Two kinds start the real
+ * `latchkey` process: one run per kind of exit status (the first case), so that the status the
+ * process exits with is tested; and the runs that must not repeat a secret, since only a process
+ * of its own shows everything a run writes.
  */
 const env = { LATCHKEY_DATABASE_URL: 'postgres://postgres@127.0.0.1:1/nothing-here' };
 
 describe('the admin CLI: usage and configuration errors (docs/cli.md#exit-status)', function () {
-  // Each run is a Node process of its own: a second or more each on a busy machine.
+  // A run as a process of its own takes a second or more on a busy machine.
   this.timeout(180_000);
   it('exits the process with the status of each kind of outcome', async () => {
     const help = await latchkey(['--help'], env);
@@ -87,10 +88,11 @@ describe('the admin CLI: usage and configuration errors (docs/cli.md#exit-status
     expect(
       errorOf(await latchkeyHere([...user, '--password-stdin', '--generate-password'], env), 2).kind,
     ).to.equal('usage');
-    const short = await latchkeyHere([...user, '--password-stdin'], env, 'Sh0rt!\n');
+    // A refused secret must appear nowhere: these run as real processes, whose whole output is seen.
+    const short = await latchkey([...user, '--password-stdin'], env, 'Sh0rt!\n');
     expect(errorOf(short, 2).kind).to.equal('usage');
     expect(short.stderr).not.to.include('Sh0rt!');
-    const shortEnv = await latchkeyHere(user, { ...env, LATCHKEY_USER_PASSWORD: 'Sh0rt!' });
+    const shortEnv = await latchkey(user, { ...env, LATCHKEY_USER_PASSWORD: 'Sh0rt!' });
     expect(errorOf(shortEnv, 2).kind).to.equal('usage');
     expect(shortEnv.stderr).not.to.include('Sh0rt!');
   });
@@ -106,7 +108,7 @@ describe('the admin CLI: usage and configuration errors (docs/cli.md#exit-status
       78,
     );
     expect(memory.kind).to.equal('configuration');
-    const unreachable = await latchkeyHere(['user', 'list', '--json'], {
+    const unreachable = await latchkey(['user', 'list', '--json'], {
       LATCHKEY_DATABASE_URL: 'postgres://postgres:hunter2-secret@127.0.0.1:1/nothing-here',
     });
     expect(errorOf(unreachable, 1).kind).to.equal('unavailable');

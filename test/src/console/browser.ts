@@ -50,34 +50,37 @@ interface AxeViolation {
 const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
 
 /**
- * The WCAG 2.2 AA rules of axe-core whose outcome depends on the colours: what another colour
- * scheme of the same page can change. The rest look at the markup, which is the same in both.
- */
-const AXE_COLOUR_RULES = ['color-contrast', 'link-in-text-block'];
-
-/**
  * Runs axe-core in the page and returns its violations, one line each: every WCAG 2.2 AA rule, or
- * with `colourOnly` the rules that depend on the colours.
+ * with `colourOnly` those of them that axe files under colour (`cat.color`), the ones another
+ * colour scheme of the same markup can change.
  */
 export const axeViolations = async (page: Page, colourOnly = false): Promise<string[]> => {
   const loaded = await page.evaluate(() => 'axe' in globalThis);
   if (!loaded) await page.evaluate(AXE_SOURCE);
-  const runOnly = colourOnly ? { type: 'rule', values: AXE_COLOUR_RULES } : { type: 'tag', values: AXE_TAGS };
-  const violations = await page.evaluate(async (only) => {
-    const { axe, document } = globalThis as unknown as {
-      axe: { run: (context: unknown, options: unknown) => Promise<unknown> };
-      document: unknown;
-    };
-    const result = (await axe.run(document, { runOnly: only })) as {
-      violations: AxeViolation[];
-    };
-    return result.violations.map((v) => ({
-      id: v.id,
-      impact: v.impact,
-      help: v.help,
-      nodes: v.nodes.map((n) => ({ target: n.target })),
-    }));
-  }, runOnly);
+  const violations = await page.evaluate(
+    async ({ tags, colourOnly }) => {
+      const { axe, document } = globalThis as unknown as {
+        axe: {
+          run: (context: unknown, options: unknown) => Promise<unknown>;
+          getRules: (tags: string[]) => { ruleId: string; tags: string[] }[];
+        };
+        document: unknown;
+      };
+      const colourRules = axe
+        .getRules(tags)
+        .filter((rule) => rule.tags.includes('cat.color'))
+        .map((rule) => rule.ruleId);
+      const runOnly = colourOnly ? { type: 'rule', values: colourRules } : { type: 'tag', values: tags };
+      const result = (await axe.run(document, { runOnly })) as { violations: AxeViolation[] };
+      return result.violations.map((v) => ({
+        id: v.id,
+        impact: v.impact,
+        help: v.help,
+        nodes: v.nodes.map((n) => ({ target: n.target })),
+      }));
+    },
+    { tags: AXE_TAGS, colourOnly },
+  );
   return violations.map(
     (v) =>
       `${v.id} (${v.impact ?? 'n/a'}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,

@@ -101,8 +101,8 @@ export class LoginLimiter {
 /**
  * Spends the password check of this request (docs/security.md#rate-limits) and waits out the
  * delay of a known IP. `true` when the check may go ahead; otherwise the answer is given: the
- * limiter's outage as its error, or a refusal, which is labelled for the metrics and handed to
- * `refuse` (the route's own 429 answer, with `Retry-After`).
+ * limiter's outage as its error, or a refusal, which gets `Retry-After` and the metrics' label
+ * here and its 429 body from `refuse` (the route's own: JSON or the form again).
  */
 export const admitPasswordCheck = async (
   ctx: Ctx,
@@ -119,6 +119,7 @@ export const admitPasswordCheck = async (
   }
   if (!decision.allowed) {
     ctx.state.rateLimitedBy = 'login';
+    ctx.set('Retry-After', String(decision.retryAfterSeconds));
     refuse(decision.retryAfterSeconds);
     return false;
   }

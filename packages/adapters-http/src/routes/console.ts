@@ -343,8 +343,10 @@ export const consoleRoutes = (
     const list = await run(ctx, useCases.listAuthorizations(principal));
     if (list === undefined) return undefined;
     const found = list.find((a) => a.client.id === clientId);
-    if (found === undefined)
+    if (found === undefined) {
       errorPage(ctx, { status: 404, message: 'You have not authorized this application.' });
+      return undefined;
+    }
     return found;
   };
 
@@ -495,28 +497,28 @@ export const consoleRoutes = (
   });
 
   /**
-   * The app of the path, or the error page: an owner-managed app (`registered` false) or a
-   * self-registered client (`registered` true); the other kind is not found here.
+   * The app of the path, or the error page: an owner-managed app (`managed`) or a self-registered
+   * client (`registered`); an app of the other kind is not found here.
    */
   const appOfKind = async (
     ctx: Ctx,
     principal: Principal,
     rawId: string | undefined,
-    registered: boolean,
+    kind: 'managed' | 'registered',
   ): Promise<OAuthClient | undefined> => {
     const id = uuidParam<ClientId>(rawId);
-    // `null`: the id is not a UUID, so nothing is looked up; `undefined`: the lookup failed and
-    // its error page is the answer.
-    const app = id === undefined ? null : await run(ctx, useCases.getApp(principal, id));
-    if (app === undefined) return undefined;
-    if (app !== null && app.dynamicallyRegistered === registered) return app;
-    const message = registered ? 'There is no such client.' : 'There is no such application.';
+    if (id !== undefined) {
+      const app = await run(ctx, useCases.getApp(principal, id));
+      if (app === undefined) return undefined; // the use case failed: its error page is the answer
+      if (app.dynamicallyRegistered === (kind === 'registered')) return app;
+    }
+    const message = kind === 'registered' ? 'There is no such client.' : 'There is no such application.';
     errorPage(ctx, { status: 404, message });
     return undefined;
   };
 
   const managedApp = (ctx: Ctx, principal: Principal, rawId: string | undefined) =>
-    appOfKind(ctx, principal, rawId, false);
+    appOfKind(ctx, principal, rawId, 'managed');
 
   const showApp = async (
     ctx: Ctx,
@@ -698,7 +700,7 @@ export const consoleRoutes = (
   );
 
   const registeredClient = (ctx: Ctx, principal: Principal, rawId: string | undefined) =>
-    appOfKind(ctx, principal, rawId, true);
+    appOfKind(ctx, principal, rawId, 'registered');
 
   confirmRoute(
     '/registered-clients/:client/delete',

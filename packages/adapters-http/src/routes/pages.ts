@@ -104,6 +104,7 @@ const optionalField = (fields: URLSearchParams, name: string): string | undefine
   return value === null || value === '' ? undefined : value;
 };
 
+/** The form's message when the login limit refuses it (docs/security.md#rate-limits). */
 const TOO_MANY_ATTEMPTS = 'Too many attempts. Please wait a minute and try again.';
 
 /** `/login`, `/setup`: plain server-rendered forms with CSRF tokens (docs/http-api.md#users-and-sessions); `/` is the console's. */
@@ -122,12 +123,6 @@ export const pageRoutes = (
       403,
       messagePage('Form expired', 'The form was stale or not sent from this site. Please try again.'),
     );
-  };
-
-  /** The form again, refused by the login limit (docs/security.md#rate-limits). */
-  const tooManyAttempts = (ctx: Ctx, retryAfterSeconds: number, page: string): void => {
-    ctx.set('Retry-After', String(retryAfterSeconds));
-    renderPage(ctx, 429, page);
   };
 
   router.get('/login', async (ctx) => {
@@ -159,8 +154,8 @@ export const pageRoutes = (
     }
     const email = fields.get('email') ?? '';
     const view = { csrfToken: issueFormCsrf(ctx, secure), redirect, email };
-    const refuse = (retryAfter: number) => {
-      tooManyAttempts(ctx, retryAfter, loginPage({ ...view, error: TOO_MANY_ATTEMPTS }));
+    const refuse = () => {
+      renderPage(ctx, 429, loginPage({ ...view, error: TOO_MANY_ATTEMPTS }));
     };
     if (!(await admitPasswordCheck(ctx, limiter, email, refuse))) return;
     const result = await useCases.login(
@@ -236,8 +231,8 @@ export const pageRoutes = (
       setupTokenRequired: config.setupTokenRequired,
       values,
     };
-    const refuse = (retryAfter: number) => {
-      tooManyAttempts(ctx, retryAfter, setupPage({ ...view, error: TOO_MANY_ATTEMPTS }));
+    const refuse = () => {
+      renderPage(ctx, 429, setupPage({ ...view, error: TOO_MANY_ATTEMPTS }));
     };
     if (!(await admitPasswordCheck(ctx, limiter, undefined, refuse))) return;
     const input = decodeFields(NewFirstUser, { ...values, password: optionalField(fields, 'password') });

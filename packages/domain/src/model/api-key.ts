@@ -1,10 +1,5 @@
 import type { ClientId, ClientSecretId } from './client.js';
-import {
-  CREDENTIAL_BYTES,
-  issueCredential,
-  type CredentialDigest,
-  type IssuedCredential,
-} from './credential.js';
+import type { CredentialDigest } from './credential.js';
 import type { GrantId } from './grant.js';
 import type { ApiKeyId, UserId } from './ids.js';
 import type { User } from './user.js';
@@ -40,29 +35,6 @@ export interface ApiKey {
   /** Sessions: when last used to authenticate, recorded at most once a minute. */
   readonly lastUsedAt?: Date;
 }
-
-/** What a new key says beyond its identity and credential: whom it acts for, how far, until when. */
-export type ApiKeyFields = Omit<ApiKey, 'id' | 'kind' | 'digest' | 'revokedAt'>;
-
-/** A new API key: the row to store, which holds only the digest, and the token its holder gets once. */
-export interface NewApiKey {
-  readonly key: ApiKey;
-  readonly token: string;
-}
-
-/**
- * Mints an API key of `kind` with a fresh id and, unless another is given (a JWT access token's
- * id), a fresh credential of that kind.
- */
-export const newApiKey = (
-  random: { bytes(length: number): Uint8Array; uuid(): string },
-  kind: ApiKeyKind,
-  fields: ApiKeyFields,
-  credential: IssuedCredential = issueCredential(kind, random.bytes(CREDENTIAL_BYTES)),
-): NewApiKey => ({
-  key: { id: random.uuid() as ApiKeyId, kind, digest: credential.digest, ...fields },
-  token: credential.token,
-});
 
 /** How stale a session's `lastUsedAt` may be before authenticating records it again. */
 export const SESSION_USE_GRANULARITY_MS = 60_000;

@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { ApiErrors, type ApiError } from '../errors/api-error.js';
-import { newApiKey } from '../model/api-key.js';
+import { newApiKey } from './new-api-key.js';
 import type { RequestMeta } from '../model/audit.js';
 import { SCOPE_ALL } from '../model/scope.js';
 import type { LoginRequest, User } from '../model/user.js';

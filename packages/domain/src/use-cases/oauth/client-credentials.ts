@@ -1,7 +1,8 @@
 import * as E from 'fp-ts/lib/Either.js';
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import { oauthError, type OAuthError } from '../../errors/oauth-error.js';
-import { newApiKey, type ApiKey } from '../../model/api-key.js';
+import type { ApiKey } from '../../model/api-key.js';
+import { newApiKey } from '../new-api-key.js';
 import type { RequestMeta } from '../../model/audit.js';
 import { isSelfDescribed, type OAuthClient } from '../../model/client.js';
 import { normaliseResource } from '../../model/resource.js';

@@ -1,4 +1,4 @@
-import { newApiKey } from '../../model/api-key.js';
+import { newApiKey, type ApiKeyFields } from '../new-api-key.js';
 import type { RefreshToken } from '../../model/authorization.js';
 import { publicClientId, type ClientSecretId, type OAuthClient } from '../../model/client.js';
 import {
@@ -83,26 +83,22 @@ export const mintTokens =
   (issue: TokenIssue, now: Date = deps.clock.now()): MintedTokens => {
     const oidc = oidcSettings(settings);
     const asJwt = oidc.jwtResources.includes(issue.grant.resource);
-    const access = asJwt
-      ? jwtAccessToken(deps.random.bytes(CREDENTIAL_BYTES))
-      : issueCredential('access', deps.random.bytes(CREDENTIAL_BYTES));
     const ttl = asJwt ? oidc.jwtAccessTokenTtlSeconds : settings.accessTokenTtlSeconds;
     const accessExpiresAt = earliest(addSeconds(now, ttl), issue.grant.expiresAt);
-    const { key: accessToken } = newApiKey(
-      deps.random,
-      'access',
-      {
-        userId: issue.grant.userId,
-        scopes: issue.scopes,
-        audience: issue.grant.resource,
-        clientId: issue.client.id,
-        grantId: issue.grant.id,
-        ...(issue.secretId === undefined ? {} : { secretId: issue.secretId }),
-        createdAt: now,
-        expiresAt: accessExpiresAt,
-      },
-      access,
-    );
+    const accessFields: ApiKeyFields = {
+      userId: issue.grant.userId,
+      scopes: issue.scopes,
+      audience: issue.grant.resource,
+      clientId: issue.client.id,
+      grantId: issue.grant.id,
+      ...(issue.secretId === undefined ? {} : { secretId: issue.secretId }),
+      createdAt: now,
+      expiresAt: accessExpiresAt,
+    };
+    // A JWT access token is stored by the digest of its id (`jti`), an opaque one by its own.
+    const jwtId = asJwt ? jwtAccessToken(deps.random.bytes(CREDENTIAL_BYTES)) : undefined;
+    const access = newApiKey(deps.random, 'access', accessFields, jwtId);
+    const accessToken = access.key;
     const refresh = issue.client.grantTypes.includes('refresh_token')
       ? issueCredential('refresh', deps.random.bytes(CREDENTIAL_BYTES))
       : undefined;

@@ -1,5 +1,5 @@
 import type { ApiKey, ApiKeyKind } from '../model/api-key.js';
-import { CREDENTIAL_BYTES, issueCredential, type IssuedCredential } from '../model/credential.js';
+import { CREDENTIAL_BYTES, issueCredential } from '../model/credential.js';
 import type { ApiKeyId } from '../model/ids.js';
 import type { Random } from '../ports/system.js';
 
@@ -13,16 +13,16 @@ export interface NewApiKey {
 }
 
 /**
- * Mints an API key of `kind`: a fresh credential of that kind unless another is given (a JWT
- * access token's id), then a fresh id, in that order.
+ * Mints an API key of `kind` (a session, a client credentials token): a fresh credential of that
+ * kind, then a fresh id, drawn in that order. The token endpoint's access tokens are written out
+ * in `mintTokens` instead (issue-tokens.ts says why).
  */
 export const newApiKey = (
   random: Pick<Random, 'bytes' | 'uuid'>,
   kind: ApiKeyKind,
   fields: ApiKeyFields,
-  given?: IssuedCredential,
 ): NewApiKey => {
-  const credential = given ?? issueCredential(kind, random.bytes(CREDENTIAL_BYTES));
+  const credential = issueCredential(kind, random.bytes(CREDENTIAL_BYTES));
   const id = random.uuid() as ApiKeyId;
   return { key: { ...fields, id, kind, digest: credential.digest }, token: credential.token };
 };

@@ -68,7 +68,7 @@ export const axeViolations = async (page: Page, colourOnly = false): Promise<str
       };
       const colourRules = axe
         .getRules(tags)
-        .filter((rule) => rule.tags.includes('cat.color'))
+        .filter((rule) => rule.tags.includes('cat.color') && !rule.tags.includes('experimental'))
         .map((rule) => rule.ruleId);
       const runOnly = colourOnly ? { type: 'rule', values: colourRules } : { type: 'tag', values: tags };
       const result = (await axe.run(document, { runOnly })) as { violations: AxeViolation[] };

@@ -10,9 +10,10 @@ import { bearer, request, setUpOwner, startTestServer, type TestServer } from '.
 describe('a PostgreSQL database that refuses new connections', function () {
   this.timeout(60_000);
   let serverUrl: string;
-  let database: Awaited<ReturnType<typeof onServerDatabase>>;
+  let database: Awaited<ReturnType<typeof onServerDatabase>> | undefined;
   let name: string;
   let server: TestServer;
+  let serverStarted = false;
   let session: string;
 
   beforeEach(async function () {
@@ -24,14 +25,19 @@ describe('a PostgreSQL database that refuses new connections', function () {
       LATCHKEY_DATABASE_URL: database.url,
       LATCHKEY_SIGNING_KEY_SECRET: 'refused-connections signing key secret 0123456789',
     });
+    serverStarted = true;
     session = await setUpOwner(server.url);
   });
 
   afterEach(async () => {
+    // Nothing was started when the case was skipped (no PostgreSQL server named).
+    if (database === undefined) return;
     await onServer(serverUrl, `alter database ${name} with allow_connections true`).catch(() => undefined);
     await onServer(serverUrl, `alter database ${name}_away rename to ${name}`).catch(() => undefined);
-    await server.stop();
+    if (serverStarted) await server.stop();
+    serverStarted = false;
     await database.dispose();
+    database = undefined;
   });
 
   const dropConnections = (database: string) =>

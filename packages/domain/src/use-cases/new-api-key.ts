@@ -24,5 +24,7 @@ export const newApiKey = (
 ): NewApiKey => {
   const credential = issueCredential(kind, random.bytes(CREDENTIAL_BYTES));
   const id = random.uuid() as ApiKeyId;
-  return { key: { ...fields, id, kind, digest: credential.digest }, token: credential.token };
+  // Fields last: on Node 20 a row made by spreading first and adding properties after costs
+  // several times as much (see mintTokens in oauth/issue-tokens.ts).
+  return { key: { id, kind, digest: credential.digest, ...fields }, token: credential.token };
 };
